@@ -1,0 +1,32 @@
+namespace OpenChat.Actors.Channels;
+
+/// <summary>Tuning of channel entities; bound from <c>OpenChat:Channels</c>.</summary>
+public sealed class ChannelOptions
+{
+    /// <summary>How many recent messages a channel keeps in memory to serve history without reading the journal.</summary>
+    public int RecentCapacity { get; set; } = 200;
+
+    /// <summary>A snapshot of the recent messages is saved every this many messages, so recovery stays short.</summary>
+    public int SnapshotEvery { get; set; } = 500;
+
+    /// <summary>A channel nobody has open is passivated after this long without traffic.</summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How long one lookup of the channel's settings in the directory may take before it is retried.</summary>
+    public TimeSpan DirectoryTimeout { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>Subscriptions (open sessions) one channel accepts.</summary>
+    public int MaxSubscribers { get; set; } = 20_000;
+
+    /// <summary>The persistence query plugin used to read history older than what is kept in memory.</summary>
+    public string ReadJournalPluginId { get; set; } = "akka.persistence.query.journal.sql";
+
+    public void Validate()
+    {
+        if (RecentCapacity is < 1 or > 10_000) throw new ArgumentOutOfRangeException(nameof(RecentCapacity), "1 to 10000");
+        if (SnapshotEvery < 10) throw new ArgumentOutOfRangeException(nameof(SnapshotEvery), "at least 10");
+        if (IdleTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(IdleTimeout), "must be positive");
+        if (DirectoryTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(DirectoryTimeout), "must be positive");
+        if (MaxSubscribers < 1) throw new ArgumentOutOfRangeException(nameof(MaxSubscribers), "at least 1");
+    }
+}

@@ -1,0 +1,7 @@
+namespace OpenChat.Actors.Hosting;
+
+/// <summary>Actor registry key of the channel shard region (or its proxy on nodes without the channels role).</summary>
+public sealed class ChannelRegion;
+
+/// <summary>Actor registry key of the channel directory singleton proxy.</summary>
+public sealed class ChannelDirectory;

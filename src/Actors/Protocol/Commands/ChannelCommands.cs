@@ -1,0 +1,16 @@
+using Akka.Actor;
+using OpenChat.Actors.Ids;
+
+namespace OpenChat.Actors.Protocol.Commands;
+
+/// <summary>Posts a text message. Answered with <see cref="Events.PostAccepted"/> once stored, or <see cref="CommandRejected"/>.</summary>
+public sealed record PostMessage(ChannelId Channel, UserId Author, string AuthorName, string Text) : IWithChannelId;
+
+/// <summary>Subscribes an actor to a channel's events and marks its user present. Answered with <see cref="Events.Subscribed"/>.</summary>
+public sealed record SubscribeChannel(ChannelId Channel, UserId User, string DisplayName, IActorRef Subscriber) : IWithChannelId;
+
+/// <summary>Stops a subscription. Answered with <see cref="Events.Unsubscribed"/>.</summary>
+public sealed record UnsubscribeChannel(ChannelId Channel, IActorRef Subscriber) : IWithChannelId;
+
+/// <summary>Tells a channel entity that its settings changed; <paramref name="Info"/> is null when it was deleted.</summary>
+public sealed record ChannelInfoChanged(ChannelId Channel, ChannelInfo? Info) : IWithChannelId;

@@ -1,0 +1,27 @@
+using OpenChat.Actors.Ids;
+
+namespace OpenChat.Actors.Protocol.Events;
+
+/// <summary>Acknowledges a post: the message is stored.</summary>
+public sealed record PostAccepted(ChatMessage Message) : IProtocolMessage;
+
+/// <summary>Acknowledges a subscription with the channel's settings and who is online.</summary>
+public sealed record Subscribed(ChannelInfo Channel, IReadOnlyList<PresenceMember> Online) : IProtocolMessage;
+
+/// <summary>Acknowledges an unsubscription.</summary>
+public sealed record Unsubscribed(ChannelId Channel) : IProtocolMessage;
+
+/// <summary>Pushed to subscribers, in order, exactly once per stored message.</summary>
+public sealed record MessagePosted(ChatMessage Message) : IProtocolMessage;
+
+/// <summary>Pushed to subscribers when a user opens the channel for the first time (in any session).</summary>
+public sealed record MemberOnline(ChannelId Channel, PresenceMember Member) : IProtocolMessage;
+
+/// <summary>Pushed to subscribers when a user's last session closes the channel.</summary>
+public sealed record MemberOffline(ChannelId Channel, UserId User) : IProtocolMessage;
+
+/// <summary>Pushed to subscribers when the channel's settings change.</summary>
+public sealed record ChannelUpdated(ChannelInfo Channel) : IProtocolMessage;
+
+/// <summary>Pushed to subscribers when the channel is deleted; the subscription ends.</summary>
+public sealed record ChannelRemoved(ChannelId Channel) : IProtocolMessage;

@@ -1,0 +1,6 @@
+using OpenChat.Actors.Ids;
+
+namespace OpenChat.Actors.Protocol;
+
+/// <summary>A user who currently has a channel open.</summary>
+public sealed record PresenceMember(UserId User, string DisplayName);
