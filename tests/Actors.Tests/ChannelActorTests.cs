@@ -47,7 +47,7 @@ public sealed class ChannelActorTests : TestKit
     {
         var channel = StartChannel(General);
         var subscriber = CreateTestProbe();
-        channel.Tell(new SubscribeChannel(General, Bob, "Bob", subscriber.Ref), subscriber.Ref);
+        channel.Tell(new SubscribeChannel(General, Bob, "Bob", subscriber.Ref, 50), subscriber.Ref);
         subscriber.ExpectMsg<Subscribed>();
 
         var accepted = Post(channel, "  hello world \n");
@@ -65,7 +65,7 @@ public sealed class ChannelActorTests : TestKit
     {
         var channel = StartChannel(General);
         var subscriber = CreateTestProbe();
-        channel.Tell(new SubscribeChannel(General, Bob, "Bob", subscriber.Ref), subscriber.Ref);
+        channel.Tell(new SubscribeChannel(General, Bob, "Bob", subscriber.Ref, 50), subscriber.Ref);
         subscriber.ExpectMsg<Subscribed>();
 
         var senders = Enumerable.Range(0, 3).Select(_ => CreateTestProbe()).ToArray();
@@ -152,7 +152,7 @@ public sealed class ChannelActorTests : TestKit
         var channel = StartChannel(unknown);
         channel.Tell(new PostMessage(unknown, Alice, "Alice", "hi"));
         Assert.Equal(ErrorCode.UnknownChannel, ExpectMsg<CommandRejected>().Code);
-        channel.Tell(new SubscribeChannel(unknown, Alice, "Alice", TestActor));
+        channel.Tell(new SubscribeChannel(unknown, Alice, "Alice", TestActor, 50));
         Assert.Equal(ErrorCode.UnknownChannel, ExpectMsg<CommandRejected>().Code);
     }
 
@@ -197,14 +197,14 @@ public sealed class ChannelActorTests : TestKit
         var aliceTab2 = CreateTestProbe();
         var bob = CreateTestProbe();
 
-        channel.Tell(new SubscribeChannel(General, Alice, "Alice", aliceTab1.Ref), aliceTab1.Ref);
+        channel.Tell(new SubscribeChannel(General, Alice, "Alice", aliceTab1.Ref, 50), aliceTab1.Ref);
         aliceTab1.ExpectMsg<Subscribed>();
-        channel.Tell(new SubscribeChannel(General, Bob, "Bob", bob.Ref), bob.Ref);
+        channel.Tell(new SubscribeChannel(General, Bob, "Bob", bob.Ref, 50), bob.Ref);
         var bobView = bob.ExpectMsg<Subscribed>();
         Assert.Equal(["Alice", "Bob"], bobView.Online.Select(m => m.DisplayName));
         Assert.Equal(Bob, aliceTab1.ExpectMsg<MemberOnline>().Member.User);
 
-        channel.Tell(new SubscribeChannel(General, Alice, "Alice", aliceTab2.Ref), aliceTab2.Ref);
+        channel.Tell(new SubscribeChannel(General, Alice, "Alice", aliceTab2.Ref, 50), aliceTab2.Ref);
         aliceTab2.ExpectMsg<Subscribed>();
         bob.ExpectNoMsg(TimeSpan.FromMilliseconds(200)); // Alice was already online
 
@@ -218,11 +218,26 @@ public sealed class ChannelActorTests : TestKit
     }
 
     [Fact]
+    public void Subscribing_returns_the_newest_messages_and_later_ones_arrive_as_events_without_overlap()
+    {
+        var channel = StartChannel(General);
+        for (var i = 1; i <= 8; i++) Post(channel, $"m{i}");
+        var subscriber = CreateTestProbe();
+        channel.Tell(new SubscribeChannel(General, Bob, "Bob", subscriber.Ref, 5), subscriber.Ref);
+        var view = subscriber.ExpectMsg<Subscribed>();
+        Assert.Equal([4L, 5, 6, 7, 8], view.Recent.Select(m => m.Id));
+        Assert.True(view.HasMore);
+
+        Post(channel, "m9");
+        Assert.Equal(9, subscriber.ExpectMsg<MessagePosted>().Message.Id);
+    }
+
+    [Fact]
     public void Unsubscribed_sessions_no_longer_receive_messages()
     {
         var channel = StartChannel(General);
         var subscriber = CreateTestProbe();
-        channel.Tell(new SubscribeChannel(General, Bob, "Bob", subscriber.Ref), subscriber.Ref);
+        channel.Tell(new SubscribeChannel(General, Bob, "Bob", subscriber.Ref, 50), subscriber.Ref);
         subscriber.ExpectMsg<Subscribed>();
         channel.Tell(new UnsubscribeChannel(General, subscriber.Ref), subscriber.Ref);
         subscriber.ExpectMsg<Unsubscribed>();
@@ -236,7 +251,7 @@ public sealed class ChannelActorTests : TestKit
     {
         var channel = StartChannel(General);
         var subscriber = CreateTestProbe();
-        channel.Tell(new SubscribeChannel(General, Bob, "Bob", subscriber.Ref), subscriber.Ref);
+        channel.Tell(new SubscribeChannel(General, Bob, "Bob", subscriber.Ref, 50), subscriber.Ref);
         subscriber.ExpectMsg<Subscribed>();
 
         channel.Tell(new ChannelInfoChanged(General, null));

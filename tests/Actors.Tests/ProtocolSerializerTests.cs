@@ -28,7 +28,7 @@ public sealed class ProtocolSerializerTests : TestKit
     {
         var actor = TestActor;
         yield return new PostMessage(Channel, User, "Ålice", "hi");
-        yield return new SubscribeChannel(Channel, User, "Ålice", actor);
+        yield return new SubscribeChannel(Channel, User, "Ålice", actor, 50);
         yield return new UnsubscribeChannel(Channel, actor);
         yield return new ChannelInfoChanged(Channel, Info);
         yield return new ChannelInfoChanged(Channel, null);
@@ -38,7 +38,7 @@ public sealed class ProtocolSerializerTests : TestKit
         yield return new GetPresence(Channel);
         yield return new PresenceList(Channel, [Member]);
         yield return new PostAccepted(Message);
-        yield return new Subscribed(Info, [Member]);
+        yield return new Subscribed(Info, [Member], [Message], true, actor);
         yield return new Unsubscribed(Channel);
         yield return new CommandRejected(ErrorCode.RateLimited, "slow down");
         yield return new MessagePosted(Message);
@@ -95,7 +95,7 @@ public sealed class ProtocolSerializerTests : TestKit
     [Fact]
     public void Actor_references_resolve_to_the_same_actor()
     {
-        var sample = new SubscribeChannel(Channel, User, "Ålice", TestActor);
+        var sample = new SubscribeChannel(Channel, User, "Ålice", TestActor, 50);
         var serializer = (ProtocolSerializer)Sys.Serialization.FindSerializerFor(sample);
         var back = (SubscribeChannel)serializer.FromBinary(serializer.ToBinary(sample), serializer.Manifest(sample));
         back.Subscriber.Tell("ping");

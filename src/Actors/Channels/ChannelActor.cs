@@ -239,7 +239,12 @@ public sealed class ChannelActor : ReceivePersistentActor, IWithTimers
             }
             UpdateIdleTimeout();
         }
-        Sender.Tell(new Subscribed(_info!, OnlineList()));
+        var limit = Math.Clamp(sub.HistoryLimit, 0, GetHistory.MaxLimit);
+        var recent = limit == 0 || _info!.Kind != ChannelKind.Text || _lastMessageId == 0
+            ? []
+            : _recent.Range(Math.Max(1, _lastMessageId - limit + 1), _lastMessageId);
+        var hasMore = _info!.Kind == ChannelKind.Text && _lastMessageId > 0 && (recent.Count == 0 || recent[0].Id > 1);
+        Sender.Tell(new Subscribed(_info!, OnlineList(), recent, hasMore, Self));
     }
 
     private void RemoveSubscriber(IActorRef subscriber)

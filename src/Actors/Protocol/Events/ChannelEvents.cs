@@ -1,3 +1,4 @@
+using Akka.Actor;
 using OpenChat.Actors.Ids;
 
 namespace OpenChat.Actors.Protocol.Events;
@@ -5,8 +6,12 @@ namespace OpenChat.Actors.Protocol.Events;
 /// <summary>Acknowledges a post: the message is stored.</summary>
 public sealed record PostAccepted(ChatMessage Message) : IProtocolMessage;
 
-/// <summary>Acknowledges a subscription with the channel's settings and who is online.</summary>
-public sealed record Subscribed(ChannelInfo Channel, IReadOnlyList<PresenceMember> Online) : IProtocolMessage;
+/// <summary>
+/// Acknowledges a subscription with the channel's settings, who is online and the newest messages (oldest first).
+/// <paramref name="Entity"/> is the channel entity itself, for the subscriber to death-watch: when it moves to another
+/// node the subscriber subscribes again.
+/// </summary>
+public sealed record Subscribed(ChannelInfo Channel, IReadOnlyList<PresenceMember> Online, IReadOnlyList<ChatMessage> Recent, bool HasMore, IActorRef Entity) : IProtocolMessage;
 
 /// <summary>Acknowledges an unsubscription.</summary>
 public sealed record Unsubscribed(ChannelId Channel) : IProtocolMessage;

@@ -1,0 +1,38 @@
+namespace OpenChat.Gateway;
+
+/// <summary>Limits of the SignalR edge; bound from <c>OpenChat:Gateway</c>.</summary>
+public sealed class GatewayOptions
+{
+    public const string Section = "OpenChat:Gateway";
+
+    /// <summary>Posts one connection may make per <see cref="PostWindow"/>.</summary>
+    public int PostsPerWindow { get; set; } = 5;
+
+    public TimeSpan PostWindow { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Hub calls of any kind one connection may make per second (burst twice that).</summary>
+    public int CallsPerSecond { get; set; } = 20;
+
+    /// <summary>Largest hub frame a client may send; larger ones close the connection.</summary>
+    public long MaxMessageBytes { get; set; } = 32 * 1024;
+
+    /// <summary>How long a hub call waits for the cluster before answering <c>unavailable</c>.</summary>
+    public TimeSpan ClusterTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Events queued for one slow client before it is disconnected.</summary>
+    public int OutboundQueue { get; set; } = 2048;
+
+    /// <summary>Channels one connection may have open at once.</summary>
+    public int MaxOpenChannels { get; set; } = 100;
+
+    public void Validate()
+    {
+        if (PostsPerWindow < 1) throw new ArgumentOutOfRangeException(nameof(PostsPerWindow), "at least 1");
+        if (PostWindow <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(PostWindow), "must be positive");
+        if (CallsPerSecond < 1) throw new ArgumentOutOfRangeException(nameof(CallsPerSecond), "at least 1");
+        if (MaxMessageBytes is < 4096 or > 1024 * 1024) throw new ArgumentOutOfRangeException(nameof(MaxMessageBytes), "4 KiB to 1 MiB");
+        if (ClusterTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(ClusterTimeout), "must be positive");
+        if (OutboundQueue < 16) throw new ArgumentOutOfRangeException(nameof(OutboundQueue), "at least 16");
+        if (MaxOpenChannels < 1) throw new ArgumentOutOfRangeException(nameof(MaxOpenChannels), "at least 1");
+    }
+}

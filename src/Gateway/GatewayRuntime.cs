@@ -1,0 +1,39 @@
+using Akka.Actor;
+using Akka.Hosting;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OpenChat.Actors.Hosting;
+using OpenChat.Gateway.Auth;
+using OpenChat.Gateway.Hub;
+using OpenChat.Gateway.Sessions;
+
+namespace OpenChat.Gateway;
+
+/// <summary>Registry key of the gateway's session parent actor.</summary>
+public sealed class SessionsKey;
+
+/// <summary>What hub calls need from the actor system: the channel region, the session parent, the channel catalog.</summary>
+public sealed class GatewayRuntime(
+    IRequiredActor<ChannelRegion> region,
+    IRequiredActor<SessionsKey> sessions,
+    ChannelCatalog catalog,
+    IOptions<GatewayOptions> options,
+    IHubContext<ChatHub, IChatClient> hub,
+    TimeProvider time,
+    ILoggerFactory loggers)
+{
+    public ChannelCatalog Catalog => catalog;
+
+    public GatewayOptions Options => options.Value;
+
+    public IActorRef Region => region.ActorRef;
+
+    public async Task<(IActorRef Session, HubClientPush Push)> StartSessionAsync(HubCallerContext context, SessionIdentity identity)
+    {
+        var push = new HubClientPush(hub.Clients.Client(context.ConnectionId), context, Options.OutboundQueue, loggers.CreateLogger<HubClientPush>());
+        var props = SessionActor.Props(identity, region.ActorRef, push, Options, time);
+        var session = await sessions.ActorRef.Ask<IActorRef>(new SessionsActor.Start(context.ConnectionId, props, push), Options.ClusterTimeout);
+        return (session, push);
+    }
+}

@@ -1,0 +1,78 @@
+using System.Threading.RateLimiting;
+using Akka.Hosting;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using OpenChat.Actors.Hosting;
+using OpenChat.Gateway.Auth;
+using OpenChat.Gateway.Hub;
+using OpenChat.Gateway.Sessions;
+
+namespace OpenChat.Gateway;
+
+/// <summary>Registers the gateway role: identity, the hub, session actors, the channel catalog.</summary>
+public static class GatewaySetup
+{
+    public const string SessionRateLimitPolicy = "sessions";
+
+    public static IServiceCollection AddOpenChatGateway(this IServiceCollection services, IConfiguration configuration, OpenChatOptions openChat)
+    {
+        var gateway = configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
+        gateway.Validate();
+        var auth = configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();
+
+        services.AddSingleton(Options.Create(gateway));
+        services.AddSingleton(Options.Create(auth));
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(new TokenService(TokenService.LoadOrCreateKey(auth, openChat.DataDirectory), auth.TokenLifetime));
+        services.AddSingleton<ChannelCatalog>();
+        services.AddSingleton<GatewayRuntime>();
+
+        services.AddAuthentication(TokenAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationHandler.SchemeName, null);
+        services.AddAuthorization();
+        services.AddSignalR(o =>
+        {
+            o.MaximumReceiveMessageSize = gateway.MaxMessageBytes;
+            o.MaximumParallelInvocationsPerClient = 1;
+            o.EnableDetailedErrors = false;
+            o.AddFilter<HubGuardFilter>();
+        });
+        services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.AddPolicy(SessionRateLimitPolicy, context => RateLimitPartition.GetFixedWindowLimiter(
+                context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = auth.SessionsPerMinute, Window = TimeSpan.FromMinutes(1) }));
+        });
+        services.AddHealthChecks().AddCheck<ChannelCatalogHealthCheck>("channel-catalog", tags: ["ready"]);
+        return services;
+    }
+
+    /// <summary>The gateway's actors: the session parent and the directory watcher.</summary>
+    public static AkkaConfigurationBuilder AddGatewayActors(this AkkaConfigurationBuilder builder)
+    {
+        return builder.WithActors((system, registry, resolver) =>
+        {
+            registry.Register<SessionsKey>(system.ActorOf(SessionsActor.Props(), "sessions"));
+            var catalog = resolver.GetService<ChannelCatalog>();
+            var hub = resolver.GetService<IHubContext<ChatHub, IChatClient>>();
+            system.ActorOf(DirectoryWatcher.Props(registry.Get<ChannelDirectory>(), catalog, hub), "directory-watcher");
+        });
+    }
+}
+
+/// <summary>A gateway is ready once it knows the channel list.</summary>
+public sealed class ChannelCatalogHealthCheck(ChannelCatalog catalog) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(catalog.IsLoaded
+            ? HealthCheckResult.Healthy($"{catalog.Channels.Count} channels")
+            : HealthCheckResult.Unhealthy("The channel list has not been loaded yet."));
+}

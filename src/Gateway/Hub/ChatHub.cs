@@ -1,0 +1,138 @@
+using System.Security.Claims;
+using Akka.Actor;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.SignalR;
+using OpenChat.Actors.Ids;
+using OpenChat.Actors.Protocol;
+using OpenChat.Actors.Protocol.Commands;
+using OpenChat.Actors.Protocol.Events;
+using OpenChat.Actors.Protocol.Queries;
+using HistoryQuery = OpenChat.Actors.Protocol.Queries.GetHistory;
+using OpenChat.Gateway.Auth;
+using OpenChat.Gateway.Sessions;
+
+namespace OpenChat.Gateway.Hub;
+
+/// <summary>
+/// The SignalR hub at <c>/hub</c>. Every method needs a session token, checks its arguments here (so bad input
+/// never reaches the cluster) and hands the call to the connection's session actor or the channel region.
+/// </summary>
+[Authorize(AuthenticationSchemes = TokenAuthenticationHandler.SchemeName)]
+public sealed class ChatHub(GatewayRuntime runtime) : Hub<IChatClient>
+{
+    private const string SessionKey = "openchat:session";
+    private const string PushKey = "openchat:push";
+
+    public override async Task OnConnectedAsync()
+    {
+        var identity = CurrentIdentity();
+        var (session, push) = await runtime.StartSessionAsync(Context, identity);
+        Context.Items[SessionKey] = session;
+        Context.Items[PushKey] = push;
+        await base.OnConnectedAsync();
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        if (Context.Items.TryGetValue(SessionKey, out var session) && session is IActorRef actor)
+            actor.Tell(PoisonPill.Instance);
+        if (Context.Items.TryGetValue(PushKey, out var push) && push is HubClientPush p)
+            p.Complete();
+        return base.OnDisconnectedAsync(exception);
+    }
+
+    /// <summary>The connected user.</summary>
+    public UserDto Me()
+    {
+        var identity = CurrentIdentity();
+        return new UserDto(identity.User.Value, identity.DisplayName);
+    }
+
+    /// <summary>Every channel, ordered by position.</summary>
+    public ChannelDto[] GetChannels()
+    {
+        if (!runtime.Catalog.IsLoaded) throw HubErrors.Unavailable();
+        return runtime.Catalog.Channels.Select(ChannelDto.From).ToArray();
+    }
+
+    /// <summary>Subscribes to a channel's events and returns its settings, who is online and the newest 50 messages.</summary>
+    public async Task<ChannelViewDto> OpenChannel(string channelId)
+    {
+        var channel = KnownChannel(channelId);
+        return await Session().Ask<object>(new OpenChannelRequest(channel.Id), runtime.Options.ClusterTimeout * 2) switch
+        {
+            ChannelViewDto view => view,
+            CommandRejected rejected => throw HubErrors.From(rejected),
+            var other => throw Unexpected(other),
+        };
+    }
+
+    /// <summary>Stops receiving a channel's events.</summary>
+    public async Task CloseChannel(string channelId)
+    {
+        var channel = ParseChannelId(channelId);
+        await Session().Ask<Unsubscribed>(new CloseChannelRequest(channel), runtime.Options.ClusterTimeout);
+    }
+
+    /// <summary>Posts a message (1 to 2000 characters after trimming); returns it once stored.</summary>
+    public async Task<MessageDto> PostMessage(string channelId, string text)
+    {
+        var channel = KnownChannel(channelId);
+        if (channel.Kind != ChannelKind.Text)
+            throw HubErrors.Error(ErrorCode.WrongChannelKind, $"'{channel.Name}' is a voice channel.");
+        if (text is null) throw HubErrors.Error(ErrorCode.InvalidText, "Text is required.");
+        return await Session().Ask<object>(new PostRequest(channel.Id, text), runtime.Options.ClusterTimeout) switch
+        {
+            PostAccepted accepted => MessageDto.From(accepted.Message),
+            CommandRejected rejected => throw HubErrors.From(rejected),
+            var other => throw Unexpected(other),
+        };
+    }
+
+    /// <summary>Up to <paramref name="limit"/> (1 to 100, default 50) messages older than message <paramref name="before"/>, or the newest.</summary>
+    public async Task<HistoryDto> GetHistory(string channelId, long? before, int? limit)
+    {
+        var channel = KnownChannel(channelId);
+        if (channel.Kind != ChannelKind.Text)
+            throw HubErrors.Error(ErrorCode.WrongChannelKind, $"'{channel.Name}' has no text history.");
+        var pageSize = limit ?? HistoryQuery.DefaultLimit;
+        if (pageSize is < 1 or > HistoryQuery.MaxLimit)
+            throw HubErrors.Error(ErrorCode.InvalidArgument, $"limit must be 1 to {HistoryQuery.MaxLimit}.");
+        if (before is < 1) throw HubErrors.Error(ErrorCode.InvalidArgument, "before must be a message id.");
+        return await runtime.Region.Ask<object>(new HistoryQuery(channel.Id, before, pageSize), runtime.Options.ClusterTimeout) switch
+        {
+            HistoryPage page => new HistoryDto(channel.Id.Value, page.Messages.Select(MessageDto.From).ToArray(), page.HasMore),
+            CommandRejected rejected => throw HubErrors.From(rejected),
+            var other => throw Unexpected(other),
+        };
+    }
+
+    private SessionIdentity CurrentIdentity()
+    {
+        var user = Context.User?.FindFirstValue(ClaimTypes.NameIdentifier);
+        var name = Context.User?.FindFirstValue(TokenAuthenticationHandler.DisplayNameClaim);
+        if (string.IsNullOrEmpty(user) || string.IsNullOrEmpty(name))
+            throw HubErrors.Error(ErrorCode.Forbidden, "A session token is required.");
+        return new SessionIdentity(new UserId(user), name, DateTimeOffset.MaxValue);
+    }
+
+    private IActorRef Session() =>
+        Context.Items.TryGetValue(SessionKey, out var session) && session is IActorRef actor
+            ? actor
+            : throw HubErrors.Unavailable();
+
+    private static ChannelId ParseChannelId(string? channelId) =>
+        ChannelId.TryParse(channelId, out var id)
+            ? id
+            : throw HubErrors.Error(ErrorCode.InvalidArgument, "channelId is not a valid channel id.");
+
+    private ChannelInfo KnownChannel(string? channelId)
+    {
+        var id = ParseChannelId(channelId);
+        if (!runtime.Catalog.IsLoaded) throw HubErrors.Unavailable();
+        return runtime.Catalog.Find(id) ?? throw HubErrors.Error(ErrorCode.UnknownChannel, $"Channel '{id}' does not exist.");
+    }
+
+    private static HubException Unexpected(object reply) =>
+        new($"internal: unexpected reply {reply.GetType().Name}.");
+}

@@ -1,0 +1,38 @@
+using OpenChat.Actors.Protocol;
+
+namespace OpenChat.Gateway.Hub;
+
+/// <summary>A channel as clients see it. <c>kind</c> is <c>text</c> or <c>voice</c>.</summary>
+public sealed record ChannelDto(string Id, string Name, string Kind, int Position, string Topic)
+{
+    public static ChannelDto From(ChannelInfo c) =>
+        new(c.Id.Value, c.Name, c.Kind == ChannelKind.Voice ? "voice" : "text", c.Position, c.Topic);
+}
+
+/// <summary>A stored message; ids increase by one per message within a channel.</summary>
+public sealed record MessageDto(long Id, string ChannelId, string AuthorId, string AuthorName, string Text, DateTimeOffset SentAt)
+{
+    public static MessageDto From(ChatMessage m) =>
+        new(m.Id, m.Channel.Value, m.Author.Value, m.AuthorName, m.Text, m.SentAt);
+}
+
+/// <summary>A user who has a channel open.</summary>
+public sealed record MemberDto(string UserId, string DisplayName)
+{
+    public static MemberDto From(PresenceMember m) => new(m.User.Value, m.DisplayName);
+}
+
+/// <summary>What opening a channel returns: settings, who is online, the newest messages (oldest first).</summary>
+public sealed record ChannelViewDto(ChannelDto Channel, MemberDto[] Online, MessageDto[] Messages, bool HasMore);
+
+/// <summary>A page of older messages, oldest first.</summary>
+public sealed record HistoryDto(string ChannelId, MessageDto[] Messages, bool HasMore);
+
+/// <summary>The connected user.</summary>
+public sealed record UserDto(string Id, string DisplayName);
+
+/// <summary>The answer to <c>POST /api/session</c>.</summary>
+public sealed record SessionDto(string Token, string UserId, string DisplayName, DateTimeOffset ExpiresAt);
+
+/// <summary>The body of <c>POST /api/session</c>.</summary>
+public sealed record SessionRequest(string? DisplayName, string? Token);

@@ -1,0 +1,16 @@
+using Microsoft.AspNetCore.SignalR;
+using OpenChat.Actors.Protocol;
+using OpenChat.Actors.Protocol.Commands;
+
+namespace OpenChat.Gateway.Hub;
+
+/// <summary>Hub errors carry a stable code before the reason: <c>"rate_limited: ..."</c>.</summary>
+public static class HubErrors
+{
+    public static HubException Error(ErrorCode code, string reason) => new($"{code.WireName()}: {reason}");
+
+    public static HubException From(CommandRejected rejected) => Error(rejected.Code, rejected.Reason);
+
+    public static HubException Unavailable() =>
+        Error(ErrorCode.Unavailable, "The cluster did not answer in time; try again.");
+}

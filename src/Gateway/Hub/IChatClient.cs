@@ -1,0 +1,17 @@
+namespace OpenChat.Gateway.Hub;
+
+/// <summary>Events the server pushes to a connected client (documented in docs/protocol.md).</summary>
+public interface IChatClient
+{
+    Task MessagePosted(MessageDto message);
+
+    Task MemberOnline(string channelId, MemberDto member);
+
+    Task MemberOffline(string channelId, string userId);
+
+    Task ChannelsChanged(ChannelDto[] channels);
+
+    Task ChannelUpdated(ChannelDto channel);
+
+    Task ChannelRemoved(string channelId);
+}

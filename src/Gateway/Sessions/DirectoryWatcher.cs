@@ -1,0 +1,49 @@
+using Akka.Actor;
+using Akka.Event;
+using Microsoft.AspNetCore.SignalR;
+using OpenChat.Actors.Protocol.Commands;
+using OpenChat.Actors.Protocol.Queries;
+using OpenChat.Gateway.Hub;
+
+namespace OpenChat.Gateway.Sessions;
+
+/// <summary>
+/// Keeps the gateway's <see cref="ChannelCatalog"/> in step with the directory singleton and tells every connected
+/// client when the list changes. It re-registers periodically, because a singleton that moved has forgotten its watchers.
+/// </summary>
+public sealed class DirectoryWatcher : ReceiveActor, IWithTimers
+{
+    private static readonly TimeSpan Refresh = TimeSpan.FromSeconds(10);
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+
+    private sealed record Register;
+
+    public DirectoryWatcher(IActorRef directory, ChannelCatalog catalog, IHubContext<ChatHub, IChatClient> hub)
+    {
+        Receive<Register>(_ => directory.Tell(new WatchDirectory(Self)));
+        Receive<ChannelList>(list =>
+        {
+            var wasLoaded = catalog.IsLoaded;
+            if (!catalog.Update(list.Channels)) return;
+            if (!wasLoaded)
+            {
+                _log.Info("Channel list loaded: {0} channels", list.Channels.Count);
+                Timers.StartPeriodicTimer("register", new Register(), Refresh);
+                return;
+            }
+            hub.Clients.All.ChannelsChanged(list.Channels.Select(ChannelDto.From).ToArray());
+        });
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    protected override void PreStart()
+    {
+        // Until the first list arrives, ask every second.
+        Timers.StartPeriodicTimer("register", new Register(), TimeSpan.FromSeconds(1));
+        Self.Tell(new Register());
+    }
+
+    public static Props Props(IActorRef directory, ChannelCatalog catalog, IHubContext<ChatHub, IChatClient> hub) =>
+        Akka.Actor.Props.Create(() => new DirectoryWatcher(directory, catalog, hub));
+}

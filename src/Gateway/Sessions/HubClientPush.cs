@@ -1,0 +1,74 @@
+using System.Threading.Channels;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Logging;
+using OpenChat.Actors.Protocol.Events;
+using OpenChat.Gateway.Hub;
+
+namespace OpenChat.Gateway.Sessions;
+
+/// <summary>
+/// A bounded queue and one pump per connection: events reach the client in the order they were queued, and a client
+/// that stops reading is disconnected instead of growing the server's memory.
+/// </summary>
+public sealed class HubClientPush : IClientPush
+{
+    private readonly Channel<object> _queue;
+    private readonly IChatClient _client;
+    private readonly HubCallerContext _context;
+    private readonly ILogger _log;
+
+    public HubClientPush(IChatClient client, HubCallerContext context, int capacity, ILogger log)
+    {
+        _client = client;
+        _context = context;
+        _log = log;
+        _queue = Channel.CreateBounded<object>(new BoundedChannelOptions(capacity)
+        {
+            SingleReader = true,
+            SingleWriter = false,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        _ = Task.Run(PumpAsync);
+    }
+
+    public bool TryPush(object channelEvent)
+    {
+        if (_queue.Writer.TryWrite(channelEvent)) return true;
+        _log.LogWarning("Connection {ConnectionId} fell too far behind; closing it", _context.ConnectionId);
+        Abort();
+        return false;
+    }
+
+    public void Abort()
+    {
+        _queue.Writer.TryComplete();
+        _context.Abort();
+    }
+
+    /// <summary>Stops the pump once the connection is gone.</summary>
+    public void Complete() => _queue.Writer.TryComplete();
+
+    private async Task PumpAsync()
+    {
+        try
+        {
+            await foreach (var item in _queue.Reader.ReadAllAsync())
+            {
+                await (item switch
+                {
+                    MessagePosted e => _client.MessagePosted(MessageDto.From(e.Message)),
+                    MemberOnline e => _client.MemberOnline(e.Channel.Value, MemberDto.From(e.Member)),
+                    MemberOffline e => _client.MemberOffline(e.Channel.Value, e.User.Value),
+                    ChannelUpdated e => _client.ChannelUpdated(ChannelDto.From(e.Channel)),
+                    ChannelRemoved e => _client.ChannelRemoved(e.Channel.Value),
+                    _ => Task.CompletedTask,
+                });
+            }
+        }
+        catch (Exception e)
+        {
+            _log.LogDebug(e, "Push to {ConnectionId} ended", _context.ConnectionId);
+            _queue.Writer.TryComplete();
+        }
+    }
+}

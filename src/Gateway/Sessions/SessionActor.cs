@@ -1,0 +1,207 @@
+using Akka.Actor;
+using Akka.Event;
+using OpenChat.Actors.Channels;
+using OpenChat.Actors.Ids;
+using OpenChat.Actors.Protocol;
+using OpenChat.Actors.Protocol.Commands;
+using OpenChat.Actors.Protocol.Events;
+using OpenChat.Actors.Protocol.Queries;
+using OpenChat.Gateway.Auth;
+using OpenChat.Gateway.Hub;
+
+namespace OpenChat.Gateway.Sessions;
+
+/// <summary>
+/// One per SignalR connection: subscribes to the channels its client opens, forwards their events to the client in
+/// order and without duplicates, re-subscribes when a channel entity moves, and enforces the post limit.
+/// </summary>
+public sealed class SessionActor : ReceiveActor, IWithTimers
+{
+    private const int MaxResubscribeAttempts = 30;
+
+    private readonly SessionIdentity _identity;
+    private readonly IActorRef _region;
+    private readonly IClientPush _push;
+    private readonly GatewayOptions _options;
+    private readonly SlidingWindowLimit _postLimit;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<ChannelId, OpenChannel> _open = new();
+    private readonly Dictionary<IActorRef, ChannelId> _entities = new();
+
+    private sealed class OpenChannel(IActorRef entity, long lastSeen)
+    {
+        public IActorRef Entity { get; set; } = entity;
+        public long LastSeen { get; set; } = lastSeen;
+    }
+
+    public SessionActor(SessionIdentity identity, IActorRef region, IClientPush push, GatewayOptions options, TimeProvider time)
+    {
+        _identity = identity;
+        _region = region;
+        _push = push;
+        _options = options;
+        _postLimit = new SlidingWindowLimit(options.PostsPerWindow, options.PostWindow, time);
+
+        ReceiveAsync<OpenChannelRequest>(Open);
+        Receive<CloseChannelRequest>(Close);
+        Receive<PostRequest>(Post);
+        ReceiveAsync<Resubscribe>(ResubscribeAsync);
+
+        Receive<MessagePosted>(e =>
+        {
+            if (!_open.TryGetValue(e.Message.Channel, out var open) || e.Message.Id <= open.LastSeen) return;
+            open.LastSeen = e.Message.Id;
+            _push.TryPush(e);
+        });
+        Receive<MemberOnline>(e => PushIfOpen(e.Channel, e));
+        Receive<MemberOffline>(e => PushIfOpen(e.Channel, e));
+        Receive<ChannelUpdated>(e => PushIfOpen(e.Channel.Id, e));
+        Receive<ChannelRemoved>(e =>
+        {
+            if (_open.Remove(e.Channel, out var open))
+            {
+                _entities.Remove(open.Entity);
+                Context.Unwatch(open.Entity);
+                _push.TryPush(e);
+            }
+        });
+        Receive<Terminated>(t =>
+        {
+            if (_entities.Remove(t.ActorRef, out var channel) && _open.ContainsKey(channel))
+                Self.Tell(new Resubscribe(channel, 1));
+        });
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(SessionIdentity identity, IActorRef region, IClientPush push, GatewayOptions options, TimeProvider time) =>
+        Akka.Actor.Props.Create(() => new SessionActor(identity, region, push, options, time));
+
+    private async Task Open(OpenChannelRequest request)
+    {
+        var sender = Sender;
+        if (_open.TryGetValue(request.Channel, out _))
+        {
+            // Opening again returns a fresh view; the subscription itself is idempotent.
+        }
+        else if (_open.Count >= _options.MaxOpenChannels)
+        {
+            sender.Tell(new CommandRejected(ErrorCode.InvalidArgument, $"At most {_options.MaxOpenChannels} channels can be open at once."));
+            return;
+        }
+
+        var reply = await AskChannel(new SubscribeChannel(request.Channel, _identity.User, _identity.DisplayName, Self, GetHistory.DefaultLimit));
+        if (reply is not Subscribed subscribed)
+        {
+            sender.Tell(reply);
+            return;
+        }
+        Track(request.Channel, subscribed);
+        sender.Tell(new ChannelViewDto(
+            ChannelDto.From(subscribed.Channel),
+            subscribed.Online.Select(MemberDto.From).ToArray(),
+            subscribed.Recent.Select(MessageDto.From).ToArray(),
+            subscribed.HasMore));
+    }
+
+    private async Task ResubscribeAsync(Resubscribe request)
+    {
+        if (!_open.TryGetValue(request.Channel, out var open)) return;
+        var reply = await AskChannel(new SubscribeChannel(request.Channel, _identity.User, _identity.DisplayName, Self, GetHistory.MaxLimit));
+        switch (reply)
+        {
+            case Subscribed subscribed:
+                var lastSeen = open.LastSeen;
+                Track(request.Channel, subscribed);
+                // Deliver what was posted while the channel was moving.
+                foreach (var message in subscribed.Recent.Where(m => m.Id > lastSeen))
+                    Self.Tell(new MessagePosted(message));
+                _log.Info("Session {0}: channel {1} re-subscribed", _identity.User, request.Channel);
+                break;
+            case CommandRejected { Code: ErrorCode.UnknownChannel }:
+                Self.Tell(new ChannelRemoved(request.Channel));
+                break;
+            default:
+                if (request.Attempt >= MaxResubscribeAttempts)
+                {
+                    _log.Warning("Session {0}: channel {1} could not be re-subscribed; closing the connection", _identity.User, request.Channel);
+                    _push.Abort();
+                    Context.Stop(Self);
+                    return;
+                }
+                Timers.StartSingleTimer(("resubscribe", request.Channel), request with { Attempt = request.Attempt + 1 }, TimeSpan.FromSeconds(1));
+                break;
+        }
+    }
+
+    private void Track(ChannelId channel, Subscribed subscribed)
+    {
+        var lastSeen = subscribed.Recent.Count > 0 ? subscribed.Recent[^1].Id : 0;
+        if (_open.TryGetValue(channel, out var open))
+        {
+            if (!open.Entity.Equals(subscribed.Entity))
+            {
+                _entities.Remove(open.Entity);
+                Context.Unwatch(open.Entity);
+            }
+            open.Entity = subscribed.Entity;
+            open.LastSeen = Math.Max(open.LastSeen, lastSeen);
+        }
+        else
+        {
+            _open[channel] = new OpenChannel(subscribed.Entity, lastSeen);
+        }
+        _entities[subscribed.Entity] = channel;
+        Context.Watch(subscribed.Entity);
+    }
+
+    private void Close(CloseChannelRequest request)
+    {
+        if (_open.Remove(request.Channel, out var open))
+        {
+            _entities.Remove(open.Entity);
+            Context.Unwatch(open.Entity);
+            open.Entity.Tell(new UnsubscribeChannel(request.Channel, Self));
+        }
+        Sender.Tell(new Unsubscribed(request.Channel));
+    }
+
+    private void Post(PostRequest request)
+    {
+        if (TextRules.NormalizeMessage(request.Text, out var reason) is null)
+        {
+            Sender.Tell(new CommandRejected(ErrorCode.InvalidText, reason));
+            return;
+        }
+        if (!_postLimit.TryAcquire(out var retryAfter))
+        {
+            Sender.Tell(new CommandRejected(ErrorCode.RateLimited,
+                $"At most {_options.PostsPerWindow} messages per {_options.PostWindow.TotalSeconds:0.#} s; try again in {Math.Ceiling(retryAfter.TotalSeconds):0} s."));
+            return;
+        }
+        _region.Forward(new PostMessage(request.Channel, _identity.User, _identity.DisplayName, request.Text));
+    }
+
+    private void PushIfOpen(ChannelId channel, object channelEvent)
+    {
+        if (_open.ContainsKey(channel)) _push.TryPush(channelEvent);
+    }
+
+    private async Task<object> AskChannel(object message)
+    {
+        try
+        {
+            return await _region.Ask<object>(message, _options.ClusterTimeout);
+        }
+        catch (AskTimeoutException)
+        {
+            return new CommandRejected(ErrorCode.Unavailable, "The channel did not answer in time; try again.");
+        }
+    }
+
+    protected override void PostStop()
+    {
+        foreach (var (channel, open) in _open) open.Entity.Tell(new UnsubscribeChannel(channel, Self));
+        base.PostStop();
+    }
+}

@@ -1,0 +1,74 @@
+using Akka.Actor;
+using Akka.Hosting;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using OpenChat.Actors.Hosting;
+using OpenChat.Gateway;
+
+namespace OpenChat.Server;
+
+/// <summary>
+/// Composes a process from its roles (<c>OpenChat:Roles</c>): every node runs the cluster wiring and health endpoints;
+/// gateway nodes add the hub and the web client; channel nodes the sharded channels; media nodes the mixers.
+/// With no roles configured, one process runs them all (the all-in-one server).
+/// </summary>
+public static class OpenChatServer
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+
+        var options = builder.Configuration.GetSection(OpenChatOptions.Section).Get<OpenChatOptions>() ?? new OpenChatOptions();
+        options.Validate();
+        builder.Services.AddSingleton(options);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+
+        var gateway = options.HasRole(OpenChatRoles.Gateway);
+        if (gateway) builder.Services.AddOpenChatGateway(builder.Configuration, options);
+
+        builder.Services.AddHealthChecks()
+            .AddCheck<ActorSystemLiveCheck>("actor-system", tags: ["live"])
+            .AddCheck<ClusterReadyCheck>("cluster", tags: ["ready"]);
+
+        builder.Services.AddAkka(AkkaSetup.SystemName, (akka, _) =>
+        {
+            akka.ConfigureLoggers(loggers =>
+            {
+                loggers.LogLevel = Akka.Event.LogLevel.InfoLevel;
+                loggers.ClearLoggers();
+                loggers.AddLoggerFactory();
+            });
+            akka.AddOpenChatCluster(options);
+            if (gateway) akka.AddGatewayActors();
+        });
+
+        var app = builder.Build();
+        app.MapHealthChecks("/healthz/live", new() { Predicate = c => c.Tags.Contains("live") });
+        app.MapHealthChecks("/healthz/ready", new() { Predicate = c => c.Tags.Contains("ready") });
+        if (gateway) app.MapOpenChatGateway();
+        return app;
+    }
+}
+
+/// <summary>Live while the actor system runs.</summary>
+public sealed class ActorSystemLiveCheck(ActorSystem system) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(system.WhenTerminated.IsCompleted
+            ? HealthCheckResult.Unhealthy("The actor system has terminated.")
+            : HealthCheckResult.Healthy());
+}
+
+/// <summary>Ready once this node is Up in the cluster and its channel shard region (or proxy) is running.</summary>
+public sealed class ClusterReadyCheck(ActorSystem system, ActorRegistry registry) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var self = Akka.Cluster.Cluster.Get(system).SelfMember;
+        if (self.Status != Akka.Cluster.MemberStatus.Up)
+            return Task.FromResult(HealthCheckResult.Unhealthy($"Cluster member status is {self.Status}."));
+        if (!registry.TryGet<ChannelRegion>(out var region) || region.IsNobody())
+            return Task.FromResult(HealthCheckResult.Unhealthy("The channel shard region is not running."));
+        return Task.FromResult(HealthCheckResult.Healthy($"Up as {string.Join(",", self.Roles)}"));
+    }
+}

@@ -1,0 +1,4 @@
+using OpenChat.Server;
+
+var app = OpenChatServer.Build(args);
+await app.RunAsync();
