@@ -1,0 +1,176 @@
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using OpenChat.TestSupport;
+using Xunit;
+
+namespace OpenChat.Gateway.Tests;
+
+public sealed class TextChatTests : IAsyncLifetime
+{
+    private InProcessServer _server = null!;
+
+    public async Task InitializeAsync() => _server = await InProcessServer.StartAsync();
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    [Fact]
+    public async Task A_post_reaches_the_other_client_exactly_once_and_is_in_history()
+    {
+        await using var alice = await ChatClient.ConnectAsync(_server.BaseUrl, "Alice");
+        await using var bob = await ChatClient.ConnectAsync(_server.BaseUrl, "Bob");
+        await alice.OpenChannelAsync("general");
+        var view = await bob.OpenChannelAsync("general");
+        Assert.Equal("general", view.Channel.Id);
+        Assert.Contains(view.Online, m => m.DisplayName == "Alice");
+
+        var first = await alice.PostAsync("general", "hello bob");
+        var second = await alice.PostAsync("general", "second");
+
+        // Delivery is in order, so a duplicate of the first would arrive before the second.
+        Assert.Equal(first, await bob.NextMessageAsync());
+        Assert.Equal(second, await bob.NextMessageAsync());
+        Assert.Equal("hello bob", first.Text);
+        Assert.Equal(alice.Session.UserId, first.AuthorId);
+        Assert.Equal("Alice", first.AuthorName);
+
+        var history = await bob.HistoryAsync("general");
+        Assert.Equal([first.Id, second.Id], history.Messages.Select(m => m.Id));
+        Assert.False(history.HasMore);
+        Assert.False(bob.Messages.Reader.TryRead(out _));
+    }
+
+    [Fact]
+    public async Task Invalid_calls_get_clear_errors_and_change_nothing()
+    {
+        await using var alice = await ChatClient.ConnectAsync(_server.BaseUrl, "Alice");
+        await alice.OpenChannelAsync("general");
+        var kept = await alice.PostAsync("general", "the only message");
+
+        async Task<string> Error(Func<Task> call) => (await Assert.ThrowsAsync<HubException>(call)).Message;
+
+        Assert.Contains("unknown_channel", await Error(() => alice.PostAsync("does-not-exist", "hi")));
+        Assert.Contains("unknown_channel", await Error(() => alice.OpenChannelAsync("does-not-exist")));
+        Assert.Contains("invalid_argument", await Error(() => alice.PostAsync("NOT A VALID ID", "hi")));
+        Assert.Contains("invalid_argument", await Error(() => alice.Connection.InvokeAsync<object>("PostMessage", null, "hi")));
+        Assert.Contains("invalid_text", await Error(() => alice.PostAsync("general", "")));
+        Assert.Contains("invalid_text", await Error(() => alice.PostAsync("general", "   ")));
+        Assert.Contains("invalid_text", await Error(() => alice.Connection.InvokeAsync<object>("PostMessage", "general", null)));
+        Assert.Contains("invalid_text", await Error(() => alice.PostAsync("general", new string('x', 2001))));
+        Assert.Contains("wrong_channel_kind", await Error(() => alice.PostAsync("lounge", "hi")));
+        Assert.Contains("wrong_channel_kind", await Error(() => alice.HistoryAsync("lounge")));
+        Assert.Contains("invalid_argument", await Error(() => alice.HistoryAsync("general", limit: 0)));
+        Assert.Contains("invalid_argument", await Error(() => alice.HistoryAsync("general", limit: 101)));
+        Assert.Contains("invalid_argument", await Error(() => alice.HistoryAsync("general", before: -3)));
+        // Wrong argument types fail binding.
+        await Assert.ThrowsAsync<HubException>(() => alice.Connection.InvokeAsync<object>("PostMessage", 42, new[] { 1, 2 }));
+        await Assert.ThrowsAsync<HubException>(() => alice.Connection.InvokeAsync<object>("NoSuchMethod"));
+
+        var history = await alice.HistoryAsync("general");
+        Assert.Equal([kept], history.Messages);
+        Assert.Equal(2, (await alice.Connection.InvokeAsync<ChannelDto[]>("GetChannels")).Length);
+    }
+
+    [Fact]
+    public async Task A_client_without_a_valid_token_cannot_connect()
+    {
+        var noToken = new HubConnectionBuilder().WithUrl(_server.BaseUrl + "/hub").Build();
+        var error = await Assert.ThrowsAsync<HttpRequestException>(() => noToken.StartAsync());
+        Assert.Equal(HttpStatusCode.Unauthorized, error.StatusCode);
+
+        var forged = new HubConnectionBuilder()
+            .WithUrl(_server.BaseUrl + "/hub", o => o.AccessTokenProvider = () => Task.FromResult<string?>("v1.eyJVaWQiOiJ4In0.AAAA"))
+            .Build();
+        error = await Assert.ThrowsAsync<HttpRequestException>(() => forged.StartAsync());
+        Assert.Equal(HttpStatusCode.Unauthorized, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task Session_creation_validates_the_display_name()
+    {
+        using var http = new HttpClient();
+        foreach (var name in new[] { "", "a", new string('n', 33), "bad\u0001name" })
+        {
+            var response = await http.PostAsJsonAsync(_server.BaseUrl + "/api/session", new { displayName = name });
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        }
+        var malformed = await http.PostAsync(_server.BaseUrl + "/api/session", new StringContent("{not json", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
+    }
+
+    [Fact]
+    public async Task Reconnecting_with_the_token_is_the_same_user()
+    {
+        var session = await ChatClient.CreateSessionAsync(_server.BaseUrl, "Carol");
+        await using (var first = await ChatClient.ConnectAsync(_server.BaseUrl, "Carol", session))
+            Assert.Equal(session.UserId, (await first.Connection.InvokeAsync<UserDto>("Me")).Id);
+        await using var again = await ChatClient.ConnectAsync(_server.BaseUrl, "Carol", session);
+        Assert.Equal(session.UserId, (await again.Connection.InvokeAsync<UserDto>("Me")).Id);
+
+        var renamed = await ChatClient.CreateSessionAsync(_server.BaseUrl, "Caroline", session.Token);
+        Assert.Equal(session.UserId, renamed.UserId);
+        Assert.Equal("Caroline", renamed.DisplayName);
+    }
+
+    [Fact]
+    public async Task The_sixth_post_within_five_seconds_is_refused_as_rate_limited()
+    {
+        await using var alice = await ChatClient.ConnectAsync(_server.BaseUrl, "Alice");
+        for (var i = 0; i < 5; i++) await alice.PostAsync("general", $"m{i}");
+        var error = await Assert.ThrowsAsync<HubException>(() => alice.PostAsync("general", "one too many"));
+        Assert.Contains("HubException: rate_limited:", error.Message);
+
+        var history = await alice.HistoryAsync("general");
+        Assert.Equal(5, history.Messages.Length);
+    }
+
+    [Fact]
+    public async Task An_oversized_frame_closes_the_connection_and_stores_nothing()
+    {
+        await using var alice = await ChatClient.ConnectAsync(_server.BaseUrl, "Alice");
+        var closed = new TaskCompletionSource();
+        alice.Connection.Closed += _ => { closed.TrySetResult(); return Task.CompletedTask; };
+        _ = alice.Connection.SendAsync("PostMessage", "general", new string('z', 64 * 1024));
+        await closed.Task.WaitAsync(TimeSpan.FromSeconds(15));
+
+        await using var bob = await ChatClient.ConnectAsync(_server.BaseUrl, "Bob");
+        Assert.Empty((await bob.HistoryAsync("general")).Messages);
+    }
+
+    [Fact]
+    public async Task Presence_shows_who_opens_and_leaves_a_channel()
+    {
+        await using var bob = await ChatClient.ConnectAsync(_server.BaseUrl, "Bob");
+        await bob.OpenChannelAsync("general");
+        var alice = await ChatClient.ConnectAsync(_server.BaseUrl, "Alice");
+        await alice.OpenChannelAsync("general");
+
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var online = await bob.Online.Reader.ReadAsync(cts.Token);
+        Assert.Equal(("general", alice.Session.UserId), (online.ChannelId, online.Member.UserId));
+
+        await alice.DisposeAsync();
+        var offline = await bob.Offline.Reader.ReadAsync(cts.Token);
+        Assert.Equal(("general", alice.Session.UserId), offline);
+    }
+
+    [Fact]
+    public async Task Older_history_pages_in_by_cursor()
+    {
+        await using var alice = await ChatClient.ConnectAsync(_server.BaseUrl, "Alice");
+        var posted = new List<MessageDto>();
+        // Five clients post so the per-connection limit is not what this test is about.
+        var writers = new List<ChatClient>();
+        for (var w = 0; w < 14; w++) writers.Add(await ChatClient.ConnectAsync(_server.BaseUrl, $"Writer {w}"));
+        for (var i = 0; i < 70; i++) posted.Add(await writers[i / 5].PostAsync("general", $"message {i}"));
+        foreach (var w in writers) await w.DisposeAsync();
+
+        var view = await alice.OpenChannelAsync("general");
+        Assert.Equal(posted.TakeLast(50).Select(m => m.Id), view.Messages.Select(m => m.Id));
+        Assert.True(view.HasMore);
+        var older = await alice.HistoryAsync("general", view.Messages[0].Id);
+        Assert.Equal(posted.Take(20).Select(m => m.Text), older.Messages.Select(m => m.Text));
+        Assert.False(older.HasMore);
+    }
+}

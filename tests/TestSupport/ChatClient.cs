@@ -1,0 +1,64 @@
+using System.Net.Http.Json;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.SignalR.Client;
+
+namespace OpenChat.TestSupport;
+
+/// <summary>A user of the service through the .NET SignalR client, recording every event it is pushed.</summary>
+public sealed class ChatClient : IAsyncDisposable
+{
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(15) };
+
+    public HubConnection Connection { get; }
+    public SessionDto Session { get; }
+    public Channel<MessageDto> Messages { get; } = Channel.CreateUnbounded<MessageDto>();
+    public Channel<(string ChannelId, MemberDto Member)> Online { get; } = Channel.CreateUnbounded<(string, MemberDto)>();
+    public Channel<(string ChannelId, string UserId)> Offline { get; } = Channel.CreateUnbounded<(string, string)>();
+
+    private ChatClient(HubConnection connection, SessionDto session)
+    {
+        Connection = connection;
+        Session = session;
+        connection.On<MessageDto>("MessagePosted", m => Messages.Writer.TryWrite(m));
+        connection.On<string, MemberDto>("MemberOnline", (c, m) => Online.Writer.TryWrite((c, m)));
+        connection.On<string, string>("MemberOffline", (c, u) => Offline.Writer.TryWrite((c, u)));
+    }
+
+    public static async Task<SessionDto> CreateSessionAsync(string baseUrl, string displayName, string? previousToken = null)
+    {
+        var response = await Http.PostAsJsonAsync(baseUrl + "/api/session", new { displayName, token = previousToken });
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<SessionDto>())!;
+    }
+
+    /// <summary>Creates a guest session and connects to the hub.</summary>
+    public static async Task<ChatClient> ConnectAsync(string baseUrl, string displayName, SessionDto? session = null,
+        Action<IHubConnectionBuilder>? configure = null)
+    {
+        session ??= await CreateSessionAsync(baseUrl, displayName);
+        var builder = new HubConnectionBuilder()
+            .WithUrl(baseUrl + "/hub", o => o.AccessTokenProvider = () => Task.FromResult<string?>(session.Token));
+        configure?.Invoke(builder);
+        var connection = builder.Build();
+        connection.ServerTimeout = TimeSpan.FromSeconds(60);
+        var client = new ChatClient(connection, session);
+        await connection.StartAsync();
+        return client;
+    }
+
+    public Task<ChannelViewDto> OpenChannelAsync(string channelId) => Connection.InvokeAsync<ChannelViewDto>("OpenChannel", channelId);
+
+    public Task<MessageDto> PostAsync(string channelId, string text) => Connection.InvokeAsync<MessageDto>("PostMessage", channelId, text);
+
+    public Task<HistoryDto> HistoryAsync(string channelId, long? before = null, int? limit = null) =>
+        Connection.InvokeAsync<HistoryDto>("GetHistory", channelId, before, limit);
+
+    /// <summary>The next pushed message, or a timeout.</summary>
+    public async Task<MessageDto> NextMessageAsync(TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
+        return await Messages.Reader.ReadAsync(cts.Token);
+    }
+
+    public async ValueTask DisposeAsync() => await Connection.DisposeAsync();
+}

@@ -1,0 +1,18 @@
+namespace OpenChat.TestSupport;
+
+// The wire contract as a client sees it (docs/protocol.md). Deliberately not the server's own types:
+// a test that used them could not notice a change to the JSON.
+
+public sealed record ChannelDto(string Id, string Name, string Kind, int Position, string Topic);
+
+public sealed record MessageDto(long Id, string ChannelId, string AuthorId, string AuthorName, string Text, DateTimeOffset SentAt);
+
+public sealed record MemberDto(string UserId, string DisplayName);
+
+public sealed record ChannelViewDto(ChannelDto Channel, MemberDto[] Online, MessageDto[] Messages, bool HasMore);
+
+public sealed record HistoryDto(string ChannelId, MessageDto[] Messages, bool HasMore);
+
+public sealed record UserDto(string Id, string DisplayName);
+
+public sealed record SessionDto(string Token, string UserId, string DisplayName, DateTimeOffset ExpiresAt);

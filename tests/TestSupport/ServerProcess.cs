@@ -1,0 +1,107 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
+
+namespace OpenChat.TestSupport;
+
+/// <summary>An OpenChat server running as a real process (<c>dotnet OpenChat.Server.dll</c>), as operators run it.</summary>
+public sealed partial class ServerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _output = new();
+    private readonly TaskCompletionSource<string> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
+
+    public string Name { get; }
+    public string BaseUrl { get; private set; } = "";
+    public int Pid => _process.Id;
+    public bool HasExited => _process.HasExited;
+    public int ExitCode => _process.ExitCode;
+
+    private ServerProcess(string name, Process process)
+    {
+        Name = name;
+        _process = process;
+    }
+
+    /// <summary>Starts the server with the given configuration (as environment variables, <c>OpenChat__Roles__0=gateway</c> style).</summary>
+    public static ServerProcess Start(string name, IDictionary<string, string> environment)
+    {
+        var info = new ProcessStartInfo("dotnet", [RepoPaths.ServerDll, "--urls", "http://127.0.0.1:0"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(RepoPaths.ServerDll)!,
+        };
+        info.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        info.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
+        foreach (var (k, v) in environment) info.Environment[k] = v;
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var server = new ServerProcess(name, process);
+        process.OutputDataReceived += (_, e) => server.OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => server.OnLine(e.Data);
+        process.Exited += (_, _) => server._listening.TrySetException(new InvalidOperationException($"{name} exited with {process.ExitCode}:\n{server.Output}"));
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return server;
+    }
+
+    private void OnLine(string? line)
+    {
+        if (line is null) return;
+        _output.Enqueue(line);
+        while (_output.Count > 2000) _output.TryDequeue(out _);
+        var match = ListeningPattern().Match(line);
+        if (match.Success) _listening.TrySetResult(match.Groups[1].Value);
+    }
+
+    public string Output => string.Join('\n', _output);
+
+    /// <summary>Waits for Kestrel's address, then for <c>/healthz/ready</c> to answer 200.</summary>
+    public async Task WaitReadyAsync(TimeSpan? timeout = null)
+    {
+        var limit = timeout ?? TimeSpan.FromSeconds(60);
+        var listening = await _listening.Task.WaitAsync(limit);
+        BaseUrl = listening.TrimEnd('/');
+        await Probe.UntilAsync(async () =>
+        {
+            if (_process.HasExited) throw new InvalidOperationException($"{Name} exited:\n{Output}");
+            using var response = await Http.GetAsync(BaseUrl + "/healthz/ready");
+            return response.IsSuccessStatusCode;
+        }, limit, $"{Name} to be ready\n{Output}");
+    }
+
+    /// <summary>SIGTERM, as Kubernetes sends: the process leaves the cluster and exits by itself.</summary>
+    public async Task<int> StopAsync(TimeSpan? timeout = null)
+    {
+        if (!_process.HasExited) _ = SysKill(_process.Id, 15);
+        await _process.WaitForExitAsync().WaitAsync(timeout ?? TimeSpan.FromSeconds(60));
+        return _process.ExitCode;
+    }
+
+    /// <summary>SIGKILL: the process vanishes without a word.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SysKill(int pid, int signal);
+
+    [GeneratedRegex(@"Now listening on: (http://127\.0\.0\.1:\d+)")]
+    private static partial Regex ListeningPattern();
+}
