@@ -30,6 +30,8 @@ public static class ActorTestConfig
         var snapshots = new SqlSnapshotOptions(true, "sql") { ConnectionString = connectionString, ProviderName = ProviderName.SQLiteMS, AutoInitialize = true };
         var config = ConfigurationFactory.ParseString($$"""
             akka.loglevel = INFO
+            # The first write creates the SQLite tables; on a loaded two-core machine that can take seconds.
+            akka.test.single-expect-default = 15s
             akka.actor.serialize-messages = {{(serializeMessages ? "on" : "off")}}
             akka.persistence.journal.plugin = "akka.persistence.journal.sql"
             akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.sql"

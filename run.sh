@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Runs the all-in-one server (every role in one process, SQLite under ./data) on http://127.0.0.1:8080.
+# Extra arguments go to the server, e.g. ./run.sh --urls http://0.0.0.0:8080
+set -euo pipefail
+cd "$(dirname "$0")"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+export OpenChat__DataDirectory="${OpenChat__DataDirectory:-$(pwd)/data}"
+dotnet build src/Server/OpenChat.Server.csproj -c Release -nologo -v q
+exec dotnet src/Server/bin/Release/net10.0/OpenChat.Server.dll --contentRoot src/Server/bin/Release/net10.0 "$@"

@@ -1,0 +1,89 @@
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using OpenChat.TestSupport;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace OpenChat.Cluster.Tests;
+
+public sealed class ProcessTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Messages_survive_a_SIGTERM_and_restart_on_the_same_data_folder()
+    {
+        var data = Probe.NewTempDirectory("durability");
+        var env = new Dictionary<string, string> { ["OpenChat__DataDirectory"] = data };
+
+        string token;
+        long id;
+        await using (var first = ServerProcess.Start("all-in-one", env))
+        {
+            await first.WaitReadyAsync();
+            await using var alice = await ChatClient.ConnectAsync(first.BaseUrl, "Alice");
+            token = alice.Session.Token;
+            id = (await alice.PostAsync("general", "still here after a restart")).Id;
+            await alice.DisposeAsync();
+            var exitCode = await first.StopAsync();
+            output.WriteLine(first.Output);
+            Assert.Equal(0, exitCode);
+        }
+
+        await using var second = ServerProcess.Start("all-in-one again", env);
+        await second.WaitReadyAsync();
+        var session = new SessionDto(token, "", "Alice", DateTimeOffset.MaxValue);
+        await using var again = await ChatClient.ConnectAsync(second.BaseUrl, "Alice", session);
+        var history = await again.HistoryAsync("general");
+        var message = Assert.Single(history.Messages);
+        Assert.Equal((id, "still here after a restart"), (message.Id, message.Text));
+        // The signing key is kept in the data folder, so the old token is still good.
+        Assert.Equal(message.AuthorId, (await again.Connection.InvokeAsync<UserDto>("Me")).Id);
+    }
+
+    [Fact]
+    public async Task A_gateway_node_serves_history_from_the_channel_shard_on_another_node()
+    {
+        var data = Probe.NewTempDirectory("cluster");
+        var seedPort = Probe.FreeTcpPort();
+        var seed = $"akka.tcp://openchat@127.0.0.1:{seedPort}";
+        await using var channels = ServerProcess.Start("channels", new Dictionary<string, string>
+        {
+            ["OpenChat__Roles__0"] = "channels",
+            ["OpenChat__DataDirectory"] = data,
+            ["OpenChat__Cluster__Port"] = seedPort.ToString(),
+            ["OpenChat__Cluster__SeedNodes__0"] = seed,
+        });
+        var gatewayData = Probe.NewTempDirectory("gateway");
+        await using var gateway = ServerProcess.Start("gateway", new Dictionary<string, string>
+        {
+            ["OpenChat__Roles__0"] = "gateway",
+            ["OpenChat__DataDirectory"] = gatewayData,
+            ["OpenChat__Cluster__Port"] = "0",
+            ["OpenChat__Cluster__SeedNodes__0"] = seed,
+        });
+        try
+        {
+            await channels.WaitReadyAsync();
+            await gateway.WaitReadyAsync();
+
+            await using var alice = await ChatClient.ConnectAsync(gateway.BaseUrl, "Alice");
+            await using var bob = await ChatClient.ConnectAsync(gateway.BaseUrl, "Bob");
+            await bob.OpenChannelAsync("general");
+            var posted = await alice.PostAsync("general", "across the cluster");
+            Assert.Equal(posted, await bob.NextMessageAsync());
+
+            var history = await alice.HistoryAsync("general");
+            Assert.Equal([posted], history.Messages);
+            var error = await Assert.ThrowsAsync<HubException>(() => alice.PostAsync("lounge", "x"));
+            Assert.Contains("wrong_channel_kind", error.Message);
+
+            // The journal is on the channels node; the gateway node has no database at all.
+            Assert.True(File.Exists(Path.Combine(data, "openchat.db")));
+            Assert.False(File.Exists(Path.Combine(gatewayData, "openchat.db")));
+        }
+        finally
+        {
+            output.WriteLine("--- channels ---\n" + channels.Output);
+            output.WriteLine("--- gateway ---\n" + gateway.Output);
+        }
+    }
+}
