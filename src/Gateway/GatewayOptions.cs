@@ -13,6 +13,12 @@ public sealed class GatewayOptions
     /// <summary>Hub calls of any kind one connection may make per second (burst twice that).</summary>
     public int CallsPerSecond { get; set; } = 20;
 
+    /// <summary>
+    /// Hub calls of one connection that may run at once. Calls start in the order they arrive, so a client's posts
+    /// keep their order; more than one lets a client pipeline posts instead of waiting for each to be stored.
+    /// </summary>
+    public int ParallelCallsPerConnection { get; set; } = 4;
+
     /// <summary>Largest hub frame a client may send; larger ones close the connection.</summary>
     public long MaxMessageBytes { get; set; } = 32 * 1024;
 
@@ -30,6 +36,7 @@ public sealed class GatewayOptions
         if (PostsPerWindow < 1) throw new ArgumentOutOfRangeException(nameof(PostsPerWindow), "at least 1");
         if (PostWindow <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(PostWindow), "must be positive");
         if (CallsPerSecond < 1) throw new ArgumentOutOfRangeException(nameof(CallsPerSecond), "at least 1");
+        if (ParallelCallsPerConnection is < 1 or > 64) throw new ArgumentOutOfRangeException(nameof(ParallelCallsPerConnection), "1 to 64");
         if (MaxMessageBytes is < 4096 or > 1024 * 1024) throw new ArgumentOutOfRangeException(nameof(MaxMessageBytes), "4 KiB to 1 MiB");
         if (ClusterTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(ClusterTimeout), "must be positive");
         if (OutboundQueue < 16) throw new ArgumentOutOfRangeException(nameof(OutboundQueue), "at least 16");

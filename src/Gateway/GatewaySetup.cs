@@ -40,7 +40,7 @@ public static class GatewaySetup
         services.AddSignalR(o =>
         {
             o.MaximumReceiveMessageSize = gateway.MaxMessageBytes;
-            o.MaximumParallelInvocationsPerClient = 1;
+            o.MaximumParallelInvocationsPerClient = gateway.ParallelCallsPerConnection;
             o.EnableDetailedErrors = false;
             o.AddFilter<HubGuardFilter>();
         });
