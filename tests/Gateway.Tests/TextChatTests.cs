@@ -42,6 +42,15 @@ public sealed class TextChatTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Pipelined_posts_from_one_client_keep_their_order()
+    {
+        await using var alice = await ChatClient.ConnectAsync(_server.BaseUrl, "Alice");
+        var calls = Enumerable.Range(0, 5).Select(i => alice.PostAsync("general", $"p{i}")).ToList();
+        var stored = await Task.WhenAll(calls);
+        Assert.Equal(["p0", "p1", "p2", "p3", "p4"], stored.OrderBy(m => m.Id).Select(m => m.Text));
+    }
+
+    [Fact]
     public async Task Invalid_calls_get_clear_errors_and_change_nothing()
     {
         await using var alice = await ChatClient.ConnectAsync(_server.BaseUrl, "Alice");
