@@ -30,6 +30,7 @@ public static class GatewayEndpoints
             version = typeof(GatewayEndpoints).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "dev",
             channels = catalog.Channels.Select(ChannelDto.From),
         }));
+        app.MapAdminEndpoints();
         app.MapGet("/", () => Results.Content(StartPage.Value, "text/html; charset=utf-8"));
         return app;
     }

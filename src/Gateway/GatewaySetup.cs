@@ -26,6 +26,7 @@ public static class GatewaySetup
         var gateway = configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
         gateway.Validate();
         var auth = configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();
+        auth.Validate();
 
         services.AddSingleton(Options.Create(gateway));
         services.AddSingleton(Options.Create(auth));

@@ -12,7 +12,11 @@ public sealed class ProcessTests(ITestOutputHelper output)
     public async Task Messages_survive_a_SIGTERM_and_restart_on_the_same_data_folder()
     {
         var data = Probe.NewTempDirectory("durability");
-        var env = new Dictionary<string, string> { ["OpenChat__DataDirectory"] = data };
+        var env = new Dictionary<string, string>
+        {
+            ["OpenChat__DataDirectory"] = data,
+            ["OpenChat__Auth__AdminKey"] = "durability-admin-key",
+        };
 
         string token;
         long id;
@@ -22,6 +26,13 @@ public sealed class ProcessTests(ITestOutputHelper output)
             await using var alice = await ChatClient.ConnectAsync(first.BaseUrl, "Alice");
             token = alice.Session.Token;
             id = (await alice.PostAsync("general", "still here after a restart")).Id;
+            using var admin = new HttpRequestMessage(HttpMethod.Post, first.BaseUrl + "/api/admin/channels")
+            {
+                Content = System.Net.Http.Json.JsonContent.Create(new { name = "Music", kind = "voice" }),
+            };
+            admin.Headers.Authorization = new("Bearer", "durability-admin-key");
+            using var http = new HttpClient();
+            Assert.Equal(System.Net.HttpStatusCode.Created, (await http.SendAsync(admin)).StatusCode);
             await alice.DisposeAsync();
             var exitCode = await first.StopAsync();
             output.WriteLine(first.Output);
@@ -35,6 +46,8 @@ public sealed class ProcessTests(ITestOutputHelper output)
         var history = await again.HistoryAsync("general");
         var message = Assert.Single(history.Messages);
         Assert.Equal((id, "still here after a restart"), (message.Id, message.Text));
+        var channels = await again.Connection.InvokeAsync<ChannelDto[]>("GetChannels");
+        Assert.Equal(["general", "lounge", "music"], channels.Select(c => c.Id));
         // The signing key is kept in the data folder, so the old token is still good.
         Assert.Equal(message.AuthorId, (await again.Connection.InvokeAsync<UserDto>("Me")).Id);
     }

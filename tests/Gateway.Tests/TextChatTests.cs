@@ -96,6 +96,14 @@ public sealed class TextChatTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_admin_API_is_off_unless_a_key_is_configured()
+    {
+        using var http = new HttpClient();
+        var response = await http.PostAsJsonAsync(_server.BaseUrl + "/api/admin/channels", new { name = "x" });
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
     public async Task Session_creation_validates_the_display_name()
     {
         using var http = new HttpClient();

@@ -11,6 +11,9 @@ public sealed class AuthOptions
     /// </summary>
     public string? SigningKey { get; set; }
 
+    /// <summary>The bearer key of the admin API (<c>/api/admin</c>); the API is off while this is unset.</summary>
+    public string? AdminKey { get; set; }
+
     /// <summary>Whether people may join with just a display name.</summary>
     public bool AllowGuests { get; set; } = true;
 
@@ -18,4 +21,11 @@ public sealed class AuthOptions
 
     /// <summary>Sessions one client address may create per minute.</summary>
     public int SessionsPerMinute { get; set; } = 20;
+
+    public void Validate()
+    {
+        if (AdminKey is { Length: > 0 and < 16 }) throw new ArgumentException("OpenChat:Auth:AdminKey must have at least 16 characters.");
+        if (TokenLifetime <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(TokenLifetime), "must be positive");
+        if (SessionsPerMinute < 1) throw new ArgumentOutOfRangeException(nameof(SessionsPerMinute), "at least 1");
+    }
 }

@@ -1,0 +1,92 @@
+using System.Security.Cryptography;
+using System.Text;
+using Akka.Actor;
+using Akka.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using OpenChat.Actors.Hosting;
+using OpenChat.Actors.Ids;
+using OpenChat.Actors.Protocol;
+using OpenChat.Actors.Protocol.Commands;
+using OpenChat.Actors.Protocol.Queries;
+using OpenChat.Gateway.Auth;
+using OpenChat.Gateway.Hub;
+
+namespace OpenChat.Gateway;
+
+/// <summary>
+/// Server administration over HTTP: create, change and delete channels. Disabled unless an admin key is
+/// configured (<c>OpenChat:Auth:AdminKey</c>); callers present it as a bearer token.
+/// </summary>
+public static class AdminEndpoints
+{
+    public sealed record CreateChannelRequest(string? Name, string? Kind, string? Topic);
+
+    public sealed record UpdateChannelRequest(string? Name, string? Topic, int? Position);
+
+    public static void MapAdminEndpoints(this WebApplication app)
+    {
+        var admin = app.MapGroup("/api/admin").AddEndpointFilter(async (context, next) =>
+        {
+            var key = context.HttpContext.RequestServices.GetRequiredService<IOptions<AuthOptions>>().Value.AdminKey;
+            if (string.IsNullOrEmpty(key)) return Problem(StatusCodes.Status404NotFound, "disabled", "The admin API is disabled on this server.");
+            var header = context.HttpContext.Request.Headers.Authorization.ToString();
+            var given = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : "";
+            if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(key)))
+                return Problem(StatusCodes.Status401Unauthorized, "forbidden", "A valid admin key is required.");
+            return await next(context);
+        });
+
+        admin.MapPost("/channels", async (CreateChannelRequest? request, IRequiredActor<ChannelDirectory> directory, IOptions<GatewayOptions> options) =>
+        {
+            if (request is null) return Problem(StatusCodes.Status400BadRequest, "invalid_argument", "A JSON body is required.");
+            ChannelKind kind;
+            switch (request.Kind?.ToLowerInvariant())
+            {
+                case "text" or null: kind = ChannelKind.Text; break;
+                case "voice": kind = ChannelKind.Voice; break;
+                default: return Problem(StatusCodes.Status400BadRequest, "invalid_argument", "kind is text or voice.");
+            }
+            return await Send(directory, new CreateChannel(request.Name ?? "", kind, request.Topic ?? ""), options.Value, StatusCodes.Status201Created);
+        });
+        admin.MapPatch("/channels/{id}", async (string id, UpdateChannelRequest? request, IRequiredActor<ChannelDirectory> directory, IOptions<GatewayOptions> options) =>
+        {
+            if (!ChannelId.TryParse(id, out var channel)) return Problem(StatusCodes.Status404NotFound, "unknown_channel", "No such channel.");
+            if (request is null) return Problem(StatusCodes.Status400BadRequest, "invalid_argument", "A JSON body is required.");
+            return await Send(directory, new UpdateChannel(channel, request.Name, request.Topic, request.Position), options.Value, StatusCodes.Status200OK);
+        });
+        admin.MapDelete("/channels/{id}", async (string id, IRequiredActor<ChannelDirectory> directory, IOptions<GatewayOptions> options) =>
+        {
+            if (!ChannelId.TryParse(id, out var channel)) return Problem(StatusCodes.Status404NotFound, "unknown_channel", "No such channel.");
+            return await Send(directory, new DeleteChannel(channel), options.Value, StatusCodes.Status204NoContent);
+        });
+    }
+
+    private static async Task<IResult> Send(IRequiredActor<ChannelDirectory> directory, object command, GatewayOptions options, int successStatus)
+    {
+        object reply;
+        try
+        {
+            reply = await directory.ActorRef.Ask<object>(command, options.ClusterTimeout);
+        }
+        catch (AskTimeoutException)
+        {
+            return Problem(StatusCodes.Status503ServiceUnavailable, "unavailable", "The channel directory did not answer in time.");
+        }
+        return reply switch
+        {
+            ChannelInfoResult { Info: { } info } => Results.Json(ChannelDto.From(info), statusCode: successStatus),
+            ChannelInfoResult => Results.NoContent(),
+            CommandRejected { Code: ErrorCode.UnknownChannel } r => Problem(StatusCodes.Status404NotFound, r.Code.WireName(), r.Reason),
+            CommandRejected { Code: ErrorCode.NameTaken } r => Problem(StatusCodes.Status409Conflict, r.Code.WireName(), r.Reason),
+            CommandRejected r => Problem(StatusCodes.Status400BadRequest, r.Code.WireName(), r.Reason),
+            _ => Problem(StatusCodes.Status500InternalServerError, "internal", "Unexpected reply."),
+        };
+    }
+
+    private static IResult Problem(int status, string code, string detail) =>
+        Results.Json(new { error = code, message = detail }, statusCode: status);
+}

@@ -1,0 +1,80 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.SignalR.Client;
+using OpenChat.TestSupport;
+using Xunit;
+
+namespace OpenChat.Gateway.Tests;
+
+public sealed class AdminApiTests : IAsyncLifetime
+{
+    private const string AdminKey = "test-admin-key-0123456789";
+    private InProcessServer _server = null!;
+    private readonly HttpClient _http = new();
+
+    public async Task InitializeAsync() =>
+        _server = await InProcessServer.StartAsync(new Dictionary<string, string?> { ["OpenChat:Auth:AdminKey"] = AdminKey });
+
+    public async Task DisposeAsync()
+    {
+        _http.Dispose();
+        await _server.DisposeAsync();
+    }
+
+    private HttpRequestMessage Request(HttpMethod method, string path, object? body = null, string? key = AdminKey)
+    {
+        var request = new HttpRequestMessage(method, _server.BaseUrl + path);
+        if (key is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        if (body is not null) request.Content = JsonContent.Create(body);
+        return request;
+    }
+
+    [Fact]
+    public async Task Creating_a_channel_tells_connected_clients_and_it_can_be_used_then_deleted()
+    {
+        await using var alice = await ChatClient.ConnectAsync(_server.BaseUrl, "Alice");
+        var changed = new TaskCompletionSource<ChannelDto[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        alice.Connection.On<ChannelDto[]>("ChannelsChanged", list => changed.TrySetResult(list));
+
+        var created = await _http.SendAsync(Request(HttpMethod.Post, "/api/admin/channels", new { name = "Dev Talk", kind = "text", topic = "code" }));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var channel = (await created.Content.ReadFromJsonAsync<ChannelDto>())!;
+        Assert.Equal(("dev-talk", "Dev Talk", "text"), (channel.Id, channel.Name, channel.Kind));
+
+        var list = await changed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Contains(list, c => c.Id == "dev-talk");
+        await Probe.UntilAsync(async () => (await alice.Connection.InvokeAsync<ChannelDto[]>("GetChannels")).Any(c => c.Id == "dev-talk"),
+            TimeSpan.FromSeconds(10), "the gateway's catalog to list the channel");
+        Assert.Equal("in the new channel", (await alice.PostAsync("dev-talk", "in the new channel")).Text);
+
+        var deleted = await _http.SendAsync(Request(HttpMethod.Delete, "/api/admin/channels/dev-talk"));
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        await Probe.UntilAsync(async () => (await alice.Connection.InvokeAsync<ChannelDto[]>("GetChannels")).All(c => c.Id != "dev-talk"),
+            TimeSpan.FromSeconds(10), "the channel to disappear");
+    }
+
+    [Fact]
+    public async Task Admin_calls_without_the_key_or_with_bad_input_are_refused_and_change_nothing()
+    {
+        Assert.Equal(HttpStatusCode.Unauthorized,
+            (await _http.SendAsync(Request(HttpMethod.Post, "/api/admin/channels", new { name = "x" }, key: null))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized,
+            (await _http.SendAsync(Request(HttpMethod.Post, "/api/admin/channels", new { name = "x" }, key: "wrong-key-wrong-key"))).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest,
+            (await _http.SendAsync(Request(HttpMethod.Post, "/api/admin/channels", new { name = "", kind = "text" }))).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest,
+            (await _http.SendAsync(Request(HttpMethod.Post, "/api/admin/channels", new { name = "x", kind = "video" }))).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict,
+            (await _http.SendAsync(Request(HttpMethod.Post, "/api/admin/channels", new { name = "general", kind = "text" }))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound,
+            (await _http.SendAsync(Request(HttpMethod.Patch, "/api/admin/channels/nope", new { topic = "t" }))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound,
+            (await _http.SendAsync(Request(HttpMethod.Delete, "/api/admin/channels/NOT%20VALID"))).StatusCode);
+
+        var info = await _http.GetFromJsonAsync<InfoDto>(_server.BaseUrl + "/api/info");
+        Assert.Equal(["general", "lounge"], info!.Channels.Select(c => c.Id));
+    }
+
+    private sealed record InfoDto(string Name, ChannelDto[] Channels);
+}
