@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Builds everything and runs the whole test suite; ends with "N passed, N failed, N skipped".
 # Installs what the suite needs: NuGet packages (restore), npm packages, and, when run as root on
-# Debian, Chromium for the browser tests.
+# Debian, Chromium (browser tests) and the PostgreSQL server (the PostgreSQL storage test).
 set -uo pipefail
 cd "$(dirname "$0")"
 
-if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
-  echo "Installing Chromium for the browser tests..."
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+  missing=()
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
+  if [ "${#missing[@]}" -gt 0 ]; then
+    echo "Installing ${missing[*]}..."
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
 fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1

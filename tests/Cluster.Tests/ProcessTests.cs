@@ -53,6 +53,36 @@ public sealed class ProcessTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task With_PostgreSql_selected_the_history_is_stored_there_and_survives_a_restart()
+    {
+        await using var postgres = await PostgresServer.StartAsync();
+        var data = Probe.NewTempDirectory("pg-server");
+        var env = new Dictionary<string, string>
+        {
+            ["OpenChat__DataDirectory"] = data,
+            ["OpenChat__Persistence__Provider"] = "PostgreSql",
+            ["OpenChat__Persistence__ConnectionString"] = postgres.ConnectionString,
+        };
+
+        string token;
+        await using (var first = ServerProcess.Start("all-in-one on PostgreSQL", env))
+        {
+            await first.WaitReadyAsync();
+            await using var alice = await ChatClient.ConnectAsync(first.BaseUrl, "Alice");
+            token = alice.Session.Token;
+            await alice.PostAsync("general", "stored in PostgreSQL");
+            await alice.DisposeAsync();
+            Assert.Equal(0, await first.StopAsync());
+        }
+        Assert.False(File.Exists(Path.Combine(data, "openchat.db")));
+
+        await using var second = ServerProcess.Start("all-in-one on PostgreSQL again", env);
+        await second.WaitReadyAsync();
+        await using var again = await ChatClient.ConnectAsync(second.BaseUrl, "Alice", new SessionDto(token, "", "Alice", DateTimeOffset.MaxValue));
+        Assert.Equal(["stored in PostgreSQL"], (await again.HistoryAsync("general")).Messages.Select(m => m.Text));
+    }
+
+    [Fact]
     public async Task A_gateway_node_serves_history_from_the_channel_shard_on_another_node()
     {
         var data = Probe.NewTempDirectory("cluster");
