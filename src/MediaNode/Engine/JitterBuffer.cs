@@ -20,10 +20,10 @@ public sealed class JitterBuffer
     private const byte NoLevel = 0xFF;
 
     // Delay histogram: 2 ms buckets up to 200 ms, exponentially forgotten with a time constant of about
-    // 250 packets (5 s), so the delay falls back slowly after a burst but rises within a few packets.
+    // 150 packets (3 s): the delay rises within a few late packets and falls back over about ten seconds.
     private const int BucketMs = 2;
     private const int Buckets = 100;
-    private const float Forget = 1f / 0.996f;
+    private const float Forget = 1f / 0.9933f;
     private const double DelayQuantile = 0.98;
     private const double DelayMarginMs = 4;
 
@@ -118,24 +118,26 @@ public sealed class JitterBuffer
 
             long frame = FloorDiv(timestamp - _baseTimestamp + FrameSamples / 2, FrameSamples);
             bool restarted = false;
+            bool started = _playFrame != long.MinValue;
 
-            if (_playing || _playFrame != long.MinValue)
+            // Far behind the playout point: the sender restarted its timeline.
+            if (started && frame < _playFrame - _slotFrame.Length)
             {
-                if (frame < _playFrame)
-                {
-                    if (frame >= _playFrame - _slotFrame.Length) return JitterInsertResult.Late;
-                    // Far behind the playout point: the sender restarted its timeline.
-                    Restart(frame, arrivalMs);
-                    restarted = true;
-                }
+                Restart(frame, arrivalMs);
+                restarted = true;
             }
 
+            // Far ahead of what is buffered: the buffer cannot hold it, so start over from this packet.
             long windowStart = _playing ? _playFrame : (_buffered > 0 ? _lowestBuffered : frame);
             if (!restarted && frame >= windowStart + _slotFrame.Length)
             {
                 Restart(frame, arrivalMs);
                 restarted = true;
             }
+
+            // Late packets are measured too: leaving them out would hide exactly the delays the target must cover.
+            ObserveTransit(arrivalMs - frame * (double)FrameMs, arrivalMs);
+            if (!restarted && started && frame < _playFrame) return JitterInsertResult.Late;
 
             int slot = (int)(frame & _mask);
             if (_slotFrame[slot] == frame) return JitterInsertResult.Duplicate;
@@ -147,8 +149,6 @@ public sealed class JitterBuffer
             _slotLevel[slot] = audioLevelDbov is { } level ? Math.Min(level, AudioLevel.Silence) : NoLevel;
             _buffered++;
             if (!_playing && frame < _lowestBuffered) _lowestBuffered = frame;
-
-            ObserveTransit(arrivalMs - frame * (double)FrameMs, arrivalMs);
             return restarted ? JitterInsertResult.Restarted : JitterInsertResult.Accepted;
         }
     }
