@@ -1,3 +1,5 @@
+using Concentus;
+
 namespace OpenChat.MediaNode.Engine;
 
 /// <summary>Settings of a <see cref="MixerEngine"/> and every room it runs.</summary>
@@ -56,6 +58,12 @@ public sealed record EngineOptions
 
     /// <summary>Seed for the random initial RTP sequence numbers and timestamps of outbound streams; null for a random seed.</summary>
     public int? RandomSeed { get; init; }
+
+    /// <summary>Creates encoders; tests substitute fakes to measure the engine's own cost. Null uses Concentus.</summary>
+    internal Func<IOpusEncoder>? EncoderFactory { get; init; }
+
+    /// <summary>Creates decoders; tests substitute fakes to measure the engine's own cost. Null uses Concentus.</summary>
+    internal Func<IOpusDecoder>? DecoderFactory { get; init; }
 
     internal void Validate()
     {

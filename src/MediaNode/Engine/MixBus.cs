@@ -9,10 +9,10 @@ internal sealed class MixBus
     private readonly int _silentFramesBeforePause;
     private int _silentFrames;
 
-    public MixBus(EncoderSettings settings, int silentFramesBeforePause)
+    public MixBus(EngineOptions options)
     {
-        Encoder = new OpusFrameEncoder(settings);
-        _silentFramesBeforePause = silentFramesBeforePause;
+        Encoder = new OpusFrameEncoder(options.Encoder, options.EncoderFactory?.Invoke());
+        _silentFramesBeforePause = options.SilentFramesBeforePause;
     }
 
     public OpusFrameEncoder Encoder { get; }

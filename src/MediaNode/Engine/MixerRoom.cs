@@ -47,7 +47,7 @@ public sealed class MixerRoom
         _talkers = new RoomMember?[options.MaxTalkers];
         _recentEvents = new long[options.MaxSpeakingEventsPerSecond];
         Array.Fill(_recentEvents, long.MinValue / 2);
-        _sharedBus = new MixBus(options.Encoder, options.SilentFramesBeforePause);
+        _sharedBus = new MixBus(options);
     }
 
     public RoomId Id { get; }
@@ -408,7 +408,7 @@ public sealed class MixerRoom
     }
 
     private MixBus AcquireBus() =>
-        _pool.Count > 0 ? _pool.Pop() : new MixBus(_options.Encoder, _options.SilentFramesBeforePause);
+        _pool.Count > 0 ? _pool.Pop() : new MixBus(_options);
 
     private void ReleaseBus(RoomMember m)
     {

@@ -5,7 +5,15 @@ namespace OpenChat.MediaNode.Engine;
 /// <summary>One inbound stream's Opus decoder (48 kHz mono, 20 ms frames), with concealment and FEC recovery.</summary>
 public sealed class OpusFrameDecoder
 {
-    private readonly IOpusDecoder _decoder = OpusCodecFactory.CreateDecoder(AudioFormat.SampleRate, 1);
+    private readonly IOpusDecoder _decoder;
+
+    public OpusFrameDecoder()
+        : this(null)
+    {
+    }
+
+    internal OpusFrameDecoder(IOpusDecoder? decoder) =>
+        _decoder = decoder ?? OpusCodecFactory.CreateDecoder(AudioFormat.SampleRate, 1);
 
     /// <summary>Name of the implementation in use: Concentus's C# code or the system's libopus.</summary>
     public string Implementation => _decoder.GetType().Name;

@@ -12,10 +12,15 @@ public sealed class OpusFrameEncoder
     private int _length;
 
     public OpusFrameEncoder(EncoderSettings settings)
+        : this(settings, null)
+    {
+    }
+
+    internal OpusFrameEncoder(EncoderSettings settings, IOpusEncoder? encoder)
     {
         ArgumentNullException.ThrowIfNull(settings);
         settings.Validate();
-        _encoder = OpusCodecFactory.CreateEncoder(AudioFormat.SampleRate, 1, OpusApplication.OPUS_APPLICATION_VOIP);
+        _encoder = encoder ?? OpusCodecFactory.CreateEncoder(AudioFormat.SampleRate, 1, OpusApplication.OPUS_APPLICATION_VOIP);
         _encoder.Bitrate = settings.Bitrate;
         _encoder.Complexity = settings.Complexity;
         _encoder.UseInbandFEC = settings.Fec;

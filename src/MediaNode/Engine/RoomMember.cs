@@ -17,6 +17,7 @@ public sealed class RoomMember
         Sink = sink;
         Jitter = new JitterBuffer(options.JitterBufferSlots, options.MinJitterDelayMs, options.MaxJitterDelayMs, options.MaxConcealedFrames);
         Outbound = new OutboundStream(initialSequence, initialTimestamp);
+        Decoder = new OpusFrameDecoder(options.DecoderFactory?.Invoke());
         Speaking = new SpeakingDetector(options.SpeakingOnDbov, options.SpeakingOnFrames, options.SpeakingOffDbov, options.SpeakingOffFrames);
     }
 
@@ -65,7 +66,7 @@ public sealed class RoomMember
 
     internal JitterBuffer Jitter { get; }
 
-    internal OpusFrameDecoder Decoder { get; } = new();
+    internal OpusFrameDecoder Decoder { get; }
 
     internal byte[] Payload { get; } = new byte[AudioFormat.MaxOpusPacketBytes];
 
