@@ -1,0 +1,423 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.InteropServices;
+
+namespace OpenChat.MediaNode.Engine;
+
+/// <summary>
+/// One voice room's mixer. Each tick it plays one frame from every member's jitter buffer, mixes the
+/// loudest few talkers, and sends every member one encoded frame: talkers get the mix minus their own
+/// voice, members with personal volumes get their own mix, everyone else shares one encoded mix.
+/// </summary>
+/// <remarks>
+/// <see cref="OnPacket"/> is called from the network receive thread and only touches the member's jitter
+/// buffer. Everything else (the tick and membership changes) holds this room's lock, never another room's.
+/// The tick does not allocate once every bus it needs exists.
+/// </remarks>
+public sealed class MixerRoom
+{
+    private const int FramesPerSecond = 1000 / AudioFormat.FrameMilliseconds;
+
+    private readonly Lock _sync = new();
+    private readonly EngineOptions _options;
+    private readonly EngineCounters _counters;
+    private readonly Random _random;
+    private readonly ConcurrentDictionary<MemberId, RoomMember> _byId = new();
+    private readonly List<RoomMember> _members = [];
+    private readonly Stack<MixBus> _pool = new();
+    private readonly MixBus _sharedBus;
+    private readonly float[] _sum = new float[AudioFormat.FrameSamples];
+    private readonly float[] _mix = new float[AudioFormat.FrameSamples];
+    private readonly short[] _scratch = new short[AudioFormat.FrameSamples];
+    private readonly RoomMember?[] _talkers;
+    private readonly long[] _recentEvents;
+    private int _talkerCount;
+    private int _eventCursor;
+    private long _tickNumber;
+    private int _busesInUse;
+    private ISpeakingListener? _speakingListener;
+
+    internal MixerRoom(RoomId id, EngineOptions options, EngineCounters counters, int seed, ISpeakingListener? speakingListener)
+    {
+        Id = id;
+        _options = options;
+        _counters = counters;
+        _random = new Random(seed);
+        _speakingListener = speakingListener;
+        _talkers = new RoomMember?[options.MaxTalkers];
+        _recentEvents = new long[options.MaxSpeakingEventsPerSecond];
+        Array.Fill(_recentEvents, long.MinValue / 2);
+        _sharedBus = new MixBus(options);
+    }
+
+    public RoomId Id { get; }
+
+    public int MemberCount => _byId.Count;
+
+    /// <summary>What the last tick did (encodes, decodes, talkers...).</summary>
+    public RoomTickStats LastTick { get; private set; }
+
+    /// <summary>Encoders bound to a mix right now: the shared one (when it ran last tick) plus minus and personal mixes.</summary>
+    public int EncodersInUse => Volatile.Read(ref _busesInUse);
+
+    /// <summary>Members mixed in the last tick, loudest first.</summary>
+    public MemberId[] CurrentTalkers()
+    {
+        lock (_sync)
+        {
+            var ids = new MemberId[_talkerCount];
+            for (int i = 0; i < _talkerCount; i++) ids[i] = _talkers[i]!.Id;
+            return ids;
+        }
+    }
+
+    public RoomMember[] Members()
+    {
+        lock (_sync) return [.. _members];
+    }
+
+    public bool TryGetMember(MemberId id, [NotNullWhen(true)] out RoomMember? member) => _byId.TryGetValue(id, out member);
+
+    /// <summary>Adds a member; its outbound stream starts at a random sequence number and timestamp.</summary>
+    public RoomMember AddMember(MemberId id, IAudioSink? sink = null)
+    {
+        lock (_sync)
+        {
+            if (_byId.ContainsKey(id)) throw new InvalidOperationException($"{id} is already in room {Id}");
+            var member = new RoomMember(id, _options, sink, (ushort)_random.Next(0x10000), (uint)_random.NextInt64(0x1_0000_0000L));
+            _members.Add(member);
+            _byId[id] = member;
+            return member;
+        }
+    }
+
+    public bool RemoveMember(MemberId id)
+    {
+        lock (_sync)
+        {
+            if (!_byId.TryRemove(id, out var member)) return false;
+            _members.Remove(member);
+            ReleaseBus(member);
+            for (int i = 0; i < _talkerCount; i++)
+            {
+                if (_talkers[i] != member) continue;
+                for (int j = i; j < _talkerCount - 1; j++) _talkers[j] = _talkers[j + 1];
+                _talkers[--_talkerCount] = null;
+                break;
+            }
+            return true;
+        }
+    }
+
+    public void SetSink(MemberId id, IAudioSink? sink)
+    {
+        lock (_sync) Get(id).Sink = sink;
+    }
+
+    /// <summary>A muted member's packets are dropped on arrival and it is in no mix; it still hears the room.</summary>
+    public void SetMuted(MemberId id, bool muted)
+    {
+        lock (_sync)
+        {
+            var member = Get(id);
+            member.IsMuted = muted;
+            if (muted) member.Jitter.Clear();
+        }
+    }
+
+    /// <summary>A deafened member receives nothing; whether it is heard is <see cref="SetMuted"/>'s business.</summary>
+    public void SetDeafened(MemberId id, bool deafened)
+    {
+        lock (_sync) Get(id).IsDeafened = deafened;
+    }
+
+    /// <summary>Sets how loud <paramref name="listener"/> hears <paramref name="source"/> (0 to 2, 1 = unchanged).</summary>
+    public void SetPersonalVolume(MemberId listener, MemberId source, float gain)
+    {
+        if (float.IsNaN(gain)) throw new ArgumentOutOfRangeException(nameof(gain));
+        gain = Math.Clamp(gain, 0f, 2f);
+        lock (_sync)
+        {
+            var member = Get(listener);
+            if (gain == 1f)
+            {
+                member.Volumes?.Remove(source);
+            }
+            else
+            {
+                member.Volumes ??= [];
+                member.Volumes[source] = gain;
+            }
+        }
+    }
+
+    public void SetSpeakingListener(ISpeakingListener? listener)
+    {
+        lock (_sync) _speakingListener = listener;
+    }
+
+    /// <summary>
+    /// Hands an arriving packet to the member's jitter buffer. Called from the network receive thread;
+    /// does not allocate and does not wait for the mixing tick.
+    /// </summary>
+    public JitterInsertResult OnPacket(
+        MemberId member, ushort sequenceNumber, uint rtpTimestamp, ReadOnlySpan<byte> opus, byte? audioLevelDbov, long arrivalTicks)
+    {
+        if (!_byId.TryGetValue(member, out var m))
+        {
+            _counters.CountPacket(JitterInsertResult.UnknownMember);
+            return JitterInsertResult.UnknownMember;
+        }
+
+        m.CountSequence(sequenceNumber);
+        var result = m.IsMuted ? JitterInsertResult.Muted : m.Jitter.Insert(rtpTimestamp, opus, audioLevelDbov, arrivalTicks);
+        _counters.CountPacket(result);
+        return result;
+    }
+
+    /// <summary>Runs one 20 ms tick at <paramref name="nowTicks"/> (<see cref="System.Diagnostics.Stopwatch"/> ticks).</summary>
+    public RoomTickStats MixOnce(long nowTicks)
+    {
+        lock (_sync)
+        {
+            _tickNumber++;
+            var members = CollectionsMarshal.AsSpan(_members);
+            int decodes = 0, skipped = 0, concealed = 0, fec = 0, encodes = 0, sent = 0;
+
+            // 1. One frame per member; rank those that may be mixed. Packets with an RFC 6464 level are
+            //    ranked without decoding, so silent listeners cost no decoder time.
+            _talkerCount = 0;
+            foreach (var m in members)
+            {
+                m.Decoded = false;
+                m.HasAudio = false;
+                bool wasTalker = m.IsTalker;
+                m.IsTalker = false;
+
+                if (m.IsMuted)
+                {
+                    m.Frame = JitterFrame.None;
+                    m.Speaking.Reset();
+                    m.FramesSinceLoud = int.MaxValue / 2;
+                    m.Loudness = 0;
+                    m.LastLevelDbov = AudioLevel.Silence;
+                    continue;
+                }
+
+                var frame = m.Jitter.Pull(nowTicks, m.Payload);
+                m.Frame = frame;
+                bool loud = false;
+                switch (frame.Kind)
+                {
+                    case JitterFrameKind.Packet:
+                    case JitterFrameKind.Fec:
+                        m.HasAudio = true;
+                        if (frame.LevelDbov is { } level)
+                        {
+                            m.Level = level;
+                        }
+                        else
+                        {
+                            Decode(m, ref decodes, ref fec, ref concealed);
+                            m.Level = AudioLevel.FromPcm(m.Pcm);
+                        }
+                        loud = m.Level <= _options.TalkerThresholdDbov;
+                        break;
+                    case JitterFrameKind.Missing:
+                        // Only worth concealing for someone being heard, and only for a while.
+                        m.HasAudio = wasTalker && frame.MissingRun <= _options.MaxConcealedFrames;
+                        break;
+                }
+
+                if (m.HasAudio)
+                {
+                    float loudness = AudioLevel.Silence - m.Level;
+                    m.Loudness = loudness > m.Loudness ? loudness : m.Loudness + (loudness - m.Loudness) * 0.1f;
+                }
+                else
+                {
+                    m.Loudness *= 0.9f;
+                }
+
+                if (loud) m.FramesSinceLoud = 0;
+                else if (m.FramesSinceLoud < int.MaxValue / 2) m.FramesSinceLoud++;
+
+                m.LastLevelDbov = m.HasAudio ? m.Level : AudioLevel.Silence;
+                m.Speaking.Update(m.HasAudio ? m.Level : null);
+
+                if (m.HasAudio && m.FramesSinceLoud <= _options.TalkerHangoverFrames)
+                {
+                    m.Score = m.Loudness + (wasTalker ? _options.TalkerIncumbentBonusDb : 0);
+                    Consider(m);
+                }
+            }
+
+            // 2. Decode the talkers not decoded yet; sum them on a float bus.
+            Array.Clear(_sum);
+            for (int i = 0; i < _talkerCount; i++)
+            {
+                var t = _talkers[i]!;
+                t.IsTalker = true;
+                if (!t.Decoded) Decode(t, ref decodes, ref fec, ref concealed);
+                short[] pcm = t.Pcm;
+                for (int s = 0; s < _sum.Length; s++) _sum[s] += pcm[s];
+            }
+
+            foreach (var m in members)
+            {
+                if (m.HasAudio && !m.Decoded && m.Frame.Kind != JitterFrameKind.Missing) skipped++;
+            }
+
+            // 3. Encode each distinct mix once and deliver. Timestamps advance for everyone, sent or not.
+            bool sharedDone = false, sharedHasPacket = false;
+            int busesInUse = 0;
+            foreach (var m in members)
+            {
+                var sink = m.Sink;
+                if (sink is null || m.IsDeafened)
+                {
+                    ReleaseBus(m);
+                }
+                else if (m.IsTalker || m.HasPersonalMix)
+                {
+                    var bus = m.Bus ??= AcquireBus();
+                    busesInUse++;
+                    bool hasSources = m.HasPersonalMix ? BuildPersonalMix(m) : BuildMinusMix(m);
+                    bool send = bus.Produce(_mix, hasSources, _scratch, out bool encoded);
+                    if (encoded) encodes++;
+                    if (send)
+                    {
+                        m.Outbound.Send(sink, bus.Encoder.Packet);
+                        sent++;
+                    }
+                }
+                else
+                {
+                    ReleaseBus(m);
+                    if (!sharedDone)
+                    {
+                        sharedDone = true;
+                        sharedHasPacket = _sharedBus.Produce(_sum, _talkerCount > 0, _scratch, out bool encoded);
+                        if (encoded)
+                        {
+                            encodes++;
+                            busesInUse++;
+                        }
+                    }
+                    if (sharedHasPacket)
+                    {
+                        m.Outbound.Send(sink, _sharedBus.Encoder.Packet);
+                        sent++;
+                    }
+                }
+                m.Outbound.EndTick();
+            }
+            Volatile.Write(ref _busesInUse, busesInUse);
+
+            // 4. Speaking changes, at most MaxSpeakingEventsPerSecond in any second; a change that has to
+            //    wait is sent later, or not at all if it reverted meanwhile.
+            int events = 0;
+            foreach (var m in members)
+            {
+                bool speaking = m.Speaking.IsSpeaking;
+                if (speaking == m.IsSpeaking) continue;
+                if (_recentEvents[_eventCursor] > _tickNumber - FramesPerSecond) break;
+                _recentEvents[_eventCursor] = _tickNumber;
+                _eventCursor = (_eventCursor + 1) % _recentEvents.Length;
+                m.IsSpeaking = speaking;
+                events++;
+                _speakingListener?.OnSpeakingChanged(Id, m.Id, speaking);
+            }
+
+            var stats = new RoomTickStats(encodes, decodes, skipped, concealed, fec, sent, _talkerCount, events);
+            LastTick = stats;
+            return stats;
+        }
+    }
+
+    private void Decode(RoomMember m, ref int decodes, ref int fec, ref int concealed)
+    {
+        switch (m.Frame.Kind)
+        {
+            case JitterFrameKind.Packet:
+                if (!m.Decoder.Decode(m.Payload.AsSpan(0, m.Frame.Length), m.Pcm)) concealed++;
+                decodes++;
+                break;
+            case JitterFrameKind.Fec:
+                if (!m.Decoder.DecodeFec(m.Payload.AsSpan(0, m.Frame.Length), m.Pcm)) concealed++;
+                else fec++;
+                decodes++;
+                break;
+            default:
+                m.Decoder.Conceal(m.Pcm);
+                concealed++;
+                break;
+        }
+        m.Decoded = true;
+    }
+
+    // Keeps _talkers sorted by score, loudest first; ties keep join order so selection is deterministic.
+    private void Consider(RoomMember m)
+    {
+        int capacity = _talkers.Length;
+        int position;
+        if (_talkerCount < capacity)
+        {
+            position = _talkerCount++;
+        }
+        else if (m.Score > _talkers[capacity - 1]!.Score)
+        {
+            position = capacity - 1;
+        }
+        else
+        {
+            return;
+        }
+
+        while (position > 0 && _talkers[position - 1]!.Score < m.Score)
+        {
+            _talkers[position] = _talkers[position - 1];
+            position--;
+        }
+        _talkers[position] = m;
+    }
+
+    private bool BuildMinusMix(RoomMember self)
+    {
+        short[] own = self.Pcm;
+        for (int s = 0; s < _mix.Length; s++) _mix[s] = _sum[s] - own[s];
+        return _talkerCount > 1;
+    }
+
+    private bool BuildPersonalMix(RoomMember listener)
+    {
+        Array.Clear(_mix);
+        var volumes = listener.Volumes!;
+        bool any = false;
+        for (int i = 0; i < _talkerCount; i++)
+        {
+            var t = _talkers[i]!;
+            if (t == listener) continue;
+            float gain = volumes.TryGetValue(t.Id, out float g) ? g : 1f;
+            if (gain <= 0f) continue;
+            any = true;
+            short[] pcm = t.Pcm;
+            for (int s = 0; s < _mix.Length; s++) _mix[s] += gain * pcm[s];
+        }
+        return any;
+    }
+
+    private MixBus AcquireBus() =>
+        _pool.Count > 0 ? _pool.Pop() : new MixBus(_options);
+
+    private void ReleaseBus(RoomMember m)
+    {
+        if (m.Bus is not { } bus) return;
+        bus.Reset();
+        _pool.Push(bus);
+        m.Bus = null;
+    }
+
+    private RoomMember Get(MemberId id) =>
+        _byId.TryGetValue(id, out var member) ? member : throw new KeyNotFoundException($"{id} is not in room {Id}");
+}

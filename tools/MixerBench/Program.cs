@@ -1,0 +1,26 @@
+using Concentus;
+using Concentus.Enums;
+
+if (args.Contains("--managed")) OpusCodecFactory.AttemptToUseNativeLibrary = false;
+if (args.Contains("--so0")) System.Runtime.InteropServices.NativeLibrary.SetDllImportResolver(typeof(OpusCodecFactory).Assembly, (name, asm, path) => name.Contains("opus") ? System.Runtime.InteropServices.NativeLibrary.Load("libopus.so.0") : 0);
+var enc = OpusCodecFactory.CreateEncoder(48000, 1, OpusApplication.OPUS_APPLICATION_VOIP, Console.Out);
+var dec = OpusCodecFactory.CreateDecoder(48000, 1);
+Console.WriteLine($"{enc.GetType()} {dec.GetType()}");
+var pcm = new short[960];
+var outp = new byte[1275];
+for (int i = 0; i < 960; i++) pcm[i] = (short)(5000 * Math.Sin(i * 0.05));
+int len = 0;
+for (int i = 0; i < 100; i++) len = enc.Encode(pcm, 960, outp, 1275);
+long b = GC.GetAllocatedBytesForCurrentThread();
+for (int i = 0; i < 100; i++) len = enc.Encode(pcm, 960, outp, 1275);
+Console.WriteLine($"encode alloc/call {(GC.GetAllocatedBytesForCurrentThread() - b) / 100}");
+for (int i = 0; i < 100; i++) dec.Decode(outp.AsSpan(0, len), pcm, 960, false);
+b = GC.GetAllocatedBytesForCurrentThread();
+for (int i = 0; i < 100; i++) dec.Decode(outp.AsSpan(0, len), pcm, 960, false);
+Console.WriteLine($"decode alloc/call {(GC.GetAllocatedBytesForCurrentThread() - b) / 100}");
+b = GC.GetAllocatedBytesForCurrentThread();
+for (int i = 0; i < 100; i++) dec.Decode(ReadOnlySpan<byte>.Empty, pcm, 960, false);
+Console.WriteLine($"plc alloc/call {(GC.GetAllocatedBytesForCurrentThread() - b) / 100}");
+b = GC.GetAllocatedBytesForCurrentThread();
+for (int i = 0; i < 100; i++) dec.Decode(outp.AsSpan(0, len), pcm, 960, true);
+Console.WriteLine($"fec alloc/call {(GC.GetAllocatedBytesForCurrentThread() - b) / 100}");
