@@ -3,6 +3,7 @@ using Akka.Hosting;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OpenChat.Actors.Hosting;
 using OpenChat.Gateway;
+using OpenChat.MediaNode;
 
 namespace OpenChat.Server;
 
@@ -25,6 +26,8 @@ public static class OpenChatServer
 
         var gateway = options.HasRole(OpenChatRoles.Gateway);
         if (gateway) builder.Services.AddOpenChatGateway(builder.Configuration, options);
+        var media = options.HasRole(OpenChatRoles.Media);
+        if (media) builder.Services.AddOpenChatMedia(builder.Configuration);
 
         builder.Services.AddHealthChecks()
             .AddCheck<ActorSystemLiveCheck>("actor-system", tags: ["live"])
@@ -40,6 +43,7 @@ public static class OpenChatServer
             });
             akka.AddOpenChatCluster(options);
             if (gateway) akka.AddGatewayActors();
+            if (media) akka.AddMediaActors();
         });
 
         var app = builder.Build();

@@ -5,6 +5,7 @@ using OpenChat.Actors.Ids;
 using OpenChat.Actors.Protocol;
 using OpenChat.Actors.Protocol.Commands;
 using OpenChat.Actors.Protocol.Events;
+using OpenChat.Actors.Protocol.Media;
 using OpenChat.Actors.Protocol.Queries;
 using OpenChat.Actors.Protocol.Serialization;
 using Xunit;
@@ -54,6 +55,13 @@ public sealed class ProtocolSerializerTests : TestKit
         yield return new ChannelList([Info, Info with { Id = new ChannelId("lounge"), Kind = ChannelKind.Voice }]);
         yield return new GetChannelInfo(Channel);
         yield return new ChannelInfoResult(Channel, Info);
+        yield return new MediaNodeLoad("akka.tcp://openchat@127.0.0.1:4055", actor, 3, 30, 150.5, 12.5, 1.75, 2, false, 1000, At);
+        yield return new CreateMixer(Channel);
+        yield return new MixerReady(Channel, actor, "akka.tcp://openchat@127.0.0.1:4055");
+        yield return new StopMixer(Channel);
+        yield return new MixerStopped(Channel);
+        yield return GetMixers.Instance;
+        yield return new MixerList("n", [Channel]);
         yield return new MessageStored(User, "Ålice", "text", At);
         yield return new ChannelStateSnapshot([Message]);
         yield return new DirectorySeeded([Info]);
@@ -87,7 +95,7 @@ public sealed class ProtocolSerializerTests : TestKit
             Assert.IsType(sample.GetType(), back);
             // Records holding lists compare lists by reference, so compare the canonical bytes as well.
             Assert.Equal(bytes, serializer.ToBinary(back));
-            if (sample is not (HistoryPage or PresenceList or Subscribed or ChannelList or ChannelStateSnapshot or DirectorySeeded))
+            if (sample is not (HistoryPage or PresenceList or Subscribed or ChannelList or ChannelStateSnapshot or DirectorySeeded or MixerList))
                 Assert.Equal(sample, back);
         }
     }

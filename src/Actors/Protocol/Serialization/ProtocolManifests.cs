@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using OpenChat.Actors.Protocol.Commands;
 using OpenChat.Actors.Protocol.Events;
+using OpenChat.Actors.Protocol.Media;
 using OpenChat.Actors.Protocol.Queries;
 
 namespace OpenChat.Actors.Protocol.Serialization;
@@ -41,6 +42,14 @@ public static class ProtocolManifests
         ("dir.list", typeof(ChannelList)),
         ("dir.info-get", typeof(GetChannelInfo)),
         ("dir.info", typeof(ChannelInfoResult)),
+        // Media nodes
+        ("media.load", typeof(MediaNodeLoad)),
+        ("media.create", typeof(CreateMixer)),
+        ("media.ready", typeof(MixerReady)),
+        ("media.stop", typeof(StopMixer)),
+        ("media.stopped", typeof(MixerStopped)),
+        ("media.list-get", typeof(GetMixers)),
+        ("media.list", typeof(MixerList)),
         // Stored events and snapshots (never rename these)
         ("j.msg", typeof(MessageStored)),
         ("s.channel", typeof(ChannelStateSnapshot)),

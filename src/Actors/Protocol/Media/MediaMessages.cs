@@ -1,0 +1,42 @@
+using Akka.Actor;
+using OpenChat.Actors.Ids;
+
+namespace OpenChat.Actors.Protocol.Media;
+
+/// <summary>
+/// What a media node publishes about itself about once a second (Akka.DistributedData, key <see cref="MediaLoad.Key"/>).
+/// Placement reads it; <paramref name="ReportedAt"/> lets readers ignore nodes that stopped reporting.
+/// </summary>
+public sealed record MediaNodeLoad(
+    string Node,
+    IActorRef Manager,
+    int Rooms,
+    int Members,
+    double EncodesPerSecond,
+    double MixCpuPercent,
+    double TickP99Ms,
+    long LateTicks,
+    bool Draining,
+    int MaxMembers,
+    DateTimeOffset ReportedAt) : IProtocolMessage;
+
+/// <summary>Asks a media node's mixer manager for the mixer of a room, creating it if needed. Answered with <see cref="MixerReady"/>.</summary>
+public sealed record CreateMixer(ChannelId Room) : IProtocolMessage;
+
+/// <summary>A room's mixer and the node it runs on.</summary>
+public sealed record MixerReady(ChannelId Room, IActorRef Mixer, string Node) : IProtocolMessage;
+
+/// <summary>Stops a room's mixer. Answered with <see cref="MixerStopped"/> (also when there was none).</summary>
+public sealed record StopMixer(ChannelId Room) : IProtocolMessage;
+
+/// <summary>A room's mixer is gone.</summary>
+public sealed record MixerStopped(ChannelId Room) : IProtocolMessage;
+
+/// <summary>Asks a mixer manager which rooms it runs.</summary>
+public sealed record GetMixers : IProtocolMessage
+{
+    public static readonly GetMixers Instance = new();
+}
+
+/// <summary>The rooms a media node runs.</summary>
+public sealed record MixerList(string Node, IReadOnlyList<ChannelId> Rooms) : IProtocolMessage;

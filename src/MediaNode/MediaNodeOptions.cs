@@ -1,0 +1,44 @@
+using OpenChat.MediaNode.Engine;
+
+namespace OpenChat.MediaNode;
+
+/// <summary>Media node settings; bound from <c>OpenChat:Media</c>.</summary>
+public sealed class MediaNodeOptions
+{
+    public const string Section = "OpenChat:Media";
+
+    /// <summary>How often the node publishes its load.</summary>
+    public TimeSpan LoadReportInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Members this node accepts in all its rooms together; placement skips a node at its limit.</summary>
+    public int MaxMembers { get; set; } = 500;
+
+    /// <summary>Loudest talkers mixed per room.</summary>
+    public int MaxTalkers { get; set; } = 4;
+
+    /// <summary>Opus encoder bitrate of the mixes, bits per second.</summary>
+    public int Bitrate { get; set; } = 32_000;
+
+    /// <summary>Opus encoder complexity, 0 to 10.</summary>
+    public int Complexity { get; set; } = 5;
+
+    /// <summary>Threads that mix rooms on each tick.</summary>
+    public int Workers { get; set; } = 1;
+
+    public void Validate()
+    {
+        if (LoadReportInterval < TimeSpan.FromMilliseconds(100)) throw new ArgumentOutOfRangeException(nameof(LoadReportInterval), "at least 100 ms");
+        if (MaxMembers < 1) throw new ArgumentOutOfRangeException(nameof(MaxMembers), "at least 1");
+        if (MaxTalkers is < 1 or > 16) throw new ArgumentOutOfRangeException(nameof(MaxTalkers), "1 to 16");
+        if (Bitrate is < 6_000 or > 510_000) throw new ArgumentOutOfRangeException(nameof(Bitrate), "6000 to 510000");
+        if (Complexity is < 0 or > 10) throw new ArgumentOutOfRangeException(nameof(Complexity), "0 to 10");
+        if (Workers is < 1 or > 64) throw new ArgumentOutOfRangeException(nameof(Workers), "1 to 64");
+    }
+
+    public EngineOptions ToEngineOptions() => new()
+    {
+        MaxTalkers = MaxTalkers,
+        Workers = Workers,
+        Encoder = new EncoderSettings { Bitrate = Bitrate, Complexity = Complexity },
+    };
+}

@@ -1,0 +1,110 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.DistributedData;
+using Akka.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OpenChat.Actors.Hosting;
+using OpenChat.Actors.Ids;
+using OpenChat.Actors.Protocol.Media;
+using Xunit;
+
+namespace OpenChat.MediaNode.Tests.Hosting;
+
+/// <summary>Two media nodes, each a Generic Host joined to one cluster on 127.0.0.1.</summary>
+public sealed class MediaNodeHostTests : IAsyncLifetime
+{
+    private IHost _a = null!;
+    private IHost _b = null!;
+
+    private static IHost Build(string[] seeds)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["OpenChat:Media:LoadReportInterval"] = "00:00:00.200" });
+        var options = new OpenChatOptions { Roles = [OpenChatRoles.Media], Cluster = { Port = 0, SeedNodes = seeds } };
+        builder.Services.AddOpenChatMedia(builder.Configuration);
+        builder.Services.AddAkka(AkkaSetup.SystemName, (akka, _) => akka.AddOpenChatCluster(options).AddMediaActors());
+        return builder.Build();
+    }
+
+    public async Task InitializeAsync()
+    {
+        _a = Build([]);
+        await _a.StartAsync();
+        var seed = Akka.Cluster.Cluster.Get(_a.Services.GetRequiredService<ActorSystem>()).SelfAddress.ToString();
+        _b = Build([seed]);
+        await _b.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _b.StopAsync();
+        await _a.StopAsync();
+        _b.Dispose();
+        _a.Dispose();
+    }
+
+    private static async Task<IReadOnlyDictionary<string, MediaNodeLoad>> LoadsSeenBy(IHost host)
+    {
+        var replicator = DistributedData.Get(host.Services.GetRequiredService<ActorSystem>()).Replicator;
+        var response = await replicator.Ask<IGetResponse>(Dsl.Get(MediaLoad.Key, ReadLocal.Instance), TimeSpan.FromSeconds(5));
+        return response.IsSuccessful ? response.Get(MediaLoad.Key).Entries : new Dictionary<string, MediaNodeLoad>();
+    }
+
+    private static async Task<IReadOnlyDictionary<string, MediaNodeLoad>> WaitForLoads(IHost host, Func<IReadOnlyDictionary<string, MediaNodeLoad>, bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            var loads = await LoadsSeenBy(host);
+            if (condition(loads)) return loads;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("load reports: " + string.Join("; ", loads.Values));
+            await Task.Delay(100);
+        }
+    }
+
+    private static string NodeOf(IHost host) => Akka.Cluster.Cluster.Get(host.Services.GetRequiredService<ActorSystem>()).SelfAddress.ToString();
+
+    [Fact]
+    public async Task Both_nodes_publish_load_reports_that_either_node_can_read()
+    {
+        var seenByA = await WaitForLoads(_a, l => l.Count == 2);
+        var seenByB = await WaitForLoads(_b, l => l.Count == 2);
+        Assert.Equal(new[] { NodeOf(_a), NodeOf(_b) }.Order(), seenByA.Keys.Order());
+        Assert.Equal(seenByA.Keys.Order(), seenByB.Keys.Order());
+        Assert.All(seenByB.Values, load =>
+        {
+            Assert.Equal(0, load.Rooms);
+            Assert.False(load.Draining);
+            Assert.True(DateTimeOffset.UtcNow - load.ReportedAt < TimeSpan.FromSeconds(10));
+        });
+    }
+
+    [Fact]
+    public async Task Mixers_are_created_and_stopped_on_request_on_the_node_that_was_asked()
+    {
+        var loads = await WaitForLoads(_b, l => l.Count == 2);
+        var managerOfA = loads[NodeOf(_a)].Manager;
+        var engineOfA = _a.Services.GetRequiredService<MediaEngineService>().Engine;
+        var engineOfB = _b.Services.GetRequiredService<MediaEngineService>().Engine;
+        var room = new ChannelId("lounge");
+
+        // Asked from node B, through the manager reference node A published.
+        var ready = await managerOfA.Ask<MixerReady>(new CreateMixer(room), TimeSpan.FromSeconds(10));
+        Assert.Equal(NodeOf(_a), ready.Node);
+        Assert.Equal(1, engineOfA.RoomCount);
+        Assert.Equal(0, engineOfB.RoomCount);
+        var again = await managerOfA.Ask<MixerReady>(new CreateMixer(room), TimeSpan.FromSeconds(10));
+        Assert.Equal(ready.Mixer, again.Mixer);
+        await WaitForLoads(_b, l => l.TryGetValue(NodeOf(_a), out var a) && a.Rooms == 1);
+
+        await managerOfA.Ask<MixerStopped>(new StopMixer(room), TimeSpan.FromSeconds(10));
+        Assert.Equal(0, engineOfA.RoomCount);
+        var list = await managerOfA.Ask<MixerList>(GetMixers.Instance, TimeSpan.FromSeconds(10));
+        Assert.Empty(list.Rooms);
+        await WaitForLoads(_b, l => l.TryGetValue(NodeOf(_a), out var a) && a.Rooms == 0);
+    }
+}
