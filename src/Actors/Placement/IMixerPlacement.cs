@@ -1,0 +1,19 @@
+using OpenChat.Actors.Protocol.Media;
+
+namespace OpenChat.Actors.Placement;
+
+/// <summary>Chooses the media node for a new room mixer from the nodes' published loads.</summary>
+public interface IMixerPlacement
+{
+    /// <summary>The chosen node's load report, or null when no node can take a room.</summary>
+    MediaNodeLoad? Choose(IEnumerable<MediaNodeLoad> loads, PlacementContext context);
+}
+
+/// <summary>
+/// What placement knows besides the reports: the time, which nodes the cluster sees as unreachable, and the
+/// rooms placed on each node that its reports do not show yet.
+/// </summary>
+public sealed record PlacementContext(
+    DateTimeOffset Now,
+    IReadOnlySet<string> Unreachable,
+    Func<MediaNodeLoad, int> PendingRooms);
