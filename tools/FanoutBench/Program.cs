@@ -25,6 +25,10 @@ if (url is null)
     await server.WaitReadyAsync();
     url = server.BaseUrl;
 }
+using (var http = new HttpClient())
+{
+    await Probe.UntilAsync(async () => (await http.GetAsync(url + "/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(60), "the server to be ready");
+}
 Console.WriteLine($"server {url}; {clients} receivers, {rate} msg/s for {seconds} s; {Environment.ProcessorCount} cores");
 
 // Latency histogram in 50 µs buckets up to 10 s, filled concurrently by every receiver.
