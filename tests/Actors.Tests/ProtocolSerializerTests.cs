@@ -62,6 +62,8 @@ public sealed class ProtocolSerializerTests : TestKit
         yield return new MixerStopped(Channel);
         yield return GetMixers.Instance;
         yield return new MixerList("n", [Channel]);
+        yield return new PlaceMixer(Channel, "akka.tcp://openchat@127.0.0.1:4055");
+        yield return new PlaceMixer(Channel, null);
         yield return new MessageStored(User, "Ålice", "text", At);
         yield return new ChannelStateSnapshot([Message]);
         yield return new DirectorySeeded([Info]);

@@ -10,6 +10,7 @@ using Microsoft.Data.Sqlite;
 using OpenChat.Actors.Channels;
 using OpenChat.Actors.Directory;
 using OpenChat.Actors.Ids;
+using OpenChat.Actors.Placement;
 using OpenChat.Actors.Protocol;
 using OpenChat.Actors.Protocol.Serialization;
 using OpenChat.Actors.Protocol.Sharding;
@@ -66,6 +67,9 @@ public static class AkkaSetup
                     // Channels passivate themselves when nobody has them open.
                     ShouldPassivateIdleEntities = false,
                 });
+            builder.WithActors((system, registry) => registry.Register<MixerPlacement>(system.ActorOf(
+                MixerPlacementActor.Props(new TwoChoicePlacement(TwoChoicePlacement.DefaultMaxReportAge), TimeSpan.FromSeconds(5)),
+                "mixer-placement")));
             builder.WithSingleton<ChannelDirectory>(
                 DirectoryName,
                 (_, registry, _) => DirectoryActor.Props(options.Directory, registry.Get<ChannelRegion>()),

@@ -5,3 +5,6 @@ public sealed class ChannelRegion;
 
 /// <summary>Actor registry key of the channel directory singleton proxy.</summary>
 public sealed class ChannelDirectory;
+
+/// <summary>Actor registry key of the mixer placement actor on channels nodes.</summary>
+public sealed class MixerPlacement;

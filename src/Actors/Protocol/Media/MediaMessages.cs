@@ -40,3 +40,10 @@ public sealed record GetMixers : IProtocolMessage
 
 /// <summary>The rooms a media node runs.</summary>
 public sealed record MixerList(string Node, IReadOnlyList<ChannelId> Rooms) : IProtocolMessage;
+
+/// <summary>
+/// Asks the placement actor of a channels node for a new mixer for a room, on the least loaded media node other
+/// than <paramref name="AvoidNode"/> (a node just lost). Answered with <see cref="MixerReady"/> or
+/// <see cref="Commands.CommandRejected"/> (<see cref="ErrorCode.Unavailable"/>).
+/// </summary>
+public sealed record PlaceMixer(ChannelId Room, string? AvoidNode) : IProtocolMessage;

@@ -50,6 +50,7 @@ public static class ProtocolManifests
         ("media.stopped", typeof(MixerStopped)),
         ("media.list-get", typeof(GetMixers)),
         ("media.list", typeof(MixerList)),
+        ("media.place", typeof(PlaceMixer)),
         // Stored events and snapshots (never rename these)
         ("j.msg", typeof(MessageStored)),
         ("s.channel", typeof(ChannelStateSnapshot)),
