@@ -1,0 +1,12 @@
+using OpenChat.Rtc.Ice;
+
+namespace OpenChat.Rtc.Sdp;
+
+/// <summary>Our side of a negotiation: ICE credentials, DTLS fingerprint, candidate and media identity.</summary>
+public sealed record SdpLocalParameters(
+    IceCredentials Ice,
+    SdpFingerprint Fingerprint,
+    IceCandidate? Candidate,
+    uint Ssrc,
+    string Cname,
+    bool UseDtx = false);
