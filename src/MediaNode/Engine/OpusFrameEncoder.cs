@@ -27,6 +27,14 @@ public sealed class OpusFrameEncoder
         _encoder.PacketLossPercent = settings.ExpectedPacketLossPercent;
         _encoder.UseDTX = settings.Dtx;
         _encoder.SignalType = OpusSignal.OPUS_SIGNAL_VOICE;
+        _encoder.MaxBandwidth = settings.MaxBandwidthHz switch
+        {
+            4_000 => OpusBandwidth.OPUS_BANDWIDTH_NARROWBAND,
+            6_000 => OpusBandwidth.OPUS_BANDWIDTH_MEDIUMBAND,
+            8_000 => OpusBandwidth.OPUS_BANDWIDTH_WIDEBAND,
+            12_000 => OpusBandwidth.OPUS_BANDWIDTH_SUPERWIDEBAND,
+            _ => OpusBandwidth.OPUS_BANDWIDTH_FULLBAND,
+        };
         _dtx = settings.Dtx;
     }
 

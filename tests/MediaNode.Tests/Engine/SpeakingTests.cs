@@ -3,7 +3,7 @@ using Xunit;
 
 namespace OpenChat.MediaNode.Tests.Engine;
 
-public sealed class SpeakingTests
+public sealed class SpeakingTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [Fact]
     public void The_detector_switches_on_and_off_with_hysteresis()
@@ -51,6 +51,7 @@ public sealed class SpeakingTests
             sim.Step();
         }
 
+        output.WriteLine($"encodes {sim.Engine.Counters.Encodes} decodes {sim.Engine.Counters.Decodes} ticks {sim.Engine.Counters.Ticks} mean {sim.Engine.Counters.TickDuration.Mean.TotalMilliseconds} ms");
         Assert.True(listener.Events.Count >= 10, $"{listener.Events.Count} events");
         for (int i = 0; i + 5 < listener.Events.Count; i++)
         {
