@@ -1,0 +1,33 @@
+using System.Net;
+using OpenChat.Rtc.Dtls;
+using OpenChat.Rtc.Srtp;
+
+namespace OpenChat.Rtc.Transport;
+
+/// <summary>Settings of the client side (simulated browsers in load tests and tests).</summary>
+public sealed class RtcClientOptions
+{
+    /// <summary>Local address each session binds its own UDP socket to.</summary>
+    public IPAddress BindAddress { get; init; } = IPAddress.Loopback;
+
+    /// <summary>The client certificate; generated when null (one per client, like a browser profile).</summary>
+    public DtlsCertificate? Certificate { get; init; }
+
+    /// <summary>SRTP profiles offered, in order of preference.</summary>
+    public IReadOnlyList<SrtpProfile> SrtpProfiles { get; init; } = [SrtpProfile.AeadAes128Gcm, SrtpProfile.Aes128CmHmacSha1_80];
+
+    /// <summary>Time allowed for ICE plus DTLS in <see cref="RtcClientSession.ConnectAsync"/>.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>DTLS handshake timeout.</summary>
+    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Interval between ICE check retransmissions while connecting.</summary>
+    public TimeSpan CheckInterval { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Interval of consent-freshness checks once connected (RFC 7675 suggests about 5 s).</summary>
+    public TimeSpan ConsentInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The session closes when the server has not answered for this long.</summary>
+    public TimeSpan ConsentTimeout { get; init; } = TimeSpan.FromSeconds(30);
+}

@@ -1,0 +1,429 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Org.BouncyCastle.Security;
+using Org.BouncyCastle.Tls;
+using Org.BouncyCastle.Tls.Crypto.Impl.BC;
+using OpenChat.Rtc.Dtls;
+using OpenChat.Rtc.Ice;
+using OpenChat.Rtc.Sdp;
+using OpenChat.Rtc.Srtp;
+using OpenChat.Rtc.Stun;
+
+namespace OpenChat.Rtc.Transport;
+
+/// <summary>
+/// The server side a media node runs: one UDP socket shared by every session, ICE-lite, DTLS server, SRTP.
+/// </summary>
+/// <remarks>
+/// One dedicated receive thread reads the socket and demultiplexes by first byte (RFC 7983). A datagram from an
+/// address no session knows is only looked at if it is a STUN binding request whose USERNAME names a session and
+/// whose MESSAGE-INTEGRITY checks out with that session's password; then the address is bound to the session.
+/// Everything else from unknown addresses is counted and dropped. SRTP is decrypted inline on the receive thread
+/// and handed to the session's audio callback; DTLS handshakes run on their own threads, capped in number.
+/// </remarks>
+public sealed class RtcEndpoint : IRtcSessionHost, IDisposable
+{
+    private const int MaxAddressesPerSession = 8;
+    private static readonly TimeSpan RtcpInterval = TimeSpan.FromSeconds(5);
+
+    private readonly RtcEndpointOptions _options;
+    private readonly Socket _socket;
+    private readonly Thread _receiveThread;
+    private readonly Timer _timer;
+    private readonly ConcurrentDictionary<string, RtcSession> _byUfrag = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<SocketAddress, RtcSession> _byAddress = new();
+    private readonly DtlsVerifier _verifier;
+    private readonly byte[] _stunResponse = new byte[256];
+    private int _handshakes;
+    private volatile bool _disposed;
+
+    /// <summary>Binds the socket and starts receiving.</summary>
+    public RtcEndpoint(RtcEndpointOptions? options = null)
+    {
+        _options = options ?? new RtcEndpointOptions();
+        Certificate = _options.Certificate ?? DtlsCertificate.Generate("OpenChat media node");
+        Crypto = new BcTlsCrypto(new SecureRandom());
+        _verifier = new DtlsVerifier(Crypto);
+        if (_options.SrtpProfiles.Count == 0 || !_options.SrtpProfiles.Contains(Srtp.SrtpProfile.Aes128CmHmacSha1_80))
+        {
+            throw new ArgumentException("SRTP_AES128_CM_HMAC_SHA1_80 must be among the SRTP profiles (RFC 8827).", nameof(options));
+        }
+
+        _socket = new Socket(_options.BindAddress.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            _socket.ReceiveBufferSize = _options.ReceiveBufferSize;
+            _socket.Bind(new IPEndPoint(_options.BindAddress, _options.Port));
+        }
+        catch
+        {
+            _socket.Dispose();
+            throw;
+        }
+        LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
+        var advertised = _options.AdvertisedAddress
+            ?? (_options.BindAddress.Equals(IPAddress.Any) || _options.BindAddress.Equals(IPAddress.IPv6Any) ? IPAddress.Loopback : _options.BindAddress);
+        AdvertisedEndPoint = new IPEndPoint(advertised, _options.AdvertisedPort ?? LocalEndPoint.Port);
+
+        _receiveThread = new Thread(ReceiveLoop) { IsBackground = true, Name = $"rtc-endpoint-{LocalEndPoint.Port}" };
+        _receiveThread.Start();
+        _timer = new Timer(_ => OnTimer(), null, _options.TimerPeriod, _options.TimerPeriod);
+    }
+
+    /// <summary>The bound socket address.</summary>
+    public IPEndPoint LocalEndPoint { get; }
+
+    /// <summary>The address and port written in answers' host candidate.</summary>
+    public IPEndPoint AdvertisedEndPoint { get; }
+
+    /// <summary>The node's DTLS certificate (its fingerprint goes in every answer).</summary>
+    public DtlsCertificate Certificate { get; }
+
+    /// <summary>Counters.</summary>
+    public RtcEndpointStatistics Statistics { get; } = new();
+
+    /// <summary>Sessions not yet closed.</summary>
+    public int SessionCount => _byUfrag.Count;
+
+    /// <summary>Raised when any session closes, with the reason (timeouts included).</summary>
+    public event Action<RtcSession, string>? SessionClosed;
+
+    /// <summary>The number of DTLS handshakes running.</summary>
+    public int ActiveHandshakes => Volatile.Read(ref _handshakes);
+
+    BcTlsCrypto IRtcSessionHost.Crypto => Crypto;
+    IReadOnlyList<SrtpProfile> IRtcSessionHost.SrtpProfiles => _options.SrtpProfiles;
+    TimeSpan IRtcSessionHost.HandshakeTimeout => _options.HandshakeTimeout;
+    internal BcTlsCrypto Crypto { get; }
+
+    /// <summary>
+    /// Accepts a browser's offer: creates a session waiting for ICE and returns it with the answer SDP.
+    /// Throws <see cref="SdpException"/> for malformed SDP and <see cref="OfferRejectedException"/> for an offer we cannot serve.
+    /// </summary>
+    public RtcAnswer AcceptOffer(string sdpOffer, RtcSessionOptions? options = null)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var offer = SdpSessionDescription.Parse(sdpOffer);
+        var accepted = SdpNegotiator.AcceptOffer(offer);
+        if (_byUfrag.Count >= _options.MaxSessions)
+        {
+            throw new OfferRejectedException("This media node is full.");
+        }
+        IceCredentials ice;
+        RtcSession session;
+        do
+        {
+            ice = IceCredentials.Generate();
+            session = new RtcSession(this, ice, new IceCredentials(accepted.RemoteUfrag, accepted.RemotePassword),
+                accepted.RemoteFingerprint, accepted.OpusPayloadType, accepted.AudioLevelExtensionId, options, isDtlsServer: true);
+        }
+        while (!_byUfrag.TryAdd(ice.Ufrag, session));
+
+        var local = new SdpLocalParameters(ice, Certificate.Fingerprint,
+            IceCandidate.Host(AdvertisedEndPoint.Address, AdvertisedEndPoint.Port), session.LocalSsrc, session.Cname, options?.UseDtx ?? false);
+        return new RtcAnswer(session, SdpNegotiator.WriteAnswer(offer, accepted, local));
+    }
+
+    private void ReceiveLoop()
+    {
+        var buffer = GC.AllocateUninitializedArray<byte>(65536, pinned: true);
+        var address = new SocketAddress(_socket.AddressFamily);
+        while (!_disposed)
+        {
+            int received;
+            try
+            {
+                received = _socket.ReceiveFrom(buffer, SocketFlags.None, address);
+            }
+            catch (ObjectDisposedException)
+            {
+                break;
+            }
+            catch (SocketException)
+            {
+                if (_disposed)
+                {
+                    break;
+                }
+                continue;
+            }
+            Statistics.DatagramsReceivedField++;
+            try
+            {
+                Process(buffer.AsSpan(0, received), address);
+            }
+            catch (Exception)
+            {
+                // Malformed input must never stop the loop; count it and carry on.
+                Statistics.ReceiveErrorsField++;
+            }
+        }
+    }
+
+    private void Process(Span<byte> datagram, SocketAddress address)
+    {
+        var kind = PacketClassifier.Classify(datagram);
+        if (kind == PacketKind.Unknown)
+        {
+            Statistics.DroppedUnclassifiedField++;
+            return;
+        }
+        if (!_byAddress.TryGetValue(address, out var session))
+        {
+            if (kind == PacketKind.Stun)
+            {
+                HandleStun(datagram, address, null);
+            }
+            else
+            {
+                Statistics.DroppedUnknownSourceField++;
+            }
+            return;
+        }
+        switch (kind)
+        {
+            case PacketKind.Stun:
+                HandleStun(datagram, address, session);
+                break;
+            case PacketKind.Dtls:
+                HandleDtls(datagram, address, session);
+                break;
+            case PacketKind.Rtp:
+            case PacketKind.Rtcp:
+                session.HandleSrtp(datagram, kind == PacketKind.Rtcp);
+                break;
+        }
+    }
+
+    private void HandleStun(ReadOnlySpan<byte> datagram, SocketAddress address, RtcSession? known)
+    {
+        if (!StunMessage.TryParse(datagram, out var message))
+        {
+            Statistics.StunMalformedField++;
+            return;
+        }
+        if (message.MessageType != StunMessageType.BindingRequest
+            || !IceBinding.TrySplitUsername(message.Username, out var recipient, out _))
+        {
+            // ICE-lite never sends checks, so responses are unexpected; indications are keepalives.
+            Statistics.StunRejectedField++;
+            return;
+        }
+        var session = known;
+        if (session is null && !_byUfrag.TryGetValue(recipient, out session))
+        {
+            Statistics.StunRejectedField++;
+            return;
+        }
+        if (session.IsClosed || !IceBinding.IsValidRequest(message, datagram, session.LocalIce, session.RemoteIce.Ufrag))
+        {
+            Statistics.StunRejectedField++;
+            return;
+        }
+        var endPoint = address.ToIPEndPoint();
+        SocketAddress key = address;
+        if (known is null)
+        {
+            if (_options.AcceptRemote is not null && !_options.AcceptRemote(endPoint))
+            {
+                Statistics.StunFilteredField++;
+                return;
+            }
+            lock (session.KnownAddresses)
+            {
+                if (session.KnownAddresses.Count >= MaxAddressesPerSession)
+                {
+                    Statistics.StunRejectedField++;
+                    return;
+                }
+                key = address.Clone();
+                session.KnownAddresses.Add(key);
+            }
+            _byAddress[key] = session;
+        }
+        else
+        {
+            key = FindKnown(session, address) ?? address.Clone();
+        }
+
+        int length = IceBinding.WriteSuccessResponse(_stunResponse, message.TransactionId, endPoint, session.LocalIce);
+        Send(_stunResponse.AsSpan(0, length), address);
+        Statistics.StunAnsweredField++;
+
+        // A lite agent takes the pair the controlling agent nominates; the first valid check also selects a pair.
+        if (session.RemoteAddress is null || message.UseCandidate)
+        {
+            session.OnIceSucceeded(key, endPoint);
+        }
+        else
+        {
+            session.Touch();
+        }
+    }
+
+    private static SocketAddress? FindKnown(RtcSession session, SocketAddress address)
+    {
+        lock (session.KnownAddresses)
+        {
+            foreach (var a in session.KnownAddresses)
+            {
+                if (a.Equals(address))
+                {
+                    return a;
+                }
+            }
+        }
+        return null;
+    }
+
+    private void HandleDtls(ReadOnlySpan<byte> datagram, SocketAddress address, RtcSession session)
+    {
+        if (session.IsClosed)
+        {
+            return;
+        }
+        if (session.HandshakeStarted)
+        {
+            session.HandleDtls(datagram);
+            return;
+        }
+        DtlsRequest? request = null;
+        bool fragmented = IsFragmentedClientHello(datagram);
+        if (!fragmented)
+        {
+            // Cookie exchange first (RFC 6347 4.2.1): nothing is allocated for the handshake until the peer
+            // proves it receives at its claimed address.
+            Statistics.DtlsCookieExchangesField++;
+            var data = datagram.ToArray();
+            try
+            {
+                request = _verifier.VerifyRequest(address.ToClientId(), data, 0, data.Length, new Sender(this, address.Clone()));
+            }
+            catch (Exception)
+            {
+                request = null;
+            }
+            if (request is null)
+            {
+                return;
+            }
+        }
+        if (Interlocked.Increment(ref _handshakes) > _options.MaxConcurrentHandshakes)
+        {
+            Interlocked.Decrement(ref _handshakes);
+            Statistics.HandshakesRefusedField++;
+            return;
+        }
+        // A ClientHello too big for one datagram (post-quantum key shares) cannot go through the stateless
+        // verifier; the address has already passed an ICE check with the session's password, so the handshake
+        // starts directly and reassembles the fragments itself.
+        session.StartDtlsServer(request, fragmented ? datagram : default);
+    }
+
+    /// <summary>True for a DTLS handshake record carrying the first fragment of a ClientHello that does not fit in it.</summary>
+    internal static bool IsFragmentedClientHello(ReadOnlySpan<byte> datagram)
+    {
+        const int RecordHeader = 13;
+        if (datagram.Length < RecordHeader + 12 || datagram[0] != 22 || datagram[RecordHeader] != 1)
+        {
+            return false;
+        }
+        var hs = datagram[RecordHeader..];
+        int length = (hs[1] << 16) | (hs[2] << 8) | hs[3];
+        int fragmentOffset = (hs[6] << 16) | (hs[7] << 8) | hs[8];
+        int fragmentLength = (hs[9] << 16) | (hs[10] << 8) | hs[11];
+        return fragmentLength < length || fragmentOffset != 0;
+    }
+
+    private void OnTimer()
+    {
+        long now = Environment.TickCount64;
+        foreach (var session in _byUfrag.Values)
+        {
+            if (session.IsClosed)
+            {
+                continue;
+            }
+            var state = session.State;
+            if (state != RtcSessionState.Connected && now - session.CreatedTicks > _options.ConnectTimeout.TotalMilliseconds)
+            {
+                session.Close($"not connected within {_options.ConnectTimeout.TotalSeconds:0.#} s (reached {state})");
+            }
+            else if (state != RtcSessionState.New && now - session.LastReceivedTicks > _options.ConsentTimeout.TotalMilliseconds)
+            {
+                session.Close($"consent expired: nothing valid from the peer for {_options.ConsentTimeout.TotalSeconds:0.#} s");
+            }
+            else if (state == RtcSessionState.Connected && now - session.LastRtcpTicks > RtcpInterval.TotalMilliseconds)
+            {
+                session.LastRtcpTicks = now;
+                session.SendRtcpReport();
+            }
+        }
+    }
+
+    void IRtcSessionHost.Send(ReadOnlySpan<byte> datagram, SocketAddress destination) => Send(datagram, destination);
+
+    private void Send(ReadOnlySpan<byte> datagram, SocketAddress destination)
+    {
+        try
+        {
+            _socket.SendTo(datagram, SocketFlags.None, destination);
+        }
+        catch (SocketException)
+        {
+            Interlocked.Increment(ref Statistics.SendErrorsField);
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    void IRtcSessionHost.OnSessionClosed(RtcSession session)
+    {
+        _byUfrag.TryRemove(new KeyValuePair<string, RtcSession>(session.Id, session));
+        lock (session.KnownAddresses)
+        {
+            foreach (var a in session.KnownAddresses)
+            {
+                _byAddress.TryRemove(new KeyValuePair<SocketAddress, RtcSession>(a, session));
+            }
+        }
+        try
+        {
+            SessionClosed?.Invoke(session, session.CloseReason ?? "closed");
+        }
+        catch (Exception)
+        {
+        }
+    }
+
+    void IRtcSessionHost.OnHandshakeFinished() => Interlocked.Decrement(ref _handshakes);
+
+    /// <summary>Closes every session and the socket.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
+        _timer.Dispose();
+        foreach (var session in _byUfrag.Values)
+        {
+            session.Close("endpoint disposed");
+        }
+        _socket.Dispose();
+        _receiveThread.Join(TimeSpan.FromSeconds(2));
+    }
+
+    /// <summary>Sends the HelloVerifyRequest to the address the ClientHello came from.</summary>
+    private sealed class Sender(RtcEndpoint endpoint, SocketAddress address) : DatagramSender
+    {
+        public int GetSendLimit() => QueuedDatagramTransport.SendLimit;
+
+        public void Send(byte[] buf, int off, int len) => endpoint.Send(buf.AsSpan(off, len), address);
+
+        public void Send(ReadOnlySpan<byte> buffer) => endpoint.Send(buffer, address);
+    }
+}

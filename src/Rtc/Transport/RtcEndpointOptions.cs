@@ -1,0 +1,54 @@
+using System.Net;
+using OpenChat.Rtc.Dtls;
+using OpenChat.Rtc.Srtp;
+
+namespace OpenChat.Rtc.Transport;
+
+/// <summary>Settings of a media node's endpoint: one UDP socket shared by all sessions.</summary>
+public sealed class RtcEndpointOptions
+{
+    /// <summary>Address to bind (default any IPv4).</summary>
+    public IPAddress BindAddress { get; init; } = IPAddress.Any;
+
+    /// <summary>UDP port to bind; 0 picks a free one.</summary>
+    public int Port { get; init; }
+
+    /// <summary>Address written in the answer's host candidate (the node's public address); defaults to the bound address.</summary>
+    public IPAddress? AdvertisedAddress { get; init; }
+
+    /// <summary>Port written in the candidate; defaults to the bound port.</summary>
+    public int? AdvertisedPort { get; init; }
+
+    /// <summary>The node certificate; generated when null.</summary>
+    public DtlsCertificate? Certificate { get; init; }
+
+    /// <summary>SRTP profiles in order of preference.</summary>
+    public IReadOnlyList<SrtpProfile> SrtpProfiles { get; init; } = [SrtpProfile.AeadAes128Gcm, SrtpProfile.Aes128CmHmacSha1_80];
+
+    /// <summary>A session whose peer sends nothing valid for this long is closed (RFC 7675 uses 30 s).</summary>
+    public TimeSpan ConsentTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>A session that has not completed ICE and DTLS within this time after its answer is closed.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>A DTLS handshake that has not completed within this time fails.</summary>
+    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Handshakes running at once; further ClientHellos are dropped until one finishes (the peer retransmits).</summary>
+    public int MaxConcurrentHandshakes { get; init; } = 32;
+
+    /// <summary>Sessions allowed at once.</summary>
+    public int MaxSessions { get; init; } = 10_000;
+
+    /// <summary>
+    /// Optional filter on the source of ICE checks; a check it refuses gets no answer. Tests use it to keep every
+    /// packet on loopback.
+    /// </summary>
+    public Func<IPEndPoint, bool>? AcceptRemote { get; init; }
+
+    /// <summary>How often timeouts are checked.</summary>
+    public TimeSpan TimerPeriod { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Socket receive buffer size in bytes.</summary>
+    public int ReceiveBufferSize { get; init; } = 4 * 1024 * 1024;
+}

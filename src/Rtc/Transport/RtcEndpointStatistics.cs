@@ -1,0 +1,50 @@
+namespace OpenChat.Rtc.Transport;
+
+/// <summary>Endpoint-wide counters (written by the receive thread; reads may lag slightly).</summary>
+public sealed class RtcEndpointStatistics
+{
+    internal long DatagramsReceivedField;
+    internal long DroppedUnknownSourceField;
+    internal long DroppedUnclassifiedField;
+    internal long StunMalformedField;
+    internal long StunRejectedField;
+    internal long StunFilteredField;
+    internal long StunAnsweredField;
+    internal long DtlsCookieExchangesField;
+    internal long HandshakesRefusedField;
+    internal long ReceiveErrorsField;
+    internal long SendErrorsField;
+
+    /// <summary>Datagrams read from the socket.</summary>
+    public long DatagramsReceived => Volatile.Read(ref DatagramsReceivedField);
+
+    /// <summary>Non-STUN datagrams from addresses no session has authorised.</summary>
+    public long DroppedUnknownSource => Volatile.Read(ref DroppedUnknownSourceField);
+
+    /// <summary>Datagrams whose first byte is not STUN, DTLS, RTP or RTCP (RFC 7983).</summary>
+    public long DroppedUnclassified => Volatile.Read(ref DroppedUnclassifiedField);
+
+    /// <summary>STUN datagrams that did not parse.</summary>
+    public long StunMalformed => Volatile.Read(ref StunMalformedField);
+
+    /// <summary>STUN requests refused: unknown ufrag, bad integrity or fingerprint, not a binding request.</summary>
+    public long StunRejected => Volatile.Read(ref StunRejectedField);
+
+    /// <summary>Valid checks refused by <see cref="RtcEndpointOptions.AcceptRemote"/>.</summary>
+    public long StunFiltered => Volatile.Read(ref StunFilteredField);
+
+    /// <summary>Binding requests answered.</summary>
+    public long StunAnswered => Volatile.Read(ref StunAnsweredField);
+
+    /// <summary>ClientHellos answered with a HelloVerifyRequest or refused by the cookie check.</summary>
+    public long DtlsCookieExchanges => Volatile.Read(ref DtlsCookieExchangesField);
+
+    /// <summary>ClientHellos dropped because the concurrent-handshake cap was reached.</summary>
+    public long HandshakesRefused => Volatile.Read(ref HandshakesRefusedField);
+
+    /// <summary>Exceptions caught in the receive loop (should stay 0).</summary>
+    public long ReceiveErrors => Volatile.Read(ref ReceiveErrorsField);
+
+    /// <summary>Socket send failures.</summary>
+    public long SendErrors => Volatile.Read(ref SendErrorsField);
+}

@@ -1,0 +1,235 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using OpenChat.Rtc.Srtp;
+using OpenChat.Rtc.Transport;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace OpenChat.Rtc.Tests.Transport;
+
+/// <summary>Our client and our server over real UDP on 127.0.0.1.</summary>
+public class LoopbackTests(ITestOutputHelper output)
+{
+    internal static RtcEndpointOptions LoopbackOptions(Action<RtcEndpointOptions>? _ = null) => new()
+    {
+        BindAddress = IPAddress.Loopback,
+        AcceptRemote = ep => IPAddress.IsLoopback(ep.Address),
+    };
+
+    /// <summary>Collects inbound audio: (sequence, payload) in arrival order.</summary>
+    internal sealed class Collector
+    {
+        private readonly object _gate = new();
+        private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly int _expected;
+        public readonly List<(ushort Seq, uint Timestamp, int Level, byte[] Payload)> Frames = [];
+
+        public Collector(int expected) => _expected = expected;
+
+        private readonly List<(int Count, TaskCompletionSource Signal)> _waiters = [];
+
+        public Task Done => _done.Task;
+
+        public int Count
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return Frames.Count;
+                }
+            }
+        }
+
+        /// <summary>Completes once <paramref name="count"/> frames have arrived.</summary>
+        public Task WhenCount(int count)
+        {
+            lock (_gate)
+            {
+                if (Frames.Count >= count)
+                {
+                    return Task.CompletedTask;
+                }
+                var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _waiters.Add((count, signal));
+                return signal.Task;
+            }
+        }
+
+        public void OnAudio(RtcSession session, in RtcAudioFrame frame)
+        {
+            lock (_gate)
+            {
+                Frames.Add((frame.SequenceNumber, frame.Timestamp, frame.AudioLevel, frame.Payload.ToArray()));
+                if (Frames.Count >= _expected)
+                {
+                    _done.TrySetResult();
+                }
+                _waiters.RemoveAll(w =>
+                {
+                    if (Frames.Count < w.Count)
+                    {
+                        return false;
+                    }
+                    w.Signal.TrySetResult();
+                    return true;
+                });
+            }
+        }
+    }
+
+    internal static byte[] Payload(int i)
+    {
+        var p = new byte[60 + i % 80];
+        for (int k = 0; k < p.Length; k++)
+        {
+            p[k] = (byte)(i * 31 + k);
+        }
+        return p;
+    }
+
+    internal static async Task<(RtcEndpoint Endpoint, RtcSession Server, RtcClientSession Client)> Connect(
+        RtcEndpointOptions endpointOptions, RtcClientOptions? clientOptions = null,
+        RtcSessionOptions? serverSession = null, RtcSessionOptions? clientSession = null)
+    {
+        var endpoint = new RtcEndpoint(endpointOptions);
+        var client = new RtcClient(clientOptions);
+        var clientSessionObj = client.CreateSession(clientSession);
+        var answer = endpoint.AcceptOffer(clientSessionObj.Offer, serverSession);
+        var serverConnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        answer.Session.Connected += _ => serverConnected.TrySetResult();
+        if (answer.Session.State == RtcSessionState.Connected)
+        {
+            serverConnected.TrySetResult();
+        }
+        await clientSessionObj.ConnectAsync(answer.Sdp).WaitAsync(TimeSpan.FromSeconds(20));
+        await serverConnected.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        return (endpoint, answer.Session, clientSessionObj);
+    }
+
+    [Theory]
+    [InlineData(SrtpProfile.Aes128CmHmacSha1_80)]
+    [InlineData(SrtpProfile.AeadAes128Gcm)]
+    public async Task Client_and_server_exchange_500_audio_packets_each_way(SrtpProfile profile)
+    {
+        const int count = 500;
+        var atServer = new Collector(count);
+        var atClient = new Collector(count);
+        var sw = Stopwatch.StartNew();
+        var (endpoint, server, client) = await Connect(
+            LoopbackOptions() is var o ? new RtcEndpointOptions { BindAddress = o.BindAddress, AcceptRemote = o.AcceptRemote, SrtpProfiles = [profile, SrtpProfile.Aes128CmHmacSha1_80] } : null!,
+            new RtcClientOptions { SrtpProfiles = [profile, SrtpProfile.Aes128CmHmacSha1_80] },
+            new RtcSessionOptions { AudioReceived = atServer.OnAudio },
+            new RtcSessionOptions { AudioReceived = atClient.OnAudio });
+        using var _ = endpoint;
+        output.WriteLine($"connected in {sw.ElapsedMilliseconds} ms; server ICE {server.TimeToIceConnected?.TotalMilliseconds:0.0} ms, DTLS {server.TimeToConnected?.TotalMilliseconds:0.0} ms");
+        Assert.Equal(profile, server.SrtpProfile);
+        Assert.Equal(profile, client.SrtpProfile);
+
+        for (int i = 0; i < count; i++)
+        {
+            Assert.True(client.SendAudio(Payload(i), (uint)(i * 960), marker: i == 0, audioLevel: i % 128));
+            Assert.True(server.SendAudio(Payload(i), (uint)(i * 960), marker: i == 0, audioLevel: 30));
+            if (i % 25 == 24)
+            {
+                // Real audio is paced (one packet per 20 ms); batches with a wait keep UDP buffers from overflowing.
+                await Task.WhenAll(atServer.WhenCount(i + 1), atClient.WhenCount(i + 1)).WaitAsync(TimeSpan.FromSeconds(10));
+            }
+        }
+        try
+        {
+            await Task.WhenAll(atServer.Done, atClient.Done).WaitAsync(TimeSpan.FromSeconds(20));
+        }
+        finally
+        {
+            output.WriteLine($"server got {atServer.Frames.Count} (rejected {server.Statistics.SrtpRejected}), client got {atClient.Frames.Count} (rejected {client.Statistics.SrtpRejected})");
+        }
+
+        foreach (var (frames, levelsFromClient) in new[] { (atServer.Frames, true), (atClient.Frames, false) })
+        {
+            Assert.Equal(count, frames.Count);
+            var bySeq = frames.OrderBy(f => f.Timestamp).ToList();
+            for (int i = 0; i < count; i++)
+            {
+                Assert.Equal((uint)(i * 960), bySeq[i].Timestamp);
+                Assert.Equal(Payload(i), bySeq[i].Payload);
+                Assert.Equal(levelsFromClient ? i % 128 : 30, bySeq[i].Level);
+            }
+            Assert.Equal(count, frames.Select(f => f.Seq).Distinct().Count());
+        }
+        Assert.Equal(0, server.Statistics.SrtpRejected);
+        Assert.Equal(0, client.Statistics.SrtpRejected);
+        Assert.Equal(count, server.Statistics.PacketsReceived);
+        Assert.Equal(0, endpoint.Statistics.ReceiveErrors);
+
+        var closed = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        server.Closed += (_, reason) => closed.TrySetResult(reason);
+        client.Close("test done");
+        Assert.Contains("close_notify", await closed.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(0, endpoint.SessionCount);
+    }
+
+    [Fact]
+    public async Task Silent_peer_is_closed_and_reported_when_consent_expires()
+    {
+        var endpointOptions = new RtcEndpointOptions
+        {
+            BindAddress = IPAddress.Loopback,
+            ConsentTimeout = TimeSpan.FromSeconds(1),
+            TimerPeriod = TimeSpan.FromMilliseconds(100),
+        };
+        // The client never refreshes consent and sends no audio: it has gone silent.
+        var (endpoint, server, client) = await Connect(endpointOptions, new RtcClientOptions { ConsentInterval = TimeSpan.FromHours(1) });
+        using var _ = endpoint;
+        var reported = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        endpoint.SessionClosed += (s, reason) => reported.TrySetResult(reason);
+        var reason = await reported.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Contains("consent expired", reason);
+        Assert.Equal(RtcSessionState.Closed, server.State);
+        Assert.Equal(0, endpoint.SessionCount);
+        client.Dispose();
+    }
+
+    [Fact]
+    public async Task Check_with_wrong_password_gets_no_answer_and_binds_nothing()
+    {
+        using var endpoint = new RtcEndpoint(LoopbackOptions());
+        var client = new RtcClient();
+        var session = client.CreateSession();
+        var answer = endpoint.AcceptOffer(session.Offer);
+        // Tamper with the password in the answer: the client's checks will carry a wrong MESSAGE-INTEGRITY.
+        var pwdLine = answer.Sdp.Split("\r\n").Single(l => l.StartsWith("a=ice-pwd:", StringComparison.Ordinal));
+        var forged = answer.Sdp.Replace(pwdLine, "a=ice-pwd:" + new string('x', 24));
+        await Assert.ThrowsAsync<TimeoutException>(() =>
+            new RtcClient(new RtcClientOptions { ConnectTimeout = TimeSpan.FromSeconds(1) }).CreateSession().ConnectAsync(forged));
+        Assert.True(endpoint.Statistics.StunRejected > 0);
+        Assert.Equal(0, endpoint.Statistics.StunAnswered);
+        Assert.Equal(RtcSessionState.New, answer.Session.State);
+        session.Dispose();
+    }
+
+    [Fact]
+    public async Task Media_from_an_unknown_address_is_dropped()
+    {
+        var atServer = new Collector(1);
+        var (endpoint, server, client) = await Connect(LoopbackOptions(), null, new RtcSessionOptions { AudioReceived = atServer.OnAudio });
+        using var _ = endpoint;
+        using var intruder = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        intruder.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var rtp = Hex.Parse("806f0001000000010000000a0102030405060708090a0b0c0d0e0f");
+        var dtls = Hex.Parse("16fefd000000000000000000010001");
+        for (int i = 0; i < 10; i++)
+        {
+            intruder.SendTo(rtp, endpoint.LocalEndPoint);
+            intruder.SendTo(dtls, endpoint.LocalEndPoint);
+        }
+        // A real packet from the client afterwards proves the loop has processed what came before.
+        Assert.True(client.SendAudio([1, 2, 3], 0));
+        await atServer.Done.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(endpoint.Statistics.DroppedUnknownSource >= 20 || endpoint.Statistics.DatagramsReceived >= 20);
+        Assert.Single(atServer.Frames);
+        Assert.Equal(0, server.Statistics.SrtpRejected);
+        client.Dispose();
+    }
+}
