@@ -11,6 +11,7 @@ namespace OpenChat.Rtc.Tests.Browser;
 /// Headless Chromium with a fake microphone playing a 440 Hz tone offers to an echo endpoint built on our
 /// library; the page checks that what comes back peaks at 440 Hz. Everything stays on 127.0.0.1.
 /// </summary>
+[Collection(NetworkCollection.Name)]
 public class ChromiumEchoTests(ITestOutputHelper output)
 {
     private const string ChromiumPath = "/usr/bin/chromium";

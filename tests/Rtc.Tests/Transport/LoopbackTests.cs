@@ -9,6 +9,7 @@ using Xunit.Abstractions;
 namespace OpenChat.Rtc.Tests.Transport;
 
 /// <summary>Our client and our server over real UDP on 127.0.0.1.</summary>
+[Collection(NetworkCollection.Name)]
 public class LoopbackTests(ITestOutputHelper output)
 {
     internal static RtcEndpointOptions LoopbackOptions() => new()
