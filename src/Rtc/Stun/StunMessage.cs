@@ -81,7 +81,7 @@ public sealed class StunMessage
     /// <summary>Binding request, success or error response, or indication.</summary>
     public StunMessageType MessageType => (StunMessageType)Type;
 
-    /// <summary>Cheap check of the fixed header: first two bits zero, magic cookie, length fits.</summary>
+    /// <summary>Cheap check of the fixed header: first two bits zero, magic cookie, length equal to the datagram's.</summary>
     public static bool LooksLikeStun(ReadOnlySpan<byte> data)
     {
         if (data.Length < HeaderLength || (data[0] & 0xC0) != 0)
@@ -89,8 +89,9 @@ public sealed class StunMessage
             return false;
         }
         int length = BinaryPrimitives.ReadUInt16BigEndian(data[2..]);
+        // Over UDP the datagram is the message: trailing bytes make it malformed.
         return (length & 3) == 0
-            && HeaderLength + length <= data.Length
+            && HeaderLength + length == data.Length
             && BinaryPrimitives.ReadUInt32BigEndian(data[4..]) == MagicCookie;
     }
 

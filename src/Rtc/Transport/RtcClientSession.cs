@@ -87,6 +87,7 @@ public sealed class RtcClientSession : RtcSession
         {
             while (!_iceDone.Task.IsCompleted)
             {
+                timeout.Token.ThrowIfCancellationRequested();
                 SendCheck(useCandidate: true);
                 await Task.WhenAny(_iceDone.Task, Task.Delay(_client.Options.CheckInterval, timeout.Token)).ConfigureAwait(false);
             }

@@ -392,28 +392,43 @@ public class RtcSession : IDisposable
     {
         lock (_sendLock)
         {
-            var outbound = _outbound;
             var remote = RemoteAddress;
-            if (outbound is null || remote is null || State != RtcSessionState.Connected)
+            if (remote is null || !TryBuildAudioPacket(opusPayload, rtpTimestamp, marker, audioLevel, _sendBuffer, out int length))
             {
                 return false;
             }
-            var buffer = _sendBuffer.AsSpan();
+            _host.Send(_sendBuffer.AsSpan(0, length), remote);
+            return true;
+        }
+    }
+
+    /// <summary>Builds and protects the next audio packet into <paramref name="destination"/> without sending it.</summary>
+    internal bool TryBuildAudioPacket(ReadOnlySpan<byte> opusPayload, uint rtpTimestamp, bool marker, int audioLevel,
+        Span<byte> destination, out int protectedLength)
+    {
+        protectedLength = 0;
+        lock (_sendLock)
+        {
+            var outbound = _outbound;
+            if (outbound is null || State != RtcSessionState.Connected)
+            {
+                return false;
+            }
             bool withLevel = audioLevel >= 0 && AudioLevelExtensionId is > 0 and <= 14;
-            int length = RtpWriter.WriteHeader(buffer, marker, (byte)OpusPayloadType, _sequence, rtpTimestamp, LocalSsrc, withLevel);
+            int length = RtpWriter.WriteHeader(destination, marker, (byte)OpusPayloadType, _sequence, rtpTimestamp, LocalSsrc, withLevel);
             if (withLevel)
             {
-                var ext = new RtpHeaderExtensionWriter(buffer[length..]);
+                var ext = new RtpHeaderExtensionWriter(destination[length..]);
                 ext.AddAudioLevel(AudioLevelExtensionId, (byte)Math.Min(audioLevel, 127), voice: audioLevel < 127);
                 length += ext.Complete();
             }
-            if (length + opusPayload.Length + outbound.RtpOverhead > buffer.Length)
+            if (length + opusPayload.Length + outbound.RtpOverhead > destination.Length)
             {
                 return false;
             }
-            opusPayload.CopyTo(buffer[length..]);
+            opusPayload.CopyTo(destination[length..]);
             length += opusPayload.Length;
-            if (!outbound.ProtectRtp(buffer, length, out int protectedLength))
+            if (!outbound.ProtectRtp(destination, length, out protectedLength))
             {
                 return false;
             }
@@ -421,7 +436,6 @@ public class RtcSession : IDisposable
             _lastRtpTimestamp = rtpTimestamp;
             Statistics.PacketsSentField++;
             Statistics.BytesSentField += opusPayload.Length;
-            _host.Send(buffer[..protectedLength], remote);
             return true;
         }
     }

@@ -72,6 +72,13 @@ public class StunMessageTests
     }
 
     [Fact]
+    public void Trailing_bytes_after_the_message_are_refused()
+    {
+        var padded = Rfc5769VectorTests.SampleRequest.Concat(new byte[] { 0, 0, 0, 0 }).ToArray();
+        Assert.False(StunMessage.TryParse(padded, out _));
+    }
+
+    [Fact]
     public void Crc32_check_value()
     {
         Assert.Equal(0xCBF43926u, Crc32.Compute("123456789"u8));

@@ -9,9 +9,10 @@ using Xunit.Abstractions;
 namespace OpenChat.Rtc.Tests.Transport;
 
 /// <summary>Our client and our server over real UDP on 127.0.0.1.</summary>
+[Collection(NetworkCollection.Name)]
 public class LoopbackTests(ITestOutputHelper output)
 {
-    internal static RtcEndpointOptions LoopbackOptions(Action<RtcEndpointOptions>? _ = null) => new()
+    internal static RtcEndpointOptions LoopbackOptions() => new()
     {
         BindAddress = IPAddress.Loopback,
         AcceptRemote = ep => IPAddress.IsLoopback(ep.Address),
@@ -118,7 +119,12 @@ public class LoopbackTests(ITestOutputHelper output)
         var atClient = new Collector(count);
         var sw = Stopwatch.StartNew();
         var (endpoint, server, client) = await Connect(
-            LoopbackOptions() is var o ? new RtcEndpointOptions { BindAddress = o.BindAddress, AcceptRemote = o.AcceptRemote, SrtpProfiles = [profile, SrtpProfile.Aes128CmHmacSha1_80] } : null!,
+            new RtcEndpointOptions
+            {
+                BindAddress = IPAddress.Loopback,
+                AcceptRemote = ep => IPAddress.IsLoopback(ep.Address),
+                SrtpProfiles = [profile, SrtpProfile.Aes128CmHmacSha1_80],
+            },
             new RtcClientOptions { SrtpProfiles = [profile, SrtpProfile.Aes128CmHmacSha1_80] },
             new RtcSessionOptions { AudioReceived = atServer.OnAudio },
             new RtcSessionOptions { AudioReceived = atClient.OnAudio });
