@@ -349,11 +349,9 @@ namespace OpenChat.MixerBench
                 long allocStart = 0, allocEnd = 0, processAllocStart = 0, processAllocEnd = 0, wallStart = 0, wallEnd = 0;
                 long encodesStart = 0, decodesStart = 0;
                 int gen0Start = 0;
-                double mixWallTicks = 0;
                 var done = new ManualResetEventSlim();
                 long period = Stopwatch.Frequency / 50;
                 long feedStart = 0;
-                long lastTickDurationCount = 0;
 
                 string loadStart = LoadAverage();
                 var clock = new MixerClock(engine)
@@ -365,7 +363,6 @@ namespace OpenChat.MixerBench
                         if (tick == warmUpTicks)
                         {
                             engine.Counters.ResetTickStatistics();
-                            lastTickDurationCount = 0;
                             cpuStart = ThreadCpu.Seconds();
                             allocStart = GC.GetAllocatedBytesForCurrentThread();
                             processAllocStart = GC.GetTotalAllocatedBytes(false);
@@ -396,14 +393,13 @@ namespace OpenChat.MixerBench
                 var counters = engine.Counters;
                 double wallSeconds = (wallEnd - wallStart) / (double)Stopwatch.Frequency;
                 long ticks = totalTicks - warmUpTicks;
-                mixWallTicks = counters.TickDuration.Mean.TotalSeconds * counters.TickDuration.Count;
-                _ = lastTickDurationCount;
+                double mixWallSeconds = counters.TickDuration.Mean.TotalSeconds * counters.TickDuration.Count;
                 return new RunResult(
                     Members: rooms * membersPerRoom,
                     Rooms: rooms,
                     Seconds: wallSeconds,
                     CoreUtilisation: (cpuEnd - cpuStart) / wallSeconds,
-                    MixUtilisation: mixWallTicks / wallSeconds,
+                    MixUtilisation: mixWallSeconds / wallSeconds,
                     TickP50Ms: counters.TickDuration.Percentile(0.50).TotalMilliseconds,
                     TickP99Ms: counters.TickDuration.Percentile(0.99).TotalMilliseconds,
                     TickMaxMs: counters.TickDuration.Max.TotalMilliseconds,
