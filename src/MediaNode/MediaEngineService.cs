@@ -17,6 +17,8 @@ public sealed class MediaEngineService : IHostedService, IDisposable
 
     public MediaEngineService(IOptions<MediaNodeOptions> options)
     {
+        // Concentus loads the system libopus by the unversioned name libopus.so (Debian: libopus-dev).
+        if (options.Value.Codec == OpusCodecChoice.Managed) Concentus.OpusCodecFactory.AttemptToUseNativeLibrary = false;
         Engine = new MixerEngine(options.Value.ToEngineOptions());
         _clock = new MixerClock(Engine);
     }

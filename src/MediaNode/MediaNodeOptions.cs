@@ -22,6 +22,11 @@ public sealed class MediaNodeOptions
     /// <summary>Opus encoder complexity, 0 to 10.</summary>
     public int Complexity { get; set; } = 5;
 
+    /// <summary>
+    /// <c>Auto</c> (default): the system libopus when it loads, else Concentus's C# code; <c>Managed</c>: always the C# code.
+    /// </summary>
+    public OpusCodecChoice Codec { get; set; } = OpusCodecChoice.Auto;
+
     /// <summary>Threads that mix rooms on each tick.</summary>
     public int Workers { get; set; } = 1;
 
@@ -41,4 +46,11 @@ public sealed class MediaNodeOptions
         Workers = Workers,
         Encoder = new EncoderSettings { Bitrate = Bitrate, Complexity = Complexity },
     };
+}
+
+/// <summary>Which Opus implementation the media node uses.</summary>
+public enum OpusCodecChoice
+{
+    Auto = 0,
+    Managed = 1,
 }

@@ -9,6 +9,7 @@ var clients = Arg("--clients", 500);
 var rate = Arg("--rate", 200);
 var seconds = Arg("--seconds", 30);
 var url = ArgString("--url");
+var warmup = Arg("--warmup", 5);
 
 ServerProcess? server = null;
 if (url is null)
@@ -29,7 +30,7 @@ using (var http = new HttpClient())
 {
     await Probe.UntilAsync(async () => (await http.GetAsync(url + "/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(60), "the server to be ready");
 }
-Console.WriteLine($"server {url}; {clients} receivers, {rate} msg/s for {seconds} s; {Environment.ProcessorCount} cores");
+Console.WriteLine($"server {url}; {clients} receivers, {rate} msg/s for {seconds} s after {warmup} s of warm-up; {Environment.ProcessorCount} cores");
 
 // Latency histogram in 50 µs buckets up to 10 s, filled concurrently by every receiver.
 const double BucketMs = 0.05;
@@ -48,6 +49,7 @@ for (var batch = 0; batch < clients; batch += 50)
         client.Connection.On<MessageDto>("MessagePosted", m =>
         {
             var now = Stopwatch.GetTimestamp();
+            if (m.Text.StartsWith("warm", StringComparison.Ordinal)) return;
             var sent = long.Parse(m.Text.AsSpan(m.Text.IndexOf(':') + 1), CultureInfo.InvariantCulture);
             var ms = Stopwatch.GetElapsedTime(sent, now).TotalMilliseconds;
             Interlocked.Increment(ref histogram[Math.Min(histogram.Length - 1, (int)(ms / BucketMs))]);
@@ -62,6 +64,17 @@ for (var batch = 0; batch < clients; batch += 50)
 Console.WriteLine($"connected {receivers.Count} receivers in {connectWatch.Elapsed.TotalSeconds:0.0} s");
 
 await using var sender = await ChatClient.ConnectAsync(url, "Sender");
+// Warm-up at the same rate (JIT, thread pool growth, connection buffers); not counted.
+var warmStart = Stopwatch.GetTimestamp();
+var warmAcks = new List<Task>();
+for (var i = 0; i < rate * warmup; i++)
+{
+    var wait = TimeSpan.FromTicks(TimeSpan.FromSeconds(1.0 / rate).Ticks * i) - Stopwatch.GetElapsedTime(warmStart);
+    if (wait > TimeSpan.FromMilliseconds(1)) await Task.Delay(wait);
+    warmAcks.Add(sender.Connection.InvokeAsync<MessageDto>("PostMessage", "general", "warm:" + i));
+}
+await Task.WhenAll(warmAcks);
+await Task.Delay(TimeSpan.FromSeconds(3));
 var total = rate * seconds;
 var acks = new List<Task>(total);
 var interval = TimeSpan.FromSeconds(1.0 / rate);
