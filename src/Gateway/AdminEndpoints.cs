@@ -87,6 +87,5 @@ public static class AdminEndpoints
         };
     }
 
-    private static IResult Problem(int status, string code, string detail) =>
-        Results.Json(new { error = code, message = detail }, statusCode: status);
+    private static IResult Problem(int status, string code, string detail) => GatewayEndpoints.Problem(status, code, detail);
 }

@@ -58,7 +58,8 @@ public static class GatewayEndpoints
         return Results.Ok(new SessionDto(token, identity.User.Value, identity.DisplayName, identity.ExpiresAt));
     }
 
-    private static IResult Problem(int status, string code, string detail) =>
+    /// <summary>The error body every gateway HTTP endpoint uses: <c>{"error": code, "message": detail}</c>.</summary>
+    internal static IResult Problem(int status, string code, string detail) =>
         Results.Json(new { error = code, message = detail }, statusCode: status);
 
     private static readonly Lazy<string> StartPage = new(() =>
