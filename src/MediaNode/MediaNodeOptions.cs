@@ -27,6 +27,15 @@ public sealed class MediaNodeOptions
     /// </summary>
     public OpusCodecChoice Codec { get; set; } = OpusCodecChoice.Auto;
 
+    /// <summary>The address the node's one WebRTC UDP socket binds to.</summary>
+    public string RtcBindAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>The WebRTC UDP port; 0 picks a free one.</summary>
+    public int RtcPort { get; set; }
+
+    /// <summary>The address browsers are told to send media to (the node's public address); defaults to the bind address.</summary>
+    public string? RtcAdvertisedAddress { get; set; }
+
     /// <summary>Threads that mix rooms on each tick.</summary>
     public int Workers { get; set; } = 1;
 
@@ -37,6 +46,10 @@ public sealed class MediaNodeOptions
         if (MaxTalkers is < 1 or > 16) throw new ArgumentOutOfRangeException(nameof(MaxTalkers), "1 to 16");
         if (Bitrate is < 6_000 or > 510_000) throw new ArgumentOutOfRangeException(nameof(Bitrate), "6000 to 510000");
         if (Complexity is < 0 or > 10) throw new ArgumentOutOfRangeException(nameof(Complexity), "0 to 10");
+        if (!System.Net.IPAddress.TryParse(RtcBindAddress, out _)) throw new ArgumentException("OpenChat:Media:RtcBindAddress must be an IP address.");
+        if (RtcAdvertisedAddress is not null && !System.Net.IPAddress.TryParse(RtcAdvertisedAddress, out _))
+            throw new ArgumentException("OpenChat:Media:RtcAdvertisedAddress must be an IP address.");
+        if (RtcPort is < 0 or > 65535) throw new ArgumentOutOfRangeException(nameof(RtcPort), "0 to 65535");
         if (Workers is < 1 or > 64) throw new ArgumentOutOfRangeException(nameof(Workers), "1 to 64");
     }
 

@@ -20,6 +20,7 @@ public static class MediaSetup
         options.Validate();
         services.AddSingleton(Options.Create(options));
         services.AddSingleton<MediaEngineService>();
+        services.AddSingleton<MediaTransportService>();
         services.AddHostedService(sp => sp.GetRequiredService<MediaEngineService>());
         return services;
     }
@@ -29,8 +30,9 @@ public static class MediaSetup
         return builder.WithActors((system, registry, resolver) =>
         {
             var media = resolver.GetService<MediaEngineService>();
+            var transport = resolver.GetService<MediaTransportService>();
             var options = resolver.GetService<IOptions<MediaNodeOptions>>().Value;
-            registry.Register<MixerManagerKey>(system.ActorOf(MixerManagerActor.Props(media, options), MixerManagerName));
+            registry.Register<MixerManagerKey>(system.ActorOf(MixerManagerActor.Props(media, transport, options), MixerManagerName));
         });
     }
 }

@@ -64,6 +64,10 @@ public sealed class ProtocolSerializerTests : TestKit
         yield return new MixerList("n", [Channel]);
         yield return new PlaceMixer(Channel, "akka.tcp://openchat@127.0.0.1:4055");
         yield return new PlaceMixer(Channel, null);
+        yield return new ConnectMember(Channel, User, "v=0\r\n", true, false);
+        yield return new MemberConnected(Channel, User, "v=0\r\n");
+        yield return new DisconnectMember(Channel, User);
+        yield return new MemberDisconnected(Channel, User, "consent expired");
         yield return new MessageStored(User, "Ålice", "text", At);
         yield return new ChannelStateSnapshot([Message]);
         yield return new DirectorySeeded([Info]);

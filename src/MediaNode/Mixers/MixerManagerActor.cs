@@ -14,6 +14,7 @@ namespace OpenChat.MediaNode.Mixers;
 public sealed class MixerManagerActor : ReceiveActor, IWithTimers
 {
     private readonly MediaEngineService _media;
+    private readonly MediaTransportService _transport;
     private readonly MediaNodeOptions _options;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<ChannelId, IActorRef> _mixers = new();
@@ -29,9 +30,10 @@ public sealed class MixerManagerActor : ReceiveActor, IWithTimers
     /// <summary>Marks this node draining: it takes no new rooms and says so in its load reports.</summary>
     public sealed record SetDraining(bool Draining);
 
-    public MixerManagerActor(MediaEngineService media, MediaNodeOptions options)
+    public MixerManagerActor(MediaEngineService media, MediaTransportService transport, MediaNodeOptions options)
     {
         _media = media;
+        _transport = transport;
         _options = options;
         var cluster = Cluster.Get(Context.System);
         _self = cluster;
@@ -44,7 +46,7 @@ public sealed class MixerManagerActor : ReceiveActor, IWithTimers
             {
                 var room = _media.Engine.CreateRoom(MixerActor.RoomIdFor(create.Room));
                 // A fresh name each time: the previous mixer of this room may still be stopping.
-                mixer = Context.ActorOf(MixerActor.Props(create.Room, room), $"mixer-{create.Room.Value}-{++_created}");
+                mixer = Context.ActorOf(MixerActor.Props(create.Room, room, _transport.Endpoint), $"mixer-{create.Room.Value}-{++_created}");
                 Context.Watch(mixer);
                 _mixers[create.Room] = mixer;
                 _rooms[mixer] = create.Room;
@@ -84,8 +86,8 @@ public sealed class MixerManagerActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(MediaEngineService media, MediaNodeOptions options) =>
-        Akka.Actor.Props.Create(() => new MixerManagerActor(media, options));
+    public static Props Props(MediaEngineService media, MediaTransportService transport, MediaNodeOptions options) =>
+        Akka.Actor.Props.Create(() => new MixerManagerActor(media, transport, options));
 
     protected override void PreStart()
     {

@@ -47,3 +47,19 @@ public sealed record MixerList(string Node, IReadOnlyList<ChannelId> Rooms) : IP
 /// <see cref="Commands.CommandRejected"/> (<see cref="ErrorCode.Unavailable"/>).
 /// </summary>
 public sealed record PlaceMixer(ChannelId Room, string? AvoidNode) : IProtocolMessage;
+
+/// <summary>
+/// Connects a member's browser to a room mixer: the mixer accepts the WebRTC offer and answers. A member already
+/// connected is replaced (a renegotiation). Answered with <see cref="MemberConnected"/> or
+/// <see cref="Commands.CommandRejected"/> (an offer the node cannot serve, with the reason).
+/// </summary>
+public sealed record ConnectMember(ChannelId Room, UserId User, string SdpOffer, bool Muted, bool Deafened) : IProtocolMessage;
+
+/// <summary>The mixer's SDP answer for a member.</summary>
+public sealed record MemberConnected(ChannelId Room, UserId User, string SdpAnswer) : IProtocolMessage;
+
+/// <summary>Removes a member from a room mixer and closes its media session. Answered with <see cref="MemberDisconnected"/>.</summary>
+public sealed record DisconnectMember(ChannelId Room, UserId User) : IProtocolMessage;
+
+/// <summary>A member's media session ended: on request, or because the browser went silent (consent expired).</summary>
+public sealed record MemberDisconnected(ChannelId Room, UserId User, string Reason) : IProtocolMessage;

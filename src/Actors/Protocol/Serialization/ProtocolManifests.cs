@@ -51,6 +51,10 @@ public static class ProtocolManifests
         ("media.list-get", typeof(GetMixers)),
         ("media.list", typeof(MixerList)),
         ("media.place", typeof(PlaceMixer)),
+        ("media.connect", typeof(ConnectMember)),
+        ("media.connected", typeof(MemberConnected)),
+        ("media.disconnect", typeof(DisconnectMember)),
+        ("media.disconnected", typeof(MemberDisconnected)),
         // Stored events and snapshots (never rename these)
         ("j.msg", typeof(MessageStored)),
         ("s.channel", typeof(ChannelStateSnapshot)),

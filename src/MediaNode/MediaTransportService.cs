@@ -1,0 +1,26 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OpenChat.Rtc.Transport;
+
+namespace OpenChat.MediaNode;
+
+/// <summary>The node's one WebRTC endpoint: a single UDP socket shared by every member of every room.</summary>
+public sealed class MediaTransportService : IDisposable
+{
+    public MediaTransportService(IOptions<MediaNodeOptions> options, ILogger<MediaTransportService> log)
+    {
+        var o = options.Value;
+        Endpoint = new RtcEndpoint(new RtcEndpointOptions
+        {
+            BindAddress = IPAddress.Parse(o.RtcBindAddress),
+            Port = o.RtcPort,
+            AdvertisedAddress = o.RtcAdvertisedAddress is null ? null : IPAddress.Parse(o.RtcAdvertisedAddress),
+        });
+        log.LogInformation("WebRTC endpoint on udp/{Local}, advertised as {Advertised}", Endpoint.LocalEndPoint, Endpoint.AdvertisedEndPoint);
+    }
+
+    public RtcEndpoint Endpoint { get; }
+
+    public void Dispose() => Endpoint.Dispose();
+}
