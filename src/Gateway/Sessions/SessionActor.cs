@@ -80,11 +80,8 @@ public sealed class SessionActor : ReceiveActor, IWithTimers
     private async Task Open(OpenChannelRequest request)
     {
         var sender = Sender;
-        if (_open.TryGetValue(request.Channel, out _))
-        {
-            // Opening again returns a fresh view; the subscription itself is idempotent.
-        }
-        else if (_open.Count >= _options.MaxOpenChannels)
+        // Opening an open channel again returns a fresh view; the subscription itself is idempotent.
+        if (!_open.ContainsKey(request.Channel) && _open.Count >= _options.MaxOpenChannels)
         {
             sender.Tell(new CommandRejected(ErrorCode.InvalidArgument, $"At most {_options.MaxOpenChannels} channels can be open at once."));
             return;
