@@ -8,48 +8,65 @@ namespace OpenChat.Cluster.Tests;
 
 public sealed class ProcessTests(ITestOutputHelper output)
 {
-    [Fact]
-    public async Task Messages_survive_a_SIGTERM_and_restart_on_the_same_data_folder()
+    /// <summary>
+    /// Runs the all-in-one server, lets <paramref name="before"/> use it as Alice, stops it with SIGTERM (asserting a
+    /// clean exit), starts it again on the same configuration and hands Alice, reconnected with her old token, to
+    /// <paramref name="after"/>.
+    /// </summary>
+    private async Task AcrossARestartAsync(string name, Dictionary<string, string> env,
+        Func<ServerProcess, ChatClient, Task> before, Func<ChatClient, Task> after)
     {
-        var data = Probe.NewTempDirectory("durability");
-        var env = new Dictionary<string, string>
-        {
-            ["OpenChat__DataDirectory"] = data,
-            ["OpenChat__Auth__AdminKey"] = "durability-admin-key",
-        };
-
-        string token;
-        long id;
-        await using (var first = ServerProcess.Start("all-in-one", env))
+        SessionDto session;
+        await using (var first = ServerProcess.Start(name, env))
         {
             await first.WaitReadyAsync();
-            await using var alice = await ChatClient.ConnectAsync(first.BaseUrl, "Alice");
-            token = alice.Session.Token;
-            id = (await alice.PostAsync("general", "still here after a restart")).Id;
-            using var admin = new HttpRequestMessage(HttpMethod.Post, first.BaseUrl + "/api/admin/channels")
+            await using (var alice = await ChatClient.ConnectAsync(first.BaseUrl, "Alice"))
             {
-                Content = System.Net.Http.Json.JsonContent.Create(new { name = "Music", kind = "voice" }),
-            };
-            admin.Headers.Authorization = new("Bearer", "durability-admin-key");
-            using var http = new HttpClient();
-            Assert.Equal(System.Net.HttpStatusCode.Created, (await http.SendAsync(admin)).StatusCode);
-            await alice.DisposeAsync();
+                session = alice.Session;
+                await before(first, alice);
+            }
             var exitCode = await first.StopAsync();
             output.WriteLine(first.Output);
             Assert.Equal(0, exitCode);
         }
 
-        await using var second = ServerProcess.Start("all-in-one again", env);
+        await using var second = ServerProcess.Start(name + " again", env);
         await second.WaitReadyAsync();
-        var session = new SessionDto(token, "", "Alice", DateTimeOffset.MaxValue);
         await using var again = await ChatClient.ConnectAsync(second.BaseUrl, "Alice", session);
-        var history = await again.HistoryAsync("general");
-        var message = Assert.Single(history.Messages);
-        Assert.Equal((id, "still here after a restart"), (message.Id, message.Text));
-        var channels = await again.Connection.InvokeAsync<ChannelDto[]>("GetChannels");
-        Assert.Equal(["general", "lounge", "music"], channels.Select(c => c.Id));
-        // The signing key is kept in the data folder, so the old token is still good.
-        Assert.Equal(message.AuthorId, (await again.Connection.InvokeAsync<UserDto>("Me")).Id);
+        await after(again);
+    }
+
+    [Fact]
+    public async Task Messages_survive_a_SIGTERM_and_restart_on_the_same_data_folder()
+    {
+        var env = new Dictionary<string, string>
+        {
+            ["OpenChat__DataDirectory"] = Probe.NewTempDirectory("durability"),
+            ["OpenChat__Auth__AdminKey"] = "durability-admin-key",
+        };
+        long id = 0;
+        await AcrossARestartAsync("all-in-one", env,
+            async (server, alice) =>
+            {
+                id = (await alice.PostAsync("general", "still here after a restart")).Id;
+                using var admin = new HttpRequestMessage(HttpMethod.Post, server.BaseUrl + "/api/admin/channels")
+                {
+                    Content = System.Net.Http.Json.JsonContent.Create(new { name = "Music", kind = "voice" }),
+                };
+                admin.Headers.Authorization = new("Bearer", "durability-admin-key");
+                using var http = new HttpClient();
+                Assert.Equal(System.Net.HttpStatusCode.Created, (await http.SendAsync(admin)).StatusCode);
+            },
+            async again =>
+            {
+                var history = await again.HistoryAsync("general");
+                var message = Assert.Single(history.Messages);
+                Assert.Equal((id, "still here after a restart"), (message.Id, message.Text));
+                var channels = await again.Connection.InvokeAsync<ChannelDto[]>("GetChannels");
+                Assert.Equal(["general", "lounge", "music"], channels.Select(c => c.Id));
+                // The signing key is kept in the data folder, so the old token is still good.
+                Assert.Equal(message.AuthorId, (await again.Connection.InvokeAsync<UserDto>("Me")).Id);
+            });
     }
 
     [Fact]
@@ -63,23 +80,13 @@ public sealed class ProcessTests(ITestOutputHelper output)
             ["OpenChat__Persistence__Provider"] = "PostgreSql",
             ["OpenChat__Persistence__ConnectionString"] = postgres.ConnectionString,
         };
-
-        string token;
-        await using (var first = ServerProcess.Start("all-in-one on PostgreSQL", env))
-        {
-            await first.WaitReadyAsync();
-            await using var alice = await ChatClient.ConnectAsync(first.BaseUrl, "Alice");
-            token = alice.Session.Token;
-            await alice.PostAsync("general", "stored in PostgreSQL");
-            await alice.DisposeAsync();
-            Assert.Equal(0, await first.StopAsync());
-        }
-        Assert.False(File.Exists(Path.Combine(data, "openchat.db")));
-
-        await using var second = ServerProcess.Start("all-in-one on PostgreSQL again", env);
-        await second.WaitReadyAsync();
-        await using var again = await ChatClient.ConnectAsync(second.BaseUrl, "Alice", new SessionDto(token, "", "Alice", DateTimeOffset.MaxValue));
-        Assert.Equal(["stored in PostgreSQL"], (await again.HistoryAsync("general")).Messages.Select(m => m.Text));
+        await AcrossARestartAsync("all-in-one on PostgreSQL", env,
+            async (_, alice) => await alice.PostAsync("general", "stored in PostgreSQL"),
+            async again =>
+            {
+                Assert.False(File.Exists(Path.Combine(data, "openchat.db")));
+                Assert.Equal(["stored in PostgreSQL"], (await again.HistoryAsync("general")).Messages.Select(m => m.Text));
+            });
     }
 
     [Fact]

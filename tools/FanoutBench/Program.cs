@@ -36,6 +36,7 @@ Console.WriteLine($"server {url}; {clients} receivers, {rate} msg/s for {seconds
 const double BucketMs = 0.05;
 var histogram = new long[200_000];
 long delivered = 0;
+long warmDelivered = 0;
 long lastDeliveryTicks = 0;
 
 var receivers = new List<ChatClient>();
@@ -49,7 +50,11 @@ for (var batch = 0; batch < clients; batch += 50)
         client.Connection.On<MessageDto>("MessagePosted", m =>
         {
             var now = Stopwatch.GetTimestamp();
-            if (m.Text.StartsWith("warm", StringComparison.Ordinal)) return;
+            if (m.Text.StartsWith("warm", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref warmDelivered);
+                return;
+            }
             var sent = long.Parse(m.Text.AsSpan(m.Text.IndexOf(':') + 1), CultureInfo.InvariantCulture);
             var ms = Stopwatch.GetElapsedTime(sent, now).TotalMilliseconds;
             Interlocked.Increment(ref histogram[Math.Min(histogram.Length - 1, (int)(ms / BucketMs))]);
@@ -65,28 +70,15 @@ Console.WriteLine($"connected {receivers.Count} receivers in {connectWatch.Elaps
 
 await using var sender = await ChatClient.ConnectAsync(url, "Sender");
 // Warm-up at the same rate (JIT, thread pool growth, connection buffers); not counted.
-var warmStart = Stopwatch.GetTimestamp();
-var warmAcks = new List<Task>();
-for (var i = 0; i < rate * warmup; i++)
-{
-    var wait = TimeSpan.FromTicks(TimeSpan.FromSeconds(1.0 / rate).Ticks * i) - Stopwatch.GetElapsedTime(warmStart);
-    if (wait > TimeSpan.FromMilliseconds(1)) await Task.Delay(wait);
-    warmAcks.Add(sender.Connection.InvokeAsync<MessageDto>("PostMessage", "general", "warm:" + i));
-}
-await Task.WhenAll(warmAcks);
-await Task.Delay(TimeSpan.FromSeconds(3));
+var warmCount = rate * warmup;
+await Task.WhenAll(await SendPacedAsync(warmCount, i => "warm:" + i));
+// Measure from a quiet start: every warm-up message has reached every receiver.
+await Probe.UntilAsync(() => Task.FromResult(Interlocked.Read(ref warmDelivered) >= (long)warmCount * clients),
+    TimeSpan.FromSeconds(60), "the warm-up messages to be delivered");
+
 var total = rate * seconds;
-var acks = new List<Task>(total);
-var interval = TimeSpan.FromSeconds(1.0 / rate);
 var start = Stopwatch.GetTimestamp();
-for (var i = 0; i < total; i++)
-{
-    // Pace against the start time so that timer jitter does not lower the rate.
-    var due = TimeSpan.FromTicks(interval.Ticks * i);
-    var wait = due - Stopwatch.GetElapsedTime(start);
-    if (wait > TimeSpan.FromMilliseconds(1)) await Task.Delay(wait);
-    acks.Add(sender.Connection.InvokeAsync<MessageDto>("PostMessage", "general", $"bench:{Stopwatch.GetTimestamp()}"));
-}
+var acks = await SendPacedAsync(total, _ => $"bench:{Stopwatch.GetTimestamp()}");
 var sendSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
 var refused = 0;
 foreach (var ack in acks)
@@ -133,6 +125,21 @@ if (server is not null)
 
 foreach (var r in receivers) await r.DisposeAsync();
 if (server is not null) await server.StopAsync();
+
+// Posts count messages at the configured rate, paced against the start time so timer jitter does not lower it.
+async Task<List<Task>> SendPacedAsync(int count, Func<int, string> text)
+{
+    var interval = TimeSpan.FromSeconds(1.0 / rate);
+    var begin = Stopwatch.GetTimestamp();
+    var calls = new List<Task>(count);
+    for (var i = 0; i < count; i++)
+    {
+        var wait = TimeSpan.FromTicks(interval.Ticks * i) - Stopwatch.GetElapsedTime(begin);
+        if (wait > TimeSpan.FromMilliseconds(1)) await Task.Delay(wait);
+        calls.Add(sender.Connection.InvokeAsync<MessageDto>("PostMessage", "general", text(i)));
+    }
+    return calls;
+}
 
 int Arg(string name, int fallback) => ArgString(name) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
 

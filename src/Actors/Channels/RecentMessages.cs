@@ -11,10 +11,6 @@ internal sealed class RecentMessages
 
     public RecentMessages(int capacity) => _ring = new ChatMessage[capacity];
 
-    public int Count => _count;
-
-    public long? OldestId => _count == 0 ? null : _ring[_start].Id;
-
     public void Add(ChatMessage message)
     {
         if (_count == _ring.Length)

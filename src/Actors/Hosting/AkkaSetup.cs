@@ -125,7 +125,4 @@ public static class AkkaSetup
         command.CommandText = "PRAGMA journal_mode=WAL;";
         command.ExecuteNonQuery();
     }
-
-    /// <summary>Asks the cluster to let this node leave gracefully (used by drain and shutdown paths).</summary>
-    public static Task LeaveAsync(ActorSystem system) => Akka.Cluster.Cluster.Get(system).LeaveAsync();
 }

@@ -9,7 +9,6 @@ public enum ErrorCode
     InvalidText = 4,
     RateLimited = 5,
     Unavailable = 6,
-    NotSubscribed = 7,
     Forbidden = 8,
     NameTaken = 9,
 }
@@ -25,7 +24,6 @@ public static class ErrorCodes
         ErrorCode.InvalidText => "invalid_text",
         ErrorCode.RateLimited => "rate_limited",
         ErrorCode.Unavailable => "unavailable",
-        ErrorCode.NotSubscribed => "not_subscribed",
         ErrorCode.Forbidden => "forbidden",
         ErrorCode.NameTaken => "name_taken",
         _ => "error",

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using OpenChat.Actors.Ids;
 using OpenChat.Actors.Protocol;
 
@@ -9,21 +10,22 @@ namespace OpenChat.Gateway.Sessions;
 /// </summary>
 public sealed class ChannelCatalog
 {
-    private volatile IReadOnlyList<ChannelInfo>? _channels;
-    private volatile Dictionary<ChannelId, ChannelInfo> _byId = new();
+    // One immutable snapshot, swapped whole, so a reader never sees a list and an index from different updates.
+    private sealed record Snapshot(IReadOnlyList<ChannelInfo> Channels, FrozenDictionary<ChannelId, ChannelInfo> ById);
 
-    public bool IsLoaded => _channels is not null;
+    private volatile Snapshot? _current;
 
-    public IReadOnlyList<ChannelInfo> Channels => _channels ?? [];
+    public bool IsLoaded => _current is not null;
 
-    public ChannelInfo? Find(ChannelId id) => _byId.GetValueOrDefault(id);
+    public IReadOnlyList<ChannelInfo> Channels => _current?.Channels ?? [];
+
+    public ChannelInfo? Find(ChannelId id) => _current?.ById.GetValueOrDefault(id);
 
     /// <summary>Replaces the list; true when it differs from the previous one.</summary>
     public bool Update(IReadOnlyList<ChannelInfo> channels)
     {
-        var previous = _channels;
-        _byId = channels.ToDictionary(c => c.Id);
-        _channels = channels;
-        return previous is null || !previous.SequenceEqual(channels);
+        var previous = _current;
+        _current = new Snapshot(channels, channels.ToFrozenDictionary(c => c.Id));
+        return previous is null || !previous.Channels.SequenceEqual(channels);
     }
 }

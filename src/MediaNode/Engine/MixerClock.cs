@@ -28,8 +28,6 @@ public sealed class MixerClock : IDisposable
         _spinTicks = (long)(spin.TotalSeconds * Stopwatch.Frequency);
     }
 
-    public bool IsRunning => _thread is not null;
-
     /// <summary>Called after every tick on the clock thread (e.g. a benchmark feeding the next packets); must not block.</summary>
     public Action<long>? AfterTick { get; init; }
 

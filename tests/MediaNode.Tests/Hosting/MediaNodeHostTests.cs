@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 using OpenChat.Actors.Hosting;
 using OpenChat.Actors.Ids;
 using OpenChat.Actors.Protocol.Media;
+using OpenChat.TestSupport;
 using Xunit;
 
 namespace OpenChat.MediaNode.Tests.Hosting;
@@ -56,14 +57,9 @@ public sealed class MediaNodeHostTests : IAsyncLifetime
 
     private static async Task<IReadOnlyDictionary<string, MediaNodeLoad>> WaitForLoads(IHost host, Func<IReadOnlyDictionary<string, MediaNodeLoad>, bool> condition)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            var loads = await LoadsSeenBy(host);
-            if (condition(loads)) return loads;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("load reports: " + string.Join("; ", loads.Values));
-            await Task.Delay(100);
-        }
+        IReadOnlyDictionary<string, MediaNodeLoad> loads = new Dictionary<string, MediaNodeLoad>();
+        await Probe.UntilAsync(async () => condition(loads = await LoadsSeenBy(host)), TimeSpan.FromSeconds(30), "the expected load reports");
+        return loads;
     }
 
     private static string NodeOf(IHost host) => Akka.Cluster.Cluster.Get(host.Services.GetRequiredService<ActorSystem>()).SelfAddress.ToString();

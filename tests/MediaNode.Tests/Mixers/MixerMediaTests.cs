@@ -11,6 +11,7 @@ using OpenChat.MediaNode.Engine;
 using OpenChat.MediaNode.Mixers;
 using OpenChat.MediaNode.Tests.Engine;
 using OpenChat.Rtc.Transport;
+using OpenChat.TestSupport;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -94,7 +95,9 @@ public sealed class MixerMediaTests : TestKit, IDisposable
         var b = await Join("b");
         var c = await Join("c");
         await Task.Run(() => Speak([(a, new ToneSource(440, 0.3)), (b, new ToneSource(660, 0.3)), (c, new ToneSource(1000, 0))], 150));
-        await Task.Delay(300);
+        // The last frames leave the jitter buffers up to 100 ms after the speakers stop.
+        await Probe.UntilAsync(() => Task.FromResult(new[] { a, b, c }.All(p => p.Received.Count >= 140)),
+            TimeSpan.FromSeconds(10), "each member to receive the mix of the whole call");
 
         var (a440, a660) = Spectrum(a, 25);
         var (b440, b660) = Spectrum(b, 25);
