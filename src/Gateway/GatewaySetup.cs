@@ -62,6 +62,8 @@ public static class GatewaySetup
         return builder.WithActors((system, registry, resolver) =>
         {
             registry.Register<SessionsKey>(system.ActorOf(SessionsActor.Props(), "sessions"));
+            // Sessions of one user find each other through it (a user is in at most one voice channel).
+            Akka.Cluster.Tools.PublishSubscribe.DistributedPubSub.Get(system);
             var catalog = resolver.GetService<ChannelCatalog>();
             var hub = resolver.GetService<IHubContext<ChatHub, IChatClient>>();
             system.ActorOf(DirectoryWatcher.Props(registry.Get<ChannelDirectory>(), catalog, hub), "directory-watcher");

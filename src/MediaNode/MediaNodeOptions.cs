@@ -10,6 +10,9 @@ public sealed class MediaNodeOptions
     /// <summary>How often the node publishes its load.</summary>
     public TimeSpan LoadReportInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long a node shutting down waits for its rooms to move to other nodes before it leaves anyway.</summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
     /// <summary>Members this node accepts in all its rooms together; placement skips a node at its limit.</summary>
     public int MaxMembers { get; set; } = 500;
 
@@ -42,6 +45,7 @@ public sealed class MediaNodeOptions
     public void Validate()
     {
         if (LoadReportInterval < TimeSpan.FromMilliseconds(100)) throw new ArgumentOutOfRangeException(nameof(LoadReportInterval), "at least 100 ms");
+        if (DrainTimeout < TimeSpan.Zero || DrainTimeout > TimeSpan.FromMinutes(10)) throw new ArgumentOutOfRangeException(nameof(DrainTimeout), "0 to 10 minutes");
         if (MaxMembers < 1) throw new ArgumentOutOfRangeException(nameof(MaxMembers), "at least 1");
         if (MaxTalkers is < 1 or > 16) throw new ArgumentOutOfRangeException(nameof(MaxTalkers), "1 to 16");
         if (Bitrate is < 6_000 or > 510_000) throw new ArgumentOutOfRangeException(nameof(Bitrate), "6000 to 510000");

@@ -22,12 +22,16 @@ public static class OpenChatServer
         var options = builder.Configuration.GetSection(OpenChatOptions.Section).Get<OpenChatOptions>() ?? new OpenChatOptions();
         options.Validate();
         builder.Services.AddSingleton(options);
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
-
         var gateway = options.HasRole(OpenChatRoles.Gateway);
         if (gateway) builder.Services.AddOpenChatGateway(builder.Configuration, options);
         var media = options.HasRole(OpenChatRoles.Media);
+        var mediaOptions = media ? MediaSetup.ReadOptions(builder.Configuration) : null;
         if (media) builder.Services.AddOpenChatMedia(builder.Configuration);
+        // Shutting down a media node includes moving its rooms away; the host waits for that.
+        var shutdown = TimeSpan.FromSeconds(30);
+        if (mediaOptions is not null && mediaOptions.DrainTimeout + TimeSpan.FromSeconds(15) > shutdown)
+            shutdown = mediaOptions.DrainTimeout + TimeSpan.FromSeconds(15);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = shutdown);
 
         builder.Services.AddHealthChecks()
             .AddCheck<ActorSystemLiveCheck>("actor-system", tags: ["live"])
@@ -43,7 +47,7 @@ public static class OpenChatServer
             });
             akka.AddOpenChatCluster(options);
             if (gateway) akka.AddGatewayActors();
-            if (media) akka.AddMediaActors();
+            if (mediaOptions is not null) akka.AddMediaActors(mediaOptions);
         });
 
         var app = builder.Build();

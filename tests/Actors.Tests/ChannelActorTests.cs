@@ -22,11 +22,13 @@ public sealed class ChannelActorTests : TestKit
 
     private readonly IActorRef _directory;
     private readonly TestProbe _region;
+    private readonly TestProbe _placement;
 
     public ChannelActorTests(ITestOutputHelper output)
         : base(ActorTestConfig.Setup(ActorTestConfig.NewDatabase()), "channels", output)
     {
         _region = CreateTestProbe("region");
+        _placement = CreateTestProbe("placement");
         _directory = Sys.ActorOf(DirectoryActor.Props(new DirectoryOptions(), _region.Ref), "directory");
     }
 
@@ -34,7 +36,7 @@ public sealed class ChannelActorTests : TestKit
         new() { RecentCapacity = recent, SnapshotEvery = snapshotEvery };
 
     private IActorRef StartChannel(ChannelId id, ChannelOptions? options = null, string? name = null) =>
-        Sys.ActorOf(ChannelActor.Props(id, _directory, options ?? Options()), name ?? $"{id}-{Guid.NewGuid():N}");
+        Sys.ActorOf(ChannelActor.Props(id, _directory, _placement.Ref, options ?? Options()), name ?? $"{id}-{Guid.NewGuid():N}");
 
     private ChatMessage Post(IActorRef channel, string text, UserId? author = null)
     {

@@ -82,7 +82,7 @@ public sealed class MixerPlacementActorTests : TestKit
         Publish(Load("busy", busy.Ref, members: 80), Load("idle", idle.Ref, members: 5));
         var placement = StartPlacement();
 
-        var ready = (MixerReady)PlaceWhenKnown(placement, new PlaceMixer(Room, null), r => r is MixerReady);
+        var ready = (MixerReady)PlaceWhenKnown(placement, new PlaceMixer(Room, null, TestActor), r => r is MixerReady);
         Assert.Equal("idle", ready.Node);
         Assert.Equal(Room, ready.Room);
     }
@@ -103,7 +103,7 @@ public sealed class MixerPlacementActorTests : TestKit
 
         for (var i = 0; i < 5; i++)
         {
-            var ready = (MixerReady)PlaceWhenKnown(placement, new PlaceMixer(new ChannelId($"room-{i}"), "lost"), r => r is MixerReady);
+            var ready = (MixerReady)PlaceWhenKnown(placement, new PlaceMixer(new ChannelId($"room-{i}"), "lost", TestActor), r => r is MixerReady);
             Assert.Equal("good", ready.Node);
         }
         draining.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
@@ -114,7 +114,7 @@ public sealed class MixerPlacementActorTests : TestKit
     public void Without_any_media_node_placement_is_refused_as_unavailable()
     {
         var placement = StartPlacement();
-        placement.Tell(new PlaceMixer(Room, null));
+        placement.Tell(new PlaceMixer(Room, null, TestActor));
         Assert.Equal(ErrorCode.Unavailable, ExpectMsg<CommandRejected>().Code);
     }
 
@@ -125,7 +125,7 @@ public sealed class MixerPlacementActorTests : TestKit
         Publish(Load("silent", silent.Ref));
         var placement = StartPlacement(TimeSpan.FromMilliseconds(300));
 
-        var reply = PlaceWhenKnown(placement, new PlaceMixer(Room, null), r => r is CommandRejected { Reason: var reason } && reason.Contains("silent"));
+        var reply = PlaceWhenKnown(placement, new PlaceMixer(Room, null, TestActor), r => r is CommandRejected { Reason: var reason } && reason.Contains("silent"));
         Assert.Equal(ErrorCode.Unavailable, ((CommandRejected)reply).Code);
         silent.ExpectMsg<CreateMixer>();
     }

@@ -8,6 +8,7 @@ using OpenChat.Actors.Protocol.Events;
 using OpenChat.Actors.Protocol.Media;
 using OpenChat.Actors.Protocol.Queries;
 using OpenChat.Actors.Protocol.Serialization;
+using OpenChat.Actors.Protocol.Voice;
 using Xunit;
 
 namespace OpenChat.Actors.Tests;
@@ -20,6 +21,8 @@ public sealed class ProtocolSerializerTests : TestKit
     private static readonly ChannelInfo Info = new(Channel, "general", ChannelKind.Text, 3, "topic ✓");
     private static readonly ChatMessage Message = new(42, Channel, User, "Ålice", "héllo\nworld \"quoted\"", At);
     private static readonly PresenceMember Member = new(User, "Ålice");
+    private static readonly UserId Other = new("g-5678");
+    private static readonly VoiceMember Voice = new(User, "Ålice", false, true, true);
 
     public ProtocolSerializerTests() : base(ActorTestConfig.Setup(ActorTestConfig.NewDatabase()), "serialization")
     {
@@ -39,7 +42,7 @@ public sealed class ProtocolSerializerTests : TestKit
         yield return new GetPresence(Channel);
         yield return new PresenceList(Channel, [Member]);
         yield return new PostAccepted(Message);
-        yield return new Subscribed(Info, [Member], [Message], true, actor);
+        yield return new Subscribed(Info, [Member], [Message], true, actor, [Voice]);
         yield return new Unsubscribed(Channel);
         yield return new CommandRejected(ErrorCode.RateLimited, "slow down");
         yield return new MessagePosted(Message);
@@ -56,18 +59,39 @@ public sealed class ProtocolSerializerTests : TestKit
         yield return new GetChannelInfo(Channel);
         yield return new ChannelInfoResult(Channel, Info);
         yield return new MediaNodeLoad("akka.tcp://openchat@127.0.0.1:4055", actor, 3, 30, 150.5, 12.5, 1.75, 2, false, 1000, At);
-        yield return new CreateMixer(Channel);
+        yield return new CreateMixer(Channel, actor);
         yield return new MixerReady(Channel, actor, "akka.tcp://openchat@127.0.0.1:4055");
         yield return new StopMixer(Channel);
         yield return new MixerStopped(Channel);
         yield return GetMixers.Instance;
         yield return new MixerList("n", [Channel]);
-        yield return new PlaceMixer(Channel, "akka.tcp://openchat@127.0.0.1:4055");
-        yield return new PlaceMixer(Channel, null);
+        yield return new PlaceMixer(Channel, "akka.tcp://openchat@127.0.0.1:4055", actor);
+        yield return new PlaceMixer(Channel, null, actor);
         yield return new ConnectMember(Channel, User, "v=0\r\n", true, false);
         yield return new MemberConnected(Channel, User, "v=0\r\n");
         yield return new DisconnectMember(Channel, User);
-        yield return new MemberDisconnected(Channel, User, "consent expired");
+        yield return new MemberDisconnected(Channel, User, "consent expired", false);
+        yield return new UpdateMember(Channel, User, true, false);
+        yield return new SetMixVolume(Channel, User, Other, 0.5f);
+        yield return new MemberSpeaking(Channel, User, true);
+        yield return new MixerDraining(Channel, actor, "akka.tcp://openchat@127.0.0.1:4055");
+        yield return new JoinVoice(Channel, User, "Ålice", actor, "v=0\r\n", false, true);
+        yield return new ResumeVoice(Channel, User, actor);
+        yield return new LeaveVoice(Channel, User, actor);
+        yield return new LeaveVoice(Channel, User, null);
+        yield return new SetVoiceState(Channel, User, true, true);
+        yield return new SetMemberVolume(Channel, User, Other, 1.5f);
+        yield return new VoiceJoined(Channel, "v=0\r\n", [Voice], actor);
+        yield return new VoiceJoined(Channel, null, [], actor);
+        yield return new VoiceLeft(Channel);
+        yield return new VoiceAck(Channel);
+        yield return new VoiceMemberJoined(Channel, Voice);
+        yield return new VoiceMemberUpdated(Channel, Voice with { Muted = true });
+        yield return new VoiceMemberLeft(Channel, User);
+        yield return new VoiceSpeaking(Channel, User, true);
+        yield return new VoiceReconnectRequired(Channel, "moved");
+        yield return new VoiceEnded(Channel, "joined elsewhere");
+        yield return new VoiceTakenOver(Channel, actor);
         yield return new MessageStored(User, "Ålice", "text", At);
         yield return new ChannelStateSnapshot([Message]);
         yield return new DirectorySeeded([Info]);
@@ -101,7 +125,7 @@ public sealed class ProtocolSerializerTests : TestKit
             Assert.IsType(sample.GetType(), back);
             // Records holding lists compare lists by reference, so compare the canonical bytes as well.
             Assert.Equal(bytes, serializer.ToBinary(back));
-            if (sample is not (HistoryPage or PresenceList or Subscribed or ChannelList or ChannelStateSnapshot or DirectorySeeded or MixerList))
+            if (sample is not (HistoryPage or PresenceList or Subscribed or ChannelList or ChannelStateSnapshot or DirectorySeeded or MixerList or VoiceJoined))
                 Assert.Equal(sample, back);
         }
     }

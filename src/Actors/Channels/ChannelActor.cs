@@ -15,12 +15,13 @@ namespace OpenChat.Actors.Channels;
 
 /// <summary>
 /// One channel, sharded by id and event-sourced: its journal is the message history.
-/// Holds the subscribers (death-watched sessions) and who is online.
+/// Holds the subscribers (death-watched sessions) and who is online; its voice side is in ChannelActor.Voice.cs.
 /// </summary>
-public sealed class ChannelActor : ReceivePersistentActor, IWithTimers
+public sealed partial class ChannelActor : ReceivePersistentActor, IWithTimers
 {
     private readonly ChannelId _id;
     private readonly IActorRef _directory;
+    private readonly IActorRef _placement;
     private readonly ChannelOptions _options;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly RecentMessages _recent;
@@ -30,10 +31,11 @@ public sealed class ChannelActor : ReceivePersistentActor, IWithTimers
     private long _lastMessageId;
     private IMaterializer? _materializer;
 
-    public ChannelActor(ChannelId id, IActorRef directory, ChannelOptions options)
+    public ChannelActor(ChannelId id, IActorRef directory, IActorRef placement, ChannelOptions options)
     {
         _id = id;
         _directory = directory;
+        _placement = placement;
         _options = options;
         _recent = new RecentMessages(options.RecentCapacity);
 
@@ -61,8 +63,8 @@ public sealed class ChannelActor : ReceivePersistentActor, IWithTimers
 
     public static string PersistenceIdFor(ChannelId id) => "channel-" + id.Value;
 
-    public static Props Props(ChannelId id, IActorRef directory, ChannelOptions options) =>
-        Akka.Actor.Props.Create(() => new ChannelActor(id, directory, options));
+    public static Props Props(ChannelId id, IActorRef directory, IActorRef placement, ChannelOptions options) =>
+        Akka.Actor.Props.Create(() => new ChannelActor(id, directory, placement, options));
 
     private sealed record InfoLookupFailed(string Reason);
 
@@ -109,7 +111,12 @@ public sealed class ChannelActor : ReceivePersistentActor, IWithTimers
             RemoveSubscriber(u.Subscriber);
             Sender.Tell(new Unsubscribed(_id));
         });
-        Command<Terminated>(t => RemoveSubscriber(t.ActorRef));
+        Command<Terminated>(t =>
+        {
+            var voice = VoiceTerminated(t.ActorRef);
+            RemoveSubscriber(t.ActorRef, voice);
+        });
+        VoiceCommands();
         Command<GetPresence>(_ => Sender.Tell(new PresenceList(_id, OnlineList())));
         Command<ChannelInfoChanged>(changed =>
         {
@@ -244,13 +251,13 @@ public sealed class ChannelActor : ReceivePersistentActor, IWithTimers
             ? []
             : _recent.Range(Math.Max(1, _lastMessageId - limit + 1), _lastMessageId);
         var hasMore = _info!.Kind == ChannelKind.Text && _lastMessageId > 0 && (recent.Count == 0 || recent[0].Id > 1);
-        Sender.Tell(new Subscribed(_info!, OnlineList(), recent, hasMore, Self));
+        Sender.Tell(new Subscribed(_info!, OnlineList(), recent, hasMore, Self, VoiceList()));
     }
 
-    private void RemoveSubscriber(IActorRef subscriber)
+    private void RemoveSubscriber(IActorRef subscriber, bool terminated = false)
     {
         if (!_subscribers.Remove(subscriber, out var member)) return;
-        Context.Unwatch(subscriber);
+        if (!terminated) UnwatchIfUnused(subscriber);
         var entry = _online[member.User];
         if (entry.Sessions > 1)
         {
@@ -266,6 +273,7 @@ public sealed class ChannelActor : ReceivePersistentActor, IWithTimers
 
     private void BecomeRemoved()
     {
+        EndVoice("The channel was deleted.");
         _info = null;
         foreach (var subscriber in _subscribers.Keys)
         {
@@ -284,7 +292,7 @@ public sealed class ChannelActor : ReceivePersistentActor, IWithTimers
     }
 
     private void UpdateIdleTimeout() =>
-        Context.SetReceiveTimeout(_subscribers.Count == 0 ? _options.IdleTimeout : null);
+        Context.SetReceiveTimeout(_subscribers.Count == 0 && !HasVoice ? _options.IdleTimeout : null);
 
     // The shard stops the entity once it has drained the messages already routed to it.
     private void Passivate() => Context.Parent.Tell(new Passivate(PoisonPill.Instance));

@@ -18,6 +18,21 @@ public sealed class ChannelOptions
     /// <summary>Subscriptions (open sessions) one channel accepts.</summary>
     public int MaxSubscribers { get; set; } = 20_000;
 
+    /// <summary>Members one voice channel accepts.</summary>
+    public int MaxVoiceMembers { get; set; } = 100;
+
+    /// <summary>How long a voice room's mixer keeps running once its last member left, so a quick return needs no new placement.</summary>
+    public TimeSpan MixerIdleGrace { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long placement and a media node's answer to a member's offer may take.</summary>
+    public TimeSpan MediaTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a draining mixer is kept for its members to move before it is stopped anyway.</summary>
+    public TimeSpan DrainHandover { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a voice member whose connection was lost and who is not connected to the current mixer is kept for the client to resume.</summary>
+    public TimeSpan ResumeGrace { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>The persistence query plugin used to read history older than what is kept in memory.</summary>
     public string ReadJournalPluginId { get; set; } = "akka.persistence.query.journal.sql";
 
@@ -28,5 +43,10 @@ public sealed class ChannelOptions
         if (IdleTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(IdleTimeout), "must be positive");
         if (DirectoryTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(DirectoryTimeout), "must be positive");
         if (MaxSubscribers < 1) throw new ArgumentOutOfRangeException(nameof(MaxSubscribers), "at least 1");
+        if (MaxVoiceMembers is < 1 or > 1000) throw new ArgumentOutOfRangeException(nameof(MaxVoiceMembers), "1 to 1000");
+        if (MixerIdleGrace < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(MixerIdleGrace), "must not be negative");
+        if (MediaTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(MediaTimeout), "must be positive");
+        if (DrainHandover <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(DrainHandover), "must be positive");
+        if (ResumeGrace <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(ResumeGrace), "must be positive");
     }
 }

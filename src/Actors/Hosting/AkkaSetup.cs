@@ -57,7 +57,7 @@ public static class AkkaSetup
             builder.WithShardRegion<ChannelRegion>(
                 ChannelsTypeName,
                 (_, registry, _) => entityId =>
-                    ChannelActor.Props(new ChannelId(entityId), registry.Get<ChannelDirectory>(), options.Channels),
+                    ChannelActor.Props(new ChannelId(entityId), registry.Get<ChannelDirectory>(), registry.Get<MixerPlacement>(), options.Channels),
                 extractor,
                 new ShardOptions
                 {

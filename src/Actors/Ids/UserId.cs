@@ -14,6 +14,19 @@ public readonly record struct UserId
         Value = value;
     }
 
+    /// <summary>Parses a user id as clients send it: 1 to 64 printable ASCII characters.</summary>
+    public static bool TryParse(string? value, out UserId id)
+    {
+        id = default;
+        if (string.IsNullOrEmpty(value) || value.Length > MaxLength) return false;
+        foreach (var c in value)
+        {
+            if (c is < '!' or > '~') return false;
+        }
+        id = new UserId(value);
+        return true;
+    }
+
     /// <summary>A fresh id for a new guest.</summary>
     public static UserId NewGuest() => new("g-" + Guid.NewGuid().ToString("N")[..20]);
 

@@ -11,6 +11,8 @@ public enum ErrorCode
     Unavailable = 6,
     Forbidden = 8,
     NameTaken = 9,
+    NotInVoice = 10,
+    VoiceFull = 11,
 }
 
 /// <summary>Stable snake_case names for error codes, as clients see them.</summary>
@@ -26,6 +28,8 @@ public static class ErrorCodes
         ErrorCode.Unavailable => "unavailable",
         ErrorCode.Forbidden => "forbidden",
         ErrorCode.NameTaken => "name_taken",
+        ErrorCode.NotInVoice => "not_in_voice",
+        ErrorCode.VoiceFull => "voice_full",
         _ => "error",
     };
 }

@@ -7,6 +7,8 @@ using OpenChat.Actors.Protocol;
 using OpenChat.Actors.Protocol.Commands;
 using OpenChat.Actors.Protocol.Events;
 using OpenChat.Actors.Protocol.Queries;
+using OpenChat.Actors.Protocol.Voice;
+using OpenChat.Actors.Channels;
 using HistoryQuery = OpenChat.Actors.Protocol.Queries.GetHistory;
 using OpenChat.Gateway.Auth;
 using OpenChat.Gateway.Sessions;
@@ -35,7 +37,12 @@ public sealed class ChatHub(GatewayRuntime runtime) : Hub<IChatClient>
     public override Task OnDisconnectedAsync(Exception? exception)
     {
         if (Context.Items.TryGetValue(SessionKey, out var session) && session is IActorRef actor)
+        {
+            // A client that closed its connection itself has left; one that was cut off may resume its voice
+            // membership from a new connection.
+            if (exception is null) actor.Tell(new LeaveVoiceRequest());
             actor.Tell(PoisonPill.Instance);
+        }
         if (Context.Items.TryGetValue(PushKey, out var push) && push is HubClientPush p)
             p.Complete();
         return base.OnDisconnectedAsync(exception);
@@ -105,6 +112,72 @@ public sealed class ChatHub(GatewayRuntime runtime) : Hub<IChatClient>
             CommandRejected rejected => throw HubErrors.From(rejected),
             var other => throw Unexpected(other),
         };
+    }
+
+    /// <summary>Joins a voice channel (or renegotiates in it) with a WebRTC offer; returns the media node's answer and the members.</summary>
+    public async Task<VoiceJoinedDto> JoinVoice(string channelId, string sdpOffer, bool muted, bool deafened)
+    {
+        var channel = KnownChannel(channelId);
+        if (channel.Kind != ChannelKind.Voice)
+            throw HubErrors.Error(ErrorCode.WrongChannelKind, $"'{channel.Name}' is a text channel.");
+        if (string.IsNullOrWhiteSpace(sdpOffer) || sdpOffer.Length > ChannelActor.MaxOfferLength)
+            throw HubErrors.Error(ErrorCode.InvalidArgument, $"An SDP offer of 1 to {ChannelActor.MaxOfferLength} characters is required.");
+        // Placement, and a new media node's answer, may take longer than an ordinary call.
+        return await Session().Ask<object>(new JoinVoiceRequest(channel.Id, sdpOffer, muted, deafened), runtime.Options.ClusterTimeout * 4) switch
+        {
+            VoiceJoined joined => VoiceJoinedDto.From(joined),
+            CommandRejected rejected => throw HubErrors.From(rejected),
+            var other => throw Unexpected(other),
+        };
+    }
+
+    /// <summary>Binds this connection to the user's voice membership in a channel, without touching the media session.</summary>
+    public async Task<VoiceJoinedDto> ResumeVoice(string channelId)
+    {
+        var channel = KnownChannel(channelId);
+        if (channel.Kind != ChannelKind.Voice)
+            throw HubErrors.Error(ErrorCode.WrongChannelKind, $"'{channel.Name}' is a text channel.");
+        return await Session().Ask<object>(new ResumeVoiceRequest(channel.Id), runtime.Options.ClusterTimeout * 2) switch
+        {
+            VoiceJoined joined => VoiceJoinedDto.From(joined),
+            CommandRejected rejected => throw HubErrors.From(rejected),
+            var other => throw Unexpected(other),
+        };
+    }
+
+    /// <summary>Leaves the voice channel this connection is in.</summary>
+    public async Task LeaveVoice()
+    {
+        await Session().Ask<object>(new LeaveVoiceRequest(), runtime.Options.ClusterTimeout);
+    }
+
+    /// <summary>Mutes or deafens this user in their voice channel.</summary>
+    public async Task SetVoiceState(bool muted, bool deafened)
+    {
+        await VoiceCommand(new SetVoiceStateRequest(muted, deafened));
+    }
+
+    /// <summary>Sets how loud another member is in this user's own mix (0 to 2, 1 unchanged).</summary>
+    public async Task SetMemberVolume(string userId, double volume)
+    {
+        if (!UserId.TryParse(userId, out var target))
+            throw HubErrors.Error(ErrorCode.InvalidArgument, "userId is not a valid user id.");
+        if (!double.IsFinite(volume) || volume is < 0 or > Actors.Protocol.Voice.SetMemberVolume.MaxVolume)
+            throw HubErrors.Error(ErrorCode.InvalidArgument, $"volume must be 0 to {Actors.Protocol.Voice.SetMemberVolume.MaxVolume}.");
+        await VoiceCommand(new SetMemberVolumeRequest(target, (float)volume));
+    }
+
+    private async Task VoiceCommand(object request)
+    {
+        switch (await Session().Ask<object>(request, runtime.Options.ClusterTimeout))
+        {
+            case VoiceAck:
+                return;
+            case CommandRejected rejected:
+                throw HubErrors.From(rejected);
+            case var other:
+                throw Unexpected(other);
+        }
     }
 
     private SessionIdentity CurrentIdentity()

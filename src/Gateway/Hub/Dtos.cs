@@ -1,4 +1,5 @@
 using OpenChat.Actors.Protocol;
+using OpenChat.Actors.Protocol.Voice;
 
 namespace OpenChat.Gateway.Hub;
 
@@ -22,8 +23,21 @@ public sealed record MemberDto(string UserId, string DisplayName)
     public static MemberDto From(PresenceMember m) => new(m.User.Value, m.DisplayName);
 }
 
-/// <summary>What opening a channel returns: settings, who is online, the newest messages (oldest first).</summary>
-public sealed record ChannelViewDto(ChannelDto Channel, MemberDto[] Online, MessageDto[] Messages, bool HasMore);
+/// <summary>What opening a channel returns: settings, who is online, the newest messages (oldest first), and a voice channel's members.</summary>
+public sealed record ChannelViewDto(ChannelDto Channel, MemberDto[] Online, MessageDto[] Messages, bool HasMore, VoiceMemberDto[] Voice);
+
+/// <summary>A member of a voice channel.</summary>
+public sealed record VoiceMemberDto(string UserId, string DisplayName, bool Muted, bool Deafened, bool Speaking)
+{
+    public static VoiceMemberDto From(VoiceMember m) => new(m.User.Value, m.DisplayName, m.Muted, m.Deafened, m.Speaking);
+}
+
+/// <summary>What joining (with the mixer's SDP answer) or resuming (without) a voice channel returns.</summary>
+public sealed record VoiceJoinedDto(string ChannelId, string? SdpAnswer, VoiceMemberDto[] Members)
+{
+    public static VoiceJoinedDto From(VoiceJoined joined) =>
+        new(joined.Channel.Value, joined.SdpAnswer, joined.Members.Select(VoiceMemberDto.From).ToArray());
+}
 
 /// <summary>A page of older messages, oldest first.</summary>
 public sealed record HistoryDto(string ChannelId, MessageDto[] Messages, bool HasMore);

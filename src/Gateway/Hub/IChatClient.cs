@@ -14,4 +14,16 @@ public interface IChatClient
     Task ChannelUpdated(ChannelDto channel);
 
     Task ChannelRemoved(string channelId);
+
+    Task VoiceMemberJoined(string channelId, VoiceMemberDto member);
+
+    Task VoiceMemberUpdated(string channelId, VoiceMemberDto member);
+
+    Task VoiceMemberLeft(string channelId, string userId);
+
+    Task VoiceSpeaking(string channelId, string userId, bool speaking);
+
+    Task VoiceReconnect(string channelId, string reason);
+
+    Task VoiceEnded(string channelId, string reason);
 }

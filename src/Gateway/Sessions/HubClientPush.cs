@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Logging;
 using OpenChat.Actors.Protocol.Events;
+using OpenChat.Actors.Protocol.Voice;
 using OpenChat.Gateway.Hub;
 
 namespace OpenChat.Gateway.Sessions;
@@ -61,6 +62,12 @@ public sealed class HubClientPush : IClientPush
                     MemberOffline e => _client.MemberOffline(e.Channel.Value, e.User.Value),
                     ChannelUpdated e => _client.ChannelUpdated(ChannelDto.From(e.Channel)),
                     ChannelRemoved e => _client.ChannelRemoved(e.Channel.Value),
+                    VoiceMemberJoined e => _client.VoiceMemberJoined(e.Channel.Value, VoiceMemberDto.From(e.Member)),
+                    VoiceMemberUpdated e => _client.VoiceMemberUpdated(e.Channel.Value, VoiceMemberDto.From(e.Member)),
+                    VoiceMemberLeft e => _client.VoiceMemberLeft(e.Channel.Value, e.User.Value),
+                    VoiceSpeaking e => _client.VoiceSpeaking(e.Channel.Value, e.User.Value, e.Speaking),
+                    VoiceReconnectRequired e => _client.VoiceReconnect(e.Channel.Value, e.Reason),
+                    VoiceEnded e => _client.VoiceEnded(e.Channel.Value, e.Reason),
                     _ => Task.CompletedTask,
                 });
             }

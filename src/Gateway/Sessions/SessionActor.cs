@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
 using OpenChat.Actors.Channels;
 using OpenChat.Actors.Ids;
@@ -6,6 +7,7 @@ using OpenChat.Actors.Protocol;
 using OpenChat.Actors.Protocol.Commands;
 using OpenChat.Actors.Protocol.Events;
 using OpenChat.Actors.Protocol.Queries;
+using OpenChat.Actors.Protocol.Voice;
 using OpenChat.Gateway.Auth;
 using OpenChat.Gateway.Hub;
 
@@ -14,6 +16,9 @@ namespace OpenChat.Gateway.Sessions;
 /// <summary>
 /// One per SignalR connection: subscribes to the channels its client opens, forwards their events to the client in
 /// order and without duplicates, re-subscribes when a channel entity moves, and enforces the post limit.
+/// It also carries the connection's voice membership: at most one voice channel, left before another is joined,
+/// resumed when its channel entity moves, and ended when another connection of the same user joins voice
+/// elsewhere (announced on the user's distributed pub-sub topic).
 /// </summary>
 public sealed class SessionActor : ReceiveActor, IWithTimers
 {
@@ -27,6 +32,8 @@ public sealed class SessionActor : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<ChannelId, OpenChannel> _open = new();
     private readonly Dictionary<IActorRef, ChannelId> _entities = new();
+    private readonly IActorRef _mediator;
+    private ChannelId? _voice;
 
     private sealed class OpenChannel(IActorRef entity, long lastSeen)
     {
@@ -41,11 +48,44 @@ public sealed class SessionActor : ReceiveActor, IWithTimers
         _push = push;
         _options = options;
         _postLimit = new SlidingWindowLimit(options.PostsPerWindow, options.PostWindow, time);
+        _mediator = DistributedPubSub.Get(Context.System).Mediator;
 
         ReceiveAsync<OpenChannelRequest>(Open);
         Receive<CloseChannelRequest>(Close);
         Receive<PostRequest>(Post);
         ReceiveAsync<Resubscribe>(ResubscribeAsync);
+        ReceiveAsync<JoinVoiceRequest>(JoinVoiceAsync);
+        ReceiveAsync<ResumeVoiceRequest>(ResumeVoiceAsync);
+        Receive<LeaveVoiceRequest>(_ =>
+        {
+            LeaveCurrentVoice();
+            Sender.Tell(Akka.Done.Instance);
+        });
+        Receive<SetVoiceStateRequest>(r => ForwardVoice(channel => new SetVoiceState(channel, _identity.User, r.Muted, r.Deafened)));
+        Receive<SetMemberVolumeRequest>(r => ForwardVoice(channel => new SetMemberVolume(channel, _identity.User, r.Target, r.Volume)));
+        Receive<VoiceMemberJoined>(e => PushIfOpen(e.Channel, e));
+        Receive<VoiceMemberUpdated>(e => PushIfOpen(e.Channel, e));
+        Receive<VoiceMemberLeft>(e => PushIfOpen(e.Channel, e));
+        Receive<VoiceSpeaking>(e => PushIfOpen(e.Channel, e));
+        Receive<VoiceReconnectRequired>(e =>
+        {
+            if (_voice == e.Channel) _push.TryPush(e);
+        });
+        Receive<VoiceEnded>(e =>
+        {
+            if (_voice != e.Channel) return;
+            _voice = null;
+            _push.TryPush(e);
+        });
+        Receive<VoiceTakenOver>(e =>
+        {
+            // Another connection of this user joined voice; it holds the membership now.
+            if (e.Session.Equals(Self) || _voice is not { } current) return;
+            _voice = null;
+            if (current != e.Channel) _region.Tell(new LeaveVoice(current, _identity.User, Self));
+            _push.TryPush(new VoiceEnded(current, "You joined voice from another connection."));
+        });
+        Receive<SubscribeAck>(_ => { });
 
         Receive<MessagePosted>(e =>
         {
@@ -80,26 +120,82 @@ public sealed class SessionActor : ReceiveActor, IWithTimers
     private async Task Open(OpenChannelRequest request)
     {
         var sender = Sender;
-        // Opening an open channel again returns a fresh view; the subscription itself is idempotent.
-        if (!_open.ContainsKey(request.Channel) && _open.Count >= _options.MaxOpenChannels)
-        {
-            sender.Tell(new CommandRejected(ErrorCode.InvalidArgument, $"At most {_options.MaxOpenChannels} channels can be open at once."));
-            return;
-        }
-
-        var reply = await AskChannel(new SubscribeChannel(request.Channel, _identity.User, _identity.DisplayName, Self, GetHistory.DefaultLimit));
+        var reply = await SubscribeAsync(request.Channel);
         if (reply is not Subscribed subscribed)
         {
             sender.Tell(reply);
             return;
         }
-        Track(request.Channel, subscribed);
         sender.Tell(new ChannelViewDto(
             ChannelDto.From(subscribed.Channel),
             subscribed.Online.Select(MemberDto.From).ToArray(),
             subscribed.Recent.Select(MessageDto.From).ToArray(),
-            subscribed.HasMore));
+            subscribed.HasMore,
+            subscribed.Voice.Select(VoiceMemberDto.From).ToArray()));
     }
+
+    /// <summary>Subscribes to a channel (again) and tracks it; answers the channel's <see cref="Subscribed"/> or a rejection.</summary>
+    private async Task<object> SubscribeAsync(ChannelId channel)
+    {
+        // Opening an open channel again returns a fresh view; the subscription itself is idempotent.
+        if (!_open.ContainsKey(channel) && _open.Count >= _options.MaxOpenChannels)
+            return new CommandRejected(ErrorCode.InvalidArgument, $"At most {_options.MaxOpenChannels} channels can be open at once.");
+        var reply = await AskChannel(new SubscribeChannel(channel, _identity.User, _identity.DisplayName, Self, GetHistory.DefaultLimit));
+        if (reply is Subscribed subscribed) Track(channel, subscribed);
+        return reply;
+    }
+
+    private async Task JoinVoiceAsync(JoinVoiceRequest request)
+    {
+        var sender = Sender;
+        if (!_open.ContainsKey(request.Channel) && await SubscribeAsync(request.Channel) is CommandRejected rejected)
+        {
+            sender.Tell(rejected);
+            return;
+        }
+        if (_voice is { } current && current != request.Channel) LeaveCurrentVoice();
+        var reply = await AskChannel(new JoinVoice(request.Channel, _identity.User, _identity.DisplayName, Self, request.SdpOffer, request.Muted, request.Deafened),
+            _options.ClusterTimeout * 3);
+        if (reply is VoiceJoined)
+        {
+            _voice = request.Channel;
+            _mediator.Tell(new Publish(VoiceTopic(_identity.User), new VoiceTakenOver(request.Channel, Self)));
+        }
+        sender.Tell(reply);
+    }
+
+    private async Task ResumeVoiceAsync(ResumeVoiceRequest request)
+    {
+        var sender = Sender;
+        if (!_open.ContainsKey(request.Channel) && await SubscribeAsync(request.Channel) is CommandRejected rejected)
+        {
+            sender.Tell(rejected);
+            return;
+        }
+        var reply = await AskChannel(new ResumeVoice(request.Channel, _identity.User, Self));
+        if (reply is VoiceJoined) _voice = request.Channel;
+        sender.Tell(reply);
+    }
+
+    private void LeaveCurrentVoice()
+    {
+        if (_voice is not { } current) return;
+        _voice = null;
+        _region.Tell(new LeaveVoice(current, _identity.User, Self));
+    }
+
+    private void ForwardVoice(Func<ChannelId, object> command)
+    {
+        if (_voice is not { } channel)
+        {
+            Sender.Tell(new CommandRejected(ErrorCode.NotInVoice, "You are not in a voice channel."));
+            return;
+        }
+        _region.Forward(command(channel));
+    }
+
+    /// <summary>The pub-sub topic on which a user's sessions announce that they took the user's voice membership.</summary>
+    public static string VoiceTopic(UserId user) => "voice-user-" + user.Value;
 
     private async Task ResubscribeAsync(Resubscribe request)
     {
@@ -114,6 +210,7 @@ public sealed class SessionActor : ReceiveActor, IWithTimers
                 foreach (var message in subscribed.Recent.Where(m => m.Id > lastSeen))
                     Self.Tell(new MessagePosted(message));
                 _log.Info("Session {0}: channel {1} re-subscribed", _identity.User, request.Channel);
+                if (_voice == request.Channel) await RecoverVoiceAsync(request.Channel);
                 break;
             case CommandRejected { Code: ErrorCode.UnknownChannel }:
                 Self.Tell(new ChannelRemoved(request.Channel));
@@ -129,6 +226,17 @@ public sealed class SessionActor : ReceiveActor, IWithTimers
                 Timers.StartSingleTimer(("resubscribe", request.Channel), request with { Attempt = request.Attempt + 1 }, TimeSpan.FromSeconds(1));
                 break;
         }
+    }
+
+    /// <summary>
+    /// The channel entity moved while this connection was in its voice channel. A new entity knows no members:
+    /// the client is asked to join again, which places the room's mixer anew.
+    /// </summary>
+    private async Task RecoverVoiceAsync(ChannelId channel)
+    {
+        var reply = await AskChannel(new ResumeVoice(channel, _identity.User, Self));
+        if (reply is VoiceJoined || _voice != channel) return;
+        _push.TryPush(new VoiceReconnectRequired(channel, "The voice channel moved to another server."));
     }
 
     private void Track(ChannelId channel, Subscribed subscribed)
@@ -184,11 +292,11 @@ public sealed class SessionActor : ReceiveActor, IWithTimers
         if (_open.ContainsKey(channel)) _push.TryPush(channelEvent);
     }
 
-    private async Task<object> AskChannel(object message)
+    private async Task<object> AskChannel(object message, TimeSpan? timeout = null)
     {
         try
         {
-            return await _region.Ask<object>(message, _options.ClusterTimeout);
+            return await _region.Ask<object>(message, timeout ?? _options.ClusterTimeout);
         }
         catch (AskTimeoutException)
         {
@@ -196,8 +304,11 @@ public sealed class SessionActor : ReceiveActor, IWithTimers
         }
     }
 
+    protected override void PreStart() => _mediator.Tell(new Subscribe(VoiceTopic(_identity.User), Self));
+
     protected override void PostStop()
     {
+        _mediator.Tell(new Unsubscribe(VoiceTopic(_identity.User), Self));
         foreach (var (channel, open) in _open) open.Entity.Tell(new UnsubscribeChannel(channel, Self));
         base.PostStop();
     }

@@ -13,3 +13,18 @@ internal sealed record PostRequest(ChannelId Channel, string Text);
 
 /// <summary>Session to itself: the channel entity moved; subscribe again.</summary>
 internal sealed record Resubscribe(ChannelId Channel, int Attempt);
+
+/// <summary>Hub to session: join (or renegotiate in) a voice channel. Answered by the channel with a <see cref="Actors.Protocol.Voice.VoiceJoined"/>.</summary>
+internal sealed record JoinVoiceRequest(ChannelId Channel, string SdpOffer, bool Muted, bool Deafened);
+
+/// <summary>Hub to session: bind this connection to the user's voice membership. Answered by the channel.</summary>
+internal sealed record ResumeVoiceRequest(ChannelId Channel);
+
+/// <summary>Hub to session: leave voice. Answered with <see cref="Actors.Protocol.Voice.VoiceLeft"/>.</summary>
+internal sealed record LeaveVoiceRequest;
+
+/// <summary>Hub to session: set mute and deafen. Answered by the channel.</summary>
+internal sealed record SetVoiceStateRequest(bool Muted, bool Deafened);
+
+/// <summary>Hub to session: set another member's volume in this user's mix. Answered by the channel.</summary>
+internal sealed record SetMemberVolumeRequest(UserId Target, float Volume);

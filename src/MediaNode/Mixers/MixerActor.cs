@@ -5,6 +5,7 @@ using OpenChat.Actors.Ids;
 using OpenChat.Actors.Protocol;
 using OpenChat.Actors.Protocol.Commands;
 using OpenChat.Actors.Protocol.Media;
+using OpenChat.Actors.Protocol.Voice;
 using OpenChat.MediaNode.Engine;
 using OpenChat.Rtc.Sdp;
 using OpenChat.Rtc.Transport;
@@ -16,10 +17,14 @@ namespace OpenChat.MediaNode.Mixers;
 /// wires the session to the room: packets go straight from the receive thread into the member's jitter buffer,
 /// and the room's mixes go straight from the mixing thread into the session; no actor message per packet.
 /// The mixer manager creates the engine room before this actor and removes it when this actor stops.
-/// Channel actors death-watch it; when it or its node is gone, they place a new one.
+/// Its owner, the room's channel entity, death-watches it and places a new one when it or its node is gone;
+/// it watches its owner in turn and stops when the owner is gone (a new owner places a mixer of its own).
 /// </summary>
 public sealed class MixerActor : ReceiveActor
 {
+    /// <summary>Manager to mixer: the node is draining; ask the owner to move the room.</summary>
+    public sealed record Drain(string Node);
+
     public const int MaxOfferLength = 16 * 1024;
 
     private readonly ChannelId _room;
@@ -27,35 +32,82 @@ public sealed class MixerActor : ReceiveActor
     private readonly RtcEndpoint _endpoint;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<UserId, Member> _members = new();
+    private readonly Dictionary<MemberId, UserId> _users = new();
+    private readonly Dictionary<(UserId Listener, UserId Talker), float> _volumes = new();
+    private IActorRef _owner;
     private long _nextMemberId;
 
-    private sealed record Member(MemberId Id, RtcSession Session, IActorRef? Owner);
+    private sealed record Member(MemberId Id, RtcSession Session);
 
     private sealed record SessionClosed(UserId User, RtcSession Session, string Reason);
 
-    public MixerActor(ChannelId room, MixerRoom mixerRoom, RtcEndpoint endpoint)
+    private sealed record SpeakingChanged(MemberId Member, bool Speaking);
+
+    public MixerActor(ChannelId room, MixerRoom mixerRoom, RtcEndpoint endpoint, IActorRef owner)
     {
         _room = room;
         _mixerRoom = mixerRoom;
         _endpoint = endpoint;
+        _owner = owner;
 
         Receive<ConnectMember>(Connect);
         Receive<DisconnectMember>(d =>
         {
             Remove(d.User, "left");
-            Sender.Tell(new MemberDisconnected(_room, d.User, "left"));
+            Sender.Tell(new MemberDisconnected(_room, d.User, "left", Requested: true));
+        });
+        Receive<UpdateMember>(update =>
+        {
+            if (!_members.TryGetValue(update.User, out var member)) return;
+            // A deafened member is not mixed either.
+            _mixerRoom.SetMuted(member.Id, update.Muted || update.Deafened);
+            _mixerRoom.SetDeafened(member.Id, update.Deafened);
+        });
+        Receive<SetMixVolume>(volume =>
+        {
+            var gain = Math.Clamp(volume.Volume, 0f, SetMemberVolume.MaxVolume);
+            if (gain == 1f) _volumes.Remove((volume.Listener, volume.Talker));
+            else _volumes[(volume.Listener, volume.Talker)] = gain;
+            if (_members.TryGetValue(volume.Listener, out var listener) && _members.TryGetValue(volume.Talker, out var talker))
+                _mixerRoom.SetPersonalVolume(listener.Id, talker.Id, gain);
+        });
+        Receive<SpeakingChanged>(changed =>
+        {
+            if (_users.TryGetValue(changed.Member, out var user)) _owner.Tell(new MemberSpeaking(_room, user, changed.Speaking));
         });
         Receive<SessionClosed>(closed =>
         {
             // Only the session still registered counts; a replaced one has already been removed.
             if (!_members.TryGetValue(closed.User, out var member) || !ReferenceEquals(member.Session, closed.Session)) return;
             Remove(closed.User, closed.Reason);
-            member.Owner?.Tell(new MemberDisconnected(_room, closed.User, closed.Reason));
+            _owner.Tell(new MemberDisconnected(_room, closed.User, closed.Reason, Requested: false));
+        });
+        Receive<CreateMixer>(create =>
+        {
+            // A new incarnation of the channel entity adopts this mixer.
+            if (create.Owner.Equals(_owner)) return;
+            Context.Unwatch(_owner);
+            _owner = create.Owner;
+            Context.Watch(_owner);
+        });
+        Receive<Drain>(drain => _owner.Tell(new MixerDraining(_room, Self, drain.Node)));
+        Receive<StopMixer>(_ =>
+        {
+            Sender.Tell(new MixerStopped(_room));
+            Context.Stop(Self);
+        });
+        Receive<Terminated>(t =>
+        {
+            if (t.ActorRef.Equals(_owner))
+            {
+                _log.Info("Owner of room {0} is gone; stopping its mixer", _room);
+                Context.Stop(Self);
+            }
         });
     }
 
-    public static Props Props(ChannelId room, MixerRoom mixerRoom, RtcEndpoint endpoint) =>
-        Akka.Actor.Props.Create(() => new MixerActor(room, mixerRoom, endpoint));
+    public static Props Props(ChannelId room, MixerRoom mixerRoom, RtcEndpoint endpoint, IActorRef owner) =>
+        Akka.Actor.Props.Create(() => new MixerActor(room, mixerRoom, endpoint, owner));
 
     public static RoomId RoomIdFor(ChannelId room) => new(room.Value);
 
@@ -89,9 +141,15 @@ public sealed class MixerActor : ReceiveActor
         Remove(request.User, "replaced by a new connection");
         var session = answer.Session;
         _mixerRoom.AddMember(memberId, new SessionSink(session));
-        _mixerRoom.SetMuted(memberId, request.Muted);
+        _mixerRoom.SetMuted(memberId, request.Muted || request.Deafened);
         _mixerRoom.SetDeafened(memberId, request.Deafened);
-        _members[request.User] = new Member(memberId, session, Sender);
+        _members[request.User] = new Member(memberId, session);
+        _users[memberId] = request.User;
+        foreach (var ((listener, talker), gain) in _volumes)
+        {
+            if (listener == request.User && _members.TryGetValue(talker, out var t)) _mixerRoom.SetPersonalVolume(memberId, t.Id, gain);
+            else if (talker == request.User && _members.TryGetValue(listener, out var l)) _mixerRoom.SetPersonalVolume(l.Id, memberId, gain);
+        }
         var self = Self;
         var user = request.User;
         session.Closed += (s, reason) => self.Tell(new SessionClosed(user, s, reason));
@@ -101,16 +159,29 @@ public sealed class MixerActor : ReceiveActor
     private void Remove(UserId user, string reason)
     {
         if (!_members.Remove(user, out var member)) return;
+        _users.Remove(member.Id);
         _mixerRoom.RemoveMember(member.Id);
         member.Session.Close(reason);
     }
 
-    protected override void PreStart() => _log.Info("Mixer for room {0} started", _room);
+    protected override void PreStart()
+    {
+        Context.Watch(_owner);
+        _mixerRoom.SetSpeakingListener(new SpeakingRelay(Self));
+        _log.Info("Mixer for room {0} started", _room);
+    }
 
     protected override void PostStop()
     {
+        _mixerRoom.SetSpeakingListener(null);
         foreach (var user in _members.Keys.ToList()) Remove(user, "mixer stopped");
         _log.Info("Mixer for room {0} stopped", _room);
+    }
+
+    /// <summary>Posts the engine's speaking changes (a few per second at most) to the mixer.</summary>
+    private sealed class SpeakingRelay(IActorRef mixer) : ISpeakingListener
+    {
+        public void OnSpeakingChanged(RoomId room, MemberId member, bool speaking) => mixer.Tell(new SpeakingChanged(member, speaking));
     }
 
     /// <summary>Hands the room's encoded mix for one member to that member's WebRTC session.</summary>

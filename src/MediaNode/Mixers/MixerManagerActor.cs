@@ -8,8 +8,10 @@ using OpenChat.Actors.Protocol.Media;
 namespace OpenChat.MediaNode.Mixers;
 
 /// <summary>
-/// One per media node (<c>/user/mixer-manager</c>): creates and stops the room mixers on request, and publishes the
-/// node's load to distributed data about once a second.
+/// One per media node (<c>/user/mixer-manager</c>): creates and stops the room mixers on request, publishes the
+/// node's load to distributed data about once a second, and drains the node before it leaves: it stops taking
+/// rooms, asks every room's owner to move it, and answers <see cref="Drained"/> once no mixer is left (or the
+/// drain timeout passed).
 /// </summary>
 public sealed class MixerManagerActor : ReceiveActor, IWithTimers
 {
@@ -22,13 +24,22 @@ public sealed class MixerManagerActor : ReceiveActor, IWithTimers
     private readonly IActorRef _replicator;
     private readonly Cluster _self;
     private readonly string _node;
+    private readonly List<IActorRef> _drainWaiters = new();
     private bool _draining;
     private long _created;
 
     private sealed record Publish;
 
+    private sealed record DrainTimedOut;
+
     /// <summary>Marks this node draining: it takes no new rooms and says so in its load reports.</summary>
     public sealed record SetDraining(bool Draining);
+
+    /// <summary>Drains the node: answered with <see cref="Drained"/> once every room has moved away.</summary>
+    public sealed record Drain(TimeSpan Timeout);
+
+    /// <summary>The node runs no mixer any more (or the drain timed out with <paramref name="RoomsLeft"/> rooms).</summary>
+    public sealed record Drained(int RoomsLeft);
 
     public MixerManagerActor(MediaEngineService media, MediaTransportService transport, MediaNodeOptions options)
     {
@@ -42,14 +53,24 @@ public sealed class MixerManagerActor : ReceiveActor, IWithTimers
 
         Receive<CreateMixer>(create =>
         {
-            if (!_mixers.TryGetValue(create.Room, out var mixer))
+            if (_mixers.TryGetValue(create.Room, out var mixer))
             {
+                mixer.Tell(create);
+            }
+            else
+            {
+                if (_draining)
+                {
+                    Sender.Tell(new Actors.Protocol.Commands.CommandRejected(Actors.Protocol.ErrorCode.Unavailable, $"Media node {_node} is draining."));
+                    return;
+                }
                 var room = _media.Engine.CreateRoom(MixerActor.RoomIdFor(create.Room));
                 // A fresh name each time: the previous mixer of this room may still be stopping.
-                mixer = Context.ActorOf(MixerActor.Props(create.Room, room, _transport.Endpoint), $"mixer-{create.Room.Value}-{++_created}");
+                mixer = Context.ActorOf(MixerActor.Props(create.Room, room, _transport.Endpoint, create.Owner), $"mixer-{create.Room.Value}-{++_created}");
                 Context.Watch(mixer);
                 _mixers[create.Room] = mixer;
                 _rooms[mixer] = create.Room;
+                Self.Tell(new Publish());
             }
             Sender.Tell(new MixerReady(create.Room, mixer, _node));
         });
@@ -61,6 +82,7 @@ public sealed class MixerManagerActor : ReceiveActor, IWithTimers
                 Context.Unwatch(mixer);
                 Context.Stop(mixer);
                 _media.Engine.RemoveRoom(MixerActor.RoomIdFor(stop.Room));
+                CheckDrained();
             }
             Sender.Tell(new MixerStopped(stop.Room));
         });
@@ -72,7 +94,24 @@ public sealed class MixerManagerActor : ReceiveActor, IWithTimers
             {
                 _mixers.Remove(room);
                 _media.Engine.RemoveRoom(MixerActor.RoomIdFor(room));
+                CheckDrained();
             }
+        });
+        Receive<Drain>(drain =>
+        {
+            _log.Info("Draining: moving {0} rooms to other media nodes", _mixers.Count);
+            _draining = true;
+            PublishLoad();
+            _drainWaiters.Add(Sender);
+            foreach (var mixer in _mixers.Values) mixer.Tell(new MixerActor.Drain(_node));
+            Timers.StartSingleTimer("drain", new DrainTimedOut(), drain.Timeout);
+            CheckDrained();
+        });
+        Receive<DrainTimedOut>(_ =>
+        {
+            _log.Warning("Drain timed out with {0} rooms left", _mixers.Count);
+            foreach (var waiter in _drainWaiters) waiter.Tell(new Drained(_mixers.Count));
+            _drainWaiters.Clear();
         });
         Receive<SetDraining>(d =>
         {
@@ -92,6 +131,15 @@ public sealed class MixerManagerActor : ReceiveActor, IWithTimers
     protected override void PreStart()
     {
         Timers.StartPeriodicTimer("publish", new Publish(), TimeSpan.Zero, _options.LoadReportInterval);
+    }
+
+    private void CheckDrained()
+    {
+        if (_drainWaiters.Count == 0 || _mixers.Count > 0) return;
+        Timers.Cancel("drain");
+        _log.Info("Drained: no room left on this node");
+        foreach (var waiter in _drainWaiters) waiter.Tell(new Drained(0));
+        _drainWaiters.Clear();
     }
 
     private void PublishLoad()

@@ -8,7 +8,9 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenChat.Actors.Hosting;
 using OpenChat.Actors.Ids;
+using OpenChat.Actors.Protocol.Commands;
 using OpenChat.Actors.Protocol.Media;
+using OpenChat.MediaNode.Mixers;
 using OpenChat.TestSupport;
 using Xunit;
 
@@ -27,7 +29,7 @@ public sealed class MediaNodeHostTests : IAsyncLifetime
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["OpenChat:Media:LoadReportInterval"] = "00:00:00.200" });
         var options = new OpenChatOptions { Roles = [OpenChatRoles.Media], Cluster = { Port = 0, SeedNodes = seeds } };
         builder.Services.AddOpenChatMedia(builder.Configuration);
-        builder.Services.AddAkka(AkkaSetup.SystemName, (akka, _) => akka.AddOpenChatCluster(options).AddMediaActors());
+        builder.Services.AddAkka(AkkaSetup.SystemName, (akka, _) => akka.AddOpenChatCluster(options).AddMediaActors(MediaSetup.ReadOptions(builder.Configuration)));
         return builder.Build();
     }
 
@@ -64,6 +66,53 @@ public sealed class MediaNodeHostTests : IAsyncLifetime
 
     private static string NodeOf(IHost host) => Akka.Cluster.Cluster.Get(host.Services.GetRequiredService<ActorSystem>()).SelfAddress.ToString();
 
+    /// <summary>A room owner on a node: it moves its room away (stops the mixer) as soon as the mixer says it drains.</summary>
+    private sealed class MovingOwner : ReceiveActor
+    {
+        public MovingOwner()
+        {
+            Receive<MixerDraining>(d => d.Mixer.Tell(new StopMixer(d.Room)));
+            ReceiveAny(_ => { });
+        }
+    }
+
+    private static IActorRef OwnerOn(IHost host) =>
+        host.Services.GetRequiredService<ActorSystem>().ActorOf(Props.Create(() => new MovingOwner()));
+
+    [Fact]
+    public async Task Draining_stops_new_rooms_asks_every_owner_to_move_and_completes_when_no_mixer_is_left()
+    {
+        var loads = await WaitForLoads(_b, l => l.Count == 2);
+        var managerOfA = loads[NodeOf(_a)].Manager;
+        var owner = OwnerOn(_b);
+        foreach (var name in new[] { "one", "two", "three" })
+            await managerOfA.Ask<MixerReady>(new CreateMixer(new ChannelId(name), owner), TimeSpan.FromSeconds(10));
+        Assert.Equal(3, _a.Services.GetRequiredService<MediaEngineService>().Engine.RoomCount);
+
+        var drained = await managerOfA.Ask<MixerManagerActor.Drained>(new MixerManagerActor.Drain(TimeSpan.FromSeconds(20)), TimeSpan.FromSeconds(25));
+
+        Assert.Equal(0, drained.RoomsLeft);
+        Assert.Equal(0, _a.Services.GetRequiredService<MediaEngineService>().Engine.RoomCount);
+        var refused = await managerOfA.Ask<object>(new CreateMixer(new ChannelId("four"), owner), TimeSpan.FromSeconds(10));
+        Assert.IsType<CommandRejected>(refused);
+        await WaitForLoads(_b, l => l.TryGetValue(NodeOf(_a), out var a) && a.Draining && a.Rooms == 0);
+    }
+
+    [Fact]
+    public async Task A_mixer_stops_when_its_owner_is_gone()
+    {
+        var loads = await WaitForLoads(_b, l => l.Count == 2);
+        var managerOfA = loads[NodeOf(_a)].Manager;
+        var owner = OwnerOn(_b);
+        await managerOfA.Ask<MixerReady>(new CreateMixer(new ChannelId("orphan"), owner), TimeSpan.FromSeconds(10));
+        var engineOfA = _a.Services.GetRequiredService<MediaEngineService>().Engine;
+        Assert.Equal(1, engineOfA.RoomCount);
+
+        owner.Tell(PoisonPill.Instance);
+
+        await Probe.UntilAsync(() => Task.FromResult(engineOfA.RoomCount == 0), TimeSpan.FromSeconds(10), "the orphaned mixer to stop");
+    }
+
     [Fact]
     public async Task Both_nodes_publish_load_reports_that_either_node_can_read()
     {
@@ -87,13 +136,14 @@ public sealed class MediaNodeHostTests : IAsyncLifetime
         var engineOfA = _a.Services.GetRequiredService<MediaEngineService>().Engine;
         var engineOfB = _b.Services.GetRequiredService<MediaEngineService>().Engine;
         var room = new ChannelId("lounge");
+        var owner = OwnerOn(_b);
 
         // Asked from node B, through the manager reference node A published.
-        var ready = await managerOfA.Ask<MixerReady>(new CreateMixer(room), TimeSpan.FromSeconds(10));
+        var ready = await managerOfA.Ask<MixerReady>(new CreateMixer(room, owner), TimeSpan.FromSeconds(10));
         Assert.Equal(NodeOf(_a), ready.Node);
         Assert.Equal(1, engineOfA.RoomCount);
         Assert.Equal(0, engineOfB.RoomCount);
-        var again = await managerOfA.Ask<MixerReady>(new CreateMixer(room), TimeSpan.FromSeconds(10));
+        var again = await managerOfA.Ask<MixerReady>(new CreateMixer(room, owner), TimeSpan.FromSeconds(10));
         Assert.Equal(ready.Mixer, again.Mixer);
         await WaitForLoads(_b, l => l.TryGetValue(NodeOf(_a), out var a) && a.Rooms == 1);
 

@@ -36,7 +36,7 @@ public sealed class MixerMediaTests : TestKit, IDisposable
         _output = output;
         _clock = new MixerClock(_engine);
         _clock.Start();
-        _mixer = Sys.ActorOf(MixerActor.Props(Lounge, _engine.CreateRoom(MixerActor.RoomIdFor(Lounge)), _endpoint));
+        _mixer = Sys.ActorOf(MixerActor.Props(Lounge, _engine.CreateRoom(MixerActor.RoomIdFor(Lounge)), _endpoint, TestActor));
     }
 
     private sealed class Participant(RtcClientSession session, ConcurrentQueue<byte[]> received)

@@ -9,9 +9,9 @@ public sealed record PostAccepted(ChatMessage Message) : IProtocolMessage;
 /// <summary>
 /// Acknowledges a subscription with the channel's settings, who is online and the newest messages (oldest first).
 /// <paramref name="Entity"/> is the channel entity itself, for the subscriber to death-watch: when it moves to another
-/// node the subscriber subscribes again.
+/// node the subscriber subscribes again. <paramref name="Voice"/> lists a voice channel's members.
 /// </summary>
-public sealed record Subscribed(ChannelInfo Channel, IReadOnlyList<PresenceMember> Online, IReadOnlyList<ChatMessage> Recent, bool HasMore, IActorRef Entity) : IProtocolMessage;
+public sealed record Subscribed(ChannelInfo Channel, IReadOnlyList<PresenceMember> Online, IReadOnlyList<ChatMessage> Recent, bool HasMore, IActorRef Entity, IReadOnlyList<Voice.VoiceMember> Voice) : IProtocolMessage;
 
 /// <summary>Acknowledges an unsubscription.</summary>
 public sealed record Unsubscribed(ChannelId Channel) : IProtocolMessage;

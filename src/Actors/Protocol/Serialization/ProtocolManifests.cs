@@ -3,6 +3,7 @@ using OpenChat.Actors.Protocol.Commands;
 using OpenChat.Actors.Protocol.Events;
 using OpenChat.Actors.Protocol.Media;
 using OpenChat.Actors.Protocol.Queries;
+using OpenChat.Actors.Protocol.Voice;
 
 namespace OpenChat.Actors.Protocol.Serialization;
 
@@ -55,6 +56,26 @@ public static class ProtocolManifests
         ("media.connected", typeof(MemberConnected)),
         ("media.disconnect", typeof(DisconnectMember)),
         ("media.disconnected", typeof(MemberDisconnected)),
+        ("media.member-update", typeof(UpdateMember)),
+        ("media.volume", typeof(SetMixVolume)),
+        ("media.speaking", typeof(MemberSpeaking)),
+        ("media.draining", typeof(MixerDraining)),
+        // Voice
+        ("v.join", typeof(JoinVoice)),
+        ("v.resume", typeof(ResumeVoice)),
+        ("v.leave", typeof(LeaveVoice)),
+        ("v.state", typeof(SetVoiceState)),
+        ("v.volume", typeof(SetMemberVolume)),
+        ("v.joined", typeof(VoiceJoined)),
+        ("v.left", typeof(VoiceLeft)),
+        ("v.ack", typeof(VoiceAck)),
+        ("v.member-joined", typeof(VoiceMemberJoined)),
+        ("v.member-updated", typeof(VoiceMemberUpdated)),
+        ("v.member-left", typeof(VoiceMemberLeft)),
+        ("v.speaking", typeof(VoiceSpeaking)),
+        ("v.reconnect", typeof(VoiceReconnectRequired)),
+        ("v.ended", typeof(VoiceEnded)),
+        ("v.taken-over", typeof(VoiceTakenOver)),
         // Stored events and snapshots (never rename these)
         ("j.msg", typeof(MessageStored)),
         ("s.channel", typeof(ChannelStateSnapshot)),
