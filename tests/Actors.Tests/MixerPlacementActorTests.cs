@@ -46,9 +46,10 @@ public sealed class MixerPlacementActorTests : TestKit
     private static MediaNodeLoad Load(string node, IActorRef manager, int members = 0, bool draining = false) =>
         new(node, manager, 0, members, 0, 0, 1, 0, draining, 100, DateTimeOffset.UtcNow);
 
-    private IActorRef StartPlacement(TimeSpan? createTimeout = null)
+    private IActorRef StartPlacement(TimeSpan? createTimeout = null, TimeSpan? waitForNode = null)
     {
-        var placement = Sys.ActorOf(MixerPlacementActor.Props(new TwoChoicePlacement(TimeSpan.FromSeconds(5)), createTimeout ?? TimeSpan.FromSeconds(5)));
+        var placement = Sys.ActorOf(MixerPlacementActor.Props(new TwoChoicePlacement(TimeSpan.FromSeconds(5)),
+            createTimeout ?? TimeSpan.FromSeconds(5), waitForNode ?? TimeSpan.Zero));
         return placement;
     }
 
@@ -116,6 +117,24 @@ public sealed class MixerPlacementActorTests : TestKit
         var placement = StartPlacement();
         placement.Tell(new PlaceMixer(Room, null, TestActor));
         Assert.Equal(ErrorCode.Unavailable, ExpectMsg<CommandRejected>().Code);
+    }
+
+    [Fact]
+    public void A_request_made_before_any_node_reported_waits_for_the_first_report()
+    {
+        var placement = StartPlacement(waitForNode: TimeSpan.FromSeconds(10));
+        placement.Tell(new PlaceMixer(Room, null, TestActor));
+        ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+
+        var late = CreateTestProbe();
+        late.SetAutoPilot(new DelegateAutoPilot((sender, msg) =>
+        {
+            if (msg is CreateMixer c) sender.Tell(new MixerReady(c.Room, late.Ref, "late"));
+            return AutoPilot.KeepRunning;
+        }));
+        Publish(Load("late", late.Ref));
+
+        Assert.Equal("late", ExpectMsg<MixerReady>().Node);
     }
 
     [Fact]

@@ -9,7 +9,11 @@ public sealed record MessageDto(long Id, string ChannelId, string AuthorId, stri
 
 public sealed record MemberDto(string UserId, string DisplayName);
 
-public sealed record ChannelViewDto(ChannelDto Channel, MemberDto[] Online, MessageDto[] Messages, bool HasMore);
+public sealed record ChannelViewDto(ChannelDto Channel, MemberDto[] Online, MessageDto[] Messages, bool HasMore, VoiceMemberDto[] Voice);
+
+public sealed record VoiceMemberDto(string UserId, string DisplayName, bool Muted, bool Deafened, bool Speaking);
+
+public sealed record VoiceJoinedDto(string ChannelId, string? SdpAnswer, VoiceMemberDto[] Members);
 
 public sealed record HistoryDto(string ChannelId, MessageDto[] Messages, bool HasMore);
 

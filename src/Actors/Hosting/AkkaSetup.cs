@@ -68,7 +68,7 @@ public static class AkkaSetup
                     ShouldPassivateIdleEntities = false,
                 });
             builder.WithActors((system, registry) => registry.Register<MixerPlacement>(system.ActorOf(
-                MixerPlacementActor.Props(new TwoChoicePlacement(TwoChoicePlacement.DefaultMaxReportAge), TimeSpan.FromSeconds(5)),
+                MixerPlacementActor.Props(new TwoChoicePlacement(TwoChoicePlacement.DefaultMaxReportAge), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(3)),
                 "mixer-placement")));
             builder.WithSingleton<ChannelDirectory>(
                 DirectoryName,

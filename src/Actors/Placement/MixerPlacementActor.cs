@@ -17,7 +17,7 @@ namespace OpenChat.Actors.Placement;
 /// event stream) the moment a media node is lost: when its transport association closes (a crashed process's
 /// sockets close at once), when it becomes unreachable, or when it leaves.
 /// </summary>
-public sealed class MixerPlacementActor : ReceiveActor
+public sealed class MixerPlacementActor : ReceiveActor, IWithTimers
 {
     private readonly IMixerPlacement _strategy;
     private readonly TimeSpan _createTimeout;
@@ -25,12 +25,23 @@ public sealed class MixerPlacementActor : ReceiveActor
     private readonly PendingPlacements _pending = new(TimeSpan.FromSeconds(10));
     private readonly HashSet<string> _unreachable = new();
     private readonly Dictionary<string, DateTimeOffset> _disassociated = new();
+    private readonly List<(PlaceMixer Request, IActorRef ReplyTo, DateTimeOffset GiveUpAt)> _waiting = new();
+    private readonly TimeSpan _waitForNode;
     private IReadOnlyDictionary<string, MediaNodeLoad> _loads = new Dictionary<string, MediaNodeLoad>();
 
-    public MixerPlacementActor(IMixerPlacement strategy, TimeSpan createTimeout)
+    private sealed record RetryWaiting;
+
+    /// <param name="strategy">Chooses the node.</param>
+    /// <param name="createTimeout">How long the chosen node may take to create the mixer.</param>
+    /// <param name="waitForNode">
+    /// How long a request waits for a node that can take it (a cluster that just started, or whose only media
+    /// node was just lost while another is joining) before it is refused.
+    /// </param>
+    public MixerPlacementActor(IMixerPlacement strategy, TimeSpan createTimeout, TimeSpan waitForNode)
     {
         _strategy = strategy;
         _createTimeout = createTimeout;
+        _waitForNode = waitForNode;
 
         Receive<Changed>(changed =>
         {
@@ -41,7 +52,9 @@ public sealed class MixerPlacementActor : ReceiveActor
             {
                 if (_loads.TryGetValue(node, out var load) && load.ReportedAt > since) _disassociated.Remove(node);
             }
+            RetryWaitingRequests();
         });
+        Receive<RetryWaiting>(_ => RetryWaitingRequests());
         Receive<ClusterEvent.UnreachableMember>(e =>
         {
             var node = e.Member.Address.ToString();
@@ -68,11 +81,13 @@ public sealed class MixerPlacementActor : ReceiveActor
             foreach (var m in state.Unreachable) _unreachable.Add(m.Address.ToString());
         });
         Receive<ClusterEvent.IMemberEvent>(_ => { });
-        Receive<PlaceMixer>(Place);
+        Receive<PlaceMixer>(request => Place(request, Sender, DateTimeOffset.UtcNow + _waitForNode));
     }
 
-    public static Props Props(IMixerPlacement strategy, TimeSpan createTimeout) =>
-        Akka.Actor.Props.Create(() => new MixerPlacementActor(strategy, createTimeout));
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(IMixerPlacement strategy, TimeSpan createTimeout, TimeSpan waitForNode) =>
+        Akka.Actor.Props.Create(() => new MixerPlacementActor(strategy, createTimeout, waitForNode));
 
     protected override void PreStart()
     {
@@ -94,7 +109,15 @@ public sealed class MixerPlacementActor : ReceiveActor
         Context.System.EventStream.Publish(new MediaNodeLost(node, reason));
     }
 
-    private void Place(PlaceMixer request)
+    private void RetryWaitingRequests()
+    {
+        if (_waiting.Count == 0) return;
+        var waiting = _waiting.ToList();
+        _waiting.Clear();
+        foreach (var (request, replyTo, giveUpAt) in waiting) Place(request, replyTo, giveUpAt);
+    }
+
+    private void Place(PlaceMixer request, IActorRef replyTo, DateTimeOffset giveUpAt)
     {
         var now = DateTimeOffset.UtcNow;
         _pending.Prune(now);
@@ -104,12 +127,18 @@ public sealed class MixerPlacementActor : ReceiveActor
         var chosen = _strategy.Choose(candidates, context);
         if (chosen is null)
         {
+            if (now < giveUpAt)
+            {
+                _waiting.Add((request, replyTo, giveUpAt));
+                if (!Timers.IsTimerActive("retry")) Timers.StartSingleTimer("retry", new RetryWaiting(), TimeSpan.FromMilliseconds(250));
+                return;
+            }
             _log.Warning("No media node can take room {0} ({1} known)", request.Room, _loads.Count);
-            Sender.Tell(new CommandRejected(ErrorCode.Unavailable, "No media node is available for voice right now."));
+            replyTo.Tell(new CommandRejected(ErrorCode.Unavailable, "No media node is available for voice right now."));
             return;
         }
         _pending.Record(chosen.Node, now);
         chosen.Manager.Ask<MixerReady>(new CreateMixer(request.Room, request.Owner), _createTimeout)
-            .PipeTo(Sender, failure: e => new CommandRejected(ErrorCode.Unavailable, $"Media node {chosen.Node} did not create the mixer: {e.Message}"));
+            .PipeTo(replyTo, failure: e => new CommandRejected(ErrorCode.Unavailable, $"Media node {chosen.Node} did not create the mixer: {e.Message}"));
     }
 }

@@ -1,3 +1,4 @@
+using OpenChat.TestSupport;
 using Xunit;
 using OpenChat.MediaNode.Engine;
 using Xunit.Abstractions;

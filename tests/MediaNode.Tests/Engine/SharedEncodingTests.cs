@@ -1,3 +1,4 @@
+using OpenChat.TestSupport;
 using OpenChat.MediaNode.Engine;
 using Xunit;
 

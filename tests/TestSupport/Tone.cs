@@ -1,7 +1,7 @@
-namespace OpenChat.MediaNode.Tests.Engine;
+namespace OpenChat.TestSupport;
 
 /// <summary>Measures tones in decoded audio (Goertzel on a Hann window).</summary>
-internal static class Tone
+public static class Tone
 {
     /// <summary>Power of <paramref name="frequency"/> in <paramref name="samples"/>, in dB (arbitrary reference).</summary>
     public static double PowerDb(ReadOnlySpan<short> samples, double frequency, int sampleRate = 48_000)

@@ -1,0 +1,211 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Threading.Channels;
+using Concentus;
+using Concentus.Enums;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using OpenChat.Rtc.Transport;
+using OpenChat.TestSupport;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace OpenChat.Gateway.Tests;
+
+/// <summary>
+/// Voice through the hub of the all-in-one server: real SignalR connections, our own WebRTC client over
+/// ICE/DTLS/SRTP on 127.0.0.1 to the server's media endpoint, Opus tones encoded and decoded with Concentus.
+/// </summary>
+public sealed class VoiceTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private const string AdminKey = "voice-admin-key-0123456789";
+    private const int SampleRate = 48_000;
+    private const int FrameSamples = 960;
+    private InProcessServer _server = null!;
+    private readonly RtcClient _rtc = new();
+
+    public async Task InitializeAsync() =>
+        _server = await InProcessServer.StartAsync(new Dictionary<string, string?> { ["OpenChat:Auth:AdminKey"] = AdminKey });
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    /// <summary>A user in a voice channel: their hub connection, their media session and everything received.</summary>
+    private sealed class Voice(ChatClient chat) : IAsyncDisposable
+    {
+        public ChatClient Chat { get; } = chat;
+        public RtcClientSession Media { get; set; } = null!;
+        public VoiceJoinedDto Joined { get; set; } = null!;
+        public ConcurrentQueue<byte[]> Received { get; } = new();
+        public Channel<(string Channel, VoiceMemberDto Member)> Joins { get; } = Channel.CreateUnbounded<(string, VoiceMemberDto)>();
+        public Channel<(string Channel, VoiceMemberDto Member)> Updates { get; } = Channel.CreateUnbounded<(string, VoiceMemberDto)>();
+        public Channel<(string Channel, string Reason)> Ended { get; } = Channel.CreateUnbounded<(string, string)>();
+
+        public async ValueTask DisposeAsync()
+        {
+            Media.Dispose();
+            await Chat.DisposeAsync();
+        }
+    }
+
+    private async Task<Voice> JoinAsync(string name, string channel, ChatClient? chat = null)
+    {
+        var voice = new Voice(chat ?? await ChatClient.ConnectAsync(_server.BaseUrl, name));
+        var connection = voice.Chat.Connection;
+        connection.On<string, VoiceMemberDto>("VoiceMemberJoined", (c, m) => voice.Joins.Writer.TryWrite((c, m)));
+        connection.On<string, VoiceMemberDto>("VoiceMemberUpdated", (c, m) => voice.Updates.Writer.TryWrite((c, m)));
+        connection.On<string, string>("VoiceEnded", (c, r) => voice.Ended.Writer.TryWrite((c, r)));
+        voice.Media = _rtc.CreateSession(new RtcSessionOptions
+        {
+            AudioReceived = (RtcSession _, in RtcAudioFrame frame) => voice.Received.Enqueue(frame.Payload.ToArray()),
+        });
+
+        voice.Joined = await connection.InvokeAsync<VoiceJoinedDto>("JoinVoice", channel, voice.Media.Offer, false, false);
+        Assert.NotNull(voice.Joined.SdpAnswer);
+        await voice.Media.ConnectAsync(voice.Joined.SdpAnswer!).WaitAsync(TimeSpan.FromSeconds(15));
+        return voice;
+    }
+
+    /// <summary>Each speaker sends its tone in real time, 20 ms per packet, for <paramref name="frames"/> packets.</summary>
+    private static void Speak(IReadOnlyList<(Voice Who, double Frequency)> speakers, int frames)
+    {
+        var encoders = speakers.Select(_ =>
+        {
+            var e = OpusCodecFactory.CreateEncoder(SampleRate, 1, OpusApplication.OPUS_APPLICATION_VOIP);
+            e.Bitrate = 32_000;
+            return e;
+        }).ToArray();
+        var pcm = new short[FrameSamples];
+        var packet = new byte[1275];
+        var start = Stopwatch.GetTimestamp();
+        for (var i = 0; i < frames; i++)
+        {
+            var due = start + i * Stopwatch.Frequency / 50;
+            while (Stopwatch.GetTimestamp() < due) Thread.Sleep(1);
+            for (var s = 0; s < speakers.Count; s++)
+            {
+                for (var n = 0; n < FrameSamples; n++)
+                    pcm[n] = (short)(0.3 * short.MaxValue * Math.Sin(2 * Math.PI * speakers[s].Frequency * (i * FrameSamples + n) / SampleRate));
+                var length = encoders[s].Encode(pcm, FrameSamples, packet, packet.Length);
+                speakers[s].Who.Media.SendAudio(packet.AsSpan(0, length), (uint)(i * FrameSamples));
+            }
+        }
+    }
+
+    private static short[] Decode(IEnumerable<byte[]> packets)
+    {
+        var decoder = OpusCodecFactory.CreateDecoder(SampleRate, 1);
+        var pcm = new List<short>();
+        var frame = new short[FrameSamples];
+        foreach (var payload in packets)
+        {
+            var n = decoder.Decode(payload, frame, FrameSamples, false);
+            pcm.AddRange(frame.AsSpan(0, n).ToArray());
+        }
+        return pcm.ToArray();
+    }
+
+    private static async Task<T> Next<T>(Channel<T> channel) =>
+        await channel.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+
+    [Fact]
+    public async Task Two_members_joined_through_the_hub_hear_each_other_and_not_themselves()
+    {
+        await using var alice = await JoinAsync("Alice", "lounge");
+        await using var bob = await JoinAsync("Bob", "lounge");
+
+        Assert.Equal(["Alice", "Bob"], bob.Joined.Members.Select(m => m.DisplayName).Order());
+        // Every subscriber is told of every join, Alice's own included.
+        var announced = await Next(alice.Joins);
+        if (announced.Member.UserId == alice.Chat.Session.UserId) announced = await Next(alice.Joins);
+        Assert.Equal(("lounge", bob.Chat.Session.UserId), (announced.Channel, announced.Member.UserId));
+
+        await Task.Run(() => Speak([(alice, 440), (bob, 660)], 100));
+        await Probe.UntilAsync(() => Task.FromResult(alice.Received.Count >= 90 && bob.Received.Count >= 90),
+            TimeSpan.FromSeconds(10), "both members to receive the mix");
+
+        // Skip the first half second: the jitter buffers fill and the tone starts.
+        var atAlice = Decode(alice.Received.Skip(25));
+        var atBob = Decode(bob.Received.Skip(25));
+        var (a440, a660) = (Tone.PowerDb(atAlice, 440), Tone.PowerDb(atAlice, 660));
+        var (b440, b660) = (Tone.PowerDb(atBob, 440), Tone.PowerDb(atBob, 660));
+        output.WriteLine($"Alice hears 440 Hz {a440:F1} dB, 660 Hz {a660:F1} dB; Bob hears 440 Hz {b440:F1} dB, 660 Hz {b660:F1} dB");
+        Assert.True(a660 - a440 >= 30, $"Alice: Bob's 660 Hz at {a660:F1} dB, her own 440 Hz at {a440:F1} dB");
+        Assert.True(b440 - b660 >= 30, $"Bob: Alice's 440 Hz at {b440:F1} dB, his own 660 Hz at {b660:F1} dB");
+    }
+
+    [Fact]
+    public async Task Muting_is_announced_and_silences_the_member_until_unmuted()
+    {
+        await using var alice = await JoinAsync("Alice", "lounge");
+        await using var bob = await JoinAsync("Bob", "lounge");
+
+        await alice.Chat.Connection.InvokeAsync("SetVoiceState", true, false);
+
+        var update = await Next(bob.Updates);
+        Assert.Equal((alice.Chat.Session.UserId, true, false), (update.Member.UserId, update.Member.Muted, update.Member.Deafened));
+        var before = bob.Received.Count;
+        await Task.Run(() => Speak([(alice, 440)], 50));
+        // Nothing of muted Alice reaches Bob (the mixer may send silence, or nothing at all).
+        var whileMuted = bob.Received.Skip(before).ToArray();
+        var heard = Decode(whileMuted);
+        Assert.True(heard.Length == 0 || Tone.RmsDbfs(heard) < -50, $"Bob hears muted Alice at {Tone.RmsDbfs(heard):F1} dBFS");
+
+        await alice.Chat.Connection.InvokeAsync("SetVoiceState", false, false);
+        Assert.False((await Next(bob.Updates)).Member.Muted);
+        var unmuted = bob.Received.Count;
+        await Task.Run(() => Speak([(alice, 440)], 75));
+        await Probe.UntilAsync(() => Task.FromResult(bob.Received.Count >= unmuted + 60), TimeSpan.FromSeconds(10), "Bob to hear Alice again");
+        var again = Decode(bob.Received.Skip(unmuted + 10));
+        Assert.True(Tone.PowerDb(again, 440) - Tone.PowerDb(again, 660) >= 30, "Bob does not hear Alice's tone after she unmuted");
+    }
+
+    [Fact]
+    public async Task Bad_voice_calls_are_refused_with_their_code_and_change_nothing()
+    {
+        await using var alice = await ChatClient.ConnectAsync(_server.BaseUrl, "Alice");
+        var offer = _rtc.CreateSession().Offer;
+
+        async Task<string> Refusal(Func<Task> call) => (await Assert.ThrowsAsync<HubException>(call)).Message;
+
+        Assert.Contains("wrong_channel_kind:", await Refusal(() => alice.Connection.InvokeAsync("JoinVoice", "general", offer, false, false)));
+        Assert.Contains("unknown_channel:", await Refusal(() => alice.Connection.InvokeAsync("JoinVoice", "nowhere", offer, false, false)));
+        Assert.Contains("invalid_argument:", await Refusal(() => alice.Connection.InvokeAsync("JoinVoice", "lounge", "", false, false)));
+        Assert.Contains("invalid_argument:", await Refusal(() => alice.Connection.InvokeAsync("JoinVoice", "lounge", "v=0\r\nnot an offer\r\n", false, false)));
+        Assert.Contains("not_in_voice:", await Refusal(() => alice.Connection.InvokeAsync("SetVoiceState", true, false)));
+        Assert.Contains("not_in_voice:", await Refusal(() => alice.Connection.InvokeAsync<VoiceJoinedDto>("ResumeVoice", "lounge")));
+        Assert.Contains("invalid_argument:", await Refusal(() => alice.Connection.InvokeAsync("SetMemberVolume", "someone", 7.0)));
+
+        var view = await alice.OpenChannelAsync("lounge");
+        Assert.Empty(view.Voice);
+    }
+
+    [Fact]
+    public async Task Joining_voice_elsewhere_from_another_connection_ends_the_first_membership()
+    {
+        using var http = new HttpClient();
+        var create = new HttpRequestMessage(HttpMethod.Post, _server.BaseUrl + "/api/admin/channels")
+        {
+            Content = JsonContent.Create(new { name = "Studio", kind = "voice", topic = "" }),
+        };
+        create.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
+        var studio = (await (await http.SendAsync(create)).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<ChannelDto>())!;
+        await Probe.UntilAsync(async () =>
+        {
+            await using var probe = await ChatClient.ConnectAsync(_server.BaseUrl, "Probe");
+            return (await probe.Connection.InvokeAsync<ChannelDto[]>("GetChannels")).Any(c => c.Id == studio.Id);
+        }, TimeSpan.FromSeconds(10), "the gateway to know the new channel");
+
+        await using var first = await JoinAsync("Alice", "lounge");
+        var sameUser = await ChatClient.ConnectAsync(_server.BaseUrl, "Alice", first.Chat.Session);
+        await using var second = await JoinAsync("Alice", studio.Id, sameUser);
+
+        var ended = await Next(first.Ended);
+        Assert.Equal("lounge", ended.Channel);
+        await Probe.UntilAsync(async () => (await second.Chat.OpenChannelAsync("lounge")).Voice.Length == 0,
+            TimeSpan.FromSeconds(10), "the user to have left the first voice channel");
+        var studioView = await second.Chat.OpenChannelAsync(studio.Id);
+        Assert.Equal([first.Chat.Session.UserId], studioView.Voice.Select(v => v.UserId));
+    }
+}
