@@ -12,13 +12,16 @@ using OpenChat.Actors.Ids;
 using OpenChat.Actors.Protocol;
 using OpenChat.Actors.Protocol.Commands;
 using OpenChat.Actors.Protocol.Queries;
+using OpenChat.Actors.Protocol.Media;
+using OpenChat.Actors.Protocol.Voice;
+using Akka.DistributedData;
 using OpenChat.Gateway.Auth;
 using OpenChat.Gateway.Hub;
 
 namespace OpenChat.Gateway;
 
 /// <summary>
-/// Server administration over HTTP: create, change and delete channels. Disabled unless an admin key is
+/// Server administration over HTTP: create, change and delete channels; see where voice rooms run and the media nodes' load. Disabled unless an admin key is
 /// configured (<c>OpenChat:Auth:AdminKey</c>); callers present it as a bearer token.
 /// </summary>
 public static class AdminEndpoints
@@ -26,6 +29,13 @@ public static class AdminEndpoints
     public sealed record CreateChannelRequest(string? Name, string? Kind, string? Topic);
 
     public sealed record UpdateChannelRequest(string? Name, string? Topic, int? Position);
+
+    /// <summary>A voice channel as operators see it: where its mixer runs and who is in it.</summary>
+    public sealed record VoiceRoomDto(string ChannelId, string? Node, VoiceMemberDto[] Members);
+
+    /// <summary>A media node's last load report.</summary>
+    public sealed record MediaNodeDto(string Node, int Rooms, int Members, int MaxMembers, double MixCpuPercent, double TickP99Ms,
+        long LateTicks, bool Draining, DateTimeOffset ReportedAt);
 
     public static void MapAdminEndpoints(this WebApplication app)
     {
@@ -58,11 +68,39 @@ public static class AdminEndpoints
             if (request is null) return Problem(StatusCodes.Status400BadRequest, "invalid_argument", "A JSON body is required.");
             return await Send(directory, new UpdateChannel(channel, request.Name, request.Topic, request.Position), options.Value, StatusCodes.Status200OK);
         });
+        admin.MapGet("/voice", (GatewayRuntime runtime) => VoiceRooms(runtime));
+        admin.MapGet("/media", (ActorSystem system) => MediaNodes(system));
         admin.MapDelete("/channels/{id}", async (string id, IRequiredActor<ChannelDirectory> directory, IOptions<GatewayOptions> options) =>
         {
             if (!ChannelId.TryParse(id, out var channel)) return Problem(StatusCodes.Status404NotFound, "unknown_channel", "No such channel.");
             return await Send(directory, new DeleteChannel(channel), options.Value, StatusCodes.Status204NoContent);
         });
+    }
+
+    private static async Task<IResult> VoiceRooms(GatewayRuntime runtime)
+    {
+        if (!runtime.Catalog.IsLoaded) return Problem(StatusCodes.Status503ServiceUnavailable, "unavailable", "The channel list has not been loaded yet.");
+        var voiceChannels = runtime.Catalog.Channels.Where(c => c.Kind == ChannelKind.Voice).ToList();
+        try
+        {
+            var statuses = await Task.WhenAll(voiceChannels.Select(c =>
+                runtime.Region.Ask<VoiceStatus>(new GetVoiceStatus(c.Id), runtime.Options.ClusterTimeout)));
+            return Results.Json(statuses.Select(s => new VoiceRoomDto(s.Channel.Value, s.Node, s.Members.Select(VoiceMemberDto.From).ToArray())).ToArray());
+        }
+        catch (AskTimeoutException)
+        {
+            return Problem(StatusCodes.Status503ServiceUnavailable, "unavailable", "A voice channel did not answer in time.");
+        }
+    }
+
+    private static async Task<IResult> MediaNodes(ActorSystem system)
+    {
+        var replicator = DistributedData.Get(system).Replicator;
+        var response = await replicator.Ask<IGetResponse>(Dsl.Get(MediaLoad.Key, ReadLocal.Instance), TimeSpan.FromSeconds(5));
+        var loads = response.IsSuccessful ? response.Get(MediaLoad.Key).Entries.Values : [];
+        return Results.Json(loads.OrderBy(l => l.Node, StringComparer.Ordinal)
+            .Select(l => new MediaNodeDto(l.Node, l.Rooms, l.Members, l.MaxMembers, l.MixCpuPercent, l.TickP99Ms, l.LateTicks, l.Draining, l.ReportedAt))
+            .ToArray());
     }
 
     private static async Task<IResult> Send(IRequiredActor<ChannelDirectory> directory, object command, GatewayOptions options, int successStatus)

@@ -92,6 +92,9 @@ public sealed class ProtocolSerializerTests : TestKit
         yield return new VoiceReconnectRequired(Channel, "moved");
         yield return new VoiceEnded(Channel, "joined elsewhere");
         yield return new VoiceTakenOver(Channel, actor);
+        yield return new GetVoiceStatus(Channel);
+        yield return new VoiceStatus(Channel, "akka.tcp://openchat@127.0.0.1:4055", [Voice]);
+        yield return new VoiceStatus(Channel, null, []);
         yield return new MessageStored(User, "Ålice", "text", At);
         yield return new ChannelStateSnapshot([Message]);
         yield return new DirectorySeeded([Info]);
@@ -125,7 +128,7 @@ public sealed class ProtocolSerializerTests : TestKit
             Assert.IsType(sample.GetType(), back);
             // Records holding lists compare lists by reference, so compare the canonical bytes as well.
             Assert.Equal(bytes, serializer.ToBinary(back));
-            if (sample is not (HistoryPage or PresenceList or Subscribed or ChannelList or ChannelStateSnapshot or DirectorySeeded or MixerList or VoiceJoined))
+            if (sample is not (HistoryPage or PresenceList or Subscribed or ChannelList or ChannelStateSnapshot or DirectorySeeded or MixerList or VoiceJoined or VoiceStatus))
                 Assert.Equal(sample, back);
         }
     }

@@ -136,6 +136,31 @@ public sealed class VoiceTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Operators_see_where_each_voice_room_runs_and_each_media_node_s_load()
+    {
+        await using var alice = await JoinAsync("Alice", "lounge");
+        using var http = new HttpClient();
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
+
+        var rooms = (await http.GetFromJsonAsync<VoiceRoomDto[]>(_server.BaseUrl + "/api/admin/voice"))!;
+        var lounge = Assert.Single(rooms, r => r.ChannelId == "lounge");
+        Assert.StartsWith("akka.tcp://openchat@127.0.0.1:", lounge.Node);
+        Assert.Equal([alice.Chat.Session.UserId], lounge.Members.Select(m => m.UserId));
+
+        await Probe.UntilAsync(async () =>
+        {
+            var nodes = (await http.GetFromJsonAsync<MediaNodeDto[]>(_server.BaseUrl + "/api/admin/media"))!;
+            return nodes.Length == 1 && nodes[0].Node == lounge.Node && nodes[0].Rooms == 1 && nodes[0].Members == 1;
+        }, TimeSpan.FromSeconds(10), "the media node to report the room");
+        http.DefaultRequestHeaders.Authorization = null;
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await http.GetAsync(_server.BaseUrl + "/api/admin/voice")).StatusCode);
+    }
+
+    private sealed record VoiceRoomDto(string ChannelId, string? Node, VoiceMemberDto[] Members);
+
+    private sealed record MediaNodeDto(string Node, int Rooms, int Members, bool Draining);
+
+    [Fact]
     public async Task Muting_is_announced_and_silences_the_member_until_unmuted()
     {
         await using var alice = await JoinAsync("Alice", "lounge");

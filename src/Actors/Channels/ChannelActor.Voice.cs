@@ -74,6 +74,7 @@ public sealed partial class ChannelActor
         });
         Command<SetVoiceState>(SetState);
         Command<SetMemberVolume>(SetVolume);
+        Command<GetVoiceStatus>(_ => Sender.Tell(new VoiceStatus(_id, _mixer?.Node, VoiceList())));
         Command<ConnectResult>(OnConnectResult);
         Command<PlacementResult>(OnPlacementResult);
         Command<MemberSpeaking>(speaking =>

@@ -76,6 +76,8 @@ public static class ProtocolManifests
         ("v.reconnect", typeof(VoiceReconnectRequired)),
         ("v.ended", typeof(VoiceEnded)),
         ("v.taken-over", typeof(VoiceTakenOver)),
+        ("v.status-get", typeof(GetVoiceStatus)),
+        ("v.status", typeof(VoiceStatus)),
         // Stored events and snapshots (never rename these)
         ("j.msg", typeof(MessageStored)),
         ("s.channel", typeof(ChannelStateSnapshot)),

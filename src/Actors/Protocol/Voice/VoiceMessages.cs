@@ -67,3 +67,9 @@ public sealed record VoiceEnded(ChannelId Channel, string Reason) : IProtocolMes
 /// its voice membership up, so a user is in at most one voice channel.
 /// </summary>
 public sealed record VoiceTakenOver(ChannelId Channel, IActorRef Session) : IProtocolMessage;
+
+/// <summary>Asks a channel for its voice state (operators' view). Answered with <see cref="VoiceStatus"/>.</summary>
+public sealed record GetVoiceStatus(ChannelId Channel) : IWithChannelId;
+
+/// <summary>A voice channel's members and the media node its mixer runs on (null when it has none).</summary>
+public sealed record VoiceStatus(ChannelId Channel, string? Node, IReadOnlyList<VoiceMember> Members) : IProtocolMessage;
