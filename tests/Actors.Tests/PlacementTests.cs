@@ -95,6 +95,22 @@ public sealed class PlacementTests
     }
 
     [Fact]
+    public void A_node_that_just_joined_takes_the_next_rooms_until_it_has_caught_up()
+    {
+        var pending = new PendingPlacements(TimeSpan.FromSeconds(10));
+        var loads = new[] { Node("a", members: 9, rooms: 3, cpu: 2), Node("b", members: 9, rooms: 3, cpu: 2), Node("new") };
+        for (var seed = 0; seed < 3; seed++)
+        {
+            var node = Strategy(seed).Choose(loads, Context(pending: pending))!.Node;
+            Assert.Equal("new", node);
+            pending.Record(node, Now);
+        }
+        // Now level with the others on rooms: the fourth room may go anywhere.
+        var spread = Enumerable.Range(0, 30).Select(seed => Strategy(seed).Choose(loads, Context(pending: pending))!.Node).ToHashSet();
+        Assert.Equal(["a", "b", "new"], spread.Order());
+    }
+
+    [Fact]
     public void A_single_eligible_node_is_chosen_and_the_only_rival_being_stale_does_not_matter()
     {
         Assert.Equal("ok", Strategy().Choose([Node("ok", members: 99), Node("stale", ageSeconds: 9)], Context())!.Node);

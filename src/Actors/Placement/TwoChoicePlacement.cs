@@ -3,14 +3,19 @@ using OpenChat.Actors.Protocol.Media;
 namespace OpenChat.Actors.Placement;
 
 /// <summary>
-/// Least loaded of two random choices ("power of two choices"): nearly as even as always taking the least loaded
-/// node, without every placer herding onto the same node between two load reports. Nodes whose report is stale,
-/// that are draining, unreachable or at their member limit are never chosen.
+/// The least loaded node, with two random choices among equals ("power of two choices"): a node clearly less
+/// loaded than the rest (one that just joined) takes every new room until it has caught up, while equally loaded
+/// nodes share new rooms between them instead of one of them taking every room until its next report. Loads are
+/// compared in steps of <see cref="LoadStep"/> and then by rooms, counting placements the reports do not show yet.
+/// Nodes whose report is stale, that are draining, unreachable or at their member limit are never chosen.
 /// </summary>
 public sealed class TwoChoicePlacement(TimeSpan maxReportAge, Random? random = null) : IMixerPlacement
 {
     /// <summary>Members a newly placed room is assumed to bring before the node reports it.</summary>
     public const int AssumedMembersPerPendingRoom = 2;
+
+    /// <summary>Loads (shares of capacity) closer than this count as equal.</summary>
+    public const double LoadStep = 0.05;
 
     private readonly Random _random = random ?? Random.Shared;
 
@@ -18,20 +23,16 @@ public sealed class TwoChoicePlacement(TimeSpan maxReportAge, Random? random = n
 
     public MediaNodeLoad? Choose(IEnumerable<MediaNodeLoad> loads, PlacementContext context)
     {
-        var eligible = loads.Where(l => IsEligible(l, context)).ToList();
-        switch (eligible.Count)
-        {
-            case 0:
-                return null;
-            case 1:
-                return eligible[0];
-        }
-        var first = _random.Next(eligible.Count);
-        var second = _random.Next(eligible.Count - 1);
+        var eligible = loads.Where(l => IsEligible(l, context)).Select(l => (Load: l, Score: Score(l, context))).ToList();
+        if (eligible.Count == 0) return null;
+        var best = eligible.Min(e => (e.Score.Step, e.Score.Rooms));
+        var least = eligible.Where(e => (e.Score.Step, e.Score.Rooms) == best).ToList();
+        if (least.Count == 1) return least[0].Load;
+        var first = _random.Next(least.Count);
+        var second = _random.Next(least.Count - 1);
         if (second >= first) second++;
-        var a = eligible[first];
-        var b = eligible[second];
-        return Score(a, context).CompareTo(Score(b, context)) <= 0 ? a : b;
+        var (a, b) = (least[first], least[second]);
+        return a.Score.Load <= b.Score.Load ? a.Load : b.Load;
     }
 
     public bool IsEligible(MediaNodeLoad load, PlacementContext context) =>
@@ -41,14 +42,15 @@ public sealed class TwoChoicePlacement(TimeSpan maxReportAge, Random? random = n
         && load.Members + context.PendingRooms(load) * AssumedMembersPerPendingRoom < load.MaxMembers;
 
     /// <summary>
-    /// Lower is less loaded: the larger of the member share and the mixing CPU share, then the room count as a
-    /// tie-breaker (an idle node with fewer rooms wins).
+    /// Lower is less loaded: the larger of the member share and the mixing CPU share (also in steps of
+    /// <see cref="LoadStep"/>), then the room count.
     /// </summary>
-    public static (double Load, int Rooms) Score(MediaNodeLoad load, PlacementContext context)
+    public static (int Step, int Rooms, double Load) Score(MediaNodeLoad load, PlacementContext context)
     {
         var pending = context.PendingRooms(load);
         var members = (load.Members + pending * AssumedMembersPerPendingRoom) / (double)Math.Max(1, load.MaxMembers);
         var cpu = load.MixCpuPercent / 100.0;
-        return (Math.Max(members, cpu), load.Rooms + pending);
+        var share = Math.Max(members, cpu);
+        return ((int)Math.Floor(share / LoadStep), load.Rooms + pending, share);
     }
 }
