@@ -6,6 +6,7 @@ using Xunit.Abstractions;
 
 namespace OpenChat.Cluster.Tests;
 
+[Collection(ProcessCollection.Name)]
 public sealed class ProcessTests(ITestOutputHelper output)
 {
     /// <summary>
