@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Microsoft.Playwright;
+using OpenChat.TestSupport;
 using OpenChat.Rtc.Transport;
 using Xunit;
 using Xunit.Abstractions;
@@ -14,16 +15,7 @@ namespace OpenChat.Rtc.Tests.Browser;
 [Collection(NetworkCollection.Name)]
 public class ChromiumEchoTests(ITestOutputHelper output)
 {
-    private const string ChromiumPath = "/usr/bin/chromium";
     private const double ToneHz = 440;
-
-    // Playwright 1.64's own --disable-features list; Chromium honours only the last --disable-features, so we
-    // drop Playwright's and pass the merged list.
-    private const string PlaywrightDisabledFeatures =
-        "AvoidUnnecessaryBeforeUnloadCheckSync,DestroyProfileOnBrowserClose,DialMediaRouteProvider,GlobalMediaControls," +
-        "HttpsUpgrades,LensOverlay,MediaRouter,PaintHolding,ThirdPartyStoragePartitioning,BlockOriginHeaderModificationOnRedirect," +
-        "AvoidCorsURLLoaderRestartOnRedirect,Translate,AutoDeElevate,OptimizationHints,NetworkTimeServiceQuerying,AimEnabled," +
-        "msForceBrowserSignIn,msEdgeUpdateLaunchServicesPreferredVersion";
 
     private const string PageUrl = "http://127.0.0.1:9/echo.html";
 
@@ -83,7 +75,6 @@ public class ChromiumEchoTests(ITestOutputHelper output)
     [Fact]
     public async Task Chromium_hears_its_440_hz_tone_echoed_through_our_endpoint()
     {
-        Assert.True(File.Exists(ChromiumPath), $"{ChromiumPath} is missing: apt-get install -y chromium");
         var work = Directory.CreateTempSubdirectory("openchat-rtc-chromium-");
         try
         {
@@ -111,23 +102,7 @@ public class ChromiumEchoTests(ITestOutputHelper output)
             };
 
             using var playwright = await Playwright.CreateAsync();
-            await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-            {
-                ExecutablePath = ChromiumPath,
-                Headless = true,
-                IgnoreDefaultArgs = ["--disable-features=" + PlaywrightDisabledFeatures],
-                Args =
-                [
-                    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-                    "--use-file-for-fake-audio-capture=" + wav,
-                    "--allow-loopback-in-peer-connection",
-                    "--autoplay-policy=no-user-gesture-required",
-                    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-                    "--disable-features=" + PlaywrightDisabledFeatures + ",WebRtcHideLocalIpsWithMdns",
-                ],
-            });
+            await using var browser = await Chromium.LaunchAsync(playwright, wav);
             await using var context = await browser.NewContextAsync();
             var page = await context.NewPageAsync();
             page.Console += (_, m) => output.WriteLine("console: " + m.Text);

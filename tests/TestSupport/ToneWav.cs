@@ -1,7 +1,7 @@
-namespace OpenChat.Rtc.Tests.Browser;
+namespace OpenChat.TestSupport;
 
 /// <summary>Writes a 16-bit mono PCM WAV with a pure tone (Chromium's fake microphone loops it).</summary>
-internal static class ToneWav
+public static class ToneWav
 {
     public static void Write(string path, double frequency, int sampleRate = 48000, double seconds = 2.0, double amplitude = 0.5)
     {

@@ -1,0 +1,45 @@
+using Microsoft.Playwright;
+
+namespace OpenChat.TestSupport;
+
+/// <summary>Debian's Chromium, headless, driven by Playwright, with every flag that keeps it on loopback and quiet.</summary>
+public static class Chromium
+{
+    public const string ExecutablePath = "/usr/bin/chromium";
+
+    // Playwright 1.64's own --disable-features list; Chromium honours only the last --disable-features, so we
+    // drop Playwright's and pass the merged list.
+    private const string PlaywrightDisabledFeatures =
+        "AvoidUnnecessaryBeforeUnloadCheckSync,DestroyProfileOnBrowserClose,DialMediaRouteProvider,GlobalMediaControls," +
+        "HttpsUpgrades,LensOverlay,MediaRouter,PaintHolding,ThirdPartyStoragePartitioning,BlockOriginHeaderModificationOnRedirect," +
+        "AvoidCorsURLLoaderRestartOnRedirect,Translate,AutoDeElevate,OptimizationHints,NetworkTimeServiceQuerying,AimEnabled," +
+        "msForceBrowserSignIn,msEdgeUpdateLaunchServicesPreferredVersion";
+
+    /// <summary>
+    /// Launches a browser whose fake microphone loops <paramref name="fakeAudioWav"/> (or Chromium's own beep when
+    /// null). WebRTC may use 127.0.0.1, mDNS candidates and DNS are off, so all traffic stays on loopback.
+    /// </summary>
+    public static Task<IBrowser> LaunchAsync(IPlaywright playwright, string? fakeAudioWav = null)
+    {
+        if (!File.Exists(ExecutablePath)) throw new InvalidOperationException($"{ExecutablePath} is missing: apt-get install -y chromium");
+        var args = new List<string>
+        {
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+            "--allow-loopback-in-peer-connection",
+            "--autoplay-policy=no-user-gesture-required",
+            "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+            "--disable-features=" + PlaywrightDisabledFeatures + ",WebRtcHideLocalIpsWithMdns",
+        };
+        if (fakeAudioWav is not null) args.Add("--use-file-for-fake-audio-capture=" + fakeAudioWav);
+        // Playwright gives every launch a fresh, temporary profile (--user-data-dir).
+        return playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ExecutablePath,
+            Headless = true,
+            IgnoreDefaultArgs = ["--disable-features=" + PlaywrightDisabledFeatures],
+            Args = args,
+        });
+    }
+}
