@@ -1,0 +1,248 @@
+using Microsoft.Playwright;
+using OpenChat.TestSupport;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace OpenChat.Browser.Tests;
+
+/// <summary>
+/// The web client in Debian's Chromium (headless, fake microphones playing WAV tones) against the all-in-one
+/// server process: voice between two users, mute, text with history, mouth-to-ear latency, screenshots.
+/// </summary>
+[Collection(BrowserCollection.Name)]
+public sealed class WebClientTests(WebApp app, ITestOutputHelper output) : IClassFixture<WebApp>, IAsyncLifetime
+{
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    /// <summary>Each test's browsers close with it, so no voice session outlives its test.</summary>
+    public Task DisposeAsync() => app.CloseBrowsersAsync();
+
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    private async Task<IPage> JoinVoiceAsync(IPage page, string channelName)
+    {
+        page.Console += (_, m) => { if (m.Type is "error" or "warning") output.WriteLine($"console {m.Type}: {m.Text}"); };
+        await page.GetByRole(AriaRole.Button, new() { Name = $"Voice channel {channelName}" }).ClickAsync();
+        await Assertions.Expect(page.Locator("[data-voice-phase]")).ToHaveAttributeAsync("data-voice-phase", "connected",
+            new() { Timeout = (float)Patience.TotalMilliseconds });
+        return page;
+    }
+
+    private static async Task<double> MedianDbAsync(AudioProbe probe, double since, int frequencyIndex)
+    {
+        var samples = await probe.SamplesAsync(since);
+        Assert.True(samples.Length > 50, $"only {samples.Length} samples");
+        var values = samples.Select(s => s.Db[frequencyIndex]).Order().ToArray();
+        return values[values.Length / 2];
+    }
+
+    [Fact]
+    public async Task Two_users_in_voice_hear_each_other_s_tone_not_their_own_and_see_each_other_speaking()
+    {
+        var channel = await app.CreateChannelAsync("Duet", "voice");
+        var alice = await JoinVoiceAsync(await app.SignInAsync(await app.LaunchAsync(440), "Alice"), "Duet");
+        var bob = await JoinVoiceAsync(await app.SignInAsync(await app.LaunchAsync(660), "Bob"), "Duet");
+
+        // Each sees the other speaking (the tone never pauses).
+        await Assertions.Expect(alice.Locator("li.voice-member", new() { HasText = "Bob" })).ToHaveAttributeAsync("data-speaking", "true");
+        await Assertions.Expect(bob.Locator("li.voice-member", new() { HasText = "Alice" })).ToHaveAttributeAsync("data-speaking", "true");
+
+        var atAlice = new AudioProbe(alice, 440, 660);
+        var atBob = new AudioProbe(bob, 440, 660);
+        await atAlice.StartAsync();
+        await atBob.StartAsync();
+        var since = await AudioProbe.NowAsync(alice);
+        await Probe.UntilAsync(async () => (await atBob.SamplesAsync(since + 2000)).Length > 0, Patience, "two seconds of audio");
+
+        var (a440, a660) = (await MedianDbAsync(atAlice, since, 0), await MedianDbAsync(atAlice, since, 1));
+        var (b440, b660) = (await MedianDbAsync(atBob, since, 0), await MedianDbAsync(atBob, since, 1));
+        output.WriteLine($"Alice hears 440 Hz at {a440:F1} dB, 660 Hz at {a660:F1} dB; Bob hears 440 Hz at {b440:F1} dB, 660 Hz at {b660:F1} dB");
+        Assert.True(b440 - b660 >= 20, $"Bob: Alice's 440 Hz at {b440:F1} dB, his own 660 Hz at {b660:F1} dB");
+        Assert.True(a660 - a440 >= 20, $"Alice: Bob's 660 Hz at {a660:F1} dB, her own 440 Hz at {a440:F1} dB");
+        Assert.NotEmpty(channel);
+    }
+
+    [Fact]
+    public async Task Muting_silences_the_member_for_the_other_within_half_a_second_and_unmuting_brings_it_back()
+    {
+        await app.CreateChannelAsync("Mute Room", "voice");
+        var alice = await JoinVoiceAsync(await app.SignInAsync(await app.LaunchAsync(440), "Alice"), "Mute Room");
+        var bob = await JoinVoiceAsync(await app.SignInAsync(await app.LaunchAsync(), "Bob"), "Mute Room");
+        var atBob = new AudioProbe(bob, 440);
+        await atBob.StartAsync();
+        await Probe.UntilAsync(async () => (await atBob.SamplesAsync()).Count(s => s.Db[0] > -60) > 50, Patience, "Bob to hear Alice");
+
+        var mute = alice.GetByRole(AriaRole.Button, new() { Name = "Mute" });
+        var mutedAt = await AudioProbe.NowAsync(alice);
+        await mute.ClickAsync();
+        await Assertions.Expect(mute).ToHaveAttributeAsync("aria-pressed", "true");
+        // Silence: the tone stays below -70 dB from some moment on, for at least 300 ms.
+        var silentAt = await FirstSustainedAsync(atBob, mutedAt, s => s.Db[0] < -70);
+        output.WriteLine($"Bob's received level fell to silence {silentAt - mutedAt:0} ms after Alice pressed Mute");
+        Assert.True(silentAt - mutedAt < 500, $"silence came {silentAt - mutedAt:0} ms after muting");
+
+        var unmutedAt = await AudioProbe.NowAsync(alice);
+        await mute.ClickAsync();
+        await Assertions.Expect(mute).ToHaveAttributeAsync("aria-pressed", "false");
+        var backAt = await FirstSustainedAsync(atBob, unmutedAt, s => s.Db[0] > -60);
+        output.WriteLine($"Alice's tone was back at Bob {backAt - unmutedAt:0} ms after she unmuted");
+    }
+
+    /// <summary>The first sample time after <paramref name="since"/> from which <paramref name="holds"/> held for 300 ms.</summary>
+    private static async Task<double> FirstSustainedAsync(AudioProbe probe, double since, Func<AudioProbe.Sample, bool> holds)
+    {
+        double? found = null;
+        await Probe.UntilAsync(async () =>
+        {
+            var samples = await probe.SamplesAsync(since);
+            for (var i = 0; i < samples.Length && found is null; i++)
+            {
+                if (!holds(samples[i])) continue;
+                var j = i;
+                while (j < samples.Length && holds(samples[j])) j++;
+                if (samples[j - 1].T - samples[i].T >= 300) found = samples[i].T;
+                i = j;
+            }
+            return found is not null;
+        }, Patience, "the level to change");
+        return found!.Value;
+    }
+
+    [Fact]
+    public async Task Text_reaches_the_other_user_survives_a_reload_and_older_messages_page_in_on_scrolling_up()
+    {
+        var channel = await app.CreateChannelAsync("History", "text");
+        await using (var writer = await ChatClient.ConnectAsync(app.BaseUrl, "Archivist"))
+        {
+            await writer.OpenChannelAsync(channel);
+            for (var i = 1; i <= 120; i++) await writer.PostAsync(channel, $"old message {i}");
+        }
+        var alice = await app.SignInAsync(await app.LaunchAsync(), "Alice");
+        var bob = await app.SignInAsync(await app.LaunchAsync(), "Bob");
+        await alice.GetByRole(AriaRole.Button, new() { Name = "Text channel History" }).ClickAsync();
+        await bob.GetByRole(AriaRole.Button, new() { Name = "Text channel History" }).ClickAsync();
+
+        var composer = alice.GetByRole(AriaRole.Textbox, new() { Name = "Message" });
+        await composer.FillAsync("hello from Alice");
+        await composer.PressAsync("Enter");
+        var log = bob.GetByRole(AriaRole.Log, new() { Name = "Messages" });
+        await Assertions.Expect(log.GetByRole(AriaRole.Listitem).Filter(new() { HasText = "hello from Alice" })).ToBeVisibleAsync();
+
+        await bob.ReloadAsync();
+        var join = bob.GetByRole(AriaRole.Button, new() { Name = "Join" });
+        if (await join.IsVisibleAsync()) await join.ClickAsync();
+        var historyButton = bob.GetByRole(AriaRole.Button, new() { Name = "Text channel History" });
+        await historyButton.ClickAsync();
+        log = bob.GetByRole(AriaRole.Log, new() { Name = "Messages" });
+        var items = log.GetByRole(AriaRole.Listitem);
+        await Assertions.Expect(items.Filter(new() { HasText = "hello from Alice" })).ToBeVisibleAsync();
+        var before = await items.CountAsync();
+        output.WriteLine($"after the reload Bob sees {before} messages");
+        Assert.InRange(before, 1, 60);
+
+        // Scrolling to the top pages older messages in until the first one.
+        var oldest = log.Locator(".message-text", new() { HasTextRegex = new System.Text.RegularExpressions.Regex("^old message 1$") });
+        await Probe.UntilAsync(async () =>
+        {
+            await log.EvaluateAsync("el => { el.scrollTop = 0; el.dispatchEvent(new Event('scroll')); }");
+            return await oldest.CountAsync() == 1;
+        }, Patience, "the oldest message to page in");
+        var after = await items.CountAsync();
+        output.WriteLine($"after scrolling up Bob sees {after} messages");
+        Assert.True(after - before >= 60, $"{after - before} older messages paged in");
+        Assert.Equal(121, after);
+    }
+
+    [Fact]
+    public async Task Mouth_to_ear_latency_through_the_server_is_measured_by_the_pages()
+    {
+        await app.CreateChannelAsync("Latency", "voice");
+        var alice = await JoinVoiceAsync(await app.SignInAsync(await app.LaunchAsync(440), "Alice"), "Latency");
+        var bob = await JoinVoiceAsync(await app.SignInAsync(await app.LaunchAsync(), "Bob"), "Latency");
+        const double beepHz = 1500;
+        var atBob = new AudioProbe(bob, beepHz);
+        await atBob.StartAsync();
+        await Probe.UntilAsync(async () => (await atBob.SamplesAsync()).Length > 100, Patience, "Bob's probe to run");
+
+        var latencies = new List<double>();
+        for (var i = 0; i < 20; i++)
+        {
+            var startsAt = await alice.EvaluateAsync<double>(
+                $"() => performance.timeOrigin + window.__openchat.beep({{ frequency: {beepHz}, durationMs: 250, gain: 0.6 }})");
+            double? heardAt = null;
+            await Probe.UntilAsync(async () =>
+            {
+                var hit = (await atBob.SamplesAsync(startsAt - 50)).FirstOrDefault(s => s.Db[0] > -55);
+                heardAt = hit?.T;
+                return hit is not null;
+            }, TimeSpan.FromSeconds(10), "Bob to hear the beep");
+            latencies.Add(heardAt!.Value - startsAt);
+            // Let the beep end and the mix go quiet at 1500 Hz before the next one.
+            await Probe.UntilAsync(async () =>
+            {
+                var recent = await atBob.SamplesAsync(startsAt + 400);
+                return recent.Length > 20 && recent.TakeLast(20).All(s => s.Db[0] < -65);
+            }, TimeSpan.FromSeconds(10), "the beep to end");
+        }
+        var sorted = latencies.Order().ToArray();
+        var p50 = sorted[sorted.Length / 2];
+        var p95 = sorted[(int)Math.Ceiling(0.95 * sorted.Length) - 1];
+        output.WriteLine($"mouth-to-ear latency over {sorted.Length} beeps: p50 {p50:0} ms, p95 {p95:0} ms, min {sorted[0]:0} ms, max {sorted[^1]:0} ms");
+        Assert.All(sorted, l => Assert.True(l > 0, $"a beep was heard {l:0} ms before it was sent"));
+        Assert.True(p95 < 150, $"p95 mouth-to-ear latency {p95:0} ms");
+    }
+
+    [Fact]
+    public async Task Screenshots_of_the_main_screens_at_desktop_and_phone_width()
+    {
+        var target = Environment.GetEnvironmentVariable("OPENCHAT_SCREENSHOTS_DIR") is { Length: > 0 } dir
+            ? dir
+            : Path.Combine(app.WorkDirectory, "screenshots");
+        Directory.CreateDirectory(target);
+        await app.CreateChannelAsync("Design Review", "voice");
+        await using (var writer = await ChatClient.ConnectAsync(app.BaseUrl, "Grace"))
+        {
+            await writer.OpenChannelAsync("general");
+            await writer.PostAsync("general", "Morning! The new build is up on https://example.org/builds/42");
+            await writer.PostAsync("general", "Mixer p99 is down to 1.2 ms on the test box.");
+        }
+
+        foreach (var (name, width, height) in new[] { ("desktop", 1280, 800), ("phone", 390, 844) })
+        {
+            var browser = await app.LaunchAsync();
+            var context = await browser.NewContextAsync(new() { ViewportSize = new() { Width = width, Height = height } });
+            var page = await context.NewPageAsync();
+            await page.GotoAsync(app.BaseUrl + "/");
+            await page.GetByLabel("Display name").FillAsync("Ada");
+            await Shot(page, target, $"join-{name}.png");
+            await page.GetByRole(AriaRole.Button, new() { Name = "Join" }).ClickAsync();
+            await Assertions.Expect(page.GetByRole(AriaRole.Textbox, new() { Name = "Message" })).ToBeVisibleAsync();
+            if (name == "phone")
+            {
+                await page.GetByRole(AriaRole.Button, new() { Name = "Open channel list" }).ClickAsync();
+            }
+            await page.GetByRole(AriaRole.Button, new() { Name = "Text channel general" }).ClickAsync();
+            await Assertions.Expect(page.GetByRole(AriaRole.Log, new() { Name = "Messages" }).GetByRole(AriaRole.Listitem).First).ToBeVisibleAsync();
+            await Shot(page, target, $"text-{name}.png");
+            if (name == "phone") await page.GetByRole(AriaRole.Button, new() { Name = "Open channel list" }).ClickAsync();
+            await JoinVoiceAsync(page, "Design Review");
+            await Shot(page, target, $"voice-{name}.png");
+            await context.CloseAsync();
+        }
+    }
+
+    private async Task Shot(IPage page, string directory, string file)
+    {
+        var path = Path.Combine(directory, file);
+        var bytes = await page.ScreenshotAsync(new() { Path = path });
+        output.WriteLine($"screenshot {path}: {bytes.Length} bytes");
+        Assert.True(bytes.Length > 5_000, $"{file} is almost empty");
+    }
+}
+
+/// <summary>Browser tests run one after another: each runs Chromium processes and a server.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class BrowserCollection
+{
+    public const string Name = "browsers";
+}
