@@ -1,0 +1,298 @@
+using System.Diagnostics;
+using System.Globalization;
+using Concentus;
+using OpenChat.LoadGen.Audio;
+using OpenChat.LoadGen.Measurement;
+
+namespace OpenChat.LoadGen.Driver;
+
+/// <summary>
+/// The benchmark: joins simulated members to voice rooms, waits until each hears its room's talkers, measures a
+/// window of real-time audio, and prints join times, who heard what, gaps, loss and load.
+/// </summary>
+internal sealed class Benchmark(LoadGenOptions options, TextWriter output)
+{
+    private sealed record Seat(int Index, int Room, int Place, string Channel, VoiceSignal Signal, int? FrequencyHz, SimulatedMember Member);
+
+    /// <summary>Runs the benchmark; returns the process exit code (0 when every member heard exactly what it should).</summary>
+    public async Task<int> RunAsync(CancellationToken token)
+    {
+        if (options.Codec == "managed") OpusCodecFactory.AttemptToUseNativeLibrary = false;
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(15) };
+        var primary = options.Urls[0];
+        Line($"LoadGen: {options.Members} members in {options.Rooms} rooms, {options.TalkersPerRoom} talkers per room ({options.Signal}), " +
+             $"{options.Seconds} s window; gateways {string.Join(", ", options.Urls)}");
+        Line($"codec {OpusCodecs.Implementation()}; {Environment.ProcessorCount} logical cores; .NET {Environment.Version}");
+
+        foreach (var url in options.Urls) await WaitReadyAsync(http, url, token);
+        var channels = await ChannelSetup.EnsureVoiceChannelsAsync(http, primary, options.ChannelPrefix, options.Rooms, options.AdminKey, token);
+        Line($"voice channels: {string.Join(", ", channels)}");
+
+        var plan = FrequencyPlan.Assign(options.Rooms, options.TalkersPerRoom);
+        if (options.Rooms > 1 && FrequencyPlan.RoomStepHz(options.Rooms, options.TalkersPerRoom) < FrequencyPlan.DistinguishableHz)
+            Line($"note: tones of different rooms are under {FrequencyPlan.DistinguishableHz} Hz apart; audio leaking between rooms may go unnoticed");
+        var seats = new List<Seat>();
+        for (int i = 0; i < options.Members; i++)
+        {
+            int room = i % options.Rooms, seat = i / options.Rooms;
+            int? frequency = seat < options.TalkersPerRoom ? plan[room][seat] : null;
+            var signal = frequency is { } f ? (options.Signal == "speech" ? VoiceSignal.Speech(f) : VoiceSignal.Tone(f)) : VoiceSignal.Silence;
+            var gateways = options.Urls.Skip(i % options.Urls.Count).Concat(options.Urls.Take(i % options.Urls.Count)).ToArray();
+            var member = new SimulatedMember(new SimulatedMemberOptions
+            {
+                Gateways = gateways,
+                DisplayName = $"LoadGen r{room + 1} m{seat}",
+                ChannelId = channels[room],
+                Signal = signal,
+                CandidateFrequencies = plan[room].Select(x => (double)x).ToArray(),
+                MinGap = TimeSpan.FromMilliseconds(options.MinGapMs),
+            });
+            seats.Add(new Seat(i, room, seat, channels[room], signal, frequency, member));
+        }
+        var encodeWatch = Stopwatch.StartNew();
+        // The shared loops are encoded on first use; do it before the clock starts rather than on the join path.
+        Parallel.ForEach(seats.Select(s => s.Signal).Distinct(), s => EncodedSignal.For(s));
+        Line($"encoded {seats.Select(s => s.Signal).Distinct().Count()} signal loops in {encodeWatch.Elapsed.TotalSeconds:0.0} s");
+
+        try
+        {
+            var joinFailures = await JoinAsync(seats, token);
+            var hearingFailures = await WaitHearingAsync(seats, joinFailures, token);
+            return await MeasureAsync(seats, joinFailures, hearingFailures, token);
+        }
+        finally
+        {
+            var leaving = Stopwatch.StartNew();
+            foreach (var batch in seats.Chunk(20)) await Task.WhenAll(batch.Select(s => s.Member.DisposeAsync().AsTask()));
+            Line($"left in {leaving.Elapsed.TotalSeconds:0.0} s");
+        }
+    }
+
+    private async Task<Dictionary<Seat, string>> JoinAsync(List<Seat> seats, CancellationToken token)
+    {
+        var failures = new Dictionary<Seat, string>();
+        var watch = Stopwatch.StartNew();
+        async Task Start(Seat seat)
+        {
+            try
+            {
+                await seat.Member.StartAsync(token).WaitAsync(TimeSpan.FromSeconds(options.JoinTimeoutSeconds), token);
+            }
+            catch (Exception e) when (!token.IsCancellationRequested)
+            {
+                lock (failures) failures[seat] = e is TimeoutException ? "join timed out" : $"{e.GetType().Name}: {e.Message}";
+            }
+        }
+        if (options.JoinAtOnce)
+        {
+            await Task.WhenAll(seats.Select(Start));
+        }
+        else
+        {
+            foreach (var batch in seats.Chunk(options.JoinBatch)) await Task.WhenAll(batch.Select(Start));
+        }
+        Line($"joined {seats.Count - failures.Count} of {seats.Count} in {watch.Elapsed.TotalSeconds:0.0} s " +
+             $"({(options.JoinAtOnce ? "all at once" : $"batches of {options.JoinBatch}")})");
+        foreach (var (seat, error) in failures.Take(5)) Line($"  {seat.Member.DisplayName}: {error}");
+        return failures;
+    }
+
+    /// <summary>Waits until every joined member hears each other talker of its room (that is its join-to-first-audio).</summary>
+    private async Task<Dictionary<Seat, string>> WaitHearingAsync(List<Seat> seats, Dictionary<Seat, string> joinFailures, CancellationToken token)
+    {
+        var failures = new Dictionary<Seat, string>();
+        var watch = Stopwatch.StartNew();
+        await Task.WhenAll(seats.Where(s => !joinFailures.ContainsKey(s)).Select(async seat =>
+        {
+            var others = OthersTalking(seats, seat, joinFailures);
+            if (others.Length == 0) return;
+            try
+            {
+                await seat.Member.WaitUntilHearingAsync(others, TimeSpan.FromSeconds(options.JoinTimeoutSeconds), token);
+            }
+            catch (TimeoutException e)
+            {
+                lock (failures) failures[seat] = e.Message;
+            }
+        }));
+        Line($"everyone who should hear someone did so within {watch.Elapsed.TotalSeconds:0.0} s, except {failures.Count}");
+        foreach (var (_, error) in failures.Take(5)) Line($"  {error}");
+        return failures;
+    }
+
+    private async Task<int> MeasureAsync(List<Seat> seats, Dictionary<Seat, string> joinFailures, Dictionary<Seat, string> hearingFailures,
+        CancellationToken token)
+    {
+        var joined = seats.Where(s => !joinFailures.ContainsKey(s)).ToList();
+        var clock = FrameClock.Shared;
+        var ownCpuStart = Process.GetCurrentProcess().TotalProcessorTime;
+        var serversStart = options.Pids.Select(ProcessLoad.Read).ToArray();
+        long lateStart = clock.LateFrames, skippedStart = clock.SkippedFrames, runStart = clock.FramesRun;
+        foreach (var seat in joined) seat.Member.ResetWindow();
+        var window = Stopwatch.StartNew();
+        Line($"measuring {options.Seconds} s");
+        while (window.Elapsed < TimeSpan.FromSeconds(options.Seconds))
+        {
+            var left = TimeSpan.FromSeconds(options.Seconds) - window.Elapsed;
+            await Task.Delay(left < TimeSpan.FromSeconds(5) ? left : TimeSpan.FromSeconds(5), token);
+            var now = joined.Select(s => s.Member.Stats).ToArray();
+            Line(string.Create(CultureInfo.InvariantCulture,
+                $"  {window.Elapsed.TotalSeconds,4:0} s: {now.Sum(s => s.PacketsReceived)} packets received, {now.Sum(s => s.PacketsLost)} lost, " +
+                $"{now.Sum(s => s.Gaps.Count)} gaps, {now.Sum(s => s.Reconnects.Count)} media reconnects, " +
+                $"{now.Sum(s => s.SignallingReconnects.Count)} signalling reconnects"));
+        }
+        var elapsed = window.Elapsed;
+        var stats = joined.ToDictionary(s => s, s => s.Member.Stats);
+        var ownCpu = Process.GetCurrentProcess().TotalProcessorTime - ownCpuStart;
+        var serversEnd = options.Pids.Select(ProcessLoad.Read).ToArray();
+
+        Line("");
+        Line("== join");
+        var joinTimes = stats.Values.Where(s => s.JoinTime is not null).Select(s => s.JoinTime!.Value.TotalMilliseconds).ToArray();
+        Line($"joined {joined.Count} of {seats.Count}; join to first audio (JoinVoice call to first audible frame) for {joinTimes.Length} members: " +
+             Distribution(joinTimes, "ms"));
+        var phases = stats.Values.Select(s => s.Join).OfType<JoinTimes>().ToArray();
+        if (phases.Length > 0)
+        {
+            Line($"  session+hub+OpenChannel {Distribution(phases.Select(p => p.Signalling.TotalMilliseconds), "ms")}");
+            Line($"  JoinVoice call          {Distribution(phases.Select(p => p.JoinVoiceCall.TotalMilliseconds), "ms")}");
+            Line($"  ICE+DTLS                {Distribution(phases.Select(p => p.MediaConnect.TotalMilliseconds), "ms")}");
+        }
+
+        Line("");
+        Line("== who heard what (window)");
+        int wrong = joinFailures.Count + hearingFailures.Count;
+        foreach (var room in seats.GroupBy(s => s.Room).OrderBy(g => g.Key))
+        {
+            var talkers = room.Where(s => s.FrequencyHz is not null).ToArray();
+            var problems = new List<string>();
+            foreach (var seat in room)
+            {
+                if (!stats.TryGetValue(seat, out var s))
+                {
+                    problems.Add($"{seat.Member.DisplayName}: not joined ({joinFailures[seat]})");
+                    continue;
+                }
+                var expected = OthersTalking(seats, seat, joinFailures);
+                var missed = expected.Where(f => !s.Frequencies.Any(h => Math.Abs(h.FrequencyHz - f) < 0.5 && h.Heard)).ToArray();
+                var notes = new List<string>();
+                if (missed.Length > 0) notes.Add($"did not hear {string.Join(", ", missed.Select(f => $"{f:0} Hz"))}");
+                if (s.HeardOwnTone)
+                {
+                    var own = s.Frequencies.First(f => Math.Abs(f.FrequencyHz - seat.FrequencyHz!.Value) < 0.5);
+                    notes.Add(string.Create(CultureInfo.InvariantCulture, $"heard its own tone ({own.Frames} frames, mean {own.MeanDb:0} dB)"));
+                }
+                var foreign = ForeignTones(seats, seat, s);
+                if (foreign.Length > 0) notes.Add($"heard other rooms' tones: {string.Join(", ", foreign)}");
+                if (notes.Count > 0)
+                {
+                    problems.Add($"{seat.Member.DisplayName}: {string.Join("; ", notes)}");
+                    if (missed.Length > 0 || s.HeardOwnTone) wrong++;
+                }
+            }
+            var talkerText = talkers.Length == 0 ? "no talkers" : "talkers " + string.Join(", ", talkers.Select(t => $"{t.Member.DisplayName} {t.FrequencyHz} Hz"));
+            Line($"{room.First().Channel}: {room.Count()} members, {talkerText}: " +
+                 (problems.Count == 0 ? "everyone heard every other talker and not themselves" : $"{problems.Count} with problems"));
+            foreach (var p in problems) Line($"  {p}");
+        }
+
+        Line("");
+        Line("== gaps (no audible audio for at least " + options.MinGapMs + " ms while others talked), window");
+        var gaps = stats.Values.SelectMany(s => s.Gaps).Select(g => g.Duration.TotalMilliseconds).ToArray();
+        Line($"{gaps.Length} gaps in {stats.Values.Count(s => s.Gaps.Count > 0)} of {stats.Count} members: {Distribution(gaps, "ms")}");
+        var coverage = stats.Values.Where(s => s.ExpectedAudio > TimeSpan.Zero).Select(s => s.ExpectedCoverage).ToArray();
+        if (coverage.Length > 0)
+        {
+            Line(string.Create(CultureInfo.InvariantCulture,
+                $"expected audio heard: mean {coverage.Average() * 100:0.00}% of 20 ms slots, worst member {coverage.Min() * 100:0.00}%"));
+        }
+
+        Line("");
+        Line("== packets, window");
+        long received = stats.Values.Sum(s => s.PacketsReceived), lost = stats.Values.Sum(s => s.PacketsLost);
+        Line(string.Create(CultureInfo.InvariantCulture,
+            $"received {received}, lost {lost} ({(received + lost == 0 ? 0 : 100.0 * lost / (received + lost)):0.000}%), late {stats.Values.Sum(s => s.PacketsLate)}, " +
+            $"duplicated {stats.Values.Sum(s => s.PacketsDuplicated)}, concealed frames {stats.Values.Sum(s => s.FramesConcealed)}; " +
+            $"sent {stats.Values.Sum(s => s.PacketsSent)} ({stats.Values.Sum(s => s.PacketsSent) / elapsed.TotalSeconds:0}/s)"));
+        int mediaReconnects = stats.Values.Sum(s => s.Reconnects.Count), signalling = stats.Values.Sum(s => s.SignallingReconnects.Count);
+        if (mediaReconnects + signalling > 0 || stats.Values.Any(s => s.Ended is not null))
+        {
+            var audioGaps = stats.Values.SelectMany(s => s.Reconnects).Where(r => r.AudioGap is not null).Select(r => r.AudioGap!.Value.TotalMilliseconds);
+            Line($"media reconnects {mediaReconnects} (audio gap {Distribution(audioGaps, "ms")}), signalling reconnects {signalling} " +
+                 $"(voice state intact in {stats.Values.SelectMany(s => s.SignallingReconnects).Count(r => r.VoiceStateIntact)}), " +
+                 $"voice ended by the server for {stats.Values.Count(s => s.Ended is not null)}");
+        }
+
+        Line("");
+        Line("== load");
+        Line(string.Create(CultureInfo.InvariantCulture,
+            $"LoadGen: {ownCpu.TotalSeconds / elapsed.TotalSeconds * 100:0}% of one core; clock ran {clock.FramesRun - runStart} frames, " +
+            $"{clock.LateFrames - lateStart} late by over 5 ms, {clock.SkippedFrames - skippedStart} skipped, latest {clock.MaxLateness.TotalMilliseconds:0.0} ms"));
+        for (int i = 0; i < options.Pids.Count; i++)
+        {
+            if (serversStart[i] is { } a && serversEnd[i] is { } b)
+            {
+                Line(string.Create(CultureInfo.InvariantCulture,
+                    $"process {a.Pid}: {(b.CpuSeconds - a.CpuSeconds) / elapsed.TotalSeconds * 100:0}% of one core, RSS {b.RssKiB / 1024} MiB (peak {b.PeakRssKiB / 1024} MiB)"));
+            }
+            else
+            {
+                Line($"process {options.Pids[i]}: not readable");
+            }
+        }
+        Line("");
+        Line(wrong == 0 ? "RESULT ok: every member joined, heard every other talker of its room and not itself"
+            : $"RESULT {wrong} problems (members not joined, not hearing a room-mate, or hearing themselves)");
+        return wrong == 0 ? 0 : 1;
+    }
+
+    private static double[] OthersTalking(List<Seat> seats, Seat seat, Dictionary<Seat, string> joinFailures) =>
+        seat.Member.Deafened
+            ? []
+            : seats.Where(o => o.Room == seat.Room && o != seat && o.FrequencyHz is not null && !joinFailures.ContainsKey(o))
+                .Select(o => (double)o.FrequencyHz!.Value).ToArray();
+
+    /// <summary>Dominant frequencies of the member's received audio that belong to talkers of other rooms.</summary>
+    private static string[] ForeignTones(List<Seat> seats, Seat seat, MemberStats stats)
+    {
+        var result = new List<string>();
+        foreach (var dominant in stats.DominantFrequencies)
+        {
+            var owner = seats.Where(o => o.FrequencyHz is not null && o.Room != seat.Room)
+                .MinBy(o => Math.Abs(o.FrequencyHz!.Value - dominant.FrequencyHz));
+            bool ownRoom = seats.Any(o => o.Room == seat.Room && o.FrequencyHz is { } f && Math.Abs(f - dominant.FrequencyHz) <= FrequencyPlan.DistinguishableHz / 2.0);
+            if (owner is null || ownRoom || Math.Abs(owner.FrequencyHz!.Value - dominant.FrequencyHz) > FrequencyPlan.DistinguishableHz / 2.0) continue;
+            if (dominant.Frames < seat.Member.Options.MinHeardFrames) continue;
+            result.Add($"{owner.FrequencyHz} Hz of {owner.Member.DisplayName} in {dominant.Frames} frames");
+        }
+        return result.ToArray();
+    }
+
+    private static string Distribution(IEnumerable<double> values, string unit)
+    {
+        var v = values.ToArray();
+        if (v.Length == 0) return "none";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"p50 {Percentiles.Of(v, 0.50):0} {unit}, p95 {Percentiles.Of(v, 0.95):0} {unit}, max {v.Max():0} {unit} (n={v.Length})");
+    }
+
+    private static async Task WaitReadyAsync(HttpClient http, string url, CancellationToken token)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                using var response = await http.GetAsync(url + "/healthz/ready", token);
+                if (response.IsSuccessStatusCode) return;
+            }
+            catch (HttpRequestException) when (deadline.Elapsed < TimeSpan.FromSeconds(60))
+            {
+            }
+            if (deadline.Elapsed > TimeSpan.FromSeconds(60)) throw new InvalidOperationException($"{url} is not ready after 60 s");
+            await Task.Delay(500, token);
+        }
+    }
+
+    private void Line(string text) => output.WriteLine(text);
+}

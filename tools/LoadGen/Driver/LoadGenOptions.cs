@@ -1,0 +1,85 @@
+using System.Globalization;
+
+namespace OpenChat.LoadGen.Driver;
+
+/// <summary>Command line of the benchmark driver.</summary>
+internal sealed record LoadGenOptions
+{
+    public IReadOnlyList<string> Urls { get; init; } = [];
+    public int Members { get; init; } = 100;
+    public int Rooms { get; init; } = 20;
+    public int TalkersPerRoom { get; init; } = 2;
+    public int Seconds { get; init; } = 30;
+    public string Signal { get; init; } = "tone";
+    public bool JoinAtOnce { get; init; }
+    public int JoinBatch { get; init; } = 10;
+    public int JoinTimeoutSeconds { get; init; } = 30;
+    public string? AdminKey { get; init; }
+    public string ChannelPrefix { get; init; } = "loadgen";
+    public string Codec { get; init; } = "auto";
+    public int MinGapMs { get; init; } = 60;
+    public IReadOnlyList<int> Pids { get; init; } = [];
+
+    public const string Usage = """
+        usage: OpenChat.LoadGen --url http://127.0.0.1:8080 [--url URL ...] [options]
+          --members N            simulated members (100)
+          --rooms N              voice channels; member i joins room i mod N (20)
+          --talkers-per-room N   members per room that talk, each with its own tone (2); the others send silence
+          --seconds N            length of the measurement window after everyone joined (30)
+          --signal tone|speech   steady tones, or tones with syllables and pauses (tone)
+          --join-at-once         start every member at the same moment (default: batches of --join-batch)
+          --join-batch N         members started together when not joining at once (10)
+          --join-timeout N       seconds a member may take to hear the room's talkers (30)
+          --admin-key KEY        create missing voice channels PREFIX-1..PREFIX-N through the admin API
+          --channel-prefix P     channel ids are P-1..P-N (loadgen)
+          --codec auto|managed   Opus from the system libopus when loadable, or Concentus's C# code only (auto)
+          --min-gap-ms N         silences shorter than this while others talk are jitter, not gaps (60)
+          --pid PID              also report CPU and memory of this local server process (repeatable)
+        """;
+
+    public static LoadGenOptions Parse(string[] args)
+    {
+        var urls = new List<string>();
+        var pids = new List<int>();
+        var o = new LoadGenOptions();
+        for (int i = 0; i < args.Length; i++)
+        {
+            string arg = args[i];
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{arg} needs a value");
+            int NextInt() => int.Parse(Next(), CultureInfo.InvariantCulture);
+            o = arg switch
+            {
+                "--url" => Add(urls, Next().TrimEnd('/'), o),
+                "--members" => o with { Members = NextInt() },
+                "--rooms" => o with { Rooms = NextInt() },
+                "--talkers-per-room" => o with { TalkersPerRoom = NextInt() },
+                "--seconds" => o with { Seconds = NextInt() },
+                "--signal" => o with { Signal = Next() },
+                "--join-at-once" => o with { JoinAtOnce = true },
+                "--join-batch" => o with { JoinBatch = NextInt() },
+                "--join-timeout" => o with { JoinTimeoutSeconds = NextInt() },
+                "--admin-key" => o with { AdminKey = Next() },
+                "--channel-prefix" => o with { ChannelPrefix = Next() },
+                "--codec" => o with { Codec = Next() },
+                "--min-gap-ms" => o with { MinGapMs = NextInt() },
+                "--pid" => Add(pids, NextInt(), o),
+                _ => throw new ArgumentException($"unknown option {arg}"),
+            };
+        }
+        o = o with { Urls = urls, Pids = pids };
+        if (o.Urls.Count == 0) throw new ArgumentException("at least one --url is required");
+        if (o.Members < 1 || o.Rooms < 1 || o.Rooms > o.Members) throw new ArgumentException("need 1 <= --rooms <= --members");
+        if (o.TalkersPerRoom < 0) throw new ArgumentException("--talkers-per-room must be 0 or more");
+        if (o.Seconds < 1) throw new ArgumentException("--seconds must be at least 1");
+        if (o.Signal is not ("tone" or "speech")) throw new ArgumentException("--signal tone|speech");
+        if (o.Codec is not ("auto" or "managed")) throw new ArgumentException("--codec auto|managed");
+        if (o.JoinBatch < 1) throw new ArgumentException("--join-batch must be at least 1");
+        return o;
+    }
+
+    private static LoadGenOptions Add<T>(List<T> list, T value, LoadGenOptions o)
+    {
+        list.Add(value);
+        return o;
+    }
+}
