@@ -1,9 +1,9 @@
 namespace OpenChat.LoadGen.Audio;
 
 /// <summary>
-/// Finds the strongest frequency in a frame: a Hann-windowed 1,024-point FFT (the 960-sample frame zero-padded),
-/// the loudest bin, refined by a parabola through the log magnitudes of it and its neighbours (within a few hertz
-/// for a tone). Not thread-safe: one instance per receiving stream.
+/// Finds the strongest frequency in a frame: a Hann-windowed 1,024-point FFT (the 960-sample frame zero-padded)
+/// finds the loudest bin, then a golden-section search of the Goertzel level within half a bin either side pins the
+/// peak down to a fraction of a hertz for a tone. Not thread-safe: one instance per receiving stream.
 /// </summary>
 public sealed class DominantFrequency
 {
@@ -55,17 +55,33 @@ public sealed class DominantFrequency
         }
         if (best < 0) return double.NaN;
 
-        double offset = 0;
-        if (best > lowest && best < Size / 2 - 1)
+        // The true peak lies within half a bin of the loudest bin, where the window's main lobe makes the level unimodal.
+        double binHz = (double)sampleRate / Size;
+        double low = (best - 0.5) * binHz, high = (best + 0.5) * binHz;
+        const double ratio = 0.6180339887498949;
+        double x1 = high - ratio * (high - low), x2 = low + ratio * (high - low);
+        double f1 = Goertzel.LevelDb(samples, x1, sampleRate), f2 = Goertzel.LevelDb(samples, x2, sampleRate);
+        for (int i = 0; i < 12; i++)
         {
-            double a = Math.Log(Power(best - 1) + 1e-30), b = Math.Log(bestPower), c = Math.Log(Power(best + 1) + 1e-30);
-            double denominator = a - 2 * b + c;
-            if (denominator < 0) offset = Math.Clamp(0.5 * (a - c) / denominator, -0.5, 0.5);
+            if (f1 < f2)
+            {
+                low = x1;
+                x1 = x2;
+                f1 = f2;
+                x2 = low + ratio * (high - low);
+                f2 = Goertzel.LevelDb(samples, x2, sampleRate);
+            }
+            else
+            {
+                high = x2;
+                x2 = x1;
+                f2 = f1;
+                x1 = high - ratio * (high - low);
+                f1 = Goertzel.LevelDb(samples, x1, sampleRate);
+            }
         }
-        return (best + offset) * sampleRate / Size;
+        return (low + high) / 2;
     }
-
-    private double Power(int k) => _re[k] * _re[k] + _im[k] * _im[k];
 
     // In-place iterative radix-2 FFT over bit-reversed input.
     private void Transform()

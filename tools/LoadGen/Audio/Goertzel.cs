@@ -34,7 +34,8 @@ public static class Goertzel
         if (samples.IsEmpty) return FloorDb;
         double sum = 0;
         foreach (short s in samples) sum += (double)s * s;
-        return 0.5 * ToDb(sum / samples.Length / (32768.0 * 32768.0));
+        double meanSquare = sum / samples.Length / (32768.0 * 32768.0);
+        return meanSquare <= 0 ? FloorDb : Math.Max(FloorDb, 10 * Math.Log10(meanSquare));
     }
 
     internal static double ToDb(double amplitudeRatio) =>
