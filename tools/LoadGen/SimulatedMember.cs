@@ -47,6 +47,7 @@ public sealed class SimulatedMember : IAsyncDisposable
     private readonly CancellationTokenSource _life = new();
     private readonly Channel<string> _reconnectRequests = Channel.CreateUnbounded<string>();
     private readonly ConcurrentDictionary<string, VoiceRosterEntry> _roster = new(StringComparer.Ordinal);
+    private readonly Random _uplinkRandom;
 
     // Signalling.
     private volatile HubConnection? _hub;
@@ -120,6 +121,7 @@ public sealed class SimulatedMember : IAsyncDisposable
         _rtc = options.RtcClient ?? SharedRtc.Value;
         _muted = options.Muted;
         _deafened = options.Deafened;
+        _uplinkRandom = new Random(StableHash(options.DisplayName));
 
         var candidates = new List<double>();
         foreach (var f in options.CandidateFrequencies)
@@ -494,7 +496,8 @@ public sealed class SimulatedMember : IAsyncDisposable
             long signalFrame = frame + _offset;
             var packet = _encoded.Packet(signalFrame);
             byte level = _encoded.Level(signalFrame);
-            foreach (var leg in legs) leg.Send(packet, level, frame);
+            bool lost = Options.UplinkLoss > 0 && _uplinkRandom.NextDouble() < Options.UplinkLoss;
+            foreach (var leg in legs) leg.Send(packet, level, frame, lost);
         }
 
         // The slot of the previous frame is complete.
@@ -555,7 +558,7 @@ public sealed class SimulatedMember : IAsyncDisposable
         }
     }
 
-    internal void OnDecoded(MediaLeg leg, FrameAnalysis analysis, double[] levels)
+    internal void OnDecoded(MediaLeg leg, FrameAnalysis analysis, double[] levels, bool[] heard)
     {
         long now = Stopwatch.GetTimestamp();
         lock (_lock)
@@ -579,7 +582,7 @@ public sealed class SimulatedMember : IAsyncDisposable
             {
                 double level = levels[i];
                 if (level > _frequencyPeakDb[i]) _frequencyPeakDb[i] = level;
-                if (level < Options.HeardLevelDb) continue;
+                if (!heard[i]) continue;
                 _frequencyFrames[i]++;
                 _frequencyDbSum[i] += level;
             }
@@ -596,7 +599,7 @@ public sealed class SimulatedMember : IAsyncDisposable
             }
             for (int w = _hearingWaiters.Count - 1; w >= 0; w--)
             {
-                if (_hearingWaiters[w].Observe(levels, Options.HeardLevelDb)) _hearingWaiters.RemoveAt(w);
+                if (_hearingWaiters[w].Observe(heard)) _hearingWaiters.RemoveAt(w);
             }
         }
     }
@@ -1116,13 +1119,13 @@ public sealed class SimulatedMember : IAsyncDisposable
         public TaskCompletionSource Completion { get; } = NewSignal();
 
         /// <summary>Counts one audible frame; true (and completed) once every frequency was heard often enough.</summary>
-        public bool Observe(double[] levels, double heardDb)
+        public bool Observe(bool[] heard)
         {
             bool done = true;
             for (int i = 0; i < candidates.Length; i++)
             {
                 int c = candidates[i];
-                if (c < levels.Length && levels[c] >= heardDb) Counts[i]++;
+                if (c < heard.Length && heard[c]) Counts[i]++;
                 if (Counts[i] < frames) done = false;
             }
             if (done) Completion.TrySetResult();

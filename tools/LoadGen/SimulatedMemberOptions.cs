@@ -19,6 +19,9 @@ public sealed class SimulatedMemberOptions
     /// <summary>Frequencies whose level is measured in every received frame (typically every talker's tone); the member's own is always added.</summary>
     public IReadOnlyList<double> CandidateFrequencies { get; init; } = [];
 
+    /// <summary>Share of the member's packets (0 to 1) lost on the way to the mixer, at random (seeded by the name).</summary>
+    public double UplinkLoss { get; init; }
+
     public bool Muted { get; init; }
 
     public bool Deafened { get; init; }
@@ -38,7 +41,10 @@ public sealed class SimulatedMemberOptions
     /// <summary>A received frame at or above this RMS level (dBFS) is audible.</summary>
     public double AudibleDbfs { get; init; } = -50;
 
-    /// <summary>A candidate frequency at or above this level (dB relative to a full-scale sine) in a frame is heard in that frame.</summary>
+    /// <summary>
+    /// A candidate frequency at or above this level (dB relative to a full-scale sine) in a frame is heard in that frame,
+    /// if it is a tone there (10 dB above the level 100 Hz to one side; see <see cref="Audio.FrameAnalyzer"/>).
+    /// </summary>
     public double HeardLevelDb { get; init; } = -40;
 
     /// <summary>A frequency counts as heard after this many frames in which it was heard; fewer are a transient.</summary>
@@ -76,6 +82,7 @@ public sealed class SimulatedMemberOptions
         if (string.IsNullOrWhiteSpace(DisplayName)) throw new ArgumentException("A display name is required.", nameof(DisplayName));
         if (string.IsNullOrWhiteSpace(ChannelId)) throw new ArgumentException("A channel id is required.", nameof(ChannelId));
         ArgumentNullException.ThrowIfNull(Signal);
+        if (UplinkLoss is < 0 or > 1 || double.IsNaN(UplinkLoss)) throw new ArgumentOutOfRangeException(nameof(UplinkLoss), "0 to 1");
         if (MinHeardFrames < 1) throw new ArgumentOutOfRangeException(nameof(MinHeardFrames), "at least 1");
         if (ExpectationFrames < 0) throw new ArgumentOutOfRangeException(nameof(ExpectationFrames), "0 or more");
         if (MinGap < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(MinGap));

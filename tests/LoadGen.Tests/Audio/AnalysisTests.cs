@@ -70,16 +70,43 @@ public sealed class AnalysisTests
     {
         var analyzer = new FrameAnalyzer([1000, 1500], audibleDbfs: -50);
         var levels = new double[2];
-        var loud = analyzer.Analyse(Synth.Tone(1500, 0.2), levels);
+        var heard = new bool[2];
+        var loud = analyzer.Analyse(Synth.Tone(1500, 0.2), levels, heard);
         Assert.True(loud.Audible);
         Assert.InRange(loud.DominantHz, 1497, 1503);
         Assert.InRange(levels[1], -14.3, -13.7);
         Assert.True(levels[0] < -60);
+        Assert.Equal([false, true], heard);
 
         // -70 dBFS: below the threshold, so nothing is measured.
-        var quiet = analyzer.Analyse(Synth.Tone(1500, 0.0003 * 1.414), levels);
+        var quiet = analyzer.Analyse(Synth.Tone(1500, 0.0003 * 1.414), levels, heard);
         Assert.False(quiet.Audible);
         Assert.True(double.IsNaN(quiet.DominantHz));
         Assert.Equal(Goertzel.FloorDb, levels[1]);
+        Assert.Equal([false, false], heard);
+    }
+
+    [Fact]
+    public void Broadband_sound_is_loud_at_every_frequency_but_not_heard_as_any_tone()
+    {
+        var analyzer = new FrameAnalyzer([1000, 1500]);
+        var levels = new double[2];
+        var heard = new bool[2];
+        // A sweep from 200 to 4,000 Hz within the frame: as a glitch does, it puts about as much energy at every
+        // frequency of the band.
+        var broadband = new short[960];
+        for (int i = 0; i < broadband.Length; i++)
+        {
+            double t = i / 48_000.0;
+            broadband[i] = (short)(0.5 * 32767 * Math.Sin(2 * Math.PI * (200 * t + 0.5 * (3800 / 0.02) * t * t)));
+        }
+        analyzer.Analyse(broadband, levels, heard);
+        Assert.All(levels, l => Assert.True(l > -40, $"{l} dB"));
+        Assert.Equal([false, false], heard);
+
+        // Two tones 166 Hz apart (the closest room-mates) are both heard.
+        analyzer = new FrameAnalyzer([1000, 1166]);
+        analyzer.Analyse(Synth.Mix(960, (1000, 0.2, 0), (1166, 0.2, 1)), levels, heard);
+        Assert.Equal([true, true], heard);
     }
 }

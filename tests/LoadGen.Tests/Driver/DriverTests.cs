@@ -10,6 +10,7 @@ public sealed class DriverTests
     [InlineData(1, 4)]
     [InlineData(50, 3)]
     [InlineData(3, 8)]
+    [InlineData(1, 20)]
     public void Room_mates_get_tones_150_Hz_apart_and_every_talker_a_distinct_one(int rooms, int talkers)
     {
         var plan = FrequencyPlan.Assign(rooms, talkers);
@@ -27,12 +28,20 @@ public sealed class DriverTests
     }
 
     [Fact]
-    public void With_up_to_six_talkers_a_room_stays_inside_one_octave_so_no_tone_is_a_room_mates_harmonic()
+    public void Neighbouring_tones_belong_to_different_rooms_and_all_lie_between_400_and_3800_Hz()
     {
-        foreach (var room in FrequencyPlan.Assign(20, 6))
-        {
-            Assert.True(room.Max() < 2 * room.Min(), string.Join(", ", room));
-        }
+        var plan = FrequencyPlan.Assign(20, 2);
+        var byTone = plan.SelectMany((room, r) => room.Select(f => (Hz: f, Room: r))).OrderBy(x => x.Hz).ToArray();
+        Assert.All(byTone, x => Assert.InRange(x.Hz, 400, 3800));
+        Assert.All(byTone.Zip(byTone.Skip(1)), p => Assert.NotEqual(p.First.Room, p.Second.Room));
+        Assert.Equal(85, FrequencyPlan.StepHz(20, 2));
+    }
+
+    [Fact]
+    public void More_talkers_than_the_band_can_keep_apart_are_refused()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => FrequencyPlan.Assign(1, 30));
+        Assert.ThrowsAny<ArgumentException>(() => LoadGenOptions.Parse(["--url", "http://127.0.0.1:1", "--members", "30", "--rooms", "1", "--talkers-per-room", "30"]));
     }
 
     [Fact]

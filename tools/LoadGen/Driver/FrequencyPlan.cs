@@ -1,45 +1,37 @@
 namespace OpenChat.LoadGen.Driver;
 
 /// <summary>
-/// Gives every talker a tone: distinct across rooms (so audio leaking between rooms can be told apart) and, within a
-/// room, far enough apart for the Goertzel measure (at least 150 Hz) and inside one octave, so that no tone is a
-/// harmonic of a room-mate's.
+/// Gives every talker its own tone on one grid from 400 to 3,800 Hz: talker t of room r takes grid step
+/// t·rooms + r, so neighbours on the grid belong to different rooms (audio leaking between rooms can be told apart)
+/// and room-mates are far apart (at least 150 Hz, for the Goertzel measure of 20 ms frames). Harmonics need no
+/// care: through Opus a tone's second and third harmonics stay below -60 dB, far under the heard level.
 /// </summary>
 internal static class FrequencyPlan
 {
-    public const int BandStartHz = 1000;
-    public const int BandWidthHz = 1000;
+    public const int LowestHz = 400;
+    public const int HighestHz = 3800;
+
+    /// <summary>Tones of different rooms closer than this cannot be told apart by the dominant-frequency estimate.</summary>
+    public const int DistinguishableHz = 20;
 
     /// <summary>Tone of talker <c>t</c> of room <c>r</c> is <c>result[r][t]</c>, in whole hertz.</summary>
     public static int[][] Assign(int rooms, int talkersPerRoom)
     {
         if (rooms < 1) throw new ArgumentOutOfRangeException(nameof(rooms));
         if (talkersPerRoom < 0) throw new ArgumentOutOfRangeException(nameof(talkersPerRoom));
+        int step = StepHz(rooms, talkersPerRoom);
+        if (talkersPerRoom > 0 && step * rooms < 150)
+            throw new ArgumentOutOfRangeException(nameof(talkersPerRoom), talkersPerRoom, "too many talkers per room to keep room-mates 150 Hz apart");
         var plan = new int[rooms][];
-        if (talkersPerRoom == 0)
-        {
-            for (int r = 0; r < rooms; r++) plan[r] = [];
-            return plan;
-        }
-        // Within one octave while room-mates stay 150 Hz apart; beyond that, spread upwards from 300 Hz.
-        bool octave = BandWidthHz / talkersPerRoom >= 150;
-        int spacing = octave ? BandWidthHz / talkersPerRoom : 150;
-        int start = octave ? BandStartHz : 300;
-        int roomStep = Math.Max(1, spacing / rooms);
         for (int r = 0; r < rooms; r++)
         {
             plan[r] = new int[talkersPerRoom];
-            for (int t = 0; t < talkersPerRoom; t++) plan[r][t] = start + t * spacing + r * roomStep;
+            for (int t = 0; t < talkersPerRoom; t++) plan[r][t] = LowestHz + (t * rooms + r) * step;
         }
         return plan;
     }
 
-    /// <summary>Tones of different rooms closer than this cannot be told apart by the dominant-frequency estimate.</summary>
-    public const int DistinguishableHz = 20;
-
-    public static int RoomStepHz(int rooms, int talkersPerRoom)
-    {
-        var plan = Assign(rooms, Math.Max(1, talkersPerRoom));
-        return rooms > 1 ? plan[1][0] - plan[0][0] : int.MaxValue;
-    }
+    /// <summary>Spacing of the grid: the distance between the closest tones of different rooms.</summary>
+    public static int StepHz(int rooms, int talkersPerRoom) =>
+        Math.Max(1, (HighestHz - LowestHz) / Math.Max(1, rooms * talkersPerRoom));
 }

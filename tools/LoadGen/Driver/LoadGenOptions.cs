@@ -10,6 +10,7 @@ internal sealed record LoadGenOptions
     public int Rooms { get; init; } = 20;
     public int TalkersPerRoom { get; init; } = 2;
     public int Seconds { get; init; } = 30;
+    public int WarmupSeconds { get; init; } = 5;
     public string Signal { get; init; } = "tone";
     public bool JoinAtOnce { get; init; }
     public int JoinBatch { get; init; } = 10;
@@ -18,6 +19,7 @@ internal sealed record LoadGenOptions
     public string ChannelPrefix { get; init; } = "loadgen";
     public string Codec { get; init; } = "auto";
     public int MinGapMs { get; init; } = 60;
+    public double UplinkLossPercent { get; init; }
     public IReadOnlyList<int> Pids { get; init; } = [];
 
     public const string Usage = """
@@ -25,7 +27,8 @@ internal sealed record LoadGenOptions
           --members N            simulated members (100)
           --rooms N              voice channels; member i joins room i mod N (20)
           --talkers-per-room N   members per room that talk, each with its own tone (2); the others send silence
-          --seconds N            length of the measurement window after everyone joined (30)
+          --seconds N            length of the measurement window (30)
+          --warmup N             seconds of audio between everyone hearing their room and the window (5)
           --signal tone|speech   steady tones, or tones with syllables and pauses (tone)
           --join-at-once         start every member at the same moment (default: batches of --join-batch)
           --join-batch N         members started together when not joining at once (10)
@@ -34,6 +37,7 @@ internal sealed record LoadGenOptions
           --channel-prefix P     channel ids are P-1..P-N (loadgen)
           --codec auto|managed   Opus from the system libopus when loadable, or Concentus's C# code only (auto)
           --min-gap-ms N         silences shorter than this while others talk are jitter, not gaps (60)
+          --uplink-loss PCT      drop this share of every member's packets on the way to the server, at random (0)
           --pid PID              also report CPU and memory of this local server process (repeatable)
         """;
 
@@ -54,6 +58,7 @@ internal sealed record LoadGenOptions
                 "--rooms" => o with { Rooms = NextInt() },
                 "--talkers-per-room" => o with { TalkersPerRoom = NextInt() },
                 "--seconds" => o with { Seconds = NextInt() },
+                "--warmup" => o with { WarmupSeconds = NextInt() },
                 "--signal" => o with { Signal = Next() },
                 "--join-at-once" => o with { JoinAtOnce = true },
                 "--join-batch" => o with { JoinBatch = NextInt() },
@@ -62,6 +67,7 @@ internal sealed record LoadGenOptions
                 "--channel-prefix" => o with { ChannelPrefix = Next() },
                 "--codec" => o with { Codec = Next() },
                 "--min-gap-ms" => o with { MinGapMs = NextInt() },
+                "--uplink-loss" => o with { UplinkLossPercent = double.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--pid" => Add(pids, NextInt(), o),
                 _ => throw new ArgumentException($"unknown option {arg}"),
             };
@@ -71,9 +77,12 @@ internal sealed record LoadGenOptions
         if (o.Members < 1 || o.Rooms < 1 || o.Rooms > o.Members) throw new ArgumentException("need 1 <= --rooms <= --members");
         if (o.TalkersPerRoom < 0) throw new ArgumentException("--talkers-per-room must be 0 or more");
         if (o.Seconds < 1) throw new ArgumentException("--seconds must be at least 1");
+        if (o.WarmupSeconds < 0) throw new ArgumentException("--warmup must be 0 or more");
         if (o.Signal is not ("tone" or "speech")) throw new ArgumentException("--signal tone|speech");
         if (o.Codec is not ("auto" or "managed")) throw new ArgumentException("--codec auto|managed");
+        if (o.UplinkLossPercent is < 0 or > 100) throw new ArgumentException("--uplink-loss is a percentage, 0 to 100");
         if (o.JoinBatch < 1) throw new ArgumentException("--join-batch must be at least 1");
+        FrequencyPlan.Assign(o.Rooms, o.TalkersPerRoom);
         return o;
     }
 

@@ -18,12 +18,14 @@ internal sealed class MediaLeg
     private readonly SimulatedMember _owner;
     private readonly IOpusDecoder _decoder = OpusCodecs.CreateDecoder();
     private readonly short[] _pcm = new short[AudioFormat.FrameSamples];
+    private readonly byte[] _dropped = new byte[1500];
     private readonly uint _timestampBase = (uint)RandomNumberGenerator.GetInt32(int.MaxValue);
     private SequenceTracker _tracker = new();
     private uint? _ssrc;
     private double[]? _analyzerSource;
     private FrameAnalyzer? _analyzer;
     private double[] _levels = [];
+    private bool[] _heard = [];
     private bool _sentAny;
     private volatile bool _closedByUs;
 
@@ -51,12 +53,18 @@ internal sealed class MediaLeg
     /// <summary>Set once the first audible frame from this session has been analysed.</summary>
     public TaskCompletionSource Delivered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>Sends one frame; the RTP timestamp advances 960 per clock frame, so skipped frames leave a hole in time, as in a real capture.</summary>
-    public void Send(ReadOnlySpan<byte> packet, byte level, long clockFrame)
+    /// <summary>
+    /// Sends one frame; the RTP timestamp advances 960 per clock frame, so skipped frames leave a hole in time, as in a
+    /// real capture. A <paramref name="lost"/> frame is numbered and protected but not sent: the network lost it.
+    /// </summary>
+    public void Send(ReadOnlySpan<byte> packet, byte level, long clockFrame, bool lost)
     {
         if (!IsConnected) return;
         uint timestamp = unchecked(_timestampBase + (uint)(clockFrame * AudioFormat.FrameSamples));
-        if (Session.SendAudio(packet, timestamp, marker: !_sentAny, level)) _sentAny = true;
+        bool done = lost
+            ? Session.TryBuildAudioPacket(packet, timestamp, marker: !_sentAny, level, _dropped, out _)
+            : Session.SendAudio(packet, timestamp, marker: !_sentAny, level);
+        if (done) _sentAny = true;
     }
 
     public void Close(string reason)
@@ -94,12 +102,13 @@ internal sealed class MediaLeg
         var candidates = _owner.Candidates;
         if (!ReferenceEquals(candidates, _analyzerSource))
         {
-            _analyzer = new FrameAnalyzer(candidates, _owner.Options.AudibleDbfs);
+            _analyzer = new FrameAnalyzer(candidates, _owner.Options.AudibleDbfs, _owner.Options.HeardLevelDb);
             _levels = new double[candidates.Length];
+            _heard = new bool[candidates.Length];
             _analyzerSource = candidates;
         }
-        var analysis = _analyzer!.Analyse(_pcm, _levels);
-        _owner.OnDecoded(this, analysis, _levels);
+        var analysis = _analyzer!.Analyse(_pcm, _levels, _heard);
+        _owner.OnDecoded(this, analysis, _levels, _heard);
     }
 
     private bool Decode(ReadOnlySpan<byte> payload, bool fec)
