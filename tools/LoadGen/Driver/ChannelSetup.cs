@@ -11,15 +11,17 @@ internal static class ChannelSetup
     private sealed record ChannelWire(string Id, string Name, string Kind);
 
     public static async Task<IReadOnlyList<string>> EnsureVoiceChannelsAsync(HttpClient http, string baseUrl, string prefix, int rooms,
-        string? adminKey, CancellationToken token)
+        bool quietRoom, string? adminKey, CancellationToken token)
     {
         var channels = await ListAsync(http, baseUrl, token);
         var ids = new List<string>();
         var missing = new List<string>();
-        for (int i = 1; i <= rooms; i++)
+        var suffixes = Enumerable.Range(1, rooms).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        if (quietRoom) suffixes.Add("quiet");
+        foreach (var suffix in suffixes)
         {
-            string id = $"{prefix}-{i}";
-            string name = $"{prefix} {i}";
+            string id = $"{prefix}-{suffix}";
+            string name = $"{prefix} {suffix}";
             var existing = channels.FirstOrDefault(c => c.Id == id && c.Kind == "voice")
                            ?? channels.FirstOrDefault(c => c.Name == name && c.Kind == "voice");
             if (existing is not null)

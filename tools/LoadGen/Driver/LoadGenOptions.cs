@@ -13,6 +13,7 @@ internal sealed record LoadGenOptions
     public int WarmupSeconds { get; init; } = 5;
     public string Signal { get; init; } = "tone";
     public bool JoinAtOnce { get; init; }
+    public bool QuietRoom { get; init; }
     public int JoinBatch { get; init; } = 10;
     public int JoinTimeoutSeconds { get; init; } = 30;
     public string? AdminKey { get; init; }
@@ -33,6 +34,7 @@ internal sealed record LoadGenOptions
           --join-at-once         start every member at the same moment (default: batches of --join-batch)
           --join-batch N         members started together when not joining at once (10)
           --join-timeout N       seconds a member may take to hear the room's talkers (30)
+          --quiet-room           two more silent members in PREFIX-quiet, where nobody talks: anything audible there leaked
           --admin-key KEY        create missing voice channels PREFIX-1..PREFIX-N through the admin API
           --channel-prefix P     channel ids are P-1..P-N (loadgen)
           --codec auto|managed   Opus from the system libopus when loadable, or Concentus's C# code only (auto)
@@ -61,6 +63,7 @@ internal sealed record LoadGenOptions
                 "--warmup" => o with { WarmupSeconds = NextInt() },
                 "--signal" => o with { Signal = Next() },
                 "--join-at-once" => o with { JoinAtOnce = true },
+                "--quiet-room" => o with { QuietRoom = true },
                 "--join-batch" => o with { JoinBatch = NextInt() },
                 "--join-timeout" => o with { JoinTimeoutSeconds = NextInt() },
                 "--admin-key" => o with { AdminKey = Next() },
