@@ -122,6 +122,13 @@ public sealed record MemberStats
 
     public long PacketsDuplicated { get; init; }
 
+    /// <summary>
+    /// Times a listener with a fixed jitter buffer (<see cref="SimulatedMemberOptions.PlayoutDelay"/>) would have run
+    /// dry in the window: a packet arrived after its RTP time said it should play. Catches a mixer that sends every
+    /// packet but not in real time, which neither loss nor gaps show.
+    /// </summary>
+    public long PlayoutUnderruns { get; init; }
+
     /// <summary>Lost / (received + lost); 0 when nothing was expected.</summary>
     public double LossRatio => PacketsReceived + PacketsLost <= 0 ? 0 : (double)PacketsLost / (PacketsReceived + PacketsLost);
 

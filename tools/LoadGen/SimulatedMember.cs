@@ -92,6 +92,7 @@ public sealed class SimulatedMember : IAsyncDisposable
     private long _packetsLost;
     private long _packetsLate;
     private long _packetsDuplicated;
+    private long _playoutUnderruns;
     private long _sentByClosedLegs;
     private long _sentAtWindowStart;
 
@@ -237,7 +238,7 @@ public sealed class SimulatedMember : IAsyncDisposable
             _frequencyPeakDb = NewPeaks(_candidates.Length);
             _decoded = _concealed = _audible = _unexplained = 0;
             _audibleDbSum = 0;
-            _packetsReceived = _packetsLost = _packetsLate = _packetsDuplicated = 0;
+            _packetsReceived = _packetsLost = _packetsLate = _packetsDuplicated = _playoutUnderruns = 0;
             _sentAtWindowStart = SentTotal();
         }
     }
@@ -308,6 +309,7 @@ public sealed class SimulatedMember : IAsyncDisposable
                     PacketsLost = _packetsLost,
                     PacketsLate = _packetsLate,
                     PacketsDuplicated = _packetsDuplicated,
+                    PlayoutUnderruns = _playoutUnderruns,
                     PacketsSent = SentTotal() - _sentAtWindowStart,
                     Reconnects = _reconnects.ToArray(),
                     SignallingReconnects = _signallingReconnects.ToArray(),
@@ -547,6 +549,14 @@ public sealed class SimulatedMember : IAsyncDisposable
             _packetsReceived++;
             _packetsLost += result.LostChange;
             if (result.Kind == SequenceKind.Late) _packetsLate++;
+        }
+    }
+
+    internal void OnPlayoutUnderrun(MediaLeg leg)
+    {
+        lock (_lock)
+        {
+            if (leg == _active) _playoutUnderruns++;
         }
     }
 

@@ -50,6 +50,9 @@ public sealed class SimulatedMemberOptions
     /// <summary>A frequency counts as heard after this many frames in which it was heard; fewer are a transient.</summary>
     public int MinHeardFrames { get; init; } = 5;
 
+    /// <summary>The fixed jitter buffer against which <see cref="MemberStats.PlayoutUnderruns"/> are counted.</summary>
+    public TimeSpan PlayoutDelay { get; init; } = TimeSpan.FromMilliseconds(60);
+
     /// <summary>Shorter silences are arrival jitter, not gaps.</summary>
     public TimeSpan MinGap { get; init; } = TimeSpan.FromMilliseconds(60);
 

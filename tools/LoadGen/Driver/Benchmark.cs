@@ -32,12 +32,19 @@ internal sealed class Benchmark(LoadGenOptions options, TextWriter output)
         var plan = FrequencyPlan.Assign(options.Rooms, options.TalkersPerRoom);
         if (options.Rooms > 1 && FrequencyPlan.StepHz(options.Rooms, options.TalkersPerRoom) < FrequencyPlan.DistinguishableHz)
             Line($"note: tones of different rooms are under {FrequencyPlan.DistinguishableHz} Hz apart; audio leaking between rooms may go unnoticed");
+        // Each signal loop is encoded once, when a member first needs it; do them all now, on every core.
+        var encodeWatch = Stopwatch.StartNew();
+        VoiceSignal SignalOf(int hz) => options.Signal == "speech" ? VoiceSignal.Speech(hz) : VoiceSignal.Tone(hz);
+        var signals = plan.SelectMany(r => r).Select(SignalOf).Append(VoiceSignal.Silence).ToArray();
+        Parallel.ForEach(signals, s => EncodedSignal.For(s));
+        Line($"encoded {signals.Length} signal loops in {encodeWatch.Elapsed.TotalSeconds:0.0} s");
+
         var seats = new List<Seat>();
         for (int i = 0; i < options.Members; i++)
         {
             int room = i % options.Rooms, seat = i / options.Rooms;
             int? frequency = seat < options.TalkersPerRoom ? plan[room][seat] : null;
-            var signal = frequency is { } f ? (options.Signal == "speech" ? VoiceSignal.Speech(f) : VoiceSignal.Tone(f)) : VoiceSignal.Silence;
+            var signal = frequency is { } f ? SignalOf(f) : VoiceSignal.Silence;
             var gateways = options.Urls.Skip(i % options.Urls.Count).Concat(options.Urls.Take(i % options.Urls.Count)).ToArray();
             var member = new SimulatedMember(new SimulatedMemberOptions
             {
@@ -65,10 +72,6 @@ internal sealed class Benchmark(LoadGenOptions options, TextWriter output)
             });
             seats.Add(new Seat(i, options.Rooms, q, channels[options.Rooms], VoiceSignal.Silence, null, member));
         }
-        var encodeWatch = Stopwatch.StartNew();
-        // The shared loops are encoded on first use; do it before the clock starts rather than on the join path.
-        Parallel.ForEach(seats.Select(s => s.Signal).Distinct(), s => EncodedSignal.For(s));
-        Line($"encoded {seats.Select(s => s.Signal).Distinct().Count()} signal loops in {encodeWatch.Elapsed.TotalSeconds:0.0} s");
 
         try
         {
@@ -254,6 +257,12 @@ internal sealed class Benchmark(LoadGenOptions options, TextWriter output)
                 Line(string.Create(CultureInfo.InvariantCulture,
                     $"the mixer delivered {listeners.Sum(kv => kv.Value.PacketsReceived) / due * 100:0.0}% of the packets a listener gets in real time"));
             }
+        }
+        var underruns = stats.Values.Where(v => v.PacketsReceived > 0).Select(v => v.PlayoutUnderruns / elapsed.TotalMinutes).ToArray();
+        if (underruns.Length > 0)
+        {
+            Line(string.Create(CultureInfo.InvariantCulture,
+                $"a listener with a 60 ms jitter buffer would run dry {underruns.Average():0.0} times a minute on average (worst member {underruns.Max():0.0})"));
         }
         Line(string.Create(CultureInfo.InvariantCulture,
             $"received {received}, lost {lost} ({(received + lost == 0 ? 0 : 100.0 * lost / (received + lost)):0.000}%), late {stats.Values.Sum(s => s.PacketsLate)}, " +

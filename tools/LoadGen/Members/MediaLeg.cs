@@ -27,12 +27,14 @@ internal sealed class MediaLeg
     private double[] _levels = [];
     private bool[] _heard = [];
     private bool _sentAny;
+    private readonly PlayoutClock _playout;
     private volatile bool _closedByUs;
 
     public MediaLeg(SimulatedMember owner, RtcClient client, int generation)
     {
         _owner = owner;
         Generation = generation;
+        _playout = new PlayoutClock(owner.Options.PlayoutDelay, System.Diagnostics.Stopwatch.Frequency);
         Session = client.CreateSession(new RtcSessionOptions { AudioReceived = OnAudio });
         Session.Closed += (_, reason) =>
         {
@@ -84,6 +86,7 @@ internal sealed class MediaLeg
         _owner.OnPacket(this, result);
         // A real jitter buffer would slot a late packet in; for this listener its moment has passed.
         if (result.Kind is SequenceKind.Late or SequenceKind.Duplicate) return;
+        if (_playout.Arrive(System.Diagnostics.Stopwatch.GetTimestamp(), frame.Timestamp, frame.Marker)) _owner.OnPlayoutUnderrun(this);
 
         if (result.Kind == SequenceKind.InOrder && result.Missing is > 0 and <= MaxConcealedFrames)
         {
