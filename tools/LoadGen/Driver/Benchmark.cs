@@ -30,8 +30,12 @@ internal sealed class Benchmark(LoadGenOptions options, TextWriter output)
         Line($"voice channels: {string.Join(", ", channels)}");
 
         var plan = FrequencyPlan.Assign(options.Rooms, options.TalkersPerRoom);
-        if (options.Rooms > 1 && FrequencyPlan.StepHz(options.Rooms, options.TalkersPerRoom) < FrequencyPlan.DistinguishableHz)
-            Line($"note: tones of different rooms are under {FrequencyPlan.DistinguishableHz} Hz apart; audio leaking between rooms may go unnoticed");
+        bool hints = options.Rooms > 1 && FrequencyPlan.StepHz(options.Rooms, options.TalkersPerRoom) >= FrequencyPlan.AttributableHz;
+        if (options.Rooms > 1 && !hints && !options.QuietRoom)
+        {
+            Line($"note: tones of different rooms are {FrequencyPlan.StepHz(options.Rooms, options.TalkersPerRoom)} Hz apart, too close to tell " +
+                 "which room a tone came from; --quiet-room checks for audio leaking between rooms instead");
+        }
         // Each signal loop is encoded once, when a member first needs it; do them all now, on every core.
         var encodeWatch = Stopwatch.StartNew();
         VoiceSignal SignalOf(int hz) => options.Signal == "speech" ? VoiceSignal.Speech(hz) : VoiceSignal.Tone(hz);
@@ -77,7 +81,7 @@ internal sealed class Benchmark(LoadGenOptions options, TextWriter output)
         {
             var joinFailures = await JoinAsync(seats, token);
             var hearingFailures = await WaitHearingAsync(seats, joinFailures, token);
-            return await MeasureAsync(seats, joinFailures, hearingFailures, token);
+            return await MeasureAsync(seats, joinFailures, hearingFailures, hints, token);
         }
         finally
         {
@@ -140,7 +144,7 @@ internal sealed class Benchmark(LoadGenOptions options, TextWriter output)
     }
 
     private async Task<int> MeasureAsync(List<Seat> seats, Dictionary<Seat, string> joinFailures, Dictionary<Seat, string> hearingFailures,
-        CancellationToken token)
+        bool hints, CancellationToken token)
     {
         var joined = seats.Where(s => !joinFailures.ContainsKey(s)).ToList();
         var clock = FrameClock.Shared;
@@ -211,7 +215,7 @@ internal sealed class Benchmark(LoadGenOptions options, TextWriter output)
                     notes.Add(string.Create(CultureInfo.InvariantCulture,
                         $"its own frequency in {own.Frames} of {s.AudibleFrames} frames (mean {own.MeanDb:0} dB){sporadic}"));
                 }
-                var foreign = ForeignTones(seats, seat, s);
+                var foreign = hints ? ForeignTones(seats, seat, s) : [];
                 // Only a hint: concealment bends a tone by a per cent or two, which can land it near another room's.
                 if (foreign.Length > 0) notes.Add($"near other rooms' tones (a hint only): {string.Join(", ", foreign)}");
                 bool leaked = seat.Room == options.Rooms && s.AudibleFrames >= seat.Member.Options.MinHeardFrames;
@@ -308,8 +312,8 @@ internal sealed class Benchmark(LoadGenOptions options, TextWriter output)
 
     /// <summary>
     /// Talkers of other rooms whose tone was the strongest frequency in a persistent share of the member's audible
-    /// frames: audio leaking between rooms. A few frames are not enough: concealment under load shifts a tone by a few
-    /// per cent, which can land it near another room's.
+    /// frames: perhaps audio leaking between rooms, perhaps not: a phase jump inside a frame (concealment, a dropped
+    /// or repeated frame in the mixer) moves a tone's dominant-frequency estimate by up to about 60 Hz.
     /// </summary>
     private static string[] ForeignTones(List<Seat> seats, Seat seat, MemberStats stats)
     {
@@ -318,8 +322,8 @@ internal sealed class Benchmark(LoadGenOptions options, TextWriter output)
         {
             var owner = seats.Where(o => o.FrequencyHz is not null && o.Room != seat.Room)
                 .MinBy(o => Math.Abs(o.FrequencyHz!.Value - dominant.FrequencyHz));
-            bool ownRoom = seats.Any(o => o.Room == seat.Room && o.FrequencyHz is { } f && Math.Abs(f - dominant.FrequencyHz) <= FrequencyPlan.DistinguishableHz / 2.0);
-            if (owner is null || ownRoom || Math.Abs(owner.FrequencyHz!.Value - dominant.FrequencyHz) > FrequencyPlan.DistinguishableHz / 2.0) continue;
+            bool ownRoom = seats.Any(o => o.Room == seat.Room && o.FrequencyHz is { } f && Math.Abs(f - dominant.FrequencyHz) < FrequencyPlan.AttributableHz / 2.0);
+            if (owner is null || ownRoom || Math.Abs(owner.FrequencyHz!.Value - dominant.FrequencyHz) >= FrequencyPlan.AttributableHz / 2.0) continue;
             counts[owner] = counts.GetValueOrDefault(owner) + dominant.Frames;
         }
         return counts.Where(kv => kv.Value >= Persistent(stats))

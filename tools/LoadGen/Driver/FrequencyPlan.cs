@@ -13,8 +13,11 @@ internal static class FrequencyPlan
     public const int LowestHz = 1800;
     public const int HighestHz = 2 * LowestHz - 150;
 
-    /// <summary>Tones of different rooms closer than this cannot be told apart by the dominant-frequency estimate.</summary>
-    public const int DistinguishableHz = 20;
+    /// <summary>
+    /// Tones of different rooms closer than this cannot be attributed to a room by the dominant-frequency estimate: a
+    /// phase jump inside a 20 ms frame (concealment, or a mixer dropping or repeating a frame) moves it by up to about 60 Hz.
+    /// </summary>
+    public const int AttributableHz = 120;
 
     /// <summary>Tone of talker <c>t</c> of room <c>r</c> is <c>result[r][t]</c>, in whole hertz.</summary>
     public static int[][] Assign(int rooms, int talkersPerRoom)
