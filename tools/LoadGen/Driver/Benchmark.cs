@@ -81,7 +81,7 @@ internal sealed class Benchmark(LoadGenOptions options, TextWriter output)
         {
             var joinFailures = await JoinAsync(seats, token);
             var hearingFailures = await WaitHearingAsync(seats, joinFailures, token);
-            return await MeasureAsync(seats, joinFailures, hearingFailures, hints, token);
+            return await MeasureAsync(http, seats, joinFailures, hearingFailures, hints, token);
         }
         finally
         {
@@ -143,8 +143,8 @@ internal sealed class Benchmark(LoadGenOptions options, TextWriter output)
         return failures;
     }
 
-    private async Task<int> MeasureAsync(List<Seat> seats, Dictionary<Seat, string> joinFailures, Dictionary<Seat, string> hearingFailures,
-        bool hints, CancellationToken token)
+    private async Task<int> MeasureAsync(HttpClient http, List<Seat> seats, Dictionary<Seat, string> joinFailures,
+        Dictionary<Seat, string> hearingFailures, bool hints, CancellationToken token)
     {
         var joined = seats.Where(s => !joinFailures.ContainsKey(s)).ToList();
         var clock = FrameClock.Shared;
@@ -154,6 +154,7 @@ internal sealed class Benchmark(LoadGenOptions options, TextWriter output)
             Line($"warming up {options.WarmupSeconds} s");
             await Task.Delay(TimeSpan.FromSeconds(options.WarmupSeconds), token);
         }
+        var mediaStart = options.AdminKey is null ? null : await MediaNodes.ReadAsync(http, options.Urls[0], options.AdminKey, token);
         var ownCpuStart = Process.GetCurrentProcess().TotalProcessorTime;
         var serversStart = options.Pids.Select(ProcessLoad.Read).ToArray();
         long lateStart = clock.LateFrames, skippedStart = clock.SkippedFrames, runStart = clock.FramesRun;
@@ -174,6 +175,7 @@ internal sealed class Benchmark(LoadGenOptions options, TextWriter output)
         var stats = joined.ToDictionary(s => s, s => s.Member.Stats);
         var ownCpu = Process.GetCurrentProcess().TotalProcessorTime - ownCpuStart;
         var serversEnd = options.Pids.Select(ProcessLoad.Read).ToArray();
+        var mediaEnd = options.AdminKey is null ? null : await MediaNodes.ReadAsync(http, options.Urls[0], options.AdminKey, token);
 
         Line("");
         Line("== join");
@@ -298,6 +300,15 @@ internal sealed class Benchmark(LoadGenOptions options, TextWriter output)
                 Line($"process {options.Pids[i]}: not readable");
             }
         }
+        foreach (var node in mediaEnd ?? [])
+        {
+            // Late ticks are a running count; the window's share is the difference.
+            long lateBefore = mediaStart?.FirstOrDefault(n => n.Node == node.Node)?.LateTicks ?? 0;
+            Line(string.Create(CultureInfo.InvariantCulture,
+                $"media node {node.Node}: {node.Rooms} rooms, {node.Members} of {node.MaxMembers} members, mixing {node.MixCpuPercent:0}% of a core, " +
+                $"tick p99 {node.TickP99Ms:0.0} ms, {node.LateTicks - lateBefore} late ticks in the window{(node.Draining ? ", draining" : "")}"));
+        }
+        if (options.AdminKey is not null && mediaEnd is null) Line("media nodes: GET /api/admin/media did not answer");
         Line("");
         Line(wrong == 0 ? "RESULT ok: every member joined, heard every other talker of its room and not itself"
             : $"RESULT {wrong} problems (members not joined, not hearing a room-mate, hearing themselves persistently, or hearing audio in the quiet room)");
