@@ -67,8 +67,9 @@ public sealed class SimulatedMemberTests(ServerFixture fixture, ITestOutputHelpe
         Assert.Equal([1000.0, 1500.0], c.HeardFrequencies.Select(f => f.FrequencyHz));
         Assert.False(a.HeardOwnTone);
         Assert.False(b.HeardOwnTone);
-        // Mix-minus: one's own tone is not merely quieter but absent.
-        Assert.True(a.Frequencies.Single(f => f.FrequencyHz == 1000).PeakDb < -40);
+        // Mix-minus: one's own tone is not merely rare but absent.
+        Assert.Equal(0, a.Frequencies.Single(f => f.FrequencyHz == 1000).Frames);
+        Assert.Equal(0, b.Frequencies.Single(f => f.FrequencyHz == 1500).Frames);
 
         foreach (var s in new[] { a, b, c })
         {
@@ -80,8 +81,8 @@ public sealed class SimulatedMemberTests(ServerFixture fixture, ITestOutputHelpe
             Assert.True(s.LossRatio < 0.05, $"{s.DisplayName} lost {s.LossRatio:P1}");
             // Its room-mates' talking was recognised as expected audio, and most of it arrived.
             Assert.True(s.ExpectedCoverage > 0.5, $"{s.DisplayName} heard {s.ExpectedCoverage:P0} of the expected audio");
-            // Every audible frame's strongest frequency is one of the two tones.
-            Assert.True(s.UnexplainedFrames <= s.AudibleFrames / 20, $"{s.DisplayName}: {s.UnexplainedFrames} of {s.AudibleFrames} unexplained");
+            // Nearly every audible frame's strongest frequency is one of the two tones (a glitch may move it).
+            Assert.True(s.UnexplainedFrames <= s.AudibleFrames / 10, $"{s.DisplayName}: {s.UnexplainedFrames} of {s.AudibleFrames} unexplained");
             Assert.Empty(s.Reconnects);
             Assert.Empty(s.SignallingReconnects);
         }
