@@ -333,6 +333,22 @@ public sealed class ChannelVoiceTests : TestKit
     }
 
     [Fact]
+    public void A_membership_whose_connection_is_gone_ends_when_no_connection_resumes_it_in_time()
+    {
+        var channel = StartChannel(options: new ChannelOptions { ResumeGrace = TimeSpan.FromMilliseconds(300) });
+        var viewer = Subscribe(channel, Bob, "Bob");
+        var alice = CreateTestProbe();
+        var mixer = Mixer();
+        Join(channel, alice, Alice, mixer, expectPlacement: true);
+        viewer.ExpectMsg<VoiceMemberJoined>();
+
+        Sys.Stop(alice.Ref);
+
+        Assert.Equal(Alice, viewer.ExpectMsg<VoiceMemberLeft>(TimeSpan.FromSeconds(5)).User);
+        Assert.Equal(Alice, mixer.ExpectMsg<DisconnectMember>().User);
+    }
+
+    [Fact]
     public void A_media_session_that_ends_on_its_own_ends_the_membership()
     {
         var channel = StartChannel();

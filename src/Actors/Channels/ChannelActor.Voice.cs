@@ -126,9 +126,7 @@ public sealed partial class ChannelActor
         });
         Command<ResumeExpired>(expired =>
         {
-            if (_voice.TryGetValue(expired.User, out var seat) && seat.Session is null
-                && (seat.ConnectedMixer is null || !seat.ConnectedMixer.Equals(_mixer?.Mixer)))
-                RemoveSeat(seat, endedReason: null);
+            if (_voice.TryGetValue(expired.User, out var seat) && seat.Session is null) RemoveSeat(seat, endedReason: null);
         });
     }
 
@@ -429,7 +427,7 @@ public sealed partial class ChannelActor
         {
             if (!actor.Equals(seat.Session)) continue;
             // The connection is gone but the media may well go on (a gateway was lost): keep the membership for
-            // the client to resume from another connection.
+            // the client to resume from another connection, for a while.
             seat.Session = null;
             Timers.StartSingleTimer(("resume", seat.User), new ResumeExpired(seat.User), _options.ResumeGrace);
             found = true;

@@ -30,8 +30,8 @@ public sealed class ChannelOptions
     /// <summary>How long a draining mixer is kept for its members to move before it is stopped anyway.</summary>
     public TimeSpan DrainHandover { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How long a voice member whose connection was lost and who is not connected to the current mixer is kept for the client to resume.</summary>
-    public TimeSpan ResumeGrace { get; set; } = TimeSpan.FromSeconds(60);
+    /// <summary>How long a voice member whose connection was lost is kept for the client to resume it from a new connection.</summary>
+    public TimeSpan ResumeGrace { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>The persistence query plugin used to read history older than what is kept in memory.</summary>
     public string ReadJournalPluginId { get; set; } = "akka.persistence.query.journal.sql";

@@ -2,7 +2,6 @@ using System.Security.Claims;
 using Akka.Actor;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
-using Microsoft.Extensions.Hosting;
 using OpenChat.Actors.Ids;
 using OpenChat.Actors.Protocol;
 using OpenChat.Actors.Protocol.Commands;
@@ -21,7 +20,7 @@ namespace OpenChat.Gateway.Hub;
 /// never reaches the cluster) and hands the call to the connection's session actor or the channel region.
 /// </summary>
 [Authorize(AuthenticationSchemes = TokenAuthenticationHandler.SchemeName)]
-public sealed class ChatHub(GatewayRuntime runtime, IHostApplicationLifetime lifetime) : Hub<IChatClient>
+public sealed class ChatHub(GatewayRuntime runtime) : Hub<IChatClient>
 {
     private const string SessionKey = "openchat:session";
     private const string PushKey = "openchat:push";
@@ -37,13 +36,11 @@ public sealed class ChatHub(GatewayRuntime runtime, IHostApplicationLifetime lif
 
     public override Task OnDisconnectedAsync(Exception? exception)
     {
+        // A closed connection does not end a voice membership: a connection cut off looks the same to the server
+        // as one closed on purpose, and the media may well go on. The client resumes it from a new connection, or
+        // leaves; otherwise the channel ends it once its media session ends or the resume grace passes.
         if (Context.Items.TryGetValue(SessionKey, out var session) && session is IActorRef actor)
-        {
-            // A client that closed its connection itself has left; one that was cut off, or whose gateway is
-            // shutting down, may resume its voice membership from a new connection.
-            if (exception is null && !lifetime.ApplicationStopping.IsCancellationRequested) actor.Tell(new LeaveVoiceRequest());
             actor.Tell(PoisonPill.Instance);
-        }
         if (Context.Items.TryGetValue(PushKey, out var push) && push is HubClientPush p)
             p.Complete();
         return base.OnDisconnectedAsync(exception);
