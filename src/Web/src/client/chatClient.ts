@@ -199,9 +199,10 @@ export class ChatClient implements VoiceSignalling {
     const view = this.options.getState().views[channelId];
     if (!view || !view.hasMore || view.loadingOlder || view.messages.length === 0) return;
     this.options.dispatch({ type: 'historyRequested', channelId });
+    const before = view.messages[0]!.id;
     try {
-      const history = await this.hub.invoke<HistoryDto>(HubMethods.getHistory, channelId, view.messages[0]!.id, Limits.historyPage);
-      this.options.dispatch({ type: 'historyLoaded', history });
+      const history = await this.hub.invoke<HistoryDto>(HubMethods.getHistory, channelId, before, Limits.historyPage);
+      this.options.dispatch({ type: 'historyLoaded', history, before });
     } catch {
       this.options.dispatch({ type: 'historyFailed', channelId });
     }

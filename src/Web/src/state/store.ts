@@ -59,7 +59,8 @@ export type Action =
   | { type: 'channelRemoved'; channelId: string }
   | { type: 'messagePosted'; message: MessageDto }
   | { type: 'historyRequested'; channelId: string }
-  | { type: 'historyLoaded'; history: HistoryDto }
+  /** `before`: the message id the page was asked for (the oldest one held then). */
+  | { type: 'historyLoaded'; history: HistoryDto; before: number }
   | { type: 'historyFailed'; channelId: string }
   | { type: 'memberOnline'; channelId: string; member: MemberDto }
   | { type: 'memberOffline'; channelId: string; userId: string }
@@ -268,12 +269,14 @@ export function reducer(state: State, action: Action): State {
       const h = action.history;
       return updateView(state, h.channelId, (view) => {
         const oldest = view.messages[0]?.id ?? Infinity;
-        // A page that reaches below what we hold decides whether there is more; otherwise ours still does.
+        // The page answers "is there more?" for the oldest message held, unless what is held changed meanwhile
+        // (a reopen replaced it) and the page does not even reach below it.
+        const current = action.before === oldest;
         const extendsDown = h.messages.length > 0 && h.messages[0]!.id < oldest;
         return {
           ...view,
           messages: mergeMessages(view.messages, h.messages),
-          hasMore: extendsDown || view.messages.length === 0 ? h.hasMore : view.hasMore,
+          hasMore: current || extendsDown || view.messages.length === 0 ? h.hasMore : view.hasMore,
           loadingOlder: false,
         };
       });
