@@ -237,6 +237,16 @@ describe('events', () => {
     expect(voice.ended).toEqual([['lounge', 'timed out']]);
   });
 
+  test('when the shown channel is deleted, another text channel is shown', async () => {
+    await client.start();
+    expect(store.getState().activeChannelId).toBe('random');
+    hub.channels = [general, lounge];
+    hub.emit('ChannelRemoved', 'random');
+    await settle();
+    expect(store.getState().activeChannelId).toBe('general');
+    expect(hub.opened()).toContain('general');
+  });
+
   test('ChannelRemoved forgets the channel, so a reconnect does not reopen it', async () => {
     await client.start();
     hub.emit('ChannelRemoved', 'lounge');

@@ -77,6 +77,7 @@ export class ChatClient implements VoiceSignalling {
     on(HubEvents.channelRemoved, (channelId: string) => {
       this.wanted.delete(channelId);
       dispatch({ type: 'channelRemoved', channelId });
+      this.selectDefaultIfNone();
     });
     on(HubEvents.voiceMemberJoined, (channelId: string, member: VoiceMemberDto) => dispatch({ type: 'voiceMemberJoined', channelId, member }));
     on(HubEvents.voiceMemberUpdated, (channelId: string, member: VoiceMemberDto) => dispatch({ type: 'voiceMemberUpdated', channelId, member }));
@@ -142,12 +143,6 @@ export class ChatClient implements VoiceSignalling {
     try {
       const channels = await this.retrying(() => this.hub.invoke<ChannelDto[]>(HubMethods.getChannels));
       this.applyChannels(channels, false);
-      const state = this.options.getState();
-      if (state.activeChannelId === null) {
-        const preferred = this.options.preferredChannel?.();
-        const first = channels.find((c) => c.id === preferred && c.kind === 'text') ?? channels.find((c) => c.kind === 'text');
-        if (first) this.selectChannel(first.id);
-      }
       await Promise.all([...this.wanted].map((id) => this.openChannel(id)));
     } catch {
       // The connection went away again; its reconnect starts this over.
@@ -166,6 +161,17 @@ export class ChatClient implements VoiceSignalling {
         if (openNew) void this.openChannel(c.id).catch(() => {});
       }
     }
+    this.selectDefaultIfNone();
+  }
+
+  /** With no channel shown (at start, or the shown one was deleted): the last one visited, else the first text channel. */
+  private selectDefaultIfNone(): void {
+    const { activeChannelId, channels } = this.options.getState();
+    if (activeChannelId !== null) return;
+    const preferred = this.options.preferredChannel?.();
+    const text = channels.filter((c) => c.kind === 'text');
+    const choice = text.find((c) => c.id === preferred) ?? text[0];
+    if (choice) this.selectChannel(choice.id);
   }
 
   /** Shows a channel; text channels are opened (and stay open) on first visit. */
