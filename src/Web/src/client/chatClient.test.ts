@@ -148,9 +148,19 @@ describe('starting', () => {
     expect(voice.resumes).toBe(0);
   });
 
-  test('retries a refused start with growing pauses', async () => {
+  test('retries a refused start with growing pauses, reporting each refusal', async () => {
+    const refusals: unknown[] = [];
+    client = new ChatClient(hub, {
+      dispatch: store.dispatch,
+      getState: store.getState,
+      delay: async (ms) => {
+        delays.push(ms);
+      },
+      onStartFailed: (e) => refusals.push(e),
+    });
     hub.startFailures = 2;
     await client.start();
+    expect(refusals).toHaveLength(2);
     expect(hub.starts).toBe(3);
     expect(delays).toEqual([nextReconnectDelay(1), nextReconnectDelay(2)]);
     expect(store.getState().connection).toBe('connected');

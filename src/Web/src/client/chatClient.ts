@@ -41,6 +41,8 @@ export interface ChatClientOptions {
   /** The channel to show first when none is active (the last one visited). */
   preferredChannel?: () => string | null;
   delay?: (ms: number) => Promise<void>;
+  /** A start attempt failed (before the next one is made). */
+  onStartFailed?: (error: unknown) => void;
 }
 
 /** Pauses between automatic reconnect attempts: quick at first, then every 15 s for as long as it takes. */
@@ -123,8 +125,9 @@ export class ChatClient implements VoiceSignalling {
         try {
           await this.hub.start();
           break;
-        } catch {
+        } catch (e) {
           if (this.stopped) return;
+          this.options.onStartFailed?.(e);
           this.options.dispatch({ type: 'connection', status: 'disconnected' });
           await this.delay(nextReconnectDelay(attempt + 1));
         }

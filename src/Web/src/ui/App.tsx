@@ -67,25 +67,38 @@ export function App() {
     // Only once, at start.
   }, []);
 
+  const tokenRefused = useRef(false);
+
+  // The hub asks for the token on every (re)connect: refresh it when it is about to expire or was refused.
   const getToken = useCallback(async (): Promise<string> => {
     const session = sessionRef.current;
     if (!session) return '';
-    if (Date.parse(session.expiresAt) - Date.now() < RefreshBeforeExpiryMs) {
+    if (tokenRefused.current || Date.parse(session.expiresAt) - Date.now() < RefreshBeforeExpiryMs) {
       try {
         const dto = await createSession(session.displayName, session.token);
+        tokenRefused.current = false;
         sessionRef.current = { ...session, token: dto.token, expiresAt: dto.expiresAt };
         saveSession(sessionRef.current);
-      } catch {
-        // Use what we have; the hub says whether it still works.
+      } catch (e) {
+        if (e instanceof SessionError && e.code === 'invalid_token') {
+          // The server no longer knows this token (its signing key changed): sign in again as a new user.
+          tokenRefused.current = false;
+          void signIn(session.displayName);
+        }
+        // Otherwise use what we have; the hub says whether it still works.
       }
     }
     return sessionRef.current!.token;
+  }, [signIn]);
+
+  const onTokenRefused = useCallback(() => {
+    tokenRefused.current = true;
   }, []);
 
   const changeName = useCallback(() => setPhase({ kind: 'join', error: null }), []);
 
   if (phase.kind === 'chat') {
-    return <ChatApp key={phase.session.token} session={phase.session} getToken={getToken} prefs={prefs} setPrefs={setPrefs} changeName={changeName} />;
+    return <ChatApp key={phase.session.token} session={phase.session} getToken={getToken} onTokenRefused={onTokenRefused} prefs={prefs} setPrefs={setPrefs} changeName={changeName} />;
   }
   if (phase.kind === 'resuming') {
     return (

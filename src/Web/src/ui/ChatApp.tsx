@@ -16,6 +16,8 @@ import { RemoteAudio } from './RemoteAudio';
 interface Props {
   session: StoredSession;
   getToken: () => Promise<string>;
+  /** The hub answered 401: the next getToken should get a new token. */
+  onTokenRefused: () => void;
   prefs: Preferences;
   setPrefs: (change: Partial<Preferences>) => void;
   changeName: () => void;
@@ -24,7 +26,10 @@ interface Props {
 const pageIsWatched = () => document.visibilityState === 'visible' && document.hasFocus();
 
 /** The signed-in client: one hub connection, one store, one voice session, one microphone. */
-export function ChatApp({ session, getToken, prefs, setPrefs, changeName }: Props) {
+const isUnauthorized = (error: unknown) =>
+  (error as { statusCode?: number } | null)?.statusCode === 401 || /\b401\b/.test(String((error as Error | null)?.message ?? ''));
+
+export function ChatApp({ session, getToken, onTokenRefused, prefs, setPrefs, changeName }: Props) {
   const [remoteStream, setRemoteStream] = useState<MediaStream | null>(null);
   const [talking, setTalking] = useState(false);
   const prefsRef = useRef(prefs);
@@ -35,7 +40,12 @@ export function ChatApp({ session, getToken, prefs, setPrefs, changeName }: Prop
     store.dispatch({ type: 'me', user: { id: session.userId, displayName: session.displayName } });
     const hub = new HubConnectionBuilder()
       .withUrl('/hub', { accessTokenFactory: getToken })
-      .withAutomaticReconnect({ nextRetryDelayInMilliseconds: (ctx) => nextReconnectDelay(ctx.previousRetryCount) })
+      .withAutomaticReconnect({
+        nextRetryDelayInMilliseconds: (ctx) => {
+          if (isUnauthorized(ctx.retryReason)) onTokenRefused();
+          return nextReconnectDelay(ctx.previousRetryCount);
+        },
+      })
       .configureLogging(LogLevel.Warning)
       .build();
     const markers = loadReadMarkers(session.userId);
@@ -44,6 +54,9 @@ export function ChatApp({ session, getToken, prefs, setPrefs, changeName }: Prop
       getState: store.getState,
       readMarkers: () => markers,
       preferredChannel: () => prefsRef.current.lastChannelId,
+      onStartFailed: (error) => {
+        if (isUnauthorized(error)) onTokenRefused();
+      },
     });
     const microphone = new Microphone();
     const voice = new VoiceSession({
@@ -60,7 +73,7 @@ export function ChatApp({ session, getToken, prefs, setPrefs, changeName }: Prop
     installTestHook(voice, microphone);
     return { store, client, microphone, voice };
     // One connection per session; getToken is stable.
-  }, [session.userId, session.displayName, getToken]);
+  }, [session.userId, session.displayName, getToken, onTokenRefused]);
 
   const { store, client, microphone, voice } = core;
 

@@ -86,7 +86,8 @@ export function Composer({ channelId, channelName }: { channelId: string; channe
           onKeyDown={onKeyDown}
           aria-invalid={error ? true : undefined}
           aria-describedby={describedBy}
-          autoFocus
+          // On a phone, focusing would open the on-screen keyboard over the messages.
+          autoFocus={!window.matchMedia?.('(max-width: 760px)').matches}
         />
         <button type="submit" className="icon-button send" aria-label="Send" disabled={length === 0}>
           <Icon name="send" />

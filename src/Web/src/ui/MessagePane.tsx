@@ -79,7 +79,7 @@ function MessageList({ channelId, channelName }: { channelId: string; channelNam
   };
 
   return (
-    <div className="message-scroller" ref={scroller} onScroll={onScroll} tabIndex={0} role="log" aria-label="Messages" aria-live="polite" aria-relevant="additions">
+    <div className="message-scroller" ref={scroller} onScroll={onScroll} tabIndex={0} role="log" aria-label="Messages" aria-live="polite" aria-relevant="additions" aria-busy={view?.loadingOlder || undefined}>
       <HistoryStart view={view} channelName={channelName} onLoad={() => void client.loadOlder(channelId)} />
       <ol className="messages">
         {items.map((item) => {
