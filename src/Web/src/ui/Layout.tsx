@@ -35,6 +35,8 @@ export function Layout() {
   const [channelsOpen, setChannelsOpen] = useState(false);
   const [membersOpen, setMembersOpen] = useState(!isMedium);
   const active = useChatState((s) => s.channels.find((c) => c.id === s.activeChannelId) ?? null);
+  const voicePhase = useChatState((s) => s.voice.phase);
+  const voiceChannel = useChatState((s) => s.channels.find((c) => c.id === s.voice.channelId)?.name ?? null);
 
   useEffect(() => setMembersOpen(!isMedium), [isMedium]);
   useEffect(() => {
@@ -101,6 +103,19 @@ export function Layout() {
         </h1>
         {active?.topic && <p className="channel-topic">{active.topic}</p>}
         <div className="topbar-actions">
+          {isNarrow && voicePhase !== 'idle' && (
+            // On a phone the voice panel is in the drawer: this shows that voice is on and opens it.
+            <button
+              type="button"
+              className={`icon-button voice-badge voice-${voicePhase}`}
+              aria-label={`Open voice panel (${voiceChannel ?? 'voice'})`}
+              aria-controls="channel-drawer"
+              title={voiceChannel ?? undefined}
+              onClick={() => setChannelsOpen(true)}
+            >
+              <Icon name="speaker" />
+            </button>
+          )}
           <button
             type="button"
             className="icon-button"
