@@ -6,4 +6,4 @@ cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 export OpenChat__DataDirectory="${OpenChat__DataDirectory:-$(pwd)/data}"
 dotnet build src/Server/OpenChat.Server.csproj -c Release -nologo -v q
-exec dotnet src/Server/bin/Release/net10.0/OpenChat.Server.dll --contentRoot src/Server/bin/Release/net10.0 "$@"
+exec dotnet src/Server/bin/Release/net10.0/OpenChat.Server.dll --contentRoot "$(pwd)/src/Server/bin/Release/net10.0" "$@"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds everything and runs the whole test suite; ends with "N passed, N failed, N skipped".
-# Installs what the suite needs: NuGet packages (restore), npm packages, and, when run as root on
+# Installs what the suite needs: NuGet packages (restore), the web client's npm packages, and, when run as root on
 # Debian, Chromium (browser tests) and the PostgreSQL server (the PostgreSQL storage test).
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -38,6 +38,18 @@ for project in tests/*/*.Tests.csproj; do
   fi
 done
 
+# The web client's unit tests (Vitest). The build above already installed its packages (npm ci).
+echo "=== Web client (Vitest)"
+web_results="$results/web-vitest.json"
+if ! (cd src/Web && { [ -x node_modules/.bin/vitest ] || npm ci --no-audit --no-fund; } \
+      && npx vitest run --reporter=default --reporter=json --outputFile.json="$web_results"); then
+  status=1
+fi
+if [ ! -f "$web_results" ]; then
+  echo "The web client's tests produced no results."
+  echo "web-client" >> "$results/crashed"
+fi
+
 passed=0; failed=0; skipped=0
 for trx in "$results"/*.trx; do
   [ -f "$trx" ] || continue
@@ -48,6 +60,14 @@ for trx in "$results"/*.trx; do
   e="$(sed -n 's/.* executed="\([0-9]*\)".*/\1/p' <<<"$counters")"
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${t:-0} - ${e:-0}))
 done
+if [ -f "$web_results" ]; then
+  # Passed, failed (a test file that failed to load counts once), skipped (skipped and todo).
+  read -r p f k < <(node -e '
+    const r = require(process.argv[1]);
+    const broken = r.testResults.filter((t) => t.status === "failed" && !t.assertionResults.some((a) => a.status === "failed")).length;
+    console.log(r.numPassedTests, r.numFailedTests + broken, r.numPendingTests + r.numTodoTests);' "$web_results" || echo "0 1 0")
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${k:-0}))
+fi
 if [ -f "$results/crashed" ]; then failed=$((failed + $(wc -l < "$results/crashed"))); fi
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
 

@@ -1,6 +1,7 @@
 using System.Reflection;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using OpenChat.Actors.Channels;
@@ -8,16 +9,28 @@ using OpenChat.Actors.Ids;
 using OpenChat.Gateway.Auth;
 using OpenChat.Gateway.Hub;
 using OpenChat.Gateway.Sessions;
+using OpenChat.Gateway.WebClient;
 
 namespace OpenChat.Gateway;
 
-/// <summary>The gateway's HTTP surface: the hub, session creation, server info and the start page.</summary>
+/// <summary>The gateway's HTTP surface: the hub, session creation, server info and the web client.</summary>
 public static class GatewayEndpoints
 {
     public const string HubPath = "/hub";
 
+    /// <summary>Addresses that belong to the server, never to the web client's pages.</summary>
+    private static readonly string[] ServerPaths = ["/api", HubPath, "/healthz"];
+
     public static WebApplication MapOpenChatGateway(this WebApplication app)
     {
+        app.UseStaticFiles(new StaticFileOptions
+        {
+            FileProvider = EmbeddedWebClient.Instance,
+            OnPrepareResponse = context => context.Context.Response.Headers.CacheControl =
+                context.Context.Request.Path.StartsWithSegments("/assets")
+                    ? "public, max-age=31536000, immutable" // names carry a content hash
+                    : "no-cache",
+        });
         app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
@@ -31,7 +44,13 @@ public static class GatewayEndpoints
             channels = catalog.Channels.Select(ChannelDto.From),
         }));
         app.MapAdminEndpoints();
-        app.MapGet("/", () => Results.Content(StartPage.Value, "text/html; charset=utf-8"));
+        app.MapGet("/", ServeClient);
+        // Any other page address (not a file, not the server's own) is the single-page client too.
+        app.MapFallback(context =>
+            ServerPaths.Any(p => context.Request.Path.StartsWithSegments(p, StringComparison.OrdinalIgnoreCase))
+            || !(HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method))
+                ? Results.NotFound().ExecuteAsync(context)
+                : ServeClient(context).ExecuteAsync(context));
         return app;
     }
 
@@ -62,10 +81,15 @@ public static class GatewayEndpoints
     internal static IResult Problem(int status, string code, string detail) =>
         Results.Json(new { error = code, message = detail }, statusCode: status);
 
-    private static readonly Lazy<string> StartPage = new(() =>
+    /// <summary>The client's index.html, revalidated on every load so a new build is picked up at once.</summary>
+    private static IResult ServeClient(HttpContext context)
     {
-        using var stream = typeof(GatewayEndpoints).Assembly.GetManifestResourceStream("OpenChat.Gateway.index.html")!;
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    });
+        var page = EmbeddedWebClient.Instance.Index;
+        context.Response.Headers.CacheControl = "no-cache";
+        context.Response.Headers.ETag = page.ETag;
+        var ifNoneMatch = context.Request.GetTypedHeaders().IfNoneMatch;
+        if (ifNoneMatch.Any(tag => tag.Tag == page.ETag || tag.Equals(EntityTagHeaderValue.Any)))
+            return Results.StatusCode(StatusCodes.Status304NotModified);
+        return Results.Bytes(page.Content, "text/html; charset=utf-8");
+    }
 }

@@ -72,7 +72,8 @@ public sealed class WebClientTests(WebApp app, ITestOutputHelper output) : IClas
         await atBob.StartAsync();
         await Probe.UntilAsync(async () => (await atBob.SamplesAsync()).Count(s => s.Db[0] > -60) > 50, Patience, "Bob to hear Alice");
 
-        var mute = alice.GetByRole(AriaRole.Button, new() { Name = "Mute" });
+        // Exact: names match as substrings otherwise, and "Voice channel Mute Room" contains "Mute".
+        var mute = alice.GetByRole(AriaRole.Button, new() { Name = "Mute", Exact = true });
         var mutedAt = await AudioProbe.NowAsync(alice);
         await mute.ClickAsync();
         await Assertions.Expect(mute).ToHaveAttributeAsync("aria-pressed", "true");

@@ -1,0 +1,299 @@
+import { beforeEach, describe, expect, test } from 'vitest';
+import type { ChannelDto, ChannelViewDto, HistoryDto, MessageDto } from '../protocol/types';
+import { createStore, type Store } from '../state/createStore';
+import { initialState } from '../state/store';
+import { ChatClient, nextReconnectDelay, type HubLike, type VoiceEvents } from './chatClient';
+
+const general: ChannelDto = { id: 'general', name: 'general', kind: 'text', position: 0, topic: '' };
+const random: ChannelDto = { id: 'random', name: 'random', kind: 'text', position: 1, topic: '' };
+const lounge: ChannelDto = { id: 'lounge', name: 'Lounge', kind: 'voice', position: 2, topic: '' };
+const studio: ChannelDto = { id: 'studio', name: 'Studio', kind: 'voice', position: 3, topic: '' };
+
+function msg(id: number, channelId = 'general'): MessageDto {
+  return { id, channelId, authorId: 'u-x', authorName: 'X', text: `m${id}`, sentAt: '2025-01-01T12:00:00Z' };
+}
+
+/** A hub connection stand-in: answers invocations from a table and lets the test fire events and reconnects. */
+class FakeHub implements HubLike {
+  invocations: { method: string; args: unknown[] }[] = [];
+  handlers = new Map<string, (...args: unknown[]) => void>();
+  startFailures = 0;
+  starts = 0;
+  channels: ChannelDto[] = [general, random, lounge];
+  history: HistoryDto | null = null;
+  /** How many more times OpenChannel of a channel is refused as unavailable. */
+  openFailures = new Map<string, number>();
+  private reconnecting: ((e?: Error) => void)[] = [];
+  private reconnected: ((id?: string) => void)[] = [];
+  private closed: ((e?: Error) => void)[] = [];
+
+  async start(): Promise<void> {
+    this.starts++;
+    if (this.startFailures > 0) {
+      this.startFailures--;
+      throw new Error('Failed to complete negotiation with the server');
+    }
+  }
+
+  async stop(): Promise<void> {}
+
+  async invoke<T>(method: string, ...args: unknown[]): Promise<T> {
+    this.invocations.push({ method, args });
+    switch (method) {
+      case 'GetChannels':
+        return this.channels as T;
+      case 'OpenChannel': {
+        const id = args[0] as string;
+        const failures = this.openFailures.get(id) ?? 0;
+        if (failures > 0) {
+          this.openFailures.set(id, failures - 1);
+          throw new Error(`HubException: unavailable: try again`);
+        }
+        const channel = this.channels.find((c) => c.id === id)!;
+        const view: ChannelViewDto = { channel, online: [], messages: channel.kind === 'text' ? [msg(1, id), msg(2, id)] : [], hasMore: true, voice: [] };
+        return view as T;
+      }
+      case 'GetHistory':
+        return this.history as T;
+      case 'PostMessage':
+        return { ...msg(3, args[0] as string), text: args[1] as string } as T;
+      default:
+        return undefined as T;
+    }
+  }
+
+  on(event: string, handler: (...args: unknown[]) => void): void {
+    this.handlers.set(event, handler);
+  }
+  onreconnecting(cb: (e?: Error) => void): void {
+    this.reconnecting.push(cb);
+  }
+  onreconnected(cb: (id?: string) => void): void {
+    this.reconnected.push(cb);
+  }
+  onclose(cb: (e?: Error) => void): void {
+    this.closed.push(cb);
+  }
+
+  emit(event: string, ...args: unknown[]): void {
+    this.handlers.get(event)!(...args);
+  }
+  dropAndReconnect(): void {
+    this.reconnecting.forEach((cb) => cb(new Error('lost')));
+  }
+  finishReconnect(): void {
+    this.reconnected.forEach((cb) => cb('new-id'));
+  }
+  close(): void {
+    this.closed.forEach((cb) => cb(new Error('closed')));
+  }
+  opened(): string[] {
+    return this.invocations.filter((i) => i.method === 'OpenChannel').map((i) => i.args[0] as string);
+  }
+}
+
+class FakeVoice implements VoiceEvents {
+  resumes = 0;
+  reconnects: string[] = [];
+  ended: [string, string][] = [];
+  async resume(): Promise<void> {
+    this.resumes++;
+  }
+  async handleReconnect(channelId: string): Promise<void> {
+    this.reconnects.push(channelId);
+  }
+  handleEnded(channelId: string, reason: string): void {
+    this.ended.push([channelId, reason]);
+  }
+}
+
+async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+let hub: FakeHub;
+let store: Store;
+let voice: FakeVoice;
+let client: ChatClient;
+let delays: number[];
+
+beforeEach(() => {
+  hub = new FakeHub();
+  store = createStore(initialState());
+  store.dispatch({ type: 'me', user: { id: 'u-me', displayName: 'Me' } });
+  voice = new FakeVoice();
+  delays = [];
+  client = new ChatClient(hub, {
+    dispatch: store.dispatch,
+    getState: store.getState,
+    preferredChannel: () => 'random',
+    readMarkers: () => ({ random: 1 }),
+    delay: async (ms) => {
+      delays.push(ms);
+    },
+  });
+  client.attachVoice(voice);
+});
+
+describe('starting', () => {
+  test('loads channels, opens every voice channel and the preferred text channel, and shows it', async () => {
+    await client.start();
+    const s = store.getState();
+    expect(s.connection).toBe('connected');
+    expect(s.channels.map((c) => c.id)).toEqual(['general', 'random', 'lounge']);
+    expect(s.activeChannelId).toBe('random');
+    expect(hub.opened().sort()).toEqual(['lounge', 'random']);
+    // The remembered read marker put a divider before message 2.
+    expect(s.views.random!.dividerBefore).toBe(2);
+    expect(voice.resumes).toBe(0);
+  });
+
+  test('retries a refused start with growing pauses, reporting each refusal', async () => {
+    const refusals: unknown[] = [];
+    client = new ChatClient(hub, {
+      dispatch: store.dispatch,
+      getState: store.getState,
+      delay: async (ms) => {
+        delays.push(ms);
+      },
+      onStartFailed: (e) => refusals.push(e),
+    });
+    hub.startFailures = 2;
+    await client.start();
+    expect(refusals).toHaveLength(2);
+    expect(hub.starts).toBe(3);
+    expect(delays).toEqual([nextReconnectDelay(1), nextReconnectDelay(2)]);
+    expect(store.getState().connection).toBe('connected');
+  });
+
+  test('an unavailable OpenChannel is retried', async () => {
+    hub.openFailures.set('lounge', 2);
+    await client.start();
+    expect(hub.opened().filter((id) => id === 'lounge')).toHaveLength(3);
+    expect(store.getState().views.lounge?.open).toBe(true);
+  });
+
+  test('the automatic reconnect never gives up', () => {
+    expect(nextReconnectDelay(0)).toBe(0);
+    for (let i = 1; i < 100; i++) expect(nextReconnectDelay(i)).toBeGreaterThan(0);
+  });
+});
+
+describe('reconnecting', () => {
+  test('marks channels closed while away, then reopens the same channels and resumes voice', async () => {
+    await client.start();
+    client.selectChannel('general');
+    await settle();
+    hub.invocations = [];
+
+    hub.dropAndReconnect();
+    expect(store.getState().connection).toBe('reconnecting');
+    expect(Object.values(store.getState().views).every((v) => !v.open)).toBe(true);
+
+    hub.finishReconnect();
+    await settle();
+    expect(store.getState().connection).toBe('connected');
+    expect(hub.opened().sort()).toEqual(['general', 'lounge', 'random']);
+    expect(Object.values(store.getState().views).every((v) => v.open)).toBe(true);
+    expect(voice.resumes).toBe(1);
+  });
+
+  test('after a closed connection it starts over and resumes voice', async () => {
+    await client.start();
+    hub.close();
+    expect(store.getState().connection).not.toBe('connected');
+    await settle();
+    expect(hub.starts).toBe(2);
+    expect(store.getState().connection).toBe('connected');
+    expect(voice.resumes).toBe(1);
+  });
+
+  test('does not start over after stop', async () => {
+    await client.start();
+    await client.stop();
+    hub.close();
+    await settle();
+    expect(hub.starts).toBe(1);
+  });
+});
+
+describe('events', () => {
+  test('a new voice channel in ChannelsChanged is opened at once', async () => {
+    await client.start();
+    hub.channels = [general, random, lounge, studio];
+    hub.emit('ChannelsChanged', hub.channels);
+    await settle();
+    expect(hub.opened()).toContain('studio');
+    expect(store.getState().views.studio?.open).toBe(true);
+  });
+
+  test('messages, presence and voice events reach the store', async () => {
+    await client.start();
+    hub.emit('MessagePosted', msg(3, 'random'));
+    hub.emit('MemberOnline', 'random', { userId: 'u-ann', displayName: 'Ann' });
+    hub.emit('VoiceMemberJoined', 'lounge', { userId: 'u-ann', displayName: 'Ann', muted: false, deafened: false, speaking: false });
+    hub.emit('VoiceSpeaking', 'lounge', 'u-ann', true);
+    const s = store.getState();
+    expect(s.views.random!.messages.map((m) => m.id)).toEqual([1, 2, 3]);
+    expect(s.views.random!.online.map((m) => m.userId)).toEqual(['u-ann']);
+    expect(s.views.lounge!.voice[0]!.speaking).toBe(true);
+  });
+
+  test('VoiceReconnect and VoiceEnded go to the voice session', async () => {
+    await client.start();
+    hub.emit('VoiceReconnect', 'lounge', 'media node lost');
+    hub.emit('VoiceEnded', 'lounge', 'timed out');
+    expect(voice.reconnects).toEqual(['lounge']);
+    expect(voice.ended).toEqual([['lounge', 'timed out']]);
+  });
+
+  test('when the shown channel is deleted, another text channel is shown', async () => {
+    await client.start();
+    expect(store.getState().activeChannelId).toBe('random');
+    hub.channels = [general, lounge];
+    hub.emit('ChannelRemoved', 'random');
+    await settle();
+    expect(store.getState().activeChannelId).toBe('general');
+    expect(hub.opened()).toContain('general');
+  });
+
+  test('ChannelRemoved forgets the channel, so a reconnect does not reopen it', async () => {
+    await client.start();
+    hub.emit('ChannelRemoved', 'lounge');
+    hub.channels = [general, random];
+    hub.invocations = [];
+    hub.dropAndReconnect();
+    hub.finishReconnect();
+    await settle();
+    expect(hub.opened()).toEqual(['random']);
+  });
+});
+
+describe('calls', () => {
+  test('loadOlder asks for the page before the oldest message held, once at a time', async () => {
+    await client.start();
+    hub.history = { channelId: 'random', messages: [], hasMore: false };
+    const first = client.loadOlder('random');
+    const second = client.loadOlder('random');
+    await Promise.all([first, second]);
+    const calls = hub.invocations.filter((i) => i.method === 'GetHistory');
+    expect(calls).toEqual([{ method: 'GetHistory', args: ['random', 1, 50] }]);
+    expect(store.getState().views.random!.hasMore).toBe(false);
+    await client.loadOlder('random');
+    expect(hub.invocations.filter((i) => i.method === 'GetHistory')).toHaveLength(1);
+  });
+
+  test('post shows the stored message at once', async () => {
+    await client.start();
+    const posted = await client.post('random', 'hello');
+    expect(posted.text).toBe('hello');
+    expect(store.getState().views.random!.messages.map((m) => m.id)).toEqual([1, 2, 3]);
+  });
+
+  test('concurrent opens of one channel share one call', async () => {
+    await client.start();
+    hub.invocations = [];
+    await Promise.all([client.openChannel('general'), client.openChannel('general')]);
+    expect(hub.opened()).toEqual(['general']);
+  });
+});

@@ -1,0 +1,266 @@
+import { isTransient, parseHubError } from '../protocol/errors';
+import {
+  HubEvents,
+  HubMethods,
+  Limits,
+  type ChannelDto,
+  type ChannelViewDto,
+  type HistoryDto,
+  type MemberDto,
+  type MessageDto,
+  type VoiceJoinedDto,
+  type VoiceMemberDto,
+} from '../protocol/types';
+import type { Action, State } from '../state/store';
+import type { VoiceSignalling } from '../voice/voiceSession';
+
+/** What the client needs of a SignalR HubConnection (the real one fits; tests use a fake). */
+export interface HubLike {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  invoke<T = unknown>(method: string, ...args: unknown[]): Promise<T>;
+  // SignalR hands event arguments over untyped.
+  on(event: string, handler: (...args: any[]) => void): void;
+  onreconnecting(callback: (error?: Error) => void): void;
+  onreconnected(callback: (connectionId?: string) => void): void;
+  onclose(callback: (error?: Error) => void): void;
+}
+
+/** The voice session as the connection drives it. */
+export interface VoiceEvents {
+  resume(): Promise<void>;
+  handleReconnect(channelId: string): Promise<void>;
+  handleEnded(channelId: string, reason: string): void;
+}
+
+export interface ChatClientOptions {
+  dispatch: (action: Action) => void;
+  getState: () => State;
+  /** The highest message id seen per channel, remembered from earlier visits. */
+  readMarkers?: () => Record<string, number>;
+  /** The channel to show first when none is active (the last one visited). */
+  preferredChannel?: () => string | null;
+  delay?: (ms: number) => Promise<void>;
+  /** A start attempt failed (before the next one is made). */
+  onStartFailed?: (error: unknown) => void;
+}
+
+/** Pauses between automatic reconnect attempts: quick at first, then every 15 s for as long as it takes. */
+export const reconnectDelaysMs = [0, 1_000, 2_000, 5_000, 10_000];
+export const nextReconnectDelay = (previousRetryCount: number) => reconnectDelaysMs[previousRetryCount] ?? 15_000;
+
+/**
+ * The signed-in user's connection to the gateway: turns hub events into store actions, opens channels (every
+ * voice channel, for its member list, and each text channel once visited), and after a reconnect opens them
+ * again and resumes voice.
+ */
+export class ChatClient implements VoiceSignalling {
+  private voice: VoiceEvents | null = null;
+  private readonly wanted = new Set<string>();
+  private readonly opening = new Map<string, Promise<void>>();
+  private stopped = false;
+  private starting: Promise<void> | null = null;
+  private readonly volumeTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly delay: (ms: number) => Promise<void>;
+
+  constructor(
+    private readonly hub: HubLike,
+    private readonly options: ChatClientOptions,
+  ) {
+    this.delay = options.delay ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    const { dispatch } = options;
+    const on = hub.on.bind(hub);
+
+    on(HubEvents.messagePosted, (message: MessageDto) => dispatch({ type: 'messagePosted', message }));
+    on(HubEvents.memberOnline, (channelId: string, member: MemberDto) => dispatch({ type: 'memberOnline', channelId, member }));
+    on(HubEvents.memberOffline, (channelId: string, userId: string) => dispatch({ type: 'memberOffline', channelId, userId }));
+    on(HubEvents.channelsChanged, (channels: ChannelDto[]) => this.applyChannels(channels, true));
+    on(HubEvents.channelUpdated, (channel: ChannelDto) => dispatch({ type: 'channelUpdated', channel }));
+    on(HubEvents.channelRemoved, (channelId: string) => {
+      this.wanted.delete(channelId);
+      dispatch({ type: 'channelRemoved', channelId });
+      this.selectDefaultIfNone();
+    });
+    on(HubEvents.voiceMemberJoined, (channelId: string, member: VoiceMemberDto) => dispatch({ type: 'voiceMemberJoined', channelId, member }));
+    on(HubEvents.voiceMemberUpdated, (channelId: string, member: VoiceMemberDto) => dispatch({ type: 'voiceMemberUpdated', channelId, member }));
+    on(HubEvents.voiceMemberLeft, (channelId: string, userId: string) => dispatch({ type: 'voiceMemberLeft', channelId, userId }));
+    on(HubEvents.voiceSpeaking, (channelId: string, userId: string, speaking: boolean) =>
+      dispatch({ type: 'voiceSpeaking', channelId, userId, speaking }));
+    on(HubEvents.voiceReconnect, (channelId: string) => void this.voice?.handleReconnect(channelId));
+    on(HubEvents.voiceEnded, (channelId: string, reason: string) => this.voice?.handleEnded(channelId, reason));
+
+    hub.onreconnecting(() => {
+      dispatch({ type: 'connection', status: 'reconnecting' });
+      dispatch({ type: 'channelsClosed' });
+    });
+    hub.onreconnected(() => void this.afterConnect(true));
+    hub.onclose(() => {
+      dispatch({ type: 'connection', status: 'disconnected' });
+      dispatch({ type: 'channelsClosed' });
+      // The automatic reconnect never gives up, so this is a refused reconnect or a stop: start over unless stopped.
+      if (!this.stopped) void this.connect(true);
+    });
+  }
+
+  attachVoice(voice: VoiceEvents): void {
+    this.voice = voice;
+  }
+
+  /** Connects, retrying until it works or `stop` is called. */
+  start(): Promise<void> {
+    return this.connect(false);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.volumeTimers.values()) clearTimeout(t);
+    await this.hub.stop().catch(() => {});
+  }
+
+  private connect(resumeVoice: boolean): Promise<void> {
+    if (this.starting) return this.starting;
+    this.starting = (async () => {
+      for (let attempt = 0; !this.stopped; attempt++) {
+        this.options.dispatch({ type: 'connection', status: attempt === 0 ? 'connecting' : 'disconnected' });
+        try {
+          await this.hub.start();
+          break;
+        } catch (e) {
+          if (this.stopped) return;
+          this.options.onStartFailed?.(e);
+          this.options.dispatch({ type: 'connection', status: 'disconnected' });
+          await this.delay(nextReconnectDelay(attempt + 1));
+        }
+      }
+      if (!this.stopped) await this.afterConnect(resumeVoice);
+    })().finally(() => {
+      this.starting = null;
+    });
+    return this.starting;
+  }
+
+  /** Loads the channel list and opens the channels this client keeps open; then resumes voice. */
+  private async afterConnect(resumeVoice: boolean): Promise<void> {
+    const { dispatch } = this.options;
+    dispatch({ type: 'connection', status: 'connected' });
+    try {
+      const channels = await this.retrying(() => this.hub.invoke<ChannelDto[]>(HubMethods.getChannels));
+      this.applyChannels(channels, false);
+      await Promise.all([...this.wanted].map((id) => this.openChannel(id)));
+    } catch {
+      // The connection went away again; its reconnect starts this over.
+    }
+    if (resumeVoice) await this.voice?.resume();
+  }
+
+  /** Takes a new channel list; voice channels are always open, new ones at once when `openNew`. */
+  private applyChannels(channels: ChannelDto[], openNew: boolean): void {
+    this.options.dispatch({ type: 'channels', channels });
+    const ids = new Set(channels.map((c) => c.id));
+    for (const id of [...this.wanted]) if (!ids.has(id)) this.wanted.delete(id);
+    for (const c of channels) {
+      if (c.kind === 'voice' && !this.wanted.has(c.id)) {
+        this.wanted.add(c.id);
+        if (openNew) void this.openChannel(c.id).catch(() => {});
+      }
+    }
+    this.selectDefaultIfNone();
+  }
+
+  /** With no channel shown (at start, or the shown one was deleted): the last one visited, else the first text channel. */
+  private selectDefaultIfNone(): void {
+    const { activeChannelId, channels } = this.options.getState();
+    if (activeChannelId !== null) return;
+    const preferred = this.options.preferredChannel?.();
+    const text = channels.filter((c) => c.kind === 'text');
+    const choice = text.find((c) => c.id === preferred) ?? text[0];
+    if (choice) this.selectChannel(choice.id);
+  }
+
+  /** Shows a channel; text channels are opened (and stay open) on first visit. */
+  selectChannel(channelId: string): void {
+    this.options.dispatch({ type: 'selectChannel', channelId });
+    const channel = this.options.getState().channels.find((c) => c.id === channelId);
+    if (channel && !this.wanted.has(channelId)) {
+      this.wanted.add(channelId);
+      void this.openChannel(channelId).catch(() => {});
+    }
+  }
+
+  /** Opens (subscribes to) a channel; concurrent calls for one channel share one hub call. */
+  openChannel(channelId: string): Promise<void> {
+    const inFlight = this.opening.get(channelId);
+    if (inFlight) return inFlight;
+    const opening = this.open(channelId).finally(() => this.opening.delete(channelId));
+    this.opening.set(channelId, opening);
+    return opening;
+  }
+
+  private async open(channelId: string): Promise<void> {
+    const view = await this.retrying(() => this.hub.invoke<ChannelViewDto>(HubMethods.openChannel, channelId));
+    const known = this.options.getState().views[channelId];
+    const readUpTo = known ? undefined : this.options.readMarkers?.()[channelId];
+    this.options.dispatch({ type: 'channelOpened', view, readUpTo });
+  }
+
+  /** Loads the page of messages before the oldest one held, unless one is loading or there is none. */
+  async loadOlder(channelId: string): Promise<void> {
+    const view = this.options.getState().views[channelId];
+    if (!view || !view.hasMore || view.loadingOlder || view.messages.length === 0) return;
+    this.options.dispatch({ type: 'historyRequested', channelId });
+    const before = view.messages[0]!.id;
+    try {
+      const history = await this.hub.invoke<HistoryDto>(HubMethods.getHistory, channelId, before, Limits.historyPage);
+      this.options.dispatch({ type: 'historyLoaded', history, before });
+    } catch {
+      this.options.dispatch({ type: 'historyFailed', channelId });
+    }
+  }
+
+  /** Posts a message; resolves with it once stored (and shows it at once), rejects with the hub error. */
+  async post(channelId: string, text: string): Promise<MessageDto> {
+    const message = await this.hub.invoke<MessageDto>(HubMethods.postMessage, channelId, text);
+    this.options.dispatch({ type: 'messagePosted', message });
+    return message;
+  }
+
+  /** Sets how loud a member is in this user's mix; calls are coalesced while a slider moves. */
+  setMemberVolume(userId: string, volume: number): void {
+    const clamped = Math.min(Limits.memberVolumeMax, Math.max(0, volume));
+    this.options.dispatch({ type: 'memberVolume', userId, volume: clamped });
+    clearTimeout(this.volumeTimers.get(userId));
+    this.volumeTimers.set(userId, setTimeout(() => {
+      this.volumeTimers.delete(userId);
+      void this.hub.invoke(HubMethods.setMemberVolume, userId, clamped).catch(() => {});
+    }, 150));
+  }
+
+  joinVoice(channelId: string, sdpOffer: string, muted: boolean, deafened: boolean): Promise<VoiceJoinedDto> {
+    return this.hub.invoke<VoiceJoinedDto>(HubMethods.joinVoice, channelId, sdpOffer, muted, deafened);
+  }
+
+  resumeVoice(channelId: string): Promise<VoiceJoinedDto> {
+    return this.hub.invoke<VoiceJoinedDto>(HubMethods.resumeVoice, channelId);
+  }
+
+  async leaveVoice(): Promise<void> {
+    await this.hub.invoke(HubMethods.leaveVoice);
+  }
+
+  async setVoiceState(muted: boolean, deafened: boolean): Promise<void> {
+    await this.hub.invoke(HubMethods.setVoiceState, muted, deafened);
+  }
+
+  /** Retries calls refused with `unavailable` (the cluster is starting or busy) a few times. */
+  private async retrying<T>(call: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await call();
+      } catch (e) {
+        const error = parseHubError(e);
+        if (attempt >= 4 || error.code !== 'unavailable' || !isTransient(error)) throw e;
+        await this.delay(500 * (attempt + 1));
+      }
+    }
+  }
+}

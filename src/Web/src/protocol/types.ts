@@ -1,0 +1,108 @@
+// The gateway's wire types (docs/protocol.md). JSON property names are camelCase.
+
+export type ChannelKind = 'text' | 'voice';
+
+export interface ChannelDto {
+  id: string;
+  name: string;
+  kind: ChannelKind;
+  position: number;
+  topic: string;
+}
+
+export interface MessageDto {
+  id: number;
+  channelId: string;
+  authorId: string;
+  authorName: string;
+  text: string;
+  /** ISO-8601. */
+  sentAt: string;
+}
+
+export interface MemberDto {
+  userId: string;
+  displayName: string;
+}
+
+export interface VoiceMemberDto {
+  userId: string;
+  displayName: string;
+  muted: boolean;
+  deafened: boolean;
+  speaking: boolean;
+}
+
+export interface ChannelViewDto {
+  channel: ChannelDto;
+  online: MemberDto[];
+  messages: MessageDto[];
+  hasMore: boolean;
+  /** Members of a voice channel; empty (or absent from older servers) for text channels. */
+  voice?: VoiceMemberDto[];
+}
+
+export interface HistoryDto {
+  channelId: string;
+  messages: MessageDto[];
+  hasMore: boolean;
+}
+
+export interface VoiceJoinedDto {
+  channelId: string;
+  /** Null for ResumeVoice. */
+  sdpAnswer: string | null;
+  members: VoiceMemberDto[];
+}
+
+export interface UserDto {
+  id: string;
+  displayName: string;
+}
+
+export interface SessionDto {
+  token: string;
+  userId: string;
+  displayName: string;
+  expiresAt: string;
+}
+
+/** Hub methods, by name, as the server spells them. */
+export const HubMethods = {
+  me: 'Me',
+  getChannels: 'GetChannels',
+  openChannel: 'OpenChannel',
+  closeChannel: 'CloseChannel',
+  postMessage: 'PostMessage',
+  getHistory: 'GetHistory',
+  joinVoice: 'JoinVoice',
+  resumeVoice: 'ResumeVoice',
+  leaveVoice: 'LeaveVoice',
+  setVoiceState: 'SetVoiceState',
+  setMemberVolume: 'SetMemberVolume',
+} as const;
+
+/** Server-to-client events, by name. */
+export const HubEvents = {
+  messagePosted: 'MessagePosted',
+  memberOnline: 'MemberOnline',
+  memberOffline: 'MemberOffline',
+  channelsChanged: 'ChannelsChanged',
+  channelUpdated: 'ChannelUpdated',
+  channelRemoved: 'ChannelRemoved',
+  voiceMemberJoined: 'VoiceMemberJoined',
+  voiceMemberUpdated: 'VoiceMemberUpdated',
+  voiceMemberLeft: 'VoiceMemberLeft',
+  voiceSpeaking: 'VoiceSpeaking',
+  voiceReconnect: 'VoiceReconnect',
+  voiceEnded: 'VoiceEnded',
+} as const;
+
+/** Limits the server enforces; the client checks them first to give a quicker answer. */
+export const Limits = {
+  displayNameMin: 2,
+  displayNameMax: 32,
+  messageMax: 2000,
+  historyPage: 50,
+  memberVolumeMax: 2,
+} as const;

@@ -1,0 +1,344 @@
+import type {
+  ChannelDto,
+  ChannelViewDto,
+  HistoryDto,
+  MemberDto,
+  MessageDto,
+  UserDto,
+  VoiceMemberDto,
+} from '../protocol/types';
+
+export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'disconnected';
+
+/** What the client knows of one channel. Channels that were never opened have no entry. */
+export interface ChannelView {
+  /** Oldest first, unique by id. */
+  messages: MessageDto[];
+  /** Whether older messages than the first one exist. */
+  hasMore: boolean;
+  loadingOlder: boolean;
+  /** Subscribed on the current connection. */
+  open: boolean;
+  online: MemberDto[];
+  voice: VoiceMemberDto[];
+  /** The highest message id this user has seen. */
+  readUpTo: number;
+  /** The id of the first message under the "new messages" divider, or null for no divider. */
+  dividerBefore: number | null;
+}
+
+/** The voice panel's view of the user's own voice session (the session itself lives in `VoiceSession`). */
+export interface VoiceStatus {
+  channelId: string | null;
+  phase: 'idle' | 'joining' | 'connected' | 'reconnecting';
+  muted: boolean;
+  deafened: boolean;
+  error: string | null;
+}
+
+export interface State {
+  me: UserDto | null;
+  connection: ConnectionStatus;
+  channels: ChannelDto[];
+  views: Record<string, ChannelView>;
+  activeChannelId: string | null;
+  /** Whether the page is visible and focused; unread messages only count as read while it is. */
+  focused: boolean;
+  voice: VoiceStatus;
+  /** Per-member volume in this user's mix, 0 to 2 (absent = 1). */
+  volumes: Record<string, number>;
+}
+
+export type Action =
+  | { type: 'connection'; status: ConnectionStatus }
+  | { type: 'me'; user: UserDto }
+  | { type: 'channels'; channels: ChannelDto[] }
+  | { type: 'channelOpened'; view: ChannelViewDto; readUpTo?: number | null }
+  | { type: 'channelsClosed' }
+  | { type: 'channelUpdated'; channel: ChannelDto }
+  | { type: 'channelRemoved'; channelId: string }
+  | { type: 'messagePosted'; message: MessageDto }
+  | { type: 'historyRequested'; channelId: string }
+  /** `before`: the message id the page was asked for (the oldest one held then). */
+  | { type: 'historyLoaded'; history: HistoryDto; before: number }
+  | { type: 'historyFailed'; channelId: string }
+  | { type: 'memberOnline'; channelId: string; member: MemberDto }
+  | { type: 'memberOffline'; channelId: string; userId: string }
+  | { type: 'voiceMemberJoined'; channelId: string; member: VoiceMemberDto }
+  | { type: 'voiceMemberUpdated'; channelId: string; member: VoiceMemberDto }
+  | { type: 'voiceMemberLeft'; channelId: string; userId: string }
+  | { type: 'voiceSpeaking'; channelId: string; userId: string; speaking: boolean }
+  | { type: 'voiceMembers'; channelId: string; members: VoiceMemberDto[] }
+  | { type: 'voiceStatus'; status: VoiceStatus }
+  | { type: 'selectChannel'; channelId: string }
+  | { type: 'focus'; focused: boolean }
+  | { type: 'memberVolume'; userId: string; volume: number };
+
+export const initialVoice: VoiceStatus = { channelId: null, phase: 'idle', muted: false, deafened: false, error: null };
+
+export function initialState(focused = true): State {
+  return {
+    me: null,
+    connection: 'connecting',
+    channels: [],
+    views: {},
+    activeChannelId: null,
+    focused,
+    voice: initialVoice,
+    volumes: {},
+  };
+}
+
+function emptyView(): ChannelView {
+  return {
+    messages: [],
+    hasMore: false,
+    loadingOlder: false,
+    open: false,
+    online: [],
+    voice: [],
+    readUpTo: 0,
+    dividerBefore: null,
+  };
+}
+
+const lastId = (messages: MessageDto[]): number => (messages.length ? messages[messages.length - 1]!.id : 0);
+
+/** Merges two oldest-first message lists into one, unique by id (the later copy wins). */
+export function mergeMessages(existing: MessageDto[], incoming: MessageDto[]): MessageDto[] {
+  if (incoming.length === 0) return existing;
+  if (existing.length === 0) return dedupeSorted(incoming);
+  // The common cases: everything is newer (live events) or everything is older (history pages).
+  if (incoming[0]!.id > lastId(existing) && isStrictlyAscending(incoming)) return existing.concat(incoming);
+  if (incoming[incoming.length - 1]!.id < existing[0]!.id && isStrictlyAscending(incoming)) return incoming.concat(existing);
+  const byId = new Map<number, MessageDto>();
+  for (const m of existing) byId.set(m.id, m);
+  for (const m of incoming) byId.set(m.id, m);
+  return [...byId.values()].sort((a, b) => a.id - b.id);
+}
+
+function isStrictlyAscending(messages: MessageDto[]): boolean {
+  for (let i = 1; i < messages.length; i++) if (messages[i]!.id <= messages[i - 1]!.id) return false;
+  return true;
+}
+
+function dedupeSorted(messages: MessageDto[]): MessageDto[] {
+  if (isStrictlyAscending(messages)) return messages;
+  return [...new Map(messages.map((m) => [m.id, m])).values()].sort((a, b) => a.id - b.id);
+}
+
+/** How many messages of others this user has not seen in a channel. */
+export function unreadCount(view: ChannelView | undefined, myId: string | null): number {
+  if (!view) return 0;
+  let n = 0;
+  for (let i = view.messages.length - 1; i >= 0; i--) {
+    const m = view.messages[i]!;
+    if (m.id <= view.readUpTo) break;
+    if (m.authorId !== myId) n++;
+  }
+  return n;
+}
+
+function updateView(state: State, channelId: string, change: (view: ChannelView) => ChannelView): State {
+  const view = state.views[channelId];
+  if (!view) return state;
+  const next = change(view);
+  return next === view ? state : { ...state, views: { ...state.views, [channelId]: next } };
+}
+
+/**
+ * The user looks at a channel: the divider moves to the first message they have not seen (if any), and
+ * everything is seen. With `keepDivider`, a divider already shown stays when there is nothing new.
+ */
+function arrive(view: ChannelView, keepDivider: boolean): ChannelView {
+  const firstUnseen = view.messages.find((m) => m.id > view.readUpTo);
+  const dividerBefore = firstUnseen ? firstUnseen.id : keepDivider ? view.dividerBefore : null;
+  const readUpTo = Math.max(view.readUpTo, lastId(view.messages));
+  if (dividerBefore === view.dividerBefore && readUpTo === view.readUpTo) return view;
+  return { ...view, dividerBefore, readUpTo };
+}
+
+const isWatching = (state: State, channelId: string) => state.focused && state.activeChannelId === channelId;
+
+function upsert<T extends { userId: string }>(list: T[], item: T): T[] {
+  const i = list.findIndex((x) => x.userId === item.userId);
+  if (i < 0) return [...list, item];
+  const copy = list.slice();
+  copy[i] = item;
+  return copy;
+}
+
+export function reducer(state: State, action: Action): State {
+  switch (action.type) {
+    case 'connection':
+      return state.connection === action.status ? state : { ...state, connection: action.status };
+
+    case 'me':
+      return { ...state, me: action.user };
+
+    case 'channels': {
+      const channels = [...action.channels].sort((a, b) => a.position - b.position || a.name.localeCompare(b.name));
+      const ids = new Set(channels.map((c) => c.id));
+      const views: Record<string, ChannelView> = {};
+      for (const [id, view] of Object.entries(state.views)) if (ids.has(id)) views[id] = view;
+      const activeChannelId = state.activeChannelId && ids.has(state.activeChannelId) ? state.activeChannelId : null;
+      return { ...state, channels, views, activeChannelId };
+    }
+
+    case 'channelOpened': {
+      const { view: dto } = action;
+      const id = dto.channel.id;
+      const channels = state.channels.some((c) => c.id === id)
+        ? state.channels.map((c) => (c.id === id ? dto.channel : c))
+        : state.channels;
+      const previous = state.views[id];
+      const base = previous ?? { ...emptyView(), readUpTo: action.readUpTo ?? lastId(dto.messages) };
+      let messages: MessageDto[];
+      let hasMore: boolean;
+      const gap = base.messages.length > 0 && dto.messages.length > 0 && dto.messages[0]!.id > lastId(base.messages) + 1;
+      if (gap) {
+        // Messages were missed while the channel was closed; the new page cannot be joined to what we hold.
+        messages = dto.messages;
+        hasMore = dto.hasMore;
+      } else {
+        messages = mergeMessages(base.messages, dto.messages);
+        const viewIsOlder = dto.messages.length > 0 && (base.messages.length === 0 || dto.messages[0]!.id < base.messages[0]!.id);
+        hasMore = viewIsOlder ? dto.hasMore : base.messages.length > 0 ? base.hasMore : dto.hasMore;
+      }
+      let view: ChannelView = {
+        ...base,
+        messages,
+        hasMore,
+        open: true,
+        online: dto.online,
+        voice: dto.voice ?? [],
+      };
+      if (isWatching(state, id)) view = arrive(view, previous !== undefined);
+      return { ...state, channels, views: { ...state.views, [id]: view } };
+    }
+
+    case 'channelsClosed': {
+      // The connection was lost: every subscription ended with it.
+      const views: Record<string, ChannelView> = {};
+      for (const [id, view] of Object.entries(state.views)) views[id] = { ...view, open: false, loadingOlder: false };
+      return { ...state, views };
+    }
+
+    case 'channelUpdated':
+      return { ...state, channels: state.channels.map((c) => (c.id === action.channel.id ? action.channel : c)) };
+
+    case 'channelRemoved': {
+      const { [action.channelId]: _removed, ...views } = state.views;
+      return {
+        ...state,
+        channels: state.channels.filter((c) => c.id !== action.channelId),
+        views,
+        activeChannelId: state.activeChannelId === action.channelId ? null : state.activeChannelId,
+      };
+    }
+
+    case 'messagePosted': {
+      const m = action.message;
+      return updateView(state, m.channelId, (view) => {
+        if (m.id <= lastId(view.messages) && view.messages.some((x) => x.id === m.id)) return view; // already held
+        const messages = mergeMessages(view.messages, [m]);
+        const mine = state.me !== null && m.authorId === state.me.id;
+        const watching = isWatching(state, m.channelId);
+        let { readUpTo, dividerBefore } = view;
+        if (mine) {
+          // Answering means everything above has been read.
+          readUpTo = Math.max(readUpTo, m.id);
+          if (watching) dividerBefore = null;
+        } else if (watching) {
+          readUpTo = Math.max(readUpTo, m.id);
+        } else if (state.activeChannelId === m.channelId && dividerBefore === null && m.id > readUpTo) {
+          // Arrived while the page was in the background: mark where the unseen part starts.
+          dividerBefore = m.id;
+        }
+        return { ...view, messages, readUpTo, dividerBefore };
+      });
+    }
+
+    case 'historyRequested':
+      return updateView(state, action.channelId, (view) => (view.loadingOlder ? view : { ...view, loadingOlder: true }));
+
+    case 'historyFailed':
+      return updateView(state, action.channelId, (view) => ({ ...view, loadingOlder: false }));
+
+    case 'historyLoaded': {
+      const h = action.history;
+      return updateView(state, h.channelId, (view) => {
+        const oldest = view.messages[0]?.id ?? Infinity;
+        // The page answers "is there more?" for the oldest message held, unless what is held changed meanwhile
+        // (a reopen replaced it) and the page does not even reach below it.
+        const current = action.before === oldest;
+        const extendsDown = h.messages.length > 0 && h.messages[0]!.id < oldest;
+        return {
+          ...view,
+          messages: mergeMessages(view.messages, h.messages),
+          hasMore: current || extendsDown || view.messages.length === 0 ? h.hasMore : view.hasMore,
+          loadingOlder: false,
+        };
+      });
+    }
+
+    case 'memberOnline':
+      return updateView(state, action.channelId, (view) => ({ ...view, online: upsert(view.online, action.member) }));
+
+    case 'memberOffline':
+      return updateView(state, action.channelId, (view) =>
+        view.online.some((m) => m.userId === action.userId)
+          ? { ...view, online: view.online.filter((m) => m.userId !== action.userId) }
+          : view);
+
+    case 'voiceMemberJoined':
+    case 'voiceMemberUpdated':
+      return updateView(state, action.channelId, (view) => ({ ...view, voice: upsert(view.voice, action.member) }));
+
+    case 'voiceMemberLeft':
+      return updateView(state, action.channelId, (view) =>
+        view.voice.some((m) => m.userId === action.userId)
+          ? { ...view, voice: view.voice.filter((m) => m.userId !== action.userId) }
+          : view);
+
+    case 'voiceSpeaking':
+      return updateView(state, action.channelId, (view) => {
+        const i = view.voice.findIndex((m) => m.userId === action.userId);
+        if (i < 0 || view.voice[i]!.speaking === action.speaking) return view;
+        const voice = view.voice.slice();
+        voice[i] = { ...voice[i]!, speaking: action.speaking };
+        return { ...view, voice };
+      });
+
+    case 'voiceMembers': {
+      const id = action.channelId;
+      const view = state.views[id] ?? emptyView();
+      return { ...state, views: { ...state.views, [id]: { ...view, voice: action.members } } };
+    }
+
+    case 'voiceStatus': {
+      const volumes = action.status.channelId === state.voice.channelId ? state.volumes : {};
+      return { ...state, voice: action.status, volumes };
+    }
+
+    case 'selectChannel': {
+      if (state.activeChannelId === action.channelId) return state;
+      let views = state.views;
+      const left = state.activeChannelId ? views[state.activeChannelId] : undefined;
+      if (left && state.activeChannelId) views = { ...views, [state.activeChannelId]: { ...left, dividerBefore: null } };
+      const entered = views[action.channelId];
+      if (entered && state.focused) views = { ...views, [action.channelId]: arrive(entered, false) };
+      return { ...state, activeChannelId: action.channelId, views };
+    }
+
+    case 'focus': {
+      if (state.focused === action.focused) return state;
+      const next = { ...state, focused: action.focused };
+      if (action.focused && state.activeChannelId) return updateView(next, state.activeChannelId, (view) => arrive(view, true));
+      return next;
+    }
+
+    case 'memberVolume':
+      return { ...state, volumes: { ...state.volumes, [action.userId]: action.volume } };
+  }
+}

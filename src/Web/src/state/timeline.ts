@@ -1,0 +1,42 @@
+import type { MessageDto } from '../protocol/types';
+
+/** Consecutive messages of one author within this long of each other share one header. */
+export const GroupWindowMs = 5 * 60 * 1000;
+
+export type TimelineItem =
+  | { kind: 'day'; key: string; date: Date }
+  | { kind: 'divider'; key: string }
+  | { kind: 'message'; key: string; message: MessageDto; head: boolean };
+
+const dayKey = (d: Date) => `${d.getFullYear()}-${d.getMonth() + 1}-${d.getDate()}`;
+
+/**
+ * What the message pane draws, top to bottom: a line for each new day, the "new messages" divider before
+ * message `dividerBefore`, and messages marked `head` where a group starts (another author, a pause longer
+ * than the window, or a day or divider line in between).
+ */
+export function buildTimeline(messages: MessageDto[], dividerBefore: number | null, windowMs = GroupWindowMs): TimelineItem[] {
+  const items: TimelineItem[] = [];
+  let previous: MessageDto | null = null;
+  let previousAt = 0;
+  let previousDay = '';
+  for (const message of messages) {
+    const at = new Date(message.sentAt);
+    const time = at.getTime();
+    let head = previous === null || previous.authorId !== message.authorId || !(time - previousAt <= windowMs && time >= previousAt);
+    const day = Number.isNaN(time) ? previousDay : dayKey(at);
+    if (day !== previousDay) {
+      items.push({ kind: 'day', key: `day-${day}`, date: at });
+      head = true;
+    }
+    if (dividerBefore !== null && message.id === dividerBefore) {
+      items.push({ kind: 'divider', key: 'divider' });
+      head = true;
+    }
+    items.push({ kind: 'message', key: `m-${message.id}`, message, head });
+    previous = message;
+    previousAt = time;
+    previousDay = day;
+  }
+  return items;
+}

@@ -1,0 +1,182 @@
+import { HubConnectionBuilder, LogLevel } from '@microsoft/signalr';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { ChatClient, nextReconnectDelay } from '../client/chatClient';
+import { loadReadMarkers, saveReadMarkers, type Preferences, type StoredSession } from '../client/storage';
+import { createStore } from '../state/createStore';
+import { initialState } from '../state/store';
+import { Microphone } from '../voice/microphone';
+import { PushToTalk } from '../voice/pushToTalk';
+import { RtcVoicePeer } from '../voice/rtcPeer';
+import { installTestHook } from '../voice/testHook';
+import { VoiceSession } from '../voice/voiceSession';
+import { ChatContext, type Chat } from './context';
+import { Layout } from './Layout';
+import { RemoteAudio } from './RemoteAudio';
+
+interface Props {
+  session: StoredSession;
+  getToken: () => Promise<string>;
+  /** The hub answered 401: the next getToken should get a new token. */
+  onTokenRefused: () => void;
+  prefs: Preferences;
+  setPrefs: (change: Partial<Preferences>) => void;
+  changeName: () => void;
+}
+
+const pageIsWatched = () => document.visibilityState === 'visible' && document.hasFocus();
+
+/** The signed-in client: one hub connection, one store, one voice session, one microphone. */
+const isUnauthorized = (error: unknown) =>
+  (error as { statusCode?: number } | null)?.statusCode === 401 || /\b401\b/.test(String((error as Error | null)?.message ?? ''));
+
+export function ChatApp({ session, getToken, onTokenRefused, prefs, setPrefs, changeName }: Props) {
+  const [remoteStream, setRemoteStream] = useState<MediaStream | null>(null);
+  const [talking, setTalking] = useState(false);
+  const prefsRef = useRef(prefs);
+  prefsRef.current = prefs;
+
+  const core = useMemo(() => {
+    const store = createStore(initialState(pageIsWatched()));
+    store.dispatch({ type: 'me', user: { id: session.userId, displayName: session.displayName } });
+    const hub = new HubConnectionBuilder()
+      .withUrl('/hub', { accessTokenFactory: getToken })
+      .withAutomaticReconnect({
+        nextRetryDelayInMilliseconds: (ctx) => {
+          if (isUnauthorized(ctx.retryReason)) onTokenRefused();
+          return nextReconnectDelay(ctx.previousRetryCount);
+        },
+      })
+      .configureLogging(LogLevel.Warning)
+      .build();
+    const markers = loadReadMarkers(session.userId);
+    const client = new ChatClient(hub, {
+      dispatch: store.dispatch,
+      getState: store.getState,
+      readMarkers: () => markers,
+      preferredChannel: () => prefsRef.current.lastChannelId,
+      onStartFailed: (error) => {
+        if (isUnauthorized(error)) onTokenRefused();
+      },
+    });
+    const microphone = new Microphone();
+    const voice = new VoiceSession({
+      signalling: client,
+      prepare: () => microphone.start(prefsRef.current.inputDeviceId),
+      createPeer: () => new RtcVoicePeer(microphone.sendTrack!, microphone.sendStream!),
+      onStatus: (status) => store.dispatch({ type: 'voiceStatus', status }),
+      onMembers: (channelId, members) => store.dispatch({ type: 'voiceMembers', channelId, members }),
+      onActivePeer: (peer) => {
+        setRemoteStream(peer?.remoteStream ?? null);
+      },
+    });
+    client.attachVoice(voice);
+    installTestHook(voice, microphone);
+    return { store, client, microphone, voice };
+    // One connection per session; getToken is stable.
+  }, [session.userId, session.displayName, getToken, onTokenRefused]);
+
+  const { store, client, microphone, voice } = core;
+
+  useEffect(() => {
+    void client.start();
+    return () => {
+      voice.dispose();
+      microphone.stop();
+      void client.stop();
+    };
+  }, [client, voice, microphone]);
+
+  // Unread counting needs to know whether anyone is looking.
+  useEffect(() => {
+    const update = () => store.dispatch({ type: 'focus', focused: pageIsWatched() });
+    window.addEventListener('focus', update);
+    window.addEventListener('blur', update);
+    document.addEventListener('visibilitychange', update);
+    return () => {
+      window.removeEventListener('focus', update);
+      window.removeEventListener('blur', update);
+      document.removeEventListener('visibilitychange', update);
+    };
+  }, [store]);
+
+  // Remember what was read and where the user was.
+  useEffect(() => {
+    let last = store.getState();
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const save = () => {
+      timer = null;
+      const state = store.getState();
+      const markers = loadReadMarkers(session.userId);
+      for (const [id, view] of Object.entries(state.views)) if (view.readUpTo > 0) markers[id] = view.readUpTo;
+      saveReadMarkers(session.userId, markers);
+    };
+    const unsubscribe = store.subscribe(() => {
+      const state = store.getState();
+      if (state.views !== last.views && timer === null) timer = setTimeout(save, 1000);
+      if (state.activeChannelId && state.activeChannelId !== last.activeChannelId) setPrefs({ lastChannelId: state.activeChannelId });
+      last = state;
+    });
+    return () => {
+      unsubscribe();
+      if (timer !== null) {
+        clearTimeout(timer);
+        save();
+      }
+    };
+  }, [store, session.userId, setPrefs]);
+
+  // Push-to-talk: the key is watched while the user is in voice with push-to-talk on.
+  const voiceStatus = useVoiceStatus(store);
+  const inVoice = voiceStatus.phase !== 'idle';
+  useEffect(() => {
+    if (!prefs.pushToTalk || !inVoice) {
+      setTalking(false);
+      return;
+    }
+    const ptt = new PushToTalk(prefs.pushToTalkKey, setTalking);
+    const down = (e: KeyboardEvent) => ptt.keydown(e);
+    const up = (e: KeyboardEvent) => ptt.keyup(e);
+    const release = () => ptt.release();
+    const hidden = () => document.visibilityState !== 'visible' && ptt.release();
+    window.addEventListener('keydown', down);
+    window.addEventListener('keyup', up);
+    window.addEventListener('blur', release);
+    document.addEventListener('visibilitychange', hidden);
+    return () => {
+      window.removeEventListener('keydown', down);
+      window.removeEventListener('keyup', up);
+      window.removeEventListener('blur', release);
+      document.removeEventListener('visibilitychange', hidden);
+      setTalking(false);
+    };
+  }, [prefs.pushToTalk, prefs.pushToTalkKey, inVoice]);
+
+  // What the microphone sends: nothing when muted or deafened, or while the push-to-talk key is up.
+  useEffect(() => {
+    const sending = !voiceStatus.muted && !voiceStatus.deafened && (!prefs.pushToTalk || talking);
+    microphone.setSending(sending);
+  }, [microphone, voiceStatus.muted, voiceStatus.deafened, prefs.pushToTalk, talking]);
+
+  // Release the device when out of voice.
+  useEffect(() => {
+    if (voiceStatus.phase === 'idle') microphone.stop();
+  }, [microphone, voiceStatus.phase]);
+
+  const chat: Chat = useMemo(
+    () => ({ store, client, voice, microphone, prefs, setPrefs, talking, changeName }),
+    [store, client, voice, microphone, prefs, setPrefs, talking, changeName],
+  );
+
+  return (
+    <ChatContext.Provider value={chat}>
+      <Layout />
+      <RemoteAudio stream={remoteStream} deafened={voiceStatus.deafened} />
+    </ChatContext.Provider>
+  );
+}
+
+function useVoiceStatus(store: ReturnType<typeof createStore>) {
+  const [status, setStatus] = useState(() => store.getState().voice);
+  useEffect(() => store.subscribe(() => setStatus(store.getState().voice)), [store]);
+  return status;
+}

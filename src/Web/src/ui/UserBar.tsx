@@ -1,0 +1,139 @@
+import { useEffect, useId, useState } from 'react';
+import { listInputDevices } from '../voice/microphone';
+import { keyLabel } from '../voice/pushToTalk';
+import { Avatar } from './Avatar';
+import { useChat, useChatState } from './context';
+import { Icon } from './Icon';
+
+/** The signed-in user: mute, deafen (also before joining voice), voice settings, change name. */
+export function UserBar() {
+  const { voice, changeName } = useChat();
+  const me = useChatState((s) => s.me);
+  const muted = useChatState((s) => s.voice.muted);
+  const deafened = useChatState((s) => s.voice.deafened);
+  const [settingsOpen, setSettingsOpen] = useState(false);
+  const settingsId = useId();
+
+  return (
+    <div className="user-area">
+      {settingsOpen && <VoiceSettings id={settingsId} />}
+      <div className="user-bar">
+        {me && <Avatar userId={me.id} name={me.displayName} size={32} />}
+        <span className="user-name" title={me?.displayName}>
+          {me?.displayName}
+        </span>
+        <div className="user-buttons">
+          <button
+            type="button"
+            className={muted ? 'icon-button toggled' : 'icon-button'}
+            aria-label="Mute"
+            aria-pressed={muted}
+            title={muted ? 'Unmute' : 'Mute'}
+            onClick={() => voice.setMuted(!muted)}
+          >
+            <Icon name={muted ? 'micOff' : 'mic'} />
+          </button>
+          <button
+            type="button"
+            className={deafened ? 'icon-button toggled' : 'icon-button'}
+            aria-label="Deafen"
+            aria-pressed={deafened}
+            title={deafened ? 'Undeafen' : 'Deafen'}
+            onClick={() => voice.setDeafened(!deafened)}
+          >
+            <Icon name={deafened ? 'headphonesOff' : 'headphones'} />
+          </button>
+          <button
+            type="button"
+            className="icon-button"
+            aria-label="Voice settings"
+            aria-expanded={settingsOpen}
+            aria-controls={settingsId}
+            title="Voice settings"
+            onClick={() => setSettingsOpen((o) => !o)}
+          >
+            <Icon name="sliders" />
+          </button>
+          <button type="button" className="icon-button" aria-label="Change display name" title="Change display name" onClick={changeName}>
+            <Icon name="edit" />
+          </button>
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function VoiceSettings({ id }: { id: string }) {
+  const { microphone, prefs, setPrefs } = useChat();
+  const inVoice = useChatState((s) => s.voice.phase !== 'idle');
+  const [devices, setDevices] = useState<MediaDeviceInfo[]>([]);
+  const [capturingKey, setCapturingKey] = useState(false);
+  const deviceSelectId = useId();
+
+  useEffect(() => {
+    let live = true;
+    const refresh = () => void listInputDevices().then((d) => live && setDevices(d)).catch(() => {});
+    refresh();
+    navigator.mediaDevices?.addEventListener?.('devicechange', refresh);
+    return () => {
+      live = false;
+      navigator.mediaDevices?.removeEventListener?.('devicechange', refresh);
+    };
+  }, [inVoice]);
+
+  useEffect(() => {
+    if (!capturingKey) return;
+    const onKey = (e: KeyboardEvent) => {
+      e.preventDefault();
+      e.stopImmediatePropagation();
+      if (e.code !== 'Escape') setPrefs({ pushToTalkKey: e.code });
+      setCapturingKey(false);
+    };
+    window.addEventListener('keydown', onKey, { capture: true });
+    return () => window.removeEventListener('keydown', onKey, { capture: true });
+  }, [capturingKey, setPrefs]);
+
+  return (
+    <section className="voice-settings" id={id} aria-label="Voice settings">
+      <label className="check-row">
+        <input type="checkbox" checked={prefs.pushToTalk} onChange={(e) => setPrefs({ pushToTalk: e.target.checked })} />
+        Push to talk
+      </label>
+      <div className="setting-row">
+        <span id={`${id}-key`}>Talk key</span>
+        <button
+          type="button"
+          className="key-button"
+          aria-label="Push-to-talk key"
+          aria-describedby={`${id}-key`}
+          aria-pressed={capturingKey}
+          onClick={() => setCapturingKey((c) => !c)}
+        >
+          {capturingKey ? 'Press a key…' : keyLabel(prefs.pushToTalkKey)}
+        </button>
+      </div>
+      <label className="setting-label" htmlFor={deviceSelectId}>
+        Input device
+      </label>
+      <select
+        id={deviceSelectId}
+        aria-label="Input device"
+        value={prefs.inputDeviceId ?? ''}
+        onChange={(e) => {
+          const deviceId = e.target.value || null;
+          setPrefs({ inputDeviceId: deviceId });
+          void microphone.useDevice(deviceId).catch(() => {});
+        }}
+      >
+        <option value="">Default</option>
+        {devices
+          .filter((d) => d.deviceId && d.deviceId !== 'default')
+          .map((d, i) => (
+            <option key={d.deviceId} value={d.deviceId}>
+              {d.label || `Microphone ${i + 1}`}
+            </option>
+          ))}
+      </select>
+    </section>
+  );
+}
