@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds everything and runs the whole test suite; ends with "N passed, N failed, N skipped".
 # Installs what the suite needs: NuGet packages (restore), the web client's npm packages, and, when run as root on
-# Debian, Chromium (browser tests) and the PostgreSQL server (the PostgreSQL storage test).
+# Debian, Chromium (browser tests), the PostgreSQL server (the PostgreSQL storage test) and libopus (the media
+# node's native Opus codec; without it the managed codec is used).
 set -uo pipefail
 cd "$(dirname "$0")"
 
@@ -9,6 +10,7 @@ if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   missing=()
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
+  compgen -G "/usr/lib/*/libopus.so" >/dev/null || missing+=(libopus-dev)
   if [ "${#missing[@]}" -gt 0 ]; then
     echo "Installing ${missing[*]}..."
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
