@@ -10,6 +10,13 @@ public sealed class MediaNodeOptions
     /// <summary>How often the node publishes its load.</summary>
     public TimeSpan LoadReportInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// A member's media session ends when nothing valid has come from its browser for this long. A live browser
+    /// sends audio every 20 ms and ICE consent checks every few seconds, so a short time is safe, and a browser
+    /// that vanished without closing its connection leaves the room soon.
+    /// </summary>
+    public TimeSpan PeerTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How long a node shutting down waits for its rooms to move to other nodes before it leaves anyway.</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
@@ -45,6 +52,7 @@ public sealed class MediaNodeOptions
     public void Validate()
     {
         if (LoadReportInterval < TimeSpan.FromMilliseconds(100)) throw new ArgumentOutOfRangeException(nameof(LoadReportInterval), "at least 100 ms");
+        if (PeerTimeout < TimeSpan.FromSeconds(3) || PeerTimeout > TimeSpan.FromSeconds(60)) throw new ArgumentOutOfRangeException(nameof(PeerTimeout), "3 to 60 seconds");
         if (DrainTimeout < TimeSpan.Zero || DrainTimeout > TimeSpan.FromMinutes(10)) throw new ArgumentOutOfRangeException(nameof(DrainTimeout), "0 to 10 minutes");
         if (MaxMembers < 1) throw new ArgumentOutOfRangeException(nameof(MaxMembers), "at least 1");
         if (MaxTalkers is < 1 or > 16) throw new ArgumentOutOfRangeException(nameof(MaxTalkers), "1 to 16");

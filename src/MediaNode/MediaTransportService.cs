@@ -16,6 +16,7 @@ public sealed class MediaTransportService : IDisposable
             BindAddress = IPAddress.Parse(o.RtcBindAddress),
             Port = o.RtcPort,
             AdvertisedAddress = o.RtcAdvertisedAddress is null ? null : IPAddress.Parse(o.RtcAdvertisedAddress),
+            ConsentTimeout = o.PeerTimeout,
         });
         log.LogInformation("WebRTC endpoint on udp/{Local}, advertised as {Advertised}", Endpoint.LocalEndPoint, Endpoint.AdvertisedEndPoint);
     }

@@ -78,6 +78,15 @@ public sealed class WebApp : IAsyncLifetime
         return page;
     }
 
+    /// <summary>Clicks a voice channel and waits until the client's voice session is connected.</summary>
+    public static async Task<IPage> JoinVoiceAsync(IPage page, string channelName)
+    {
+        await page.GetByRole(AriaRole.Button, new() { Name = $"Voice channel {channelName}" }).ClickAsync();
+        await Assertions.Expect(page.Locator("[data-voice-phase]")).ToHaveAttributeAsync("data-voice-phase", "connected",
+            new() { Timeout = 30_000 });
+        return page;
+    }
+
     /// <summary>Creates a channel through the admin API; returns its id.</summary>
     public async Task<string> CreateChannelAsync(string name, string kind)
     {

@@ -22,10 +22,7 @@ public sealed class WebClientTests(WebApp app, ITestOutputHelper output) : IClas
     private async Task<IPage> JoinVoiceAsync(IPage page, string channelName)
     {
         page.Console += (_, m) => { if (m.Type is "error" or "warning") output.WriteLine($"console {m.Type}: {m.Text}"); };
-        await page.GetByRole(AriaRole.Button, new() { Name = $"Voice channel {channelName}" }).ClickAsync();
-        await Assertions.Expect(page.Locator("[data-voice-phase]")).ToHaveAttributeAsync("data-voice-phase", "connected",
-            new() { Timeout = (float)Patience.TotalMilliseconds });
-        return page;
+        return await WebApp.JoinVoiceAsync(page, channelName);
     }
 
     private static async Task<double> MedianDbAsync(AudioProbe probe, double since, int frequencyIndex)
@@ -191,53 +188,6 @@ public sealed class WebClientTests(WebApp app, ITestOutputHelper output) : IClas
         output.WriteLine($"mouth-to-ear latency over {sorted.Length} beeps: p50 {p50:0} ms, p95 {p95:0} ms, min {sorted[0]:0} ms, max {sorted[^1]:0} ms");
         Assert.All(sorted, l => Assert.True(l > 0, $"a beep was heard {l:0} ms before it was sent"));
         Assert.True(p95 < 150, $"p95 mouth-to-ear latency {p95:0} ms");
-    }
-
-    [Fact]
-    public async Task Screenshots_of_the_main_screens_at_desktop_and_phone_width()
-    {
-        var target = Environment.GetEnvironmentVariable("OPENCHAT_SCREENSHOTS_DIR") is { Length: > 0 } dir
-            ? dir
-            : Path.Combine(app.WorkDirectory, "screenshots");
-        Directory.CreateDirectory(target);
-        await app.CreateChannelAsync("Design Review", "voice");
-        await using (var writer = await ChatClient.ConnectAsync(app.BaseUrl, "Grace"))
-        {
-            await writer.OpenChannelAsync("general");
-            await writer.PostAsync("general", "Morning! The new build is up on https://example.org/builds/42");
-            await writer.PostAsync("general", "Mixer p99 is down to 1.2 ms on the test box.");
-        }
-
-        foreach (var (name, width, height) in new[] { ("desktop", 1280, 800), ("phone", 390, 844) })
-        {
-            var browser = await app.LaunchAsync();
-            var context = await browser.NewContextAsync(new() { ViewportSize = new() { Width = width, Height = height } });
-            var page = await context.NewPageAsync();
-            await page.GotoAsync(app.BaseUrl + "/");
-            await page.GetByLabel("Display name").FillAsync("Ada");
-            await Shot(page, target, $"join-{name}.png");
-            await page.GetByRole(AriaRole.Button, new() { Name = "Join" }).ClickAsync();
-            await Assertions.Expect(page.GetByRole(AriaRole.Textbox, new() { Name = "Message" })).ToBeVisibleAsync();
-            if (name == "phone")
-            {
-                await page.GetByRole(AriaRole.Button, new() { Name = "Open channel list" }).ClickAsync();
-            }
-            await page.GetByRole(AriaRole.Button, new() { Name = "Text channel general" }).ClickAsync();
-            await Assertions.Expect(page.GetByRole(AriaRole.Log, new() { Name = "Messages" }).GetByRole(AriaRole.Listitem).First).ToBeVisibleAsync();
-            await Shot(page, target, $"text-{name}.png");
-            if (name == "phone") await page.GetByRole(AriaRole.Button, new() { Name = "Open channel list" }).ClickAsync();
-            await JoinVoiceAsync(page, "Design Review");
-            await Shot(page, target, $"voice-{name}.png");
-            await context.CloseAsync();
-        }
-    }
-
-    private async Task Shot(IPage page, string directory, string file)
-    {
-        var path = Path.Combine(directory, file);
-        var bytes = await page.ScreenshotAsync(new() { Path = path });
-        output.WriteLine($"screenshot {path}: {bytes.Length} bytes");
-        Assert.True(bytes.Length > 5_000, $"{file} is almost empty");
     }
 }
 

@@ -86,6 +86,14 @@ export function ChatApp({ session, getToken, onTokenRefused, prefs, setPrefs, ch
     };
   }, [client, voice, microphone]);
 
+  // Closing or leaving the page leaves voice: the peer connection closes (the media node sees DTLS close_notify
+  // and ends the membership at once) and LeaveVoice goes out if the connection still can.
+  useEffect(() => {
+    const leave = () => void voice.leave();
+    window.addEventListener('pagehide', leave);
+    return () => window.removeEventListener('pagehide', leave);
+  }, [voice]);
+
   // Unread counting needs to know whether anyone is looking.
   useEffect(() => {
     const update = () => store.dispatch({ type: 'focus', focused: pageIsWatched() });
