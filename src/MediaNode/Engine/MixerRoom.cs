@@ -7,7 +7,8 @@ namespace OpenChat.MediaNode.Engine;
 /// <summary>
 /// One voice room's mixer. Each tick it plays one frame from every member's jitter buffer, mixes the
 /// loudest few talkers, and sends every member one encoded frame: talkers get the mix minus their own
-/// voice, members with personal volumes get their own mix, everyone else shares one encoded mix.
+/// voice, members with personal volumes get their own mix, everyone else shares one encoded mix (a member
+/// whose voice the shared encoder may still carry gets that mix from its own encoder for a few frames).
 /// </summary>
 /// <remarks>
 /// <see cref="OnPacket"/> is called from the network receive thread and only touches the member's jitter
@@ -17,6 +18,17 @@ namespace OpenChat.MediaNode.Engine;
 public sealed class MixerRoom
 {
     private const int FramesPerSecond = 1000 / AudioFormat.FrameMilliseconds;
+
+    /// <summary>
+    /// Frames of its past input an Opus encoder's next packets still carry: its 6.5 ms look-ahead puts the end of
+    /// the previous frame into the next packet, and its prediction (SILK long-term prediction, CELT pre-filter)
+    /// reaches up to about 20 ms further back. A member whose voice went into the shared mix therefore hears that
+    /// mix from its own encoder until the shared encoder has encoded this many frames without it; on the shared
+    /// encoder any earlier, its first frames would carry its own voice back: switched over on the first frame
+    /// without it, a member hears its voice at -25 to -4 dB relative to the voice itself, one frame later at up
+    /// to -33 dB.
+    /// </summary>
+    internal const int SharedEncoderMemoryFrames = 3;
 
     private readonly Lock _sync = new();
     private readonly EngineOptions _options;
@@ -34,6 +46,7 @@ public sealed class MixerRoom
     private int _talkerCount;
     private int _eventCursor;
     private long _tickNumber;
+    private long _sharedFrames;
     private int _busesInUse;
     private ISpeakingListener? _speakingListener;
 
@@ -57,7 +70,7 @@ public sealed class MixerRoom
     /// <summary>What the last tick did (encodes, decodes, talkers...).</summary>
     public RoomTickStats LastTick { get; private set; }
 
-    /// <summary>Encoders bound to a mix right now: the shared one (when it ran last tick) plus minus and personal mixes.</summary>
+    /// <summary>Encoders bound to a mix right now: the shared one (when it ran last tick) plus minus and personal mixes and the own encoders of members that left the talkers within the last few ticks.</summary>
     public int EncodersInUse => Volatile.Read(ref _busesInUse);
 
     /// <summary>Members mixed in the last tick, loudest first.</summary>
@@ -277,36 +290,47 @@ public sealed class MixerRoom
                 if (sink is null || m.IsDeafened)
                 {
                     ReleaseBus(m);
+                    m.Outbound.EndTick();
+                    continue;
                 }
-                else if (m.IsTalker || m.HasPersonalMix)
+
+                bool sharedSource = !m.IsTalker && !m.HasPersonalMix;
+                if (sharedSource && !sharedDone)
                 {
-                    var bus = m.Bus ??= AcquireBus();
-                    busesInUse++;
-                    bool hasSources = m.HasPersonalMix ? BuildPersonalMix(m) : BuildMinusMix(m);
-                    bool send = bus.Produce(_mix, hasSources, _scratch, out bool encoded);
-                    if (encoded) encodes++;
-                    if (send)
+                    // Encoded once, on the first member it may serve, even if that member has to wait for it (below),
+                    // so that the encoder forgets former talkers and they can return to it.
+                    sharedDone = true;
+                    sharedHasPacket = _sharedBus.Produce(_sum, _talkerCount > 0, _scratch, out bool encoded);
+                    if (encoded)
                     {
-                        m.Outbound.Send(sink, bus.Encoder.Packet);
+                        encodes++;
+                        busesInUse++;
+                        _sharedFrames++;
+                        for (int i = 0; i < _talkerCount; i++) _talkers[i]!.LastSharedFrameWithVoice = _sharedFrames;
+                    }
+                }
+
+                if (sharedSource && _sharedFrames - m.LastSharedFrameWithVoice > SharedEncoderMemoryFrames)
+                {
+                    ReleaseBus(m);
+                    if (sharedHasPacket)
+                    {
+                        m.Outbound.Send(sink, _sharedBus.Encoder.Packet);
                         sent++;
                     }
                 }
                 else
                 {
-                    ReleaseBus(m);
-                    if (!sharedDone)
+                    // A talker's mix minus its own voice, a personal mix, or, for a member whose voice left the shared
+                    // mix too recently for the shared encoder to have forgotten it, the shared mix from its own encoder.
+                    var bus = m.Bus ??= AcquireBus();
+                    busesInUse++;
+                    bool hasSources = m.HasPersonalMix ? BuildPersonalMix(m) : m.IsTalker ? BuildMinusMix(m) : CopySharedMix();
+                    bool send = bus.Produce(_mix, hasSources, _scratch, out bool encoded);
+                    if (encoded) encodes++;
+                    if (send)
                     {
-                        sharedDone = true;
-                        sharedHasPacket = _sharedBus.Produce(_sum, _talkerCount > 0, _scratch, out bool encoded);
-                        if (encoded)
-                        {
-                            encodes++;
-                            busesInUse++;
-                        }
-                    }
-                    if (sharedHasPacket)
-                    {
-                        m.Outbound.Send(sink, _sharedBus.Encoder.Packet);
+                        m.Outbound.Send(sink, bus.Encoder.Packet);
                         sent++;
                     }
                 }
@@ -387,6 +411,12 @@ public sealed class MixerRoom
         short[] own = self.Pcm;
         for (int s = 0; s < _mix.Length; s++) _mix[s] = _sum[s] - own[s];
         return _talkerCount > 1;
+    }
+
+    private bool CopySharedMix()
+    {
+        _sum.CopyTo(_mix, 0);
+        return _talkerCount > 0;
     }
 
     private bool BuildPersonalMix(RoomMember listener)

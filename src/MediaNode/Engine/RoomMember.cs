@@ -91,6 +91,9 @@ public sealed class RoomMember
     internal int FramesSinceLoud = int.MaxValue / 2;
     internal float Score;
 
+    /// <summary>Number (in the room's count of shared frames) of the last shared frame this member's voice was mixed into.</summary>
+    internal long LastSharedFrameWithVoice = long.MinValue / 2;
+
     /// <summary>Counts the sequence number for loss statistics; called on the receive thread.</summary>
     internal void CountSequence(ushort sequence)
     {

@@ -9,7 +9,6 @@ internal sealed class ToneSource
 {
     private readonly IOpusEncoder _encoder;
     private readonly double _frequency;
-    private readonly double _amplitude;
     private readonly short[] _pcm = new short[AudioFormat.FrameSamples];
     private readonly byte[] _packet = new byte[AudioFormat.MaxOpusPacketBytes];
     private long _sample;
@@ -17,7 +16,7 @@ internal sealed class ToneSource
     public ToneSource(double frequency, double amplitude, uint firstTimestamp = 1000, ushort firstSequence = 100, bool fec = false)
     {
         _frequency = frequency;
-        _amplitude = amplitude;
+        Amplitude = amplitude;
         _encoder = OpusCodecFactory.CreateEncoder(AudioFormat.SampleRate, 1, OpusApplication.OPUS_APPLICATION_VOIP);
         _encoder.Bitrate = 32_000;
         _encoder.Complexity = 5;
@@ -26,6 +25,9 @@ internal sealed class ToneSource
         Timestamp = firstTimestamp;
         Sequence = firstSequence;
     }
+
+    /// <summary>Peak amplitude of the next frames (-1..1): 0 sends encoded silence, a negative amplitude the tone inverted.</summary>
+    public double Amplitude { get; set; }
 
     public uint Timestamp { get; private set; }
 
@@ -36,7 +38,7 @@ internal sealed class ToneSource
     {
         for (int i = 0; i < _pcm.Length; i++, _sample++)
         {
-            _pcm[i] = (short)Math.Round(_amplitude * 32767 * Math.Sin(2 * Math.PI * _frequency * _sample / AudioFormat.SampleRate));
+            _pcm[i] = (short)Math.Round(Amplitude * 32767 * Math.Sin(2 * Math.PI * _frequency * _sample / AudioFormat.SampleRate));
         }
         int length = _encoder.Encode(_pcm, AudioFormat.FrameSamples, _packet, _packet.Length);
         var packet = new TestPacket(Sequence, Timestamp, _packet.AsSpan(0, length).ToArray(), AudioLevel.FromPcm(_pcm));
