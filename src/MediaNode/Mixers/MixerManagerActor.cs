@@ -99,13 +99,25 @@ public sealed class MixerManagerActor : ReceiveActor, IWithTimers
         });
         Receive<Drain>(drain =>
         {
-            _log.Info("Draining: moving {0} rooms to other media nodes", _mixers.Count);
             _draining = true;
             PublishLoad();
             _drainWaiters.Add(Sender);
-            foreach (var mixer in _mixers.Values) mixer.Tell(new MixerActor.Drain(_node));
-            Timers.StartSingleTimer("drain", new DrainTimedOut(), drain.Timeout);
-            CheckDrained();
+            // Where could the rooms go? Read the other nodes' reports before asking anyone to move.
+            _replicator.Tell(Dsl.Get(MediaLoad.Key, ReadLocal.Instance, drain));
+        });
+        Receive<GetSuccess>(success =>
+        {
+            if (success.Request is not Drain drain) return;
+            var loads = success.Get(MediaLoad.Key).Entries.Values;
+            StartDrain(drain, loads.Any(IsOtherServingNode));
+        });
+        Receive<NotFound>(notFound =>
+        {
+            if (notFound.Request is Drain drain) StartDrain(drain, anotherNode: false);
+        });
+        Receive<GetFailure>(failure =>
+        {
+            if (failure.Request is Drain drain) StartDrain(drain, anotherNode: true);
         });
         Receive<DrainTimedOut>(_ =>
         {
@@ -132,6 +144,29 @@ public sealed class MixerManagerActor : ReceiveActor, IWithTimers
     {
         Timers.StartPeriodicTimer("publish", new Publish(), TimeSpan.Zero, _options.LoadReportInterval);
     }
+
+    private void StartDrain(Drain drain, bool anotherNode)
+    {
+        if (!anotherNode)
+        {
+            // The last media node: nobody can take the rooms, so waiting would only delay the shutdown.
+            _log.Warning("Draining: no other media node can take the {0} rooms; leaving without moving them", _mixers.Count);
+            foreach (var waiter in _drainWaiters) waiter.Tell(new Drained(_mixers.Count));
+            _drainWaiters.Clear();
+            return;
+        }
+        _log.Info("Draining: moving {0} rooms to other media nodes", _mixers.Count);
+        foreach (var mixer in _mixers.Values) mixer.Tell(new MixerActor.Drain(_node));
+        Timers.StartSingleTimer("drain", new DrainTimedOut(), drain.Timeout);
+        CheckDrained();
+    }
+
+    /// <summary>A media node other than this one that reported recently, is not draining and is a member of the cluster.</summary>
+    private bool IsOtherServingNode(MediaNodeLoad load) =>
+        load.Node != _node
+        && !load.Draining
+        && DateTimeOffset.UtcNow - load.ReportedAt < TimeSpan.FromSeconds(5)
+        && _self.State.Members.Any(m => m.Address.ToString() == load.Node && m.Status == MemberStatus.Up);
 
     private void CheckDrained()
     {

@@ -99,6 +99,31 @@ public sealed class MediaNodeHostTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_last_media_node_does_not_wait_for_rooms_that_cannot_move()
+    {
+        var loads = await WaitForLoads(_a, l => l.Count == 2);
+        var managerOfA = loads[NodeOf(_a)].Manager;
+        // An owner that never moves its room: with another node it would keep the drain waiting.
+        var stubborn = _a.Services.GetRequiredService<ActorSystem>().ActorOf(Props.Create(() => new StubbornOwner()));
+        await managerOfA.Ask<MixerReady>(new CreateMixer(new ChannelId("stays"), stubborn), TimeSpan.FromSeconds(10));
+        await _b.StopAsync();
+        var clusterOfA = Akka.Cluster.Cluster.Get(_a.Services.GetRequiredService<ActorSystem>());
+        await Probe.UntilAsync(() => Task.FromResult(clusterOfA.State.Members.Count == 1), TimeSpan.FromSeconds(30), "node B to leave");
+
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var drained = await managerOfA.Ask<MixerManagerActor.Drained>(new MixerManagerActor.Drain(TimeSpan.FromSeconds(30)), TimeSpan.FromSeconds(35));
+
+        Assert.Equal(1, drained.RoomsLeft);
+        // Answered at once rather than after the 30 s drain timeout.
+        Assert.True(System.Diagnostics.Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(10));
+    }
+
+    private sealed class StubbornOwner : ReceiveActor
+    {
+        public StubbornOwner() => ReceiveAny(_ => { });
+    }
+
+    [Fact]
     public async Task A_mixer_stops_when_its_owner_is_gone()
     {
         var loads = await WaitForLoads(_b, l => l.Count == 2);
