@@ -187,6 +187,24 @@ public sealed class ChannelVoiceTests : TestKit
     }
 
     [Fact]
+    public void Personal_volumes_are_bounded_by_the_channel_s_member_limit()
+    {
+        var channel = StartChannel(options: new ChannelOptions { MaxVoiceMembers = 2 });
+        var alice = Subscribe(channel, Alice, "Alice");
+        Join(channel, alice, Alice, Mixer(), expectPlacement: true);
+
+        channel.Tell(new SetMemberVolume(Lounge, Alice, new UserId("u-1"), 0.5f));
+        ExpectMsg<VoiceAck>();
+        channel.Tell(new SetMemberVolume(Lounge, Alice, new UserId("u-2"), 0.5f));
+        ExpectMsg<VoiceAck>();
+        channel.Tell(new SetMemberVolume(Lounge, Alice, new UserId("u-3"), 0.5f));
+        Assert.Equal(ErrorCode.InvalidArgument, ExpectMsg<CommandRejected>().Code);
+        // Changing a volume already set is always possible.
+        channel.Tell(new SetMemberVolume(Lounge, Alice, new UserId("u-2"), 1.5f));
+        ExpectMsg<VoiceAck>();
+    }
+
+    [Fact]
     public void Speaking_reported_by_the_current_mixer_is_announced_once_per_change()
     {
         var channel = StartChannel();

@@ -74,6 +74,8 @@ public sealed partial class ChannelActor
         });
         Command<SetVoiceState>(SetState);
         Command<SetMemberVolume>(SetVolume);
+        // The mixer confirms a stop it was told to do; nothing waits for that.
+        Command<MixerStopped>(_ => { });
         Command<GetVoiceStatus>(_ => Sender.Tell(new VoiceStatus(_id, _mixer?.Node, VoiceList())));
         Command<ConnectResult>(OnConnectResult);
         Command<PlacementResult>(OnPlacementResult);
@@ -220,6 +222,11 @@ public sealed partial class ChannelActor
         if (request.Target == request.User || !float.IsFinite(request.Volume) || request.Volume is < 0 or > SetMemberVolume.MaxVolume)
         {
             Reject(ErrorCode.InvalidArgument, $"The volume of another member is 0 to {SetMemberVolume.MaxVolume}.");
+            return;
+        }
+        if (!seat.Volumes.ContainsKey(request.Target) && seat.Volumes.Count >= _options.MaxVoiceMembers)
+        {
+            Reject(ErrorCode.InvalidArgument, $"At most {_options.MaxVoiceMembers} members can have their own volume.");
             return;
         }
         if (request.Volume == 1f) seat.Volumes.Remove(request.Target);

@@ -86,6 +86,9 @@ public sealed class SessionActor : ReceiveActor, IWithTimers
             _push.TryPush(new VoiceEnded(current, "You joined voice from another connection."));
         });
         Receive<SubscribeAck>(_ => { });
+        // Confirmations of what this session told a channel in passing (closing it, leaving its voice).
+        Receive<Unsubscribed>(_ => { });
+        Receive<VoiceLeft>(_ => { });
 
         Receive<MessagePosted>(e =>
         {
