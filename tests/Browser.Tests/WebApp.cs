@@ -1,5 +1,3 @@
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using Microsoft.Playwright;
 using OpenChat.TestSupport;
 using Xunit;
@@ -87,13 +85,7 @@ public sealed class WebApp : IAsyncLifetime
         return page;
     }
 
-    /// <summary>Creates a channel through the admin API; returns its id.</summary>
-    public async Task<string> CreateChannelAsync(string name, string kind)
-    {
-        using var http = new HttpClient();
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
-        var response = await http.PostAsJsonAsync(BaseUrl + "/api/admin/channels", new { name, kind, topic = "" });
-        response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync<ChannelDto>())!.Id;
-    }
+    /// <summary>Creates a channel through the admin API, once the server lists it; returns its id.</summary>
+    public async Task<string> CreateChannelAsync(string name, string kind) =>
+        (await AdminApi.CreateChannelAsync(BaseUrl, AdminKey, name, kind)).Id;
 }

@@ -69,19 +69,8 @@ public sealed class VoiceCluster : IAsyncDisposable
     }
 
     /// <summary>Creates a voice channel through the admin API of <paramref name="gateway"/>; returns its id.</summary>
-    public async Task<string> CreateVoiceChannelAsync(ServerProcess gateway, string name)
-    {
-        var response = await _http.PostAsJsonAsync(gateway.BaseUrl + "/api/admin/channels", new { name, kind = "voice", topic = "" });
-        response.EnsureSuccessStatusCode();
-        var created = (await response.Content.ReadFromJsonAsync<ChannelDto>())!;
-        // Every gateway learns of the channel through the directory; wait until this one knows it.
-        await Probe.UntilAsync(async () =>
-        {
-            var info = await _http.GetFromJsonAsync<InfoDto>(gateway.BaseUrl + "/api/info");
-            return info!.Channels.Any(c => c.Id == created.Id);
-        }, TimeSpan.FromSeconds(15), $"gateway {gateway.Name} to know channel {created.Id}");
-        return created.Id;
-    }
+    public async Task<string> CreateVoiceChannelAsync(ServerProcess gateway, string name) =>
+        (await AdminApi.CreateChannelAsync(gateway.BaseUrl, AdminKey, name, "voice")).Id;
 
     /// <summary>Which media node each voice room's mixer runs on, as the channels report it.</summary>
     public async Task<Dictionary<string, VoiceRoomDto>> VoiceRoomsAsync(ServerProcess gateway)
@@ -114,8 +103,6 @@ public sealed class VoiceCluster : IAsyncDisposable
     }
 
     private static string Tail(string text, int lines) => string.Join('\n', text.Split('\n').TakeLast(lines));
-
-    public sealed record InfoDto(string Name, string Version, ChannelDto[] Channels);
 
     public sealed record VoiceRoomDto(string ChannelId, string? Node, VoiceMemberDto[] Members);
 

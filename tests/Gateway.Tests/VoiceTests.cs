@@ -209,18 +209,7 @@ public sealed class VoiceTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task Joining_voice_elsewhere_from_another_connection_ends_the_first_membership()
     {
-        using var http = new HttpClient();
-        var create = new HttpRequestMessage(HttpMethod.Post, _server.BaseUrl + "/api/admin/channels")
-        {
-            Content = JsonContent.Create(new { name = "Studio", kind = "voice", topic = "" }),
-        };
-        create.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
-        var studio = (await (await http.SendAsync(create)).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<ChannelDto>())!;
-        await Probe.UntilAsync(async () =>
-        {
-            await using var probe = await ChatClient.ConnectAsync(_server.BaseUrl, "Probe");
-            return (await probe.Connection.InvokeAsync<ChannelDto[]>("GetChannels")).Any(c => c.Id == studio.Id);
-        }, TimeSpan.FromSeconds(10), "the gateway to know the new channel");
+        var studio = await AdminApi.CreateChannelAsync(_server.BaseUrl, AdminKey, "Studio", "voice");
 
         await using var first = await JoinAsync("Alice", "lounge");
         var sameUser = await ChatClient.ConnectAsync(_server.BaseUrl, "Alice", first.Chat.Session);
