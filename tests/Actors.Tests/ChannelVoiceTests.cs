@@ -88,7 +88,7 @@ public sealed class ChannelVoiceTests : TestKit
 
         Assert.Equal([Alice], joined.Members.Select(m => m.User));
         var announced = alice.ExpectMsg<VoiceMemberJoined>();
-        Assert.Equal(new VoiceMember(Alice, "Alice", false, false, false), announced.Member with { DisplayName = "Alice" });
+        Assert.Equal(new VoiceMember(Alice, Alice.Value, false, false, false), announced.Member);
 
         // The second member uses the same mixer: no second placement.
         var bob = Subscribe(channel, Bob, "Bob");
@@ -341,7 +341,7 @@ public sealed class ChannelVoiceTests : TestKit
 
         Sys.Stop(first.Ref);
         var second = CreateTestProbe();
-        // The stop is watched asynchronously: resume until the channel has seen it (a resume also works before).
+        // Whether or not the channel has seen the stop yet, the new connection takes the membership over.
         channel.Tell(new ResumeVoice(Lounge, Alice, second.Ref));
 
         var resumed = ExpectMsg<VoiceJoined>();

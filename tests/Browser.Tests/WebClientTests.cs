@@ -36,7 +36,7 @@ public sealed class WebClientTests(WebApp app, ITestOutputHelper output) : IClas
     [Fact]
     public async Task Two_users_in_voice_hear_each_other_s_tone_not_their_own_and_see_each_other_speaking()
     {
-        var channel = await app.CreateChannelAsync("Duet", "voice");
+        await app.CreateChannelAsync("Duet", "voice");
         var alice = await JoinVoiceAsync(await app.SignInAsync(await app.LaunchAsync(440), "Alice"), "Duet");
         var bob = await JoinVoiceAsync(await app.SignInAsync(await app.LaunchAsync(660), "Bob"), "Duet");
 
@@ -56,7 +56,6 @@ public sealed class WebClientTests(WebApp app, ITestOutputHelper output) : IClas
         output.WriteLine($"Alice hears 440 Hz at {a440:F1} dB, 660 Hz at {a660:F1} dB; Bob hears 440 Hz at {b440:F1} dB, 660 Hz at {b660:F1} dB");
         Assert.True(b440 - b660 >= 20, $"Bob: Alice's 440 Hz at {b440:F1} dB, his own 660 Hz at {b660:F1} dB");
         Assert.True(a660 - a440 >= 20, $"Alice: Bob's 660 Hz at {a660:F1} dB, her own 440 Hz at {a440:F1} dB");
-        Assert.NotEmpty(channel);
     }
 
     [Fact]

@@ -78,7 +78,6 @@ public sealed class GatewayFailoverTests(ITestOutputHelper output) : IAsyncLifet
             Assert.True(moved.VoiceStateIntact, moved.Error);
         }
         Assert.Equal(aliceId, alice.UserId);
-        Assert.True(carol.Muted);
 
         // The media path never went through the gateway: no renegotiation and no gap, and both keep hearing each other.
         await Task.WhenAll(alice.WaitUntilHearingAsync([1500], Patience), bob.WaitUntilHearingAsync([1000], Patience));
