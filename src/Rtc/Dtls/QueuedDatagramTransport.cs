@@ -29,8 +29,6 @@ internal sealed class QueuedDatagramTransport : DatagramTransport
     /// <summary>Keeps DTLS records under typical path MTUs (browsers use 1200).</summary>
     public const int SendLimit = 1150;
 
-    public bool IsClosed => _closed;
-
     /// <summary>Queued datagrams not yet read.</summary>
     public int Pending => _queue.Count;
 

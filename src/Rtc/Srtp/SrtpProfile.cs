@@ -18,10 +18,4 @@ public static class SrtpProfileInfo
 
     /// <summary>Master salt length in bytes.</summary>
     public static int MasterSaltLength(SrtpProfile profile) => profile == SrtpProfile.AeadAes128Gcm ? 12 : 14;
-
-    /// <summary>Authentication tag length appended to each RTP packet.</summary>
-    public static int TagLength(SrtpProfile profile) => profile == SrtpProfile.AeadAes128Gcm ? 16 : 10;
-
-    /// <summary>Worst-case growth of an RTCP packet when protected (tag plus the 4-byte SRTCP index).</summary>
-    public static int RtcpOverhead(SrtpProfile profile) => TagLength(profile) + 4;
 }

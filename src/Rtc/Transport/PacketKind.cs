@@ -1,3 +1,5 @@
+using OpenChat.Rtc.Rtp;
+
 namespace OpenChat.Rtc.Transport;
 
 /// <summary>What a datagram on the shared port is, by its first byte (RFC 7983).</summary>
@@ -36,7 +38,7 @@ public static class PacketClassifier
         }
         if (b >= 128 && b <= 191)
         {
-            return datagram.Length >= 2 && datagram[1] >= 192 && datagram[1] <= 223 ? PacketKind.Rtcp : PacketKind.Rtp;
+            return RtpPacket.IsRtcp(datagram) ? PacketKind.Rtcp : PacketKind.Rtp;
         }
         return PacketKind.Unknown;
     }

@@ -1,19 +1,20 @@
+using OpenChat.Rtc.Rtp;
+
 namespace OpenChat.Rtc.Transport;
 
 /// <summary>An inbound audio packet, valid only for the duration of the callback (its payload is the receive buffer).</summary>
 public readonly ref struct RtcAudioFrame
 {
-    internal RtcAudioFrame(uint ssrc, ushort sequenceNumber, uint timestamp, bool marker, byte payloadType,
-        int audioLevel, bool voiceActivity, ReadOnlySpan<byte> payload)
+    internal RtcAudioFrame(in RtpPacket rtp, int audioLevel, bool voiceActivity)
     {
-        Ssrc = ssrc;
-        SequenceNumber = sequenceNumber;
-        Timestamp = timestamp;
-        Marker = marker;
-        PayloadType = payloadType;
+        Ssrc = rtp.Ssrc;
+        SequenceNumber = rtp.SequenceNumber;
+        Timestamp = rtp.Timestamp;
+        Marker = rtp.Marker;
+        PayloadType = rtp.PayloadType;
         AudioLevel = audioLevel;
         VoiceActivity = voiceActivity;
-        Payload = payload;
+        Payload = rtp.Payload;
     }
 
     /// <summary>Sender's SSRC.</summary>

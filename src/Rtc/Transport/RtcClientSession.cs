@@ -59,7 +59,6 @@ public sealed class RtcClientSession : RtcSession
         socket.Bind(new IPEndPoint(client.Options.BindAddress, 0));
         var host = new ClientHost(socket, client);
         var session = new RtcClientSession(host, client, IceCredentials.Generate(), options);
-        host.Session = session;
         _ = session.ReceiveLoopAsync();
         return session;
     }
@@ -224,7 +223,6 @@ public sealed class RtcClientSession : RtcSession
     private sealed class ClientHost(Socket socket, RtcClient client) : IRtcSessionHost
     {
         public Socket Socket { get; } = socket;
-        public RtcClientSession? Session { get; set; }
         public BcTlsCrypto Crypto => client.Crypto;
         public DtlsCertificate Certificate => client.Certificate;
         public IReadOnlyList<SrtpProfile> SrtpProfiles => client.Options.SrtpProfiles;

@@ -340,7 +340,7 @@ public class RtcSession : IDisposable
             {
                 level = l;
             }
-            var frame = new RtcAudioFrame(rtp.Ssrc, rtp.SequenceNumber, rtp.Timestamp, rtp.Marker, rtp.PayloadType, level, voice, rtp.Payload);
+            var frame = new RtcAudioFrame(rtp, level, voice);
             try
             {
                 handler(this, frame);
@@ -370,11 +370,7 @@ public class RtcSession : IDisposable
                     }
                 }
             }
-            else if (packet.Type == RtcpPacketType.Goodbye && packet.Data.Length >= 8 && _receiveStats is not null
-                && packet.SenderSsrc == _receiveStats.Ssrc)
-            {
-                // The peer's stream ended; the session itself stays until ICE consent or DTLS says otherwise.
-            }
+            // A BYE ends the peer's stream only; the session stays until ICE consent or DTLS says otherwise.
         }
     }
 
@@ -393,7 +389,7 @@ public class RtcSession : IDisposable
         lock (_sendLock)
         {
             var remote = RemoteAddress;
-            if (remote is null || !TryBuildAudioPacket(opusPayload, rtpTimestamp, marker, audioLevel, _sendBuffer, out int length))
+            if (remote is null || !BuildAudioPacketLocked(opusPayload, rtpTimestamp, marker, audioLevel, _sendBuffer, out int length))
             {
                 return false;
             }
@@ -406,38 +402,45 @@ public class RtcSession : IDisposable
     internal bool TryBuildAudioPacket(ReadOnlySpan<byte> opusPayload, uint rtpTimestamp, bool marker, int audioLevel,
         Span<byte> destination, out int protectedLength)
     {
-        protectedLength = 0;
         lock (_sendLock)
         {
-            var outbound = _outbound;
-            if (outbound is null || State != RtcSessionState.Connected)
-            {
-                return false;
-            }
-            bool withLevel = audioLevel >= 0 && AudioLevelExtensionId is > 0 and <= 14;
-            int length = RtpWriter.WriteHeader(destination, marker, (byte)OpusPayloadType, _sequence, rtpTimestamp, LocalSsrc, withLevel);
-            if (withLevel)
-            {
-                var ext = new RtpHeaderExtensionWriter(destination[length..]);
-                ext.AddAudioLevel(AudioLevelExtensionId, (byte)Math.Min(audioLevel, 127), voice: audioLevel < 127);
-                length += ext.Complete();
-            }
-            if (length + opusPayload.Length + outbound.RtpOverhead > destination.Length)
-            {
-                return false;
-            }
-            opusPayload.CopyTo(destination[length..]);
-            length += opusPayload.Length;
-            if (!outbound.ProtectRtp(destination, length, out protectedLength))
-            {
-                return false;
-            }
-            _sequence++;
-            _lastRtpTimestamp = rtpTimestamp;
-            Statistics.PacketsSentField++;
-            Statistics.BytesSentField += opusPayload.Length;
-            return true;
+            return BuildAudioPacketLocked(opusPayload, rtpTimestamp, marker, audioLevel, destination, out protectedLength);
         }
+    }
+
+    /// <summary>The body of <see cref="TryBuildAudioPacket"/>; the caller holds the send lock.</summary>
+    private bool BuildAudioPacketLocked(ReadOnlySpan<byte> opusPayload, uint rtpTimestamp, bool marker, int audioLevel,
+        Span<byte> destination, out int protectedLength)
+    {
+        protectedLength = 0;
+        var outbound = _outbound;
+        if (outbound is null || State != RtcSessionState.Connected)
+        {
+            return false;
+        }
+        bool withLevel = audioLevel >= 0 && AudioLevelExtensionId is > 0 and <= 14;
+        int length = RtpWriter.WriteHeader(destination, marker, (byte)OpusPayloadType, _sequence, rtpTimestamp, LocalSsrc, withLevel);
+        if (withLevel)
+        {
+            var ext = new RtpHeaderExtensionWriter(destination[length..]);
+            ext.AddAudioLevel(AudioLevelExtensionId, (byte)Math.Min(audioLevel, 127), voice: audioLevel < 127);
+            length += ext.Complete();
+        }
+        if (length + opusPayload.Length + outbound.RtpOverhead > destination.Length)
+        {
+            return false;
+        }
+        opusPayload.CopyTo(destination[length..]);
+        length += opusPayload.Length;
+        if (!outbound.ProtectRtp(destination, length, out protectedLength))
+        {
+            return false;
+        }
+        _sequence++;
+        _lastRtpTimestamp = rtpTimestamp;
+        Statistics.PacketsSentField++;
+        Statistics.BytesSentField += opusPayload.Length;
+        return true;
     }
 
     /// <summary>Sends a compound RTCP report (SR if we have sent audio, else RR, plus SDES CNAME).</summary>
