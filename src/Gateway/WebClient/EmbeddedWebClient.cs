@@ -15,7 +15,8 @@ public sealed class EmbeddedWebClient : IFileProvider
     private const string IndexPath = "/index.html";
 
     private readonly Assembly _assembly;
-    private readonly Dictionary<string, string> _resources = new(StringComparer.Ordinal);
+    /// <summary>Resource name and length by request path; the length is read once, not on every request.</summary>
+    private readonly Dictionary<string, (string Name, long Length)> _resources = new(StringComparer.Ordinal);
     private readonly DateTimeOffset _lastModified;
 
     public static EmbeddedWebClient Instance { get; } = new(typeof(EmbeddedWebClient).Assembly);
@@ -26,7 +27,8 @@ public sealed class EmbeddedWebClient : IFileProvider
         foreach (var name in assembly.GetManifestResourceNames())
         {
             if (!name.StartsWith(ResourcePrefix, StringComparison.Ordinal)) continue;
-            _resources["/" + name[ResourcePrefix.Length..].Replace('\\', '/')] = name;
+            using var stream = assembly.GetManifestResourceStream(name);
+            _resources["/" + name[ResourcePrefix.Length..].Replace('\\', '/')] = (name, stream?.Length ?? -1);
         }
         _lastModified = BuildTime(assembly);
         Index = LoadIndex();
@@ -42,7 +44,7 @@ public sealed class EmbeddedWebClient : IFileProvider
     {
         var path = subpath.StartsWith('/') ? subpath : "/" + subpath;
         return _resources.TryGetValue(path, out var resource)
-            ? new ResourceFile(_assembly, resource, Path.GetFileName(path), _lastModified)
+            ? new ResourceFile(_assembly, resource.Name, resource.Length, Path.GetFileName(path), _lastModified)
             : new NotFoundFileInfo(subpath);
     }
 
@@ -55,7 +57,7 @@ public sealed class EmbeddedWebClient : IFileProvider
         byte[] content;
         if (_resources.TryGetValue(IndexPath, out var resource))
         {
-            using var stream = _assembly.GetManifestResourceStream(resource)!;
+            using var stream = _assembly.GetManifestResourceStream(resource.Name)!;
             using var buffer = new MemoryStream();
             stream.CopyTo(buffer);
             content = buffer.ToArray();
@@ -85,21 +87,15 @@ public sealed class EmbeddedWebClient : IFileProvider
         return DateTimeOffset.UtcNow;
     }
 
-    private sealed class ResourceFile(Assembly assembly, string resource, string name, DateTimeOffset lastModified) : IFileInfo
+    private sealed class ResourceFile(Assembly assembly, string resource, long length, string name, DateTimeOffset lastModified) : IFileInfo
     {
         public bool Exists => true;
-        public long Length { get; } = LengthOf(assembly, resource);
+        public long Length => length;
         public string? PhysicalPath => null;
         public string Name => name;
         public DateTimeOffset LastModified => lastModified;
         public bool IsDirectory => false;
         public Stream CreateReadStream() => assembly.GetManifestResourceStream(resource)!;
-
-        private static long LengthOf(Assembly assembly, string resource)
-        {
-            using var stream = assembly.GetManifestResourceStream(resource);
-            return stream?.Length ?? -1;
-        }
     }
 }
 

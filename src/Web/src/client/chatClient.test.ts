@@ -23,6 +23,8 @@ class FakeHub implements HubLike {
   history: HistoryDto | null = null;
   /** How many more times OpenChannel of a channel is refused as unavailable. */
   openFailures = new Map<string, number>();
+  /** OpenChannel answers with null lists and no voice list. */
+  nullLists = false;
   private reconnecting: ((e?: Error) => void)[] = [];
   private reconnected: ((id?: string) => void)[] = [];
   private closed: ((e?: Error) => void)[] = [];
@@ -51,7 +53,7 @@ class FakeHub implements HubLike {
         }
         const channel = this.channels.find((c) => c.id === id)!;
         const view: ChannelViewDto = { channel, online: [], messages: channel.kind === 'text' ? [msg(1, id), msg(2, id)] : [], hasMore: true, voice: [] };
-        return view as T;
+        return (this.nullLists ? { channel, online: null, messages: null, hasMore: false } : view) as T;
       }
       case 'GetHistory':
         return this.history as T;
@@ -237,6 +239,21 @@ describe('events', () => {
     expect(s.views.random!.messages.map((m) => m.id)).toEqual([1, 2, 3]);
     expect(s.views.random!.online.map((m) => m.userId)).toEqual(['u-ann']);
     expect(s.views.lounge!.voice[0]!.speaking).toBe(true);
+  });
+
+  test('events missing an argument are dropped, and null lists are read as empty', async () => {
+    hub.nullLists = true;
+    await client.start();
+    const before = store.getState();
+    expect(before.views.random).toMatchObject({ messages: [], online: [], voice: [] });
+    hub.emit('MessagePosted', null);
+    hub.emit('MemberOnline', 'random', null);
+    hub.emit('VoiceMemberJoined', 'lounge');
+    hub.emit('ChannelUpdated', null);
+    hub.emit('ChannelsChanged', null);
+    expect(store.getState()).toBe(before);
+    hub.emit('VoiceEnded', 'lounge', null);
+    expect(voice.ended).toEqual([['lounge', null]]);
   });
 
   test('VoiceReconnect and VoiceEnded go to the voice session', async () => {

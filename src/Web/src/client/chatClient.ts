@@ -69,12 +69,19 @@ export class ChatClient implements VoiceSignalling {
   ) {
     this.delay = options.delay ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     const { dispatch } = options;
-    const on = hub.on.bind(hub);
+    // An event missing (null or undefined) one of its handler's required parameters (`handler.length`: those
+    // before any with a default) comes from a broken or differently versioned server. It is dropped here rather
+    // than put into the store, where it would break rendering later.
+    const on = (event: string, handler: (...args: any[]) => void) =>
+      hub.on(event, (...args: unknown[]) => {
+        for (let i = 0; i < handler.length; i++) if (args[i] === null || args[i] === undefined) return;
+        handler(...args);
+      });
 
     on(HubEvents.messagePosted, (message: MessageDto) => dispatch({ type: 'messagePosted', message }));
     on(HubEvents.memberOnline, (channelId: string, member: MemberDto) => dispatch({ type: 'memberOnline', channelId, member }));
     on(HubEvents.memberOffline, (channelId: string, userId: string) => dispatch({ type: 'memberOffline', channelId, userId }));
-    on(HubEvents.channelsChanged, (channels: ChannelDto[]) => this.applyChannels(channels, true));
+    on(HubEvents.channelsChanged, (channels: ChannelDto[]) => Array.isArray(channels) && this.applyChannels(channels, true));
     on(HubEvents.channelUpdated, (channel: ChannelDto) => dispatch({ type: 'channelUpdated', channel }));
     on(HubEvents.channelRemoved, (channelId: string) => {
       this.wanted.delete(channelId);
@@ -87,7 +94,8 @@ export class ChatClient implements VoiceSignalling {
     on(HubEvents.voiceSpeaking, (channelId: string, userId: string, speaking: boolean) =>
       dispatch({ type: 'voiceSpeaking', channelId, userId, speaking }));
     on(HubEvents.voiceReconnect, (channelId: string) => void this.voice?.handleReconnect(channelId));
-    on(HubEvents.voiceEnded, (channelId: string, reason: string) => this.voice?.handleEnded(channelId, reason));
+    // The reason is optional: the session ends either way.
+    on(HubEvents.voiceEnded, (channelId: string, reason = '') => this.voice?.handleEnded(channelId, reason));
 
     hub.onreconnecting(() => {
       dispatch({ type: 'connection', status: 'reconnecting' });
@@ -144,8 +152,8 @@ export class ChatClient implements VoiceSignalling {
     const { dispatch } = this.options;
     dispatch({ type: 'connection', status: 'connected' });
     try {
-      const channels = await this.retrying(() => this.hub.invoke<ChannelDto[]>(HubMethods.getChannels));
-      this.applyChannels(channels, false);
+      const channels = await this.retrying(() => this.hub.invoke<ChannelDto[] | null>(HubMethods.getChannels));
+      this.applyChannels(channels ?? [], false);
       await Promise.all([...this.wanted].map((id) => this.openChannel(id)));
     } catch {
       // The connection went away again; its reconnect starts this over.
@@ -197,7 +205,9 @@ export class ChatClient implements VoiceSignalling {
   }
 
   private async open(channelId: string): Promise<void> {
-    const view = await this.retrying(() => this.hub.invoke<ChannelViewDto>(HubMethods.openChannel, channelId));
+    const dto = await this.retrying(() => this.hub.invoke<ChannelViewDto>(HubMethods.openChannel, channelId));
+    // Lists may come as null (or, for voice, be absent); the store holds arrays.
+    const view: ChannelViewDto = { ...dto, online: dto.online ?? [], messages: dto.messages ?? [], voice: dto.voice ?? [] };
     const known = this.options.getState().views[channelId];
     const readUpTo = known ? undefined : this.options.readMarkers?.()[channelId];
     this.options.dispatch({ type: 'channelOpened', view, readUpTo });
@@ -210,7 +220,8 @@ export class ChatClient implements VoiceSignalling {
     this.options.dispatch({ type: 'historyRequested', channelId });
     const before = view.messages[0]!.id;
     try {
-      const history = await this.hub.invoke<HistoryDto>(HubMethods.getHistory, channelId, before, Limits.historyPage);
+      const page = await this.hub.invoke<HistoryDto>(HubMethods.getHistory, channelId, before, Limits.historyPage);
+      const history: HistoryDto = { ...page, channelId: page.channelId ?? channelId, messages: page.messages ?? [] };
       this.options.dispatch({ type: 'historyLoaded', history, before });
     } catch {
       this.options.dispatch({ type: 'historyFailed', channelId });
@@ -235,12 +246,12 @@ export class ChatClient implements VoiceSignalling {
     }, 150));
   }
 
-  joinVoice(channelId: string, sdpOffer: string, muted: boolean, deafened: boolean): Promise<VoiceJoinedDto> {
-    return this.hub.invoke<VoiceJoinedDto>(HubMethods.joinVoice, channelId, sdpOffer, muted, deafened);
+  async joinVoice(channelId: string, sdpOffer: string, muted: boolean, deafened: boolean): Promise<VoiceJoinedDto> {
+    return withMembers(await this.hub.invoke<VoiceJoinedDto>(HubMethods.joinVoice, channelId, sdpOffer, muted, deafened));
   }
 
-  resumeVoice(channelId: string): Promise<VoiceJoinedDto> {
-    return this.hub.invoke<VoiceJoinedDto>(HubMethods.resumeVoice, channelId);
+  async resumeVoice(channelId: string): Promise<VoiceJoinedDto> {
+    return withMembers(await this.hub.invoke<VoiceJoinedDto>(HubMethods.resumeVoice, channelId));
   }
 
   async leaveVoice(): Promise<void> {
@@ -264,3 +275,6 @@ export class ChatClient implements VoiceSignalling {
     }
   }
 }
+
+/** A voice join or resume answer with its member list an array even when the server sent none. */
+const withMembers = (joined: VoiceJoinedDto): VoiceJoinedDto => ({ ...joined, members: joined.members ?? [] });

@@ -160,6 +160,11 @@ function arrive(view: ChannelView, keepDivider: boolean): ChannelView {
 
 const isWatching = (state: State, channelId: string) => state.focused && state.activeChannelId === channelId;
 
+/** The list without the user's entry (the same list when there is none). */
+function without<T extends { userId: string }>(list: T[], userId: string): T[] {
+  return list.some((x) => x.userId === userId) ? list.filter((x) => x.userId !== userId) : list;
+}
+
 function upsert<T extends { userId: string }>(list: T[], item: T): T[] {
   const i = list.findIndex((x) => x.userId === item.userId);
   if (i < 0) return [...list, item];
@@ -286,20 +291,20 @@ export function reducer(state: State, action: Action): State {
       return updateView(state, action.channelId, (view) => ({ ...view, online: upsert(view.online, action.member) }));
 
     case 'memberOffline':
-      return updateView(state, action.channelId, (view) =>
-        view.online.some((m) => m.userId === action.userId)
-          ? { ...view, online: view.online.filter((m) => m.userId !== action.userId) }
-          : view);
+      return updateView(state, action.channelId, (view) => {
+        const online = without(view.online, action.userId);
+        return online === view.online ? view : { ...view, online };
+      });
 
     case 'voiceMemberJoined':
     case 'voiceMemberUpdated':
       return updateView(state, action.channelId, (view) => ({ ...view, voice: upsert(view.voice, action.member) }));
 
     case 'voiceMemberLeft':
-      return updateView(state, action.channelId, (view) =>
-        view.voice.some((m) => m.userId === action.userId)
-          ? { ...view, voice: view.voice.filter((m) => m.userId !== action.userId) }
-          : view);
+      return updateView(state, action.channelId, (view) => {
+        const voice = without(view.voice, action.userId);
+        return voice === view.voice ? view : { ...view, voice };
+      });
 
     case 'voiceSpeaking':
       return updateView(state, action.channelId, (view) => {

@@ -1,8 +1,8 @@
 import { HubConnectionBuilder, LogLevel } from '@microsoft/signalr';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { ChatClient, nextReconnectDelay } from '../client/chatClient';
 import { loadReadMarkers, saveReadMarkers, type Preferences, type StoredSession } from '../client/storage';
-import { createStore } from '../state/createStore';
+import { createStore, type Store } from '../state/createStore';
 import { initialState } from '../state/store';
 import { Microphone } from '../voice/microphone';
 import { PushToTalk } from '../voice/pushToTalk';
@@ -25,10 +25,20 @@ interface Props {
 
 const pageIsWatched = () => document.visibilityState === 'visible' && document.hasFocus();
 
-/** The signed-in client: one hub connection, one store, one voice session, one microphone. */
 const isUnauthorized = (error: unknown) =>
   (error as { statusCode?: number } | null)?.statusCode === 401 || /\b401\b/.test(String((error as Error | null)?.message ?? ''));
 
+type Listener = [target: EventTarget, type: string, handler: (event: never) => void];
+
+/** Adds event listeners; returns what removes them again. */
+function listenAll(listeners: Listener[]): () => void {
+  for (const [target, type, handler] of listeners) target.addEventListener(type, handler as EventListener);
+  return () => {
+    for (const [target, type, handler] of listeners) target.removeEventListener(type, handler as EventListener);
+  };
+}
+
+/** The signed-in client: one hub connection, one store, one voice session, one microphone. */
 export function ChatApp({ session, getToken, onTokenRefused, prefs, setPrefs, changeName }: Props) {
   const [remoteStream, setRemoteStream] = useState<MediaStream | null>(null);
   const [talking, setTalking] = useState(false);
@@ -97,14 +107,11 @@ export function ChatApp({ session, getToken, onTokenRefused, prefs, setPrefs, ch
   // Unread counting needs to know whether anyone is looking.
   useEffect(() => {
     const update = () => store.dispatch({ type: 'focus', focused: pageIsWatched() });
-    window.addEventListener('focus', update);
-    window.addEventListener('blur', update);
-    document.addEventListener('visibilitychange', update);
-    return () => {
-      window.removeEventListener('focus', update);
-      window.removeEventListener('blur', update);
-      document.removeEventListener('visibilitychange', update);
-    };
+    return listenAll([
+      [window, 'focus', update],
+      [window, 'blur', update],
+      [document, 'visibilitychange', update],
+    ]);
   }, [store]);
 
   // Remember what was read and where the user was.
@@ -142,19 +149,14 @@ export function ChatApp({ session, getToken, onTokenRefused, prefs, setPrefs, ch
       return;
     }
     const ptt = new PushToTalk(prefs.pushToTalkKey, setTalking);
-    const down = (e: KeyboardEvent) => ptt.keydown(e);
-    const up = (e: KeyboardEvent) => ptt.keyup(e);
-    const release = () => ptt.release();
-    const hidden = () => document.visibilityState !== 'visible' && ptt.release();
-    window.addEventListener('keydown', down);
-    window.addEventListener('keyup', up);
-    window.addEventListener('blur', release);
-    document.addEventListener('visibilitychange', hidden);
+    const unlisten = listenAll([
+      [window, 'keydown', (e: KeyboardEvent) => ptt.keydown(e)],
+      [window, 'keyup', (e: KeyboardEvent) => ptt.keyup(e)],
+      [window, 'blur', () => ptt.release()],
+      [document, 'visibilitychange', () => document.visibilityState !== 'visible' && ptt.release()],
+    ]);
     return () => {
-      window.removeEventListener('keydown', down);
-      window.removeEventListener('keyup', up);
-      window.removeEventListener('blur', release);
-      document.removeEventListener('visibilitychange', hidden);
+      unlisten();
       setTalking(false);
     };
   }, [prefs.pushToTalk, prefs.pushToTalkKey, inVoice]);
@@ -183,8 +185,6 @@ export function ChatApp({ session, getToken, onTokenRefused, prefs, setPrefs, ch
   );
 }
 
-function useVoiceStatus(store: ReturnType<typeof createStore>) {
-  const [status, setStatus] = useState(() => store.getState().voice);
-  useEffect(() => store.subscribe(() => setStatus(store.getState().voice)), [store]);
-  return status;
+function useVoiceStatus(store: Store) {
+  return useSyncExternalStore(store.subscribe, () => store.getState().voice);
 }

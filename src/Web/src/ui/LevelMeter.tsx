@@ -1,27 +1,25 @@
 import { useEffect, useRef } from 'react';
 import { useChat } from './context';
 
-/** The microphone's input level, read from an AnalyserNode on every animation frame while in voice. */
-export function LevelMeter({ active }: { active: boolean }) {
+/** The microphone's input level, read from an AnalyserNode on every animation frame while shown. */
+export function LevelMeter() {
   const { microphone } = useChat();
   const meter = useRef<HTMLMeterElement>(null);
 
   useEffect(() => {
-    if (!active) {
-      if (meter.current) meter.current.value = 0;
-      return;
-    }
     let frame = 0;
+    let shown = 0;
     const tick = () => {
       const rms = microphone.level();
       // -60 dBFS .. 0 dBFS onto 0 .. 1.
       const value = rms > 0 ? Math.min(1, Math.max(0, (20 * Math.log10(rms) + 60) / 60)) : 0;
-      if (meter.current) meter.current.value = value;
+      // Silence (or no capture) reads the same every frame: leave the element alone then.
+      if (value !== shown && meter.current) meter.current.value = shown = value;
       frame = requestAnimationFrame(tick);
     };
     frame = requestAnimationFrame(tick);
     return () => cancelAnimationFrame(frame);
-  }, [active, microphone]);
+  }, [microphone]);
 
   return (
     <div className="setting-row">

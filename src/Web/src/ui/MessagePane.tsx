@@ -13,6 +13,8 @@ const LoadOlderThresholdPx = 400;
 /** Counts as "at the bottom" (new messages keep it there) within this distance. */
 const StickyBottomPx = 48;
 
+const isAtBottom = (el: HTMLElement) => el.scrollHeight - el.scrollTop - el.clientHeight < StickyBottomPx;
+
 /** The open text channel: its messages and the composer. */
 export function MessagePane() {
   const channel = useChatState((s) => s.channels.find((c) => c.id === s.activeChannelId && c.kind === 'text') ?? null);
@@ -66,14 +68,14 @@ function MessageList({ channelId, channelName }: { channelId: string; channelNam
       el.scrollTop = el.scrollHeight;
     }
     last.current = { firstId, scrollHeight: el.scrollHeight, scrollTop: el.scrollTop };
-    atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < StickyBottomPx;
+    atBottom.current = isAtBottom(el);
     maybeLoadOlder();
   }, [items, view, maybeLoadOlder]);
 
   const onScroll = () => {
     const el = scroller.current;
     if (!el) return;
-    atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < StickyBottomPx;
+    atBottom.current = isAtBottom(el);
     last.current = { ...last.current, scrollTop: el.scrollTop, scrollHeight: el.scrollHeight };
     maybeLoadOlder();
   };

@@ -3,7 +3,7 @@ import { listInputDevices } from '../voice/microphone';
 import { keyLabel } from '../voice/pushToTalk';
 import { Avatar } from './Avatar';
 import { useChat, useChatState } from './context';
-import { Icon } from './Icon';
+import { Icon, type IconName } from './Icon';
 
 /** The signed-in user: mute, deafen (also before joining voice), voice settings, change name. */
 export function UserBar() {
@@ -23,26 +23,15 @@ export function UserBar() {
           {me?.displayName}
         </span>
         <div className="user-buttons">
-          <button
-            type="button"
-            className={muted ? 'icon-button toggled' : 'icon-button'}
-            aria-label="Mute"
-            aria-pressed={muted}
-            title={muted ? 'Unmute' : 'Mute'}
-            onClick={() => voice.setMuted(!muted)}
-          >
-            <Icon name={muted ? 'micOff' : 'mic'} />
-          </button>
-          <button
-            type="button"
-            className={deafened ? 'icon-button toggled' : 'icon-button'}
-            aria-label="Deafen"
-            aria-pressed={deafened}
-            title={deafened ? 'Undeafen' : 'Deafen'}
-            onClick={() => voice.setDeafened(!deafened)}
-          >
-            <Icon name={deafened ? 'headphonesOff' : 'headphones'} />
-          </button>
+          <ToggleButton label="Mute" offLabel="Unmute" on={muted} icon="mic" onIcon="micOff" onToggle={() => voice.setMuted(!muted)} />
+          <ToggleButton
+            label="Deafen"
+            offLabel="Undeafen"
+            on={deafened}
+            icon="headphones"
+            onIcon="headphonesOff"
+            onToggle={() => voice.setDeafened(!deafened)}
+          />
           <button
             type="button"
             className="icon-button"
@@ -60,6 +49,23 @@ export function UserBar() {
         </div>
       </div>
     </div>
+  );
+}
+
+/** A pressed/unpressed icon button; `offLabel` is its tooltip while pressed (what pressing again does). */
+function ToggleButton(props: { label: string; offLabel: string; on: boolean; icon: IconName; onIcon: IconName; onToggle: () => void }) {
+  const { label, offLabel, on, icon, onIcon, onToggle } = props;
+  return (
+    <button
+      type="button"
+      className={on ? 'icon-button toggled' : 'icon-button'}
+      aria-label={label}
+      aria-pressed={on}
+      title={on ? offLabel : label}
+      onClick={onToggle}
+    >
+      <Icon name={on ? onIcon : icon} />
+    </button>
   );
 }
 

@@ -44,7 +44,7 @@ export function VoicePanel() {
           <Icon name="leave" />
         </button>
       </div>
-      <LevelMeter active />
+      <LevelMeter />
       {prefs.pushToTalk && (
         <p className={talking ? 'ptt-hint talking' : 'ptt-hint'} data-talking={talking ? 'true' : 'false'}>
           {talking ? 'Talking' : `Hold ${keyLabel(prefs.pushToTalkKey)} to talk`}
@@ -55,7 +55,7 @@ export function VoicePanel() {
           <summary>Member volumes</summary>
           <ul>
             {others.map((m) => {
-              const volume = volumes[m.userId] ?? 1;
+              const percent = Math.round((volumes[m.userId] ?? 1) * 100);
               return (
                 <li key={m.userId}>
                   <label className="volume-row">
@@ -65,13 +65,13 @@ export function VoicePanel() {
                       min={0}
                       max={200}
                       step={5}
-                      value={Math.round(volume * 100)}
+                      value={percent}
                       aria-label={`Volume for ${m.displayName}`}
-                      aria-valuetext={`${Math.round(volume * 100)}%`}
+                      aria-valuetext={`${percent}%`}
                       data-user-id={m.userId}
                       onChange={(e) => client.setMemberVolume(m.userId, Number(e.target.value) / 100)}
                     />
-                    <output className="volume-value">{Math.round(volume * 100)}%</output>
+                    <output className="volume-value">{percent}%</output>
                   </label>
                 </li>
               );
