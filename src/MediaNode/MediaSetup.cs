@@ -42,7 +42,7 @@ public static class MediaSetup
             registry.Register<MixerManagerKey>(manager);
             CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeClusterShutdown, "drain-media", async () =>
             {
-                var drained = await manager.Ask<MixerManagerActor.Drained>(
+                await manager.Ask<MixerManagerActor.Drained>(
                     new MixerManagerActor.Drain(options.DrainTimeout), options.DrainTimeout + TimeSpan.FromSeconds(2));
                 return Done.Instance;
             });

@@ -122,11 +122,6 @@ public sealed class MixerRoom
         }
     }
 
-    public void SetSink(MemberId id, IAudioSink? sink)
-    {
-        lock (_sync) Get(id).Sink = sink;
-    }
-
     /// <summary>A muted member's packets are dropped on arrival and it is in no mix; it still hears the room.</summary>
     public void SetMuted(MemberId id, bool muted)
     {
@@ -276,16 +271,14 @@ public sealed class MixerRoom
                 for (int s = 0; s < _sum.Length; s++) _sum[s] += pcm[s];
             }
 
-            foreach (var m in members)
-            {
-                if (m.HasAudio && !m.Decoded && m.Frame.Kind != JitterFrameKind.Missing) skipped++;
-            }
-
             // 3. Encode each distinct mix once and deliver. Timestamps advance for everyone, sent or not.
             bool sharedDone = false, sharedHasPacket = false;
             int busesInUse = 0;
             foreach (var m in members)
             {
+                // Decoding is over for this tick: a frame with audio that was not decoded was ranked by its level alone.
+                if (m.HasAudio && !m.Decoded && m.Frame.Kind != JitterFrameKind.Missing) skipped++;
+
                 var sink = m.Sink;
                 if (sink is null || m.IsDeafened)
                 {

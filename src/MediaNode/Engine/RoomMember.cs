@@ -62,7 +62,7 @@ public sealed class RoomMember
     /// <summary>Frames sent to this member.</summary>
     public long FramesSent => Outbound.FramesSent;
 
-    internal IAudioSink? Sink { get; set; }
+    internal IAudioSink? Sink { get; }
 
     internal JitterBuffer Jitter { get; }
 

@@ -58,13 +58,12 @@ public sealed class MixerActor : ReceiveActor
         });
         Receive<UpdateMember>(update =>
         {
-            if (!_members.TryGetValue(update.User, out var member)) return;
-            // A deafened member is not mixed either.
-            _mixerRoom.SetMuted(member.Id, update.Muted || update.Deafened);
-            _mixerRoom.SetDeafened(member.Id, update.Deafened);
+            if (_members.TryGetValue(update.User, out var member)) ApplyMuteState(member.Id, update.Muted, update.Deafened);
         });
         Receive<SetMixVolume>(volume =>
         {
+            // The channel validates volumes; a NaN would still make the room throw and restart this mixer, dropping every member.
+            if (float.IsNaN(volume.Volume)) return;
             var gain = Math.Clamp(volume.Volume, 0f, SetMemberVolume.MaxVolume);
             if (gain == 1f) _volumes.Remove((volume.Listener, volume.Talker));
             else _volumes[(volume.Listener, volume.Talker)] = gain;
@@ -141,8 +140,7 @@ public sealed class MixerActor : ReceiveActor
         Remove(request.User, "replaced by a new connection");
         var session = answer.Session;
         _mixerRoom.AddMember(memberId, new SessionSink(session));
-        _mixerRoom.SetMuted(memberId, request.Muted || request.Deafened);
-        _mixerRoom.SetDeafened(memberId, request.Deafened);
+        ApplyMuteState(memberId, request.Muted, request.Deafened);
         _members[request.User] = new Member(memberId, session);
         _users[memberId] = request.User;
         foreach (var ((listener, talker), gain) in _volumes)
@@ -154,6 +152,13 @@ public sealed class MixerActor : ReceiveActor
         var user = request.User;
         session.Closed += (s, reason) => self.Tell(new SessionClosed(user, s, reason));
         Sender.Tell(new MemberConnected(_room, request.User, answer.Sdp));
+    }
+
+    private void ApplyMuteState(MemberId member, bool muted, bool deafened)
+    {
+        // A deafened member is not mixed either.
+        _mixerRoom.SetMuted(member, muted || deafened);
+        _mixerRoom.SetDeafened(member, deafened);
     }
 
     private void Remove(UserId user, string reason)

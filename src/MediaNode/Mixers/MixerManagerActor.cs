@@ -122,8 +122,7 @@ public sealed class MixerManagerActor : ReceiveActor, IWithTimers
         Receive<DrainTimedOut>(_ =>
         {
             _log.Warning("Drain timed out with {0} rooms left", _mixers.Count);
-            foreach (var waiter in _drainWaiters) waiter.Tell(new Drained(_mixers.Count));
-            _drainWaiters.Clear();
+            AnswerDrainWaiters();
         });
         Receive<SetDraining>(d =>
         {
@@ -151,8 +150,7 @@ public sealed class MixerManagerActor : ReceiveActor, IWithTimers
         {
             // The last media node: nobody can take the rooms, so waiting would only delay the shutdown.
             _log.Warning("Draining: no other media node can take the {0} rooms; leaving without moving them", _mixers.Count);
-            foreach (var waiter in _drainWaiters) waiter.Tell(new Drained(_mixers.Count));
-            _drainWaiters.Clear();
+            AnswerDrainWaiters();
             return;
         }
         _log.Info("Draining: moving {0} rooms to other media nodes", _mixers.Count);
@@ -173,7 +171,12 @@ public sealed class MixerManagerActor : ReceiveActor, IWithTimers
         if (_drainWaiters.Count == 0 || _mixers.Count > 0) return;
         Timers.Cancel("drain");
         _log.Info("Drained: no room left on this node");
-        foreach (var waiter in _drainWaiters) waiter.Tell(new Drained(0));
+        AnswerDrainWaiters();
+    }
+
+    private void AnswerDrainWaiters()
+    {
+        foreach (var waiter in _drainWaiters) waiter.Tell(new Drained(_mixers.Count));
         _drainWaiters.Clear();
     }
 
