@@ -135,6 +135,14 @@ public sealed class MixerActor : ReceiveActor
             Sender.Tell(new CommandRejected(ErrorCode.InvalidArgument, "The offer cannot be served: " + e.Message));
             return;
         }
+        catch (Exception e)
+        {
+            // Whatever else goes wrong with one offer (the endpoint closing, say) must not restart the mixer and
+            // drop everyone in the room.
+            _log.Warning("Room {0}: offer of {1} failed: {2}", _room, request.User, e.Message);
+            Sender.Tell(new CommandRejected(ErrorCode.Unavailable, "The voice server could not take the offer; try again."));
+            return;
+        }
 
         // A member who connects again (a renegotiation) replaces their previous session.
         Remove(request.User, "replaced by a new connection");
@@ -165,6 +173,8 @@ public sealed class MixerActor : ReceiveActor
     {
         if (!_members.Remove(user, out var member)) return;
         _users.Remove(member.Id);
+        // The owner sends a member's volumes again whenever it connects, so none are kept for members not here.
+        foreach (var pair in _volumes.Keys.Where(k => k.Listener == user || k.Talker == user).ToList()) _volumes.Remove(pair);
         _mixerRoom.RemoveMember(member.Id);
         member.Session.Close(reason);
     }
