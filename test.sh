@@ -71,6 +71,23 @@ if [ -f "$web_results" ]; then
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${k:-0}))
 fi
 if [ -f "$results/crashed" ]; then failed=$((failed + $(wc -l < "$results/crashed"))); fi
+
+# Repeat every failure at the end, where a truncated log still shows it.
+if [ "$failed" -gt 0 ]; then
+  echo "=== Failures"
+  [ -f "$results/crashed" ] && sed 's/^/crashed: /' "$results/crashed"
+  node -e '
+    const fs = require("fs"), path = require("path");
+    const decode = (s) => s.replace(/&#x([0-9a-f]+);/gi, (_, h) => String.fromCharCode(parseInt(h, 16))).replace(/\r/g, "").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, "\"").replace(/&apos;/g, "'"'"'").replace(/&amp;/g, "&");
+    for (const file of fs.readdirSync(process.argv[1]).filter((f) => f.endsWith(".trx"))) {
+      const xml = fs.readFileSync(path.join(process.argv[1], file), "utf8");
+      for (const m of xml.matchAll(/<UnitTestResult [^>]*testName="([^"]*)"[^>]*outcome="Failed"[^>]*>([\s\S]*?)<\/UnitTestResult>/g)) {
+        const message = /<Message>([\s\S]*?)<\/Message>/.exec(m[2]);
+        const text = message ? decode(message[1]).split("\n").slice(0, 6).join("\n    ") : "(no message)";
+        console.log(`FAILED ${decode(m[1])}\n    ${text}`);
+      }
+    }' "$results" || true
+fi
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
 
 echo "$passed passed, $failed failed, $skipped skipped"

@@ -13,7 +13,7 @@ public sealed class WebApp : IAsyncLifetime
     public const string AdminKey = "browser-admin-key-0123456789";
 
     private ServerProcess _server = null!;
-    private readonly List<IBrowser> _browsers = new();
+    private WebClientDriver _driver = null!;
 
     public IPlaywright Playwright { get; private set; } = null!;
     public string BaseUrl => _server.BaseUrl;
@@ -32,6 +32,7 @@ public sealed class WebApp : IAsyncLifetime
         });
         await _server.WaitReadyAsync(TimeSpan.FromSeconds(90));
         Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
+        _driver = new WebClientDriver(Playwright, _server.BaseUrl, WorkDirectory);
     }
 
     public async Task DisposeAsync()
@@ -44,46 +45,17 @@ public sealed class WebApp : IAsyncLifetime
     public string ServerOutput => _server.Output;
 
     /// <summary>Closes every browser launched so far.</summary>
-    public async Task CloseBrowsersAsync()
-    {
-        foreach (var browser in _browsers) await browser.DisposeAsync();
-        _browsers.Clear();
-    }
+    public Task CloseBrowsersAsync() => _driver.CloseBrowsersAsync();
 
-    /// <summary>A browser of its own (its fake microphone plays a tone at <paramref name="toneHz"/>, or Chromium's beep).</summary>
-    public async Task<IBrowser> LaunchAsync(double? toneHz = null)
-    {
-        string? wav = null;
-        if (toneHz is { } hz)
-        {
-            wav = Path.Combine(WorkDirectory, $"tone-{hz:0}.wav");
-            if (!File.Exists(wav)) ToneWav.Write(wav, hz, seconds: 4, amplitude: 0.4);
-        }
-        var browser = await Chromium.LaunchAsync(Playwright, wav);
-        _browsers.Add(browser);
-        return browser;
-    }
+    /// <inheritdoc cref="WebClientDriver.LaunchAsync"/>
+    public Task<IBrowser> LaunchAsync(double? toneHz = null) => _driver.LaunchAsync(toneHz);
 
-    /// <summary>Opens the client in a new page of <paramref name="browser"/> and joins as <paramref name="name"/>.</summary>
-    public async Task<IPage> SignInAsync(IBrowser browser, string name, int width = 1280, int height = 800)
-    {
-        var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
-        var page = await context.NewPageAsync();
-        await page.GotoAsync(BaseUrl + "/");
-        await page.GetByLabel("Display name").FillAsync(name);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Join" }).ClickAsync();
-        await Assertions.Expect(page.GetByRole(AriaRole.Textbox, new() { Name = "Message" })).ToBeVisibleAsync(new() { Timeout = 20_000 });
-        return page;
-    }
+    /// <inheritdoc cref="WebClientDriver.SignInAsync"/>
+    public Task<IPage> SignInAsync(IBrowser browser, string name, int width = 1280, int height = 800) =>
+        _driver.SignInAsync(browser, name, width, height);
 
-    /// <summary>Clicks a voice channel and waits until the client's voice session is connected.</summary>
-    public static async Task<IPage> JoinVoiceAsync(IPage page, string channelName)
-    {
-        await page.GetByRole(AriaRole.Button, new() { Name = $"Voice channel {channelName}" }).ClickAsync();
-        await Assertions.Expect(page.Locator("[data-voice-phase]")).ToHaveAttributeAsync("data-voice-phase", "connected",
-            new() { Timeout = 30_000 });
-        return page;
-    }
+    /// <inheritdoc cref="WebClientDriver.JoinVoiceAsync"/>
+    public static Task<IPage> JoinVoiceAsync(IPage page, string channelName) => WebClientDriver.JoinVoiceAsync(page, channelName);
 
     /// <summary>Creates a channel through the admin API, once the server lists it; returns its id.</summary>
     public async Task<string> CreateChannelAsync(string name, string kind) =>

@@ -149,7 +149,8 @@ public sealed class MixerManagerActor : ReceiveActor, IWithTimers
         if (!anotherNode)
         {
             // The last media node: nobody can take the rooms, so waiting would only delay the shutdown.
-            _log.Warning("Draining: no other media node can take the {0} rooms; leaving without moving them", _mixers.Count);
+            if (_mixers.Count > 0)
+                _log.Warning("Draining: no other media node can take the {0} rooms; leaving without moving them", _mixers.Count);
             AnswerDrainWaiters();
             return;
         }

@@ -1,0 +1,130 @@
+using System.Text.Json;
+using Microsoft.Playwright;
+
+namespace OpenChat.TestSupport;
+
+/// <summary>
+/// Listens, inside a page, to the room's mix the client plays (<c>window.__openchat.remoteStream</c>) or to what
+/// it sends (<c>localStream</c>). An
+/// AudioWorklet measures on the audio thread: every 256 samples (5.3 ms at 48 kHz) it takes the last 1,024
+/// samples, Blackman-windowed, and records their RMS level and the level of a few frequencies (Goertzel, on the
+/// scale of an AnalyserNode's frequency data). Each record carries the audio clock time of the window's last
+/// sample, mapped to the machine's clock (ms since 1970, as <c>performance.timeOrigin + now</c>) through the
+/// context's output timestamp, so a busy page thread delays the records but does not move them in time.
+/// </summary>
+public sealed class AudioProbe(IPage page, string stream = AudioProbe.Received)
+{
+    /// <summary>The room's mix as the page receives it.</summary>
+    public const string Received = "remoteStream";
+
+    /// <summary>What the page sends: its microphone and beeps, before encoding.</summary>
+    public const string Sent = "localStream";
+
+    public sealed record Sample(double T, double Rms, double[] Db);
+
+    private const string Worklet = """
+        class Probe extends AudioWorkletProcessor {
+          constructor(options) {
+            super();
+            this.window = 1024; this.hop = 256;
+            this.ring = new Float32Array(this.window); this.at = 0; this.sinceHop = 0;
+            this.blackman = new Float32Array(this.window);
+            for (let n = 0; n < this.window; n++)
+              this.blackman[n] = 0.42 - 0.5 * Math.cos(2 * Math.PI * n / this.window) + 0.08 * Math.cos(4 * Math.PI * n / this.window);
+            this.coefficients = options.processorOptions.frequencies.map(f => 2 * Math.cos(2 * Math.PI * f / sampleRate));
+          }
+          process(inputs) {
+            const channel = inputs[0][0];
+            const length = channel ? channel.length : 128;
+            for (let i = 0; i < length; i++) {
+              this.ring[this.at] = channel ? channel[i] : 0;
+              this.at = (this.at + 1) % this.window;
+              if (++this.sinceHop < this.hop) continue;
+              this.sinceHop = 0;
+              let sum = 0;
+              const s1 = new Float64Array(this.coefficients.length), s2 = new Float64Array(this.coefficients.length);
+              for (let n = 0; n < this.window; n++) {
+                const raw = this.ring[(this.at + n) % this.window];
+                sum += raw * raw;
+                const x = raw * this.blackman[n];
+                for (let k = 0; k < this.coefficients.length; k++) {
+                  const s0 = x + this.coefficients[k] * s1[k] - s2[k];
+                  s2[k] = s1[k]; s1[k] = s0;
+                }
+              }
+              const db = this.coefficients.map((c, k) => {
+                const power = s1[k] * s1[k] + s2[k] * s2[k] - c * s1[k] * s2[k];
+                return 10 * Math.log10(power / (this.window * this.window) + 1e-20);
+              });
+              this.port.postMessage({ t: currentTime + (i + 1) / sampleRate, rms: 10 * Math.log10(sum / this.window + 1e-12), db });
+            }
+            return true;
+          }
+        }
+        registerProcessor('openchat-probe', Probe);
+        """;
+
+    private const string Install = """
+        async ([name, frequencies, worklet]) => {
+          const hook = window.__openchat;
+          if (!hook || !hook[name]) throw new Error('no ' + name + ' yet');
+          const ctx = new AudioContext();
+          const url = URL.createObjectURL(new Blob([worklet], { type: 'application/javascript' }));
+          await ctx.audioWorklet.addModule(url);
+          URL.revokeObjectURL(url);
+          const node = new AudioWorkletNode(ctx, 'openchat-probe',
+            { numberOfInputs: 1, numberOfOutputs: 0, channelCount: 1, channelCountMode: 'explicit', processorOptions: { frequencies } });
+          let stream = hook[name];
+          let source = ctx.createMediaStreamSource(stream);
+          source.connect(node);
+          const samples = [];
+          // Audio clock (s) to machine clock (ms since 1970).
+          const toEpoch = t => {
+            const stamp = ctx.getOutputTimestamp();
+            const base = stamp.performanceTime > 0
+              ? stamp.performanceTime + (t - stamp.contextTime) * 1000
+              : performance.now() + (t - ctx.currentTime) * 1000;
+            return performance.timeOrigin + base;
+          };
+          node.port.onmessage = e => {
+            samples.push({ t: toEpoch(e.data.t), rms: e.data.rms, db: e.data.db });
+            if (samples.length > 40000) samples.splice(0, 10000);
+          };
+          const follow = () => {
+            if (hook[name] && hook[name] !== stream) {
+              source.disconnect();
+              stream = hook[name];
+              source = ctx.createMediaStreamSource(stream);
+              source.connect(node);
+            }
+          };
+          window.__probe = { samples, timer: setInterval(follow, 50) };
+          await ctx.resume();
+          return ctx.sampleRate;
+        }
+        """;
+
+    private readonly double[] _frequencies = [];
+
+    public AudioProbe(IPage page, params double[] frequencies) : this(page, Received) => _frequencies = frequencies;
+
+    public AudioProbe(IPage page, string stream, params double[] frequencies) : this(page, stream) => _frequencies = frequencies;
+
+    /// <summary>Starts listening (the client must be playing a voice session).</summary>
+    public async Task StartAsync() => await page.EvaluateAsync<double>(Install, new object[] { stream, _frequencies, Worklet });
+
+    /// <summary>Samples recorded after <paramref name="sinceEpochMs"/>.</summary>
+    public async Task<Sample[]> SamplesAsync(double sinceEpochMs = 0)
+    {
+        var json = await page.EvaluateAsync<string>(
+            "(since) => JSON.stringify(window.__probe.samples.filter(s => s.t > since))", sinceEpochMs);
+        using var doc = JsonDocument.Parse(json);
+        return doc.RootElement.EnumerateArray().Select(e => new Sample(
+            e.GetProperty("t").GetDouble(),
+            e.GetProperty("rms").GetDouble(),
+            e.GetProperty("db").EnumerateArray().Select(d => d.ValueKind == JsonValueKind.Number ? d.GetDouble() : -200).ToArray())).ToArray();
+    }
+
+    /// <summary>The page's clock now, in ms since 1970.</summary>
+    public static Task<double> NowAsync(IPage page) => page.EvaluateAsync<double>("() => performance.timeOrigin + performance.now()");
+}

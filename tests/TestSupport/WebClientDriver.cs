@@ -1,0 +1,56 @@
+using Microsoft.Playwright;
+
+namespace OpenChat.TestSupport;
+
+/// <summary>
+/// Drives the web client of a running server in Debian's Chromium: browsers with fake microphones, signing in,
+/// joining voice. Each launched browser is closed by <see cref="CloseBrowsersAsync"/>.
+/// </summary>
+public sealed class WebClientDriver(IPlaywright playwright, string baseUrl, string workDirectory)
+{
+    private readonly List<IBrowser> _browsers = new();
+
+    public string BaseUrl => baseUrl;
+
+    /// <summary>A browser of its own (its fake microphone plays a tone at <paramref name="toneHz"/>, or Chromium's beep).</summary>
+    public async Task<IBrowser> LaunchAsync(double? toneHz = null)
+    {
+        string? wav = null;
+        if (toneHz is { } hz)
+        {
+            wav = Path.Combine(workDirectory, $"tone-{hz:0}.wav");
+            if (!File.Exists(wav)) ToneWav.Write(wav, hz, seconds: 4, amplitude: 0.4);
+        }
+        var browser = await Chromium.LaunchAsync(playwright, wav);
+        _browsers.Add(browser);
+        return browser;
+    }
+
+    /// <summary>Closes every browser launched so far.</summary>
+    public async Task CloseBrowsersAsync()
+    {
+        foreach (var browser in _browsers) await browser.DisposeAsync();
+        _browsers.Clear();
+    }
+
+    /// <summary>Opens the client in a new page of <paramref name="browser"/> and joins as <paramref name="name"/>.</summary>
+    public async Task<IPage> SignInAsync(IBrowser browser, string name, int width = 1280, int height = 800)
+    {
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(baseUrl + "/");
+        await page.GetByLabel("Display name").FillAsync(name);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Join" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Textbox, new() { Name = "Message" })).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        return page;
+    }
+
+    /// <summary>Clicks a voice channel and waits until the client's voice session is connected.</summary>
+    public static async Task<IPage> JoinVoiceAsync(IPage page, string channelName)
+    {
+        await page.GetByRole(AriaRole.Button, new() { Name = $"Voice channel {channelName}" }).ClickAsync();
+        await Assertions.Expect(page.Locator("[data-voice-phase]")).ToHaveAttributeAsync("data-voice-phase", "connected",
+            new() { Timeout = 30_000 });
+        return page;
+    }
+}
