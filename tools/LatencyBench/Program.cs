@@ -2,8 +2,8 @@ using System.Globalization;
 using OpenChat.TestSupport;
 
 // Mouth-to-ear latency through the server, as two Chromium pages measure it (MouthToEar): the all-in-one server
-// as its own process (Release build), and for each run a new voice channel and two new browsers, A sending beeps
-// over a 440 Hz tone and B listening. Prints each run's figures and the medians over the runs.
+// as its own process (Release build), and for each run a new voice channel and two new browsers, Alice sending beeps
+// over a 440 Hz tone and Bob listening. Prints each run's figures and the medians over the runs.
 var runs = Arg("--runs", 5);
 var beeps = Arg("--beeps", 20);
 
@@ -28,8 +28,8 @@ for (var run = 1; run <= runs; run++)
 {
     var channel = $"Latency {run}";
     await AdminApi.CreateChannelAsync(server.BaseUrl, adminKey, channel, "voice");
-    var sender = await WebClientDriver.JoinVoiceAsync(await driver.SignInAsync(await driver.LaunchAsync(440), "A"), channel);
-    var receiver = await WebClientDriver.JoinVoiceAsync(await driver.SignInAsync(await driver.LaunchAsync(), "B"), channel);
+    var sender = await WebClientDriver.JoinVoiceAsync(await driver.SignInAsync(await driver.LaunchAsync(440), "Alice"), channel);
+    var receiver = await WebClientDriver.JoinVoiceAsync(await driver.SignInAsync(await driver.LaunchAsync(), "Bob"), channel);
     var result = await MouthToEar.MeasureAsync(sender, receiver, beeps);
     await driver.CloseBrowsersAsync();
     p50s.Add(result.Percentile(50));

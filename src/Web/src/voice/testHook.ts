@@ -4,8 +4,8 @@ import { RtcVoicePeer } from './rtcPeer';
 
 /**
  * `window.__openchat`: a small read-only window on voice for automated browser tests (docs/web.md).
- * A test attaches its own AnalyserNode to `remoteStream` to measure what it hears, and calls `beep` to put a
- * tone into what it sends.
+ * A test attaches its own probe (an AnalyserNode or an AudioWorklet) to `remoteStream` or `localStream` to
+ * measure what the page hears or sends, and calls `beep` to put a tone into what it sends.
  */
 export interface OpenChatTestHook {
   readonly version: 1;
