@@ -70,19 +70,25 @@ public sealed class WebClientTests(WebApp app, ITestOutputHelper output) : IClas
 
         // Exact: names match as substrings otherwise, and "Voice channel Mute Room" contains "Mute".
         var mute = alice.GetByRole(AriaRole.Button, new() { Name = "Mute", Exact = true });
-        var mutedAt = await AudioProbe.NowAsync(alice);
-        await mute.ClickAsync();
+        var mutedAt = await ClickTimeAsync(mute);
         await Assertions.Expect(mute).ToHaveAttributeAsync("aria-pressed", "true");
         // Silence: the tone stays below -70 dB from some moment on, for at least 300 ms.
         var silentAt = await FirstSustainedAsync(atBob, mutedAt, s => s.Db[0] < -70);
         output.WriteLine($"Bob's received level fell to silence {silentAt - mutedAt:0} ms after Alice pressed Mute");
         Assert.True(silentAt - mutedAt < 500, $"silence came {silentAt - mutedAt:0} ms after muting");
 
-        var unmutedAt = await AudioProbe.NowAsync(alice);
-        await mute.ClickAsync();
+        var unmutedAt = await ClickTimeAsync(mute);
         await Assertions.Expect(mute).ToHaveAttributeAsync("aria-pressed", "false");
         var backAt = await FirstSustainedAsync(atBob, unmutedAt, s => s.Db[0] > -60);
         output.WriteLine($"Alice's tone was back at Bob {backAt - unmutedAt:0} ms after she unmuted");
+    }
+
+    /// <summary>Clicks <paramref name="button"/> and returns when the page received the click (ms since 1970).</summary>
+    private static async Task<double> ClickTimeAsync(ILocator button)
+    {
+        await button.EvaluateAsync("b => b.addEventListener('click', () => { window.__clickedAt = performance.timeOrigin + performance.now(); }, { capture: true, once: true })");
+        await button.ClickAsync();
+        return await button.EvaluateAsync<double>("() => window.__clickedAt");
     }
 
     /// <summary>The first sample time after <paramref name="since"/> from which <paramref name="holds"/> held for 300 ms.</summary>
@@ -103,6 +109,33 @@ public sealed class WebClientTests(WebApp app, ITestOutputHelper output) : IClas
             return found is not null;
         }, Patience, "the level to change");
         return found!.Value;
+    }
+
+    [Fact]
+    public async Task Signing_out_leaves_voice_and_the_next_join_on_that_device_is_a_new_user()
+    {
+        await app.CreateChannelAsync("Sign Out Room", "voice");
+        var alice = await JoinVoiceAsync(await app.SignInAsync(await app.LaunchAsync(440), "Alice"), "Sign Out Room");
+        var bob = await app.SignInAsync(await app.LaunchAsync(), "Bob");
+        var aliceInRoom = bob.GetByRole(AriaRole.List, new() { Name = "In Sign Out Room" })
+            .GetByRole(AriaRole.Listitem).Filter(new() { HasText = "Alice" });
+        await Assertions.Expect(aliceInRoom).ToHaveCountAsync(1);
+        var firstId = await aliceInRoom.GetAttributeAsync("data-user-id");
+
+        await alice.GetByRole(AriaRole.Button, new() { Name = "Account: Alice" }).ClickAsync();
+        await alice.GetByRole(AriaRole.Button, new() { Name = "Sign out", Exact = true }).ClickAsync();
+        await Assertions.Expect(alice.GetByLabel("Display name")).ToHaveValueAsync("");
+        await Assertions.Expect(aliceInRoom).ToHaveCountAsync(0);
+        await alice.ReloadAsync();
+        await Assertions.Expect(alice.GetByLabel("Display name")).ToHaveValueAsync("");
+
+        await alice.GetByLabel("Display name").FillAsync("Alice");
+        await alice.GetByRole(AriaRole.Button, new() { Name = "Join" }).ClickAsync();
+        await JoinVoiceAsync(alice, "Sign Out Room");
+        await Assertions.Expect(aliceInRoom).ToHaveCountAsync(1);
+        var secondId = await aliceInRoom.GetAttributeAsync("data-user-id");
+        Assert.False(string.IsNullOrEmpty(firstId));
+        Assert.NotEqual(firstId, secondId);
     }
 
     [Fact]

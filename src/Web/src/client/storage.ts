@@ -54,7 +54,7 @@ export function saveSession(session: StoredSession | null): void {
   write('session', session);
 }
 
-/** The name last used, kept after signing out so the join form is filled in. */
+/** The name last used, kept when changing name so the join form is filled in. */
 export function loadLastName(): string {
   return read<string>('name') ?? loadSession()?.displayName ?? '';
 }
@@ -63,8 +63,19 @@ export function saveLastName(name: string): void {
   write('name', name);
 }
 
+/**
+ * Signing out: forgets the session (the next join makes a new user), the name and what this user has read.
+ * Device preferences (theme, push to talk, input device) stay.
+ */
+export function forgetUser(userId: string): void {
+  write('session', null);
+  write('name', null);
+  write(`read.${userId}`, null);
+}
+
 export function loadPreferences(): Preferences {
-  return { ...defaultPreferences, ...(read<Partial<Preferences>>('prefs') ?? {}) };
+  const stored = read<Partial<Preferences>>('prefs');
+  return { ...defaultPreferences, ...(stored && typeof stored === 'object' && !Array.isArray(stored) ? stored : {}) };
 }
 
 export function savePreferences(prefs: Preferences): void {

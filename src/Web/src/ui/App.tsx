@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { createSession, SessionError } from '../client/session';
 import {
+  forgetUser,
   loadLastName,
   loadPreferences,
   loadSession,
@@ -97,8 +98,15 @@ export function App() {
 
   const changeName = useCallback(() => setPhase({ kind: 'join', error: null }), []);
 
+  const signOut = useCallback(() => {
+    const session = sessionRef.current;
+    sessionRef.current = null;
+    if (session) forgetUser(session.userId);
+    setPhase({ kind: 'join', error: null });
+  }, []);
+
   if (phase.kind === 'chat') {
-    return <ChatApp key={phase.session.token} session={phase.session} getToken={getToken} onTokenRefused={onTokenRefused} prefs={prefs} setPrefs={setPrefs} changeName={changeName} />;
+    return <ChatApp key={phase.session.token} session={phase.session} getToken={getToken} onTokenRefused={onTokenRefused} prefs={prefs} setPrefs={setPrefs} changeName={changeName} signOut={signOut} />;
   }
   if (phase.kind === 'resuming') {
     return (

@@ -1,5 +1,5 @@
 import { HubConnectionBuilder, LogLevel } from '@microsoft/signalr';
-import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { ChatClient, nextReconnectDelay } from '../client/chatClient';
 import { loadReadMarkers, saveReadMarkers, type Preferences, type StoredSession } from '../client/storage';
 import { createStore, type Store } from '../state/createStore';
@@ -21,6 +21,7 @@ interface Props {
   prefs: Preferences;
   setPrefs: (change: Partial<Preferences>) => void;
   changeName: () => void;
+  signOut: () => void;
 }
 
 const pageIsWatched = () => document.visibilityState === 'visible' && document.hasFocus();
@@ -39,7 +40,7 @@ function listenAll(listeners: Listener[]): () => void {
 }
 
 /** The signed-in client: one hub connection, one store, one voice session, one microphone. */
-export function ChatApp({ session, getToken, onTokenRefused, prefs, setPrefs, changeName }: Props) {
+export function ChatApp({ session, getToken, onTokenRefused, prefs, setPrefs, changeName, signOut: forget }: Props) {
   const [remoteStream, setRemoteStream] = useState<MediaStream | null>(null);
   const [talking, setTalking] = useState(false);
   const prefsRef = useRef(prefs);
@@ -172,9 +173,14 @@ export function ChatApp({ session, getToken, onTokenRefused, prefs, setPrefs, ch
     if (voiceStatus.phase === 'idle') microphone.stop();
   }, [microphone, voiceStatus.phase]);
 
+  // Leave voice first (for at most 2 s), so the room sees the member go at once; then this client unmounts.
+  const signOut = useCallback(() => {
+    void Promise.race([voice.leave(), new Promise((resolve) => setTimeout(resolve, 2000))]).finally(forget);
+  }, [voice, forget]);
+
   const chat: Chat = useMemo(
-    () => ({ store, client, voice, microphone, prefs, setPrefs, talking, changeName }),
-    [store, client, voice, microphone, prefs, setPrefs, talking, changeName],
+    () => ({ store, client, voice, microphone, prefs, setPrefs, talking, changeName, signOut }),
+    [store, client, voice, microphone, prefs, setPrefs, talking, changeName, signOut],
   );
 
   return (

@@ -16,6 +16,7 @@ const paths = {
   send: 'M22 2 11 13M22 2l-7 20-4-9-9-4 20-7z',
   close: 'M18 6 6 18M6 6l12 12',
   edit: 'M12 20h9M16.5 3.5a2.12 2.12 0 0 1 3 3L7 19l-4 1 1-4L16.5 3.5z',
+  signOut: 'M18.36 6.64a9 9 0 1 1-12.73 0M12 2v10',
 } as const;
 
 export type IconName = keyof typeof paths;

@@ -5,23 +5,46 @@ import { Avatar } from './Avatar';
 import { useChat, useChatState } from './context';
 import { Icon, type IconName } from './Icon';
 
-/** The signed-in user: mute, deafen (also before joining voice), voice settings, change name. */
+/**
+ * The signed-in user: the account menu (change name, sign out) behind the name, mute, deafen (also before
+ * joining voice) and voice settings.
+ */
 export function UserBar() {
-  const { voice, changeName } = useChat();
+  const { voice, changeName, signOut } = useChat();
   const me = useChatState((s) => s.me);
   const muted = useChatState((s) => s.voice.muted);
   const deafened = useChatState((s) => s.voice.deafened);
-  const [settingsOpen, setSettingsOpen] = useState(false);
+  const [open, setOpen] = useState<'settings' | 'account' | null>(null);
   const settingsId = useId();
+  const accountId = useId();
+  const toggle = (panel: 'settings' | 'account') => setOpen((o) => (o === panel ? null : panel));
 
   return (
     <div className="user-area">
-      {settingsOpen && <VoiceSettings id={settingsId} />}
+      {open === 'settings' && <VoiceSettings id={settingsId} />}
+      {open === 'account' && (
+        <section className="account-menu" id={accountId} aria-label="Account">
+          <button type="button" className="menu-item" onClick={changeName}>
+            <Icon name="edit" size={16} /> Change display name
+          </button>
+          <button type="button" className="menu-item danger" onClick={signOut} title="Sign out and forget me on this device">
+            <Icon name="signOut" size={16} /> Sign out
+          </button>
+        </section>
+      )}
       <div className="user-bar">
-        {me && <Avatar userId={me.id} name={me.displayName} size={32} />}
-        <span className="user-name" title={me?.displayName}>
-          {me?.displayName}
-        </span>
+        <button
+          type="button"
+          className="user-button"
+          aria-label={`Account: ${me?.displayName ?? ''}`}
+          aria-expanded={open === 'account'}
+          aria-controls={accountId}
+          title={me?.displayName}
+          onClick={() => toggle('account')}
+        >
+          {me && <Avatar userId={me.id} name={me.displayName} size={32} />}
+          <span className="user-name">{me?.displayName}</span>
+        </button>
         <div className="user-buttons">
           <ToggleButton label="Mute" offLabel="Unmute" on={muted} icon="mic" onIcon="micOff" onToggle={() => voice.setMuted(!muted)} />
           <ToggleButton
@@ -36,15 +59,12 @@ export function UserBar() {
             type="button"
             className="icon-button"
             aria-label="Voice settings"
-            aria-expanded={settingsOpen}
+            aria-expanded={open === 'settings'}
             aria-controls={settingsId}
             title="Voice settings"
-            onClick={() => setSettingsOpen((o) => !o)}
+            onClick={() => toggle('settings')}
           >
             <Icon name="sliders" />
-          </button>
-          <button type="button" className="icon-button" aria-label="Change display name" title="Change display name" onClick={changeName}>
-            <Icon name="edit" />
           </button>
         </div>
       </div>

@@ -12,6 +12,7 @@ import type { VoiceSession } from '../voice/voiceSession';
 import { Composer } from './Composer';
 import { ChatContext, type Chat } from './context';
 import { MessageText } from './MessageText';
+import { UserBar } from './UserBar';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -42,6 +43,22 @@ describe('MessageText', () => {
   });
 });
 
+/** A chat context whose parts a test does not use are empty stand-ins. */
+function fakeChat(store: Store, parts: Partial<Chat> = {}): Chat {
+  return {
+    store,
+    client: {} as ChatClient,
+    voice: {} as VoiceSession,
+    microphone: {} as Microphone,
+    prefs: defaultPreferences,
+    setPrefs: () => {},
+    talking: false,
+    changeName: () => {},
+    signOut: () => {},
+    ...parts,
+  };
+}
+
 describe('Composer', () => {
   let store: Store;
   let post: ReturnType<typeof vi.fn>;
@@ -49,16 +66,7 @@ describe('Composer', () => {
   function renderComposer() {
     store = createStore(initialState());
     store.dispatch({ type: 'connection', status: 'connected' });
-    const chat: Chat = {
-      store,
-      client: { post } as unknown as ChatClient,
-      voice: {} as VoiceSession,
-      microphone: {} as Microphone,
-      prefs: defaultPreferences,
-      setPrefs: () => {},
-      talking: false,
-      changeName: () => {},
-    };
+    const chat = fakeChat(store, { client: { post } as unknown as ChatClient });
     act(() =>
       root.render(
         <ChatContext.Provider value={chat}>
@@ -130,5 +138,34 @@ describe('Composer', () => {
     await press(box, { key: 'Enter' });
     expect(post).not.toHaveBeenCalled();
     expect(container.querySelector('[role="alert"]')!.textContent).toContain('at most 2000 characters');
+  });
+});
+
+describe('UserBar', () => {
+  test('the account menu opens from the name and its Sign out and Change display name do what they say', () => {
+    const store = createStore(initialState());
+    store.dispatch({ type: 'me', user: { id: 'u1', displayName: 'Alice' } });
+    const signOut = vi.fn();
+    const changeName = vi.fn();
+    const chat = fakeChat(store, { changeName, signOut });
+    act(() =>
+      root.render(
+        <ChatContext.Provider value={chat}>
+          <UserBar />
+        </ChatContext.Provider>,
+      ),
+    );
+    const item = (text: string) => [...container.querySelectorAll<HTMLButtonElement>('.account-menu button')].find((b) => b.textContent?.trim() === text);
+    const account = container.querySelector<HTMLButtonElement>('button[aria-label="Account: Alice"]')!;
+    expect(account.getAttribute('aria-expanded')).toBe('false');
+    expect(item('Sign out')).toBeUndefined();
+
+    act(() => account.click());
+    expect(account.getAttribute('aria-expanded')).toBe('true');
+    act(() => item('Sign out')!.click());
+    expect(signOut).toHaveBeenCalledTimes(1);
+    expect(changeName).not.toHaveBeenCalled();
+    act(() => item('Change display name')!.click());
+    expect(changeName).toHaveBeenCalledTimes(1);
   });
 });

@@ -17,6 +17,8 @@ export interface Chat {
   talking: boolean;
   /** Returns to the join screen (keeping the token, so the user keeps their id). */
   changeName: () => void;
+  /** Leaves voice, forgets the user on this device and returns to the join screen. */
+  signOut: () => void;
 }
 
 export const ChatContext = createContext<Chat | null>(null);
