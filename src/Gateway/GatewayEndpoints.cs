@@ -18,11 +18,29 @@ public static class GatewayEndpoints
 {
     public const string HubPath = "/hub";
 
+    /// <summary>
+    /// The web client's content security policy: its own scripts, styles and connections only (the hub's
+    /// WebSocket is same-origin), no inline script, no plugins, and no framing by other sites.
+    /// </summary>
+    public const string ContentSecurityPolicy =
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+        "media-src 'self' blob:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
     /// <summary>Addresses that belong to the server, never to the web client's pages.</summary>
     private static readonly string[] ServerPaths = ["/api", HubPath, "/healthz"];
 
     public static WebApplication MapOpenChatGateway(this WebApplication app)
     {
+        app.Use((context, next) =>
+        {
+            var headers = context.Response.Headers;
+            headers.ContentSecurityPolicy = ContentSecurityPolicy;
+            headers.XContentTypeOptions = "nosniff";
+            headers.XFrameOptions = "DENY";
+            headers["Referrer-Policy"] = "no-referrer";
+            headers["Permissions-Policy"] = "microphone=(self), camera=(), geolocation=(), payment=()";
+            return next(context);
+        });
         app.UseStaticFiles(new StaticFileOptions
         {
             FileProvider = EmbeddedWebClient.Instance,

@@ -14,7 +14,7 @@ public sealed class ScreenshotTests(WebApp app, ITestOutputHelper output) : ICla
 {
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public Task DisposeAsync() => app.CloseBrowsersAsync();
+    public Task DisposeAsync() => app.EndTestAsync();
 
     [Fact]
     public async Task Screenshots_of_the_main_screens_at_desktop_and_phone_width()

@@ -47,6 +47,17 @@ public sealed class WebApp : IAsyncLifetime
     /// <summary>Closes every browser launched so far.</summary>
     public Task CloseBrowsersAsync() => _driver.CloseBrowsersAsync();
 
+    /// <summary>
+    /// Closes the test's browsers and fails the test if the client's content security policy refused anything
+    /// the client did (an inline script, a foreign connection).
+    /// </summary>
+    public async Task EndTestAsync()
+    {
+        var refused = _driver.TakeCspViolations();
+        await CloseBrowsersAsync();
+        Assert.Empty(refused);
+    }
+
     /// <inheritdoc cref="WebClientDriver.LaunchAsync"/>
     public Task<IBrowser> LaunchAsync(double? toneHz = null) => _driver.LaunchAsync(toneHz);
 

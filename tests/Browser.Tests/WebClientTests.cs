@@ -15,7 +15,7 @@ public sealed class WebClientTests(WebApp app, ITestOutputHelper output) : IClas
     public Task InitializeAsync() => Task.CompletedTask;
 
     /// <summary>Each test's browsers close with it, so no voice session outlives its test.</summary>
-    public Task DisposeAsync() => app.CloseBrowsersAsync();
+    public Task DisposeAsync() => app.EndTestAsync();
 
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 

@@ -66,6 +66,32 @@ public sealed partial class WebClientTests(WebClientServer fixture) : IClassFixt
         Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync("/assets/missing-0000.js")).StatusCode);
     }
 
+    [Fact]
+    public async Task Pages_carry_a_content_security_policy_that_the_page_itself_keeps()
+    {
+        var page = await _http.GetAsync("/");
+        var policy = string.Join(";", page.Headers.GetValues("Content-Security-Policy"));
+        Assert.Contains("script-src 'self';", policy);
+        Assert.Contains("frame-ancestors 'none'", policy);
+        Assert.Contains("object-src 'none'", policy);
+        Assert.Equal("nosniff", page.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.Equal("DENY", page.Headers.GetValues("X-Frame-Options").Single());
+        Assert.Equal("no-referrer", page.Headers.GetValues("Referrer-Policy").Single());
+        Assert.StartsWith("microphone=(self)", page.Headers.GetValues("Permissions-Policy").Single());
+
+        // No inline script or style for the policy to block: every script is a file of the client's own.
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.DoesNotMatch(InlineScript(), html);
+        Assert.DoesNotContain("<style", html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(" style=", html, StringComparison.OrdinalIgnoreCase);
+        var theme = await _http.GetAsync("/theme.js");
+        Assert.Equal(HttpStatusCode.OK, theme.StatusCode);
+        Assert.Equal("text/javascript", theme.Content.Headers.ContentType?.MediaType);
+
+        // API answers carry the same headers.
+        Assert.Equal("nosniff", (await _http.GetAsync("/api/info")).Headers.GetValues("X-Content-Type-Options").Single());
+    }
+
     [Theory]
     [InlineData("/channels/general")]
     [InlineData("/some/deep/page")]
@@ -104,4 +130,8 @@ public sealed partial class WebClientTests(WebClientServer fixture) : IClassFixt
 
     [GeneratedRegex("<link rel=\"stylesheet\" crossorigin href=\"(?<href>/assets/[^\"]+\\.css)\"")]
     private static partial Regex StyleTag();
+
+    /// <summary>A script element without a src attribute: inline code.</summary>
+    [GeneratedRegex("<script(?![^>]*\\ssrc=)[^>]*>")]
+    private static partial Regex InlineScript();
 }

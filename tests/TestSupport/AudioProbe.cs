@@ -69,7 +69,7 @@ public sealed class AudioProbe(IPage page, string stream = AudioProbe.Received)
           const hook = window.__openchat;
           if (!hook || !hook[name]) throw new Error('no ' + name + ' yet');
           const ctx = new AudioContext();
-          const url = URL.createObjectURL(new Blob([worklet], { type: 'application/javascript' }));
+          const url = URL.createObjectURL(new Blob([worklet], { type: 'text/javascript' }));
           await ctx.audioWorklet.addModule(url);
           URL.revokeObjectURL(url);
           const node = new AudioWorkletNode(ctx, 'openchat-probe',
@@ -111,6 +111,7 @@ public sealed class AudioProbe(IPage page, string stream = AudioProbe.Received)
     public AudioProbe(IPage page, string stream, params double[] frequencies) : this(page, stream) => _frequencies = frequencies;
 
     /// <summary>Starts listening (the client must be playing a voice session).</summary>
+    /// <remarks>The worklet's module is a blob: URL, which the page's policy admits only as <see cref="WebClientDriver"/> serves it.</remarks>
     public async Task StartAsync() => await page.EvaluateAsync<double>(Install, new object[] { stream, _frequencies, Worklet });
 
     /// <summary>Samples recorded after <paramref name="sinceEpochMs"/>.</summary>

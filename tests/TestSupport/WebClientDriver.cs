@@ -9,6 +9,7 @@ namespace OpenChat.TestSupport;
 public sealed class WebClientDriver(IPlaywright playwright, string baseUrl, string workDirectory)
 {
     private readonly List<IBrowser> _browsers = new();
+    private readonly List<string> _cspViolations = new();
 
     public string BaseUrl => baseUrl;
 
@@ -33,11 +34,38 @@ public sealed class WebClientDriver(IPlaywright playwright, string baseUrl, stri
         _browsers.Clear();
     }
 
+    /// <summary>What the pages' content security policy refused so far (Chromium's console reports), and forgets them.</summary>
+    public IReadOnlyList<string> TakeCspViolations()
+    {
+        lock (_cspViolations)
+        {
+            var taken = _cspViolations.ToArray();
+            _cspViolations.Clear();
+            return taken;
+        }
+    }
+
     /// <summary>Opens the client in a new page of <paramref name="browser"/> and joins as <paramref name="name"/>.</summary>
     public async Task<IPage> SignInAsync(IBrowser browser, string name, int width = 1280, int height = 800)
     {
         var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
         var page = await context.NewPageAsync();
+        // The audio probes' worklets load from blob: URLs; the page's content security policy admits only its own
+        // scripts, so for these pages (and only for script-src) the served policy also admits blob:. Every other
+        // directive is the server's own, and refusals are collected for the tests to check.
+        await page.RouteAsync(url => new Uri(url).AbsolutePath == "/", async route =>
+        {
+            var response = await route.FetchAsync();
+            var headers = new Dictionary<string, string>(response.Headers);
+            if (headers.TryGetValue("content-security-policy", out var policy))
+                headers["content-security-policy"] = policy.Replace("script-src 'self'", "script-src 'self' blob:", StringComparison.Ordinal);
+            await route.FulfillAsync(new RouteFulfillOptions { Response = response, Headers = headers });
+        });
+        page.Console += (_, message) =>
+        {
+            if (message.Text.Contains("Content Security Policy", StringComparison.Ordinal))
+                lock (_cspViolations) _cspViolations.Add($"{name}: {message.Text}");
+        };
         await page.GotoAsync(baseUrl + "/");
         await page.GetByLabel("Display name").FillAsync(name);
         await page.GetByRole(AriaRole.Button, new() { Name = "Join" }).ClickAsync();
