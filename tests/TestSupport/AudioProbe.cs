@@ -5,8 +5,8 @@ namespace OpenChat.TestSupport;
 
 /// <summary>
 /// Listens, inside a page, to the room's mix the client plays (<c>window.__openchat.remoteStream</c>) or to what
-/// it sends (<c>localStream</c>). An
-/// AudioWorklet measures on the audio thread: every 256 samples (5.3 ms at 48 kHz) it takes the last 1,024
+/// it sends (<c>localStream</c>); a page holds at most one probe of each. An AudioWorklet measures on the audio
+/// thread: every 256 samples (5.3 ms at 48 kHz) it takes the last 1,024
 /// samples, Blackman-windowed, and records their RMS level and the level of a few frequencies (Goertzel, on the
 /// scale of an AnalyserNode's frequency data). Each record carries the audio clock time of the window's last
 /// sample, mapped to the machine's clock (ms since 1970, as <c>performance.timeOrigin + now</c>) through the
@@ -98,7 +98,8 @@ public sealed class AudioProbe(IPage page, string stream = AudioProbe.Received)
               source.connect(node);
             }
           };
-          window.__probe = { samples, timer: setInterval(follow, 50) };
+          window.__probes = window.__probes || {};
+          window.__probes[name] = { samples, timer: setInterval(follow, 50) };
           await ctx.resume();
           return ctx.sampleRate;
         }
@@ -118,7 +119,7 @@ public sealed class AudioProbe(IPage page, string stream = AudioProbe.Received)
     public async Task<Sample[]> SamplesAsync(double sinceEpochMs = 0)
     {
         var json = await page.EvaluateAsync<string>(
-            "(since) => JSON.stringify(window.__probe.samples.filter(s => s.t > since))", sinceEpochMs);
+            "([name, since]) => JSON.stringify(window.__probes[name].samples.filter(s => s.t > since))", new object[] { stream, sinceEpochMs });
         using var doc = JsonDocument.Parse(json);
         return doc.RootElement.EnumerateArray().Select(e => new Sample(
             e.GetProperty("t").GetDouble(),

@@ -19,6 +19,16 @@ export function UserBar() {
   const accountId = useId();
   const toggle = (panel: 'settings' | 'account') => setOpen((o) => (o === panel ? null : panel));
 
+  // Escape closes an open panel.
+  useEffect(() => {
+    if (open === null) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') setOpen(null);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [open]);
+
   return (
     <div className="user-area">
       {open === 'settings' && <VoiceSettings id={settingsId} />}

@@ -142,7 +142,7 @@ describe('Composer', () => {
 });
 
 describe('UserBar', () => {
-  test('the account menu opens from the name and its Sign out and Change display name do what they say', () => {
+  test('the account menu opens from the name, its Sign out and Change display name do what they say, Escape closes it', () => {
     const store = createStore(initialState());
     store.dispatch({ type: 'me', user: { id: 'u1', displayName: 'Alice' } });
     const signOut = vi.fn();
@@ -167,5 +167,9 @@ describe('UserBar', () => {
     expect(changeName).not.toHaveBeenCalled();
     act(() => item('Change display name')!.click());
     expect(changeName).toHaveBeenCalledTimes(1);
+
+    act(() => window.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape' })));
+    expect(account.getAttribute('aria-expanded')).toBe('false');
+    expect(item('Sign out')).toBeUndefined();
   });
 });

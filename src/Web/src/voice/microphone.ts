@@ -60,6 +60,15 @@ export class Microphone {
 
   /** Opens the device (the default when null). Call from a user gesture the first time, so audio may start. */
   async start(deviceId: string | null = this.device): Promise<void> {
+    if (!navigator.mediaDevices?.getUserMedia) throw new Error(explainMicrophoneError(null, window.isSecureContext));
+    try {
+      await this.open(deviceId);
+    } catch (e) {
+      throw new Error(explainMicrophoneError(e, window.isSecureContext));
+    }
+  }
+
+  private async open(deviceId: string | null): Promise<void> {
     const context = this.ensureGraph();
     if (context.state !== 'running') await context.resume().catch(() => {});
     let stream: MediaStream;
@@ -179,4 +188,29 @@ export async function listInputDevices(): Promise<MediaDeviceInfo[]> {
   if (!navigator.mediaDevices?.enumerateDevices) return [];
   const devices = await navigator.mediaDevices.enumerateDevices();
   return devices.filter((d) => d.kind === 'audioinput');
+}
+
+/**
+ * Why the microphone could not be opened, in words for the user: `error` is what getUserMedia threw, or null
+ * when the browser offers no getUserMedia at all (which is what an http:// page other than localhost gets).
+ */
+export function explainMicrophoneError(error: unknown, secureContext: boolean): string {
+  if (error === null)
+    return secureContext
+      ? 'this browser cannot capture audio.'
+      : 'browsers allow the microphone only on https:// pages or on localhost; ask the operator for the https:// address.';
+  const name = error instanceof DOMException || error instanceof Error ? error.name : '';
+  switch (name) {
+    case 'NotAllowedError':
+    case 'SecurityError':
+      return 'access was refused. Allow the microphone for this site in the browser (the icon in the address bar) and join again.';
+    case 'NotFoundError':
+    case 'OverconstrainedError':
+      return 'no microphone was found. Connect one and join again.';
+    case 'NotReadableError':
+    case 'AbortError':
+      return 'the microphone could not be started; another application may be using it.';
+    default:
+      return error instanceof Error ? error.message : String(error);
+  }
 }
