@@ -59,11 +59,11 @@ public sealed class WebApp : IAsyncLifetime
     }
 
     /// <inheritdoc cref="WebClientDriver.LaunchAsync"/>
-    public Task<IBrowser> LaunchAsync(double? toneHz = null) => _driver.LaunchAsync(toneHz);
+    public Task<IBrowser> LaunchAsync(double? toneHz = null, string? loopbackAlias = null) => _driver.LaunchAsync(toneHz, loopbackAlias);
 
     /// <inheritdoc cref="WebClientDriver.SignInAsync"/>
-    public Task<IPage> SignInAsync(IBrowser browser, string name, int width = 1280, int height = 800) =>
-        _driver.SignInAsync(browser, name, width, height);
+    public Task<IPage> SignInAsync(IBrowser browser, string name, int width = 1280, int height = 800, string? origin = null) =>
+        _driver.SignInAsync(browser, name, width, height, origin);
 
     /// <inheritdoc cref="WebClientDriver.JoinVoiceAsync"/>
     public static Task<IPage> JoinVoiceAsync(IPage page, string channelName) => WebClientDriver.JoinVoiceAsync(page, channelName);

@@ -139,6 +139,27 @@ public sealed class WebClientTests(WebApp app, ITestOutputHelper output) : IClas
     }
 
     [Fact]
+    public async Task Over_plain_http_by_another_name_voice_explains_that_https_is_needed_and_text_still_works()
+    {
+        await app.CreateChannelAsync("Plain Room", "voice");
+        var origin = $"http://openchat.test:{new Uri(app.BaseUrl).Port}";
+        var page = await app.SignInAsync(await app.LaunchAsync(440, loopbackAlias: "openchat.test"), "Mallory", origin: origin);
+        Assert.False(await page.EvaluateAsync<bool>("() => window.isSecureContext"));
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Voice channel Plain Room" }).ClickAsync();
+        var voice = page.GetByRole(AriaRole.Region, new() { Name = "Voice" });
+        await Assertions.Expect(voice.GetByRole(AriaRole.Alert)).ToContainTextAsync("only on https:// pages or on localhost");
+        await Assertions.Expect(voice).ToHaveAttributeAsync("data-voice-phase", "idle");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Text channel general" }).ClickAsync();
+        var composer = page.GetByRole(AriaRole.Textbox, new() { Name = "Message" });
+        await composer.FillAsync("typed over plain http");
+        await composer.PressAsync("Enter");
+        var log = page.GetByRole(AriaRole.Log, new() { Name = "Messages" });
+        await Assertions.Expect(log.GetByRole(AriaRole.Listitem).Filter(new() { HasText = "typed over plain http" })).ToBeVisibleAsync();
+    }
+
+    [Fact]
     public async Task Text_reaches_the_other_user_survives_a_reload_and_older_messages_page_in_on_scrolling_up()
     {
         var channel = await app.CreateChannelAsync("History", "text");

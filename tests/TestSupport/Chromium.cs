@@ -18,9 +18,12 @@ public static class Chromium
     /// <summary>
     /// Launches a browser whose fake microphone loops <paramref name="fakeAudioWav"/> (or Chromium's own beep when
     /// null). WebRTC may use 127.0.0.1, mDNS candidates and DNS are off, so all traffic stays on loopback.
+    /// <paramref name="loopbackAlias"/>, when given, is a host name that resolves to 127.0.0.1: a page loaded
+    /// through it over http:// is not a secure context, as for a server reached by its name on a network.
     /// </summary>
-    public static Task<IBrowser> LaunchAsync(IPlaywright playwright, string? fakeAudioWav = null)
+    public static Task<IBrowser> LaunchAsync(IPlaywright playwright, string? fakeAudioWav = null, string? loopbackAlias = null)
     {
+        var resolverRules = (loopbackAlias is null ? "" : $"MAP {loopbackAlias} 127.0.0.1 , ") + "MAP * ~NOTFOUND , EXCLUDE 127.0.0.1";
         if (!File.Exists(ExecutablePath)) throw new InvalidOperationException($"{ExecutablePath} is missing: apt-get install -y chromium");
         var args = new List<string>
         {
@@ -29,7 +32,7 @@ public static class Chromium
             "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
             "--allow-loopback-in-peer-connection",
             "--autoplay-policy=no-user-gesture-required",
-            "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+            "--host-resolver-rules=" + resolverRules,
             "--disable-features=" + PlaywrightDisabledFeatures + ",WebRtcHideLocalIpsWithMdns",
         };
         if (fakeAudioWav is not null) args.Add("--use-file-for-fake-audio-capture=" + fakeAudioWav);

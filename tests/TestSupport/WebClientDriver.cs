@@ -14,7 +14,8 @@ public sealed class WebClientDriver(IPlaywright playwright, string baseUrl, stri
     public string BaseUrl => baseUrl;
 
     /// <summary>A browser of its own (its fake microphone plays a tone at <paramref name="toneHz"/>, or Chromium's beep).</summary>
-    public async Task<IBrowser> LaunchAsync(double? toneHz = null)
+    /// <remarks><paramref name="loopbackAlias"/>: see <see cref="Chromium.LaunchAsync"/>.</remarks>
+    public async Task<IBrowser> LaunchAsync(double? toneHz = null, string? loopbackAlias = null)
     {
         string? wav = null;
         if (toneHz is { } hz)
@@ -22,7 +23,7 @@ public sealed class WebClientDriver(IPlaywright playwright, string baseUrl, stri
             wav = Path.Combine(workDirectory, $"tone-{hz:0}.wav");
             if (!File.Exists(wav)) ToneWav.Write(wav, hz, seconds: 4, amplitude: 0.4);
         }
-        var browser = await Chromium.LaunchAsync(playwright, wav);
+        var browser = await Chromium.LaunchAsync(playwright, wav, loopbackAlias);
         _browsers.Add(browser);
         return browser;
     }
@@ -45,28 +46,36 @@ public sealed class WebClientDriver(IPlaywright playwright, string baseUrl, stri
         }
     }
 
-    /// <summary>Opens the client in a new page of <paramref name="browser"/> and joins as <paramref name="name"/>.</summary>
-    public async Task<IPage> SignInAsync(IBrowser browser, string name, int width = 1280, int height = 800)
+    /// <summary>
+    /// Opens the client in a new page of <paramref name="browser"/> and joins as <paramref name="name"/>;
+    /// <paramref name="origin"/> is the server's address (another name for it, say), the server's own when null.
+    /// </summary>
+    public async Task<IPage> SignInAsync(IBrowser browser, string name, int width = 1280, int height = 800, string? origin = null)
     {
         var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
         var page = await context.NewPageAsync();
         // The audio probes' worklets load from blob: URLs; the page's content security policy admits only its own
         // scripts, so for these pages (and only for script-src) the served policy also admits blob:. Every other
-        // directive is the server's own, and refusals are collected for the tests to check.
-        await page.RouteAsync(url => new Uri(url).AbsolutePath == "/", async route =>
+        // directive is the server's own, and refusals are collected for the tests to check. A page opened through
+        // another origin is served as it is: it gets no probes (and a document Playwright answered would count as
+        // public to Chromium, which then refuses the page's loopback subresources when it is not a secure context).
+        if (origin is null)
         {
-            var response = await route.FetchAsync();
-            var headers = new Dictionary<string, string>(response.Headers);
-            if (headers.TryGetValue("content-security-policy", out var policy))
-                headers["content-security-policy"] = policy.Replace("script-src 'self'", "script-src 'self' blob:", StringComparison.Ordinal);
-            await route.FulfillAsync(new RouteFulfillOptions { Response = response, Headers = headers });
-        });
+            await page.RouteAsync(url => new Uri(url).AbsolutePath == "/", async route =>
+            {
+                var response = await route.FetchAsync();
+                var headers = new Dictionary<string, string>(response.Headers);
+                if (headers.TryGetValue("content-security-policy", out var policy))
+                    headers["content-security-policy"] = policy.Replace("script-src 'self'", "script-src 'self' blob:", StringComparison.Ordinal);
+                await route.FulfillAsync(new RouteFulfillOptions { Response = response, Headers = headers });
+            });
+        }
         page.Console += (_, message) =>
         {
             if (message.Text.Contains("Content Security Policy", StringComparison.Ordinal))
                 lock (_cspViolations) _cspViolations.Add($"{name}: {message.Text}");
         };
-        await page.GotoAsync(baseUrl + "/");
+        await page.GotoAsync((origin ?? baseUrl) + "/");
         await page.GetByLabel("Display name").FillAsync(name);
         await page.GetByRole(AriaRole.Button, new() { Name = "Join" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Textbox, new() { Name = "Message" })).ToBeVisibleAsync(new() { Timeout = 20_000 });
