@@ -152,11 +152,17 @@ public sealed class WebClientTests(WebApp app, ITestOutputHelper output) : IClas
         await Assertions.Expect(voice).ToHaveAttributeAsync("data-voice-phase", "idle");
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Text channel general" }).ClickAsync();
-        var composer = page.GetByRole(AriaRole.Textbox, new() { Name = "Message" });
-        await composer.FillAsync("typed over plain http");
+        await PostAndSeeAsync(page, page, "typed over plain http");
+    }
+
+    /// <summary>Sends <paramref name="text"/> from the writer's composer and waits for it in the reader's message list.</summary>
+    private static async Task PostAndSeeAsync(IPage writer, IPage reader, string text)
+    {
+        var composer = writer.GetByRole(AriaRole.Textbox, new() { Name = "Message" });
+        await composer.FillAsync(text);
         await composer.PressAsync("Enter");
-        var log = page.GetByRole(AriaRole.Log, new() { Name = "Messages" });
-        await Assertions.Expect(log.GetByRole(AriaRole.Listitem).Filter(new() { HasText = "typed over plain http" })).ToBeVisibleAsync();
+        var log = reader.GetByRole(AriaRole.Log, new() { Name = "Messages" });
+        await Assertions.Expect(log.GetByRole(AriaRole.Listitem).Filter(new() { HasText = text })).ToBeVisibleAsync();
     }
 
     [Fact]
@@ -173,18 +179,14 @@ public sealed class WebClientTests(WebApp app, ITestOutputHelper output) : IClas
         await alice.GetByRole(AriaRole.Button, new() { Name = "Text channel History" }).ClickAsync();
         await bob.GetByRole(AriaRole.Button, new() { Name = "Text channel History" }).ClickAsync();
 
-        var composer = alice.GetByRole(AriaRole.Textbox, new() { Name = "Message" });
-        await composer.FillAsync("hello from Alice");
-        await composer.PressAsync("Enter");
-        var log = bob.GetByRole(AriaRole.Log, new() { Name = "Messages" });
-        await Assertions.Expect(log.GetByRole(AriaRole.Listitem).Filter(new() { HasText = "hello from Alice" })).ToBeVisibleAsync();
+        await PostAndSeeAsync(alice, bob, "hello from Alice");
 
         await bob.ReloadAsync();
         var join = bob.GetByRole(AriaRole.Button, new() { Name = "Join" });
         if (await join.IsVisibleAsync()) await join.ClickAsync();
         var historyButton = bob.GetByRole(AriaRole.Button, new() { Name = "Text channel History" });
         await historyButton.ClickAsync();
-        log = bob.GetByRole(AriaRole.Log, new() { Name = "Messages" });
+        var log = bob.GetByRole(AriaRole.Log, new() { Name = "Messages" });
         var items = log.GetByRole(AriaRole.Listitem);
         await Assertions.Expect(items.Filter(new() { HasText = "hello from Alice" })).ToBeVisibleAsync();
         var before = await items.CountAsync();
