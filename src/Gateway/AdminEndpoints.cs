@@ -35,7 +35,7 @@ public static class AdminEndpoints
 
     /// <summary>A media node's last load report.</summary>
     public sealed record MediaNodeDto(string Node, int Rooms, int Members, int MaxMembers, double MixCpuPercent, double TickP99Ms,
-        long LateTicks, bool Draining, DateTimeOffset ReportedAt);
+        long LateTicks, bool Draining, DateTimeOffset ReportedAt, double InboundLossPercent);
 
     public static void MapAdminEndpoints(this WebApplication app)
     {
@@ -99,7 +99,8 @@ public static class AdminEndpoints
         var response = await replicator.Ask<IGetResponse>(Dsl.Get(MediaLoad.Key, ReadLocal.Instance), TimeSpan.FromSeconds(5));
         var loads = response.IsSuccessful ? response.Get(MediaLoad.Key).Entries.Values : [];
         return Results.Json(loads.OrderBy(l => l.Node, StringComparer.Ordinal)
-            .Select(l => new MediaNodeDto(l.Node, l.Rooms, l.Members, l.MaxMembers, l.MixCpuPercent, l.TickP99Ms, l.LateTicks, l.Draining, l.ReportedAt))
+            .Select(l => new MediaNodeDto(l.Node, l.Rooms, l.Members, l.MaxMembers, l.MixCpuPercent, l.TickP99Ms, l.LateTicks, l.Draining, l.ReportedAt,
+                Math.Round(l.InboundLossPercent, 2)))
             .ToArray());
     }
 

@@ -58,7 +58,7 @@ public sealed class ProtocolSerializerTests : TestKit
         yield return new ChannelList([Info, Info with { Id = new ChannelId("lounge"), Kind = ChannelKind.Voice }]);
         yield return new GetChannelInfo(Channel);
         yield return new ChannelInfoResult(Channel, Info);
-        yield return new MediaNodeLoad("akka.tcp://openchat@127.0.0.1:4055", actor, 3, 30, 150.5, 12.5, 1.75, 2, false, 1000, At);
+        yield return new MediaNodeLoad("akka.tcp://openchat@127.0.0.1:4055", actor, 3, 30, 150.5, 12.5, 1.75, 2, false, 1000, At, 2.5);
         yield return new CreateMixer(Channel, actor);
         yield return new MixerReady(Channel, actor, "akka.tcp://openchat@127.0.0.1:4055");
         yield return new StopMixer(Channel);

@@ -184,14 +184,14 @@ public sealed class MixerManagerActor : ReceiveActor, IWithTimers
     private void PublishLoad()
     {
         var engine = _media.Engine;
-        var (encodes, cpu, p99, late) = _media.Sample();
+        var (encodes, cpu, p99, late, loss) = _media.Sample();
         var members = 0;
         foreach (var room in _mixers.Keys)
         {
             if (engine.TryGetRoom(MixerActor.RoomIdFor(room), out var mixerRoom)) members += mixerRoom.MemberCount;
         }
         var load = new MediaNodeLoad(_node, Self, _mixers.Count, members, encodes, cpu, p99, late, _draining,
-            _options.MaxMembers, DateTimeOffset.UtcNow);
+            _options.MaxMembers, DateTimeOffset.UtcNow, loss);
         _replicator.Tell(Dsl.Update(MediaLoad.Key, LWWDictionary<string, MediaNodeLoad>.Empty, WriteLocal.Instance,
             map => map.SetItem(_self, _node, load)));
     }

@@ -12,12 +12,16 @@ public sealed class ServerFixture : IAsyncLifetime
 
     public int Port => new Uri(Server.BaseUrl).Port;
 
+    /// <summary>The bearer key of the server's admin API.</summary>
+    public string AdminKey { get; } = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+
     public async Task InitializeAsync()
     {
         Server = ServerProcess.Start("all-in-one", new Dictionary<string, string>
         {
             ["OpenChat__DataDirectory"] = Probe.NewTempDirectory("loadgen"),
             ["OpenChat__Auth__SessionsPerMinute"] = "1000",
+            ["OpenChat__Auth__AdminKey"] = AdminKey,
             ["Logging__LogLevel__Default"] = "Warning",
         });
         await Server.WaitReadyAsync();

@@ -6,6 +6,8 @@ namespace OpenChat.Actors.Protocol.Media;
 /// <summary>
 /// What a media node publishes about itself about once a second (Akka.DistributedData, key <see cref="MediaLoad.Key"/>).
 /// Placement reads it; <paramref name="ReportedAt"/> lets readers ignore nodes that stopped reporting.
+/// <paramref name="InboundLossPercent"/> is the share of the packets members sent since the previous report that never
+/// arrived (a report from an older node has none, and reads 0).
 /// </summary>
 public sealed record MediaNodeLoad(
     string Node,
@@ -18,7 +20,8 @@ public sealed record MediaNodeLoad(
     long LateTicks,
     bool Draining,
     int MaxMembers,
-    DateTimeOffset ReportedAt) : IProtocolMessage;
+    DateTimeOffset ReportedAt,
+    double InboundLossPercent = 0) : IProtocolMessage;
 
 /// <summary>
 /// Asks a media node's mixer manager for the mixer of a room, creating it if needed. <paramref name="Owner"/> is the
