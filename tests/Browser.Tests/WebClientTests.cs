@@ -59,6 +59,45 @@ public sealed class WebClientTests(WebApp app, ITestOutputHelper output) : IClas
     }
 
     [Fact]
+    public async Task A_volume_set_for_a_member_is_remembered_when_voice_is_joined_again()
+    {
+        await app.CreateChannelAsync("Volume Room", "voice");
+        var alice = await JoinVoiceAsync(await app.SignInAsync(await app.LaunchAsync(), "Alice"), "Volume Room");
+        await JoinVoiceAsync(await app.SignInAsync(await app.LaunchAsync(660), "Bob"), "Volume Room");
+        var atAlice = new AudioProbe(alice, 660);
+        await atAlice.StartAsync();
+        // Bob's browser adapts its microphone processing for the first seconds of his tone: compare steady levels.
+        var full = await SteadyDbAsync(alice, atAlice);
+
+        var slider = alice.GetByRole(AriaRole.Slider, new() { Name = "Volume for Bob" });
+        await slider.FillAsync("50");
+        await alice.GetByRole(AriaRole.Button, new() { Name = "Leave voice" }).ClickAsync();
+        await Assertions.Expect(slider).ToHaveCountAsync(0);
+
+        await JoinVoiceAsync(alice, "Volume Room");
+        await Assertions.Expect(slider).ToHaveValueAsync("50");
+        var half = await SteadyDbAsync(alice, atAlice);
+        output.WriteLine($"Alice hears Bob at {full:F1} dB at 100 %, at {half:F1} dB after joining again with 50 % remembered");
+        Assert.InRange(full - half, 4, 8);
+    }
+
+    /// <summary>The probe's median level at its first frequency over a second, once two seconds in a row agree within 1 dB.</summary>
+    private static async Task<double> SteadyDbAsync(IPage page, AudioProbe probe)
+    {
+        double? previous = null, steady = null;
+        await Probe.UntilAsync(async () =>
+        {
+            var since = await AudioProbe.NowAsync(page);
+            await Probe.UntilAsync(async () => (await probe.SamplesAsync(since + 1000)).Length > 0, Patience, "a second of audio");
+            var level = await MedianDbAsync(probe, since, 0);
+            if (previous is { } p && level > -70 && Math.Abs(level - p) < 1) steady = level;
+            previous = level;
+            return steady is not null;
+        }, Patience, "a steady level");
+        return steady!.Value;
+    }
+
+    [Fact]
     public async Task Muting_silences_the_member_for_the_other_within_half_a_second_and_unmuting_brings_it_back()
     {
         await app.CreateChannelAsync("Mute Room", "voice");

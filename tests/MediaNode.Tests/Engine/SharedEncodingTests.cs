@@ -84,4 +84,29 @@ public sealed class SharedEncodingTests
         Assert.Equal(3, sim.Engine.Counters.EncodesLastTick);
         Assert.Equal(c.Frames[^1].Payload, d.Frames[^1].Payload);
     }
+
+    [Fact]
+    public void A_personal_volume_scales_the_talker_by_that_gain()
+    {
+        using var sim = new Simulation();
+        sim.Join(1);
+        var full = sim.Join(2);
+        var half = sim.Join(3);
+        var loud = sim.Join(4);
+        sim.Room.SetPersonalVolume(new MemberId(3), new MemberId(1), 0.5f);
+        sim.Room.SetPersonalVolume(new MemberId(4), new MemberId(1), 1.5f);
+        var tone = new ToneSource(440, 0.1);
+        var silence = new ToneSource(0, 0);
+        for (int k = 0; k < 120; k++)
+        {
+            sim.Send(1, tone.Next(), withLevel: true);
+            for (int i = 2; i <= 4; i++) sim.Send(i, silence.Next(), withLevel: true);
+            sim.Step();
+        }
+
+        double Level(CapturingSink sink) => Tone.PowerDb(sink.Decode().AsSpan(25 * AudioFormat.FrameSamples).ToArray(), 440);
+        var (atFull, atHalf, atLoud) = (Level(full), Level(half), Level(loud));
+        Assert.InRange(atFull - atHalf, 5, 7);      // 0.5 is -6 dB
+        Assert.InRange(atLoud - atFull, 2.5, 4.5);  // 1.5 is +3.5 dB
+    }
 }

@@ -43,6 +43,8 @@ export interface ChatClientOptions {
   delay?: (ms: number) => Promise<void>;
   /** A start attempt failed (before the next one is made). */
   onStartFailed?: (error: unknown) => void;
+  /** The user set a member's volume (to remember it). */
+  onMemberVolume?: (userId: string, volume: number) => void;
 }
 
 /** Pauses between automatic reconnect attempts: quick at first, then every 15 s for as long as it takes. */
@@ -239,6 +241,7 @@ export class ChatClient implements VoiceSignalling {
   setMemberVolume(userId: string, volume: number): void {
     const clamped = Math.min(Limits.memberVolumeMax, Math.max(0, volume));
     this.options.dispatch({ type: 'memberVolume', userId, volume: clamped });
+    this.options.onMemberVolume?.(userId, clamped);
     clearTimeout(this.volumeTimers.get(userId));
     this.volumeTimers.set(userId, setTimeout(() => {
       this.volumeTimers.delete(userId);

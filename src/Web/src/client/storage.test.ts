@@ -3,6 +3,8 @@ import { beforeEach, describe, expect, test } from 'vitest';
 import {
   defaultPreferences,
   forgetUser,
+  loadMemberVolumes,
+  saveMemberVolumes,
   loadLastName,
   loadPreferences,
   loadReadMarkers,
@@ -23,6 +25,7 @@ describe('storage', () => {
     saveLastName('Alice');
     saveReadMarkers('u1', { general: 12 });
     saveReadMarkers('u2', { general: 3 });
+    saveMemberVolumes('u1', { u3: 0.5 });
     savePreferences({ ...loadPreferences(), theme: 'dark', pushToTalk: true });
 
     forgetUser('u1');
@@ -31,6 +34,7 @@ describe('storage', () => {
     expect(loadLastName()).toBe('');
     expect(loadReadMarkers('u1')).toEqual({});
     expect(loadReadMarkers('u2')).toEqual({ general: 3 });
+    expect(loadMemberVolumes('u1')).toEqual({});
     expect(loadPreferences()).toMatchObject({ theme: 'dark', pushToTalk: true });
   });
 
@@ -41,5 +45,7 @@ describe('storage', () => {
     expect(loadPreferences()).toEqual(defaultPreferences);
     localStorage.setItem('openchat.session', JSON.stringify({ token: 42, displayName: 'x' }));
     expect(loadSession()).toBeNull();
+    localStorage.setItem('openchat.volumes.u1', JSON.stringify({ a: 0.5, b: 'loud', c: 7, d: -1, e: 2 }));
+    expect(loadMemberVolumes('u1')).toEqual({ a: 0.5, e: 2 });
   });
 });

@@ -64,13 +64,15 @@ export function saveLastName(name: string): void {
 }
 
 /**
- * Signing out: forgets the session (the next join makes a new user), the name and what this user has read.
+ * Signing out: forgets the session (the next join makes a new user), the name, what this user has read and the
+ * member volumes they chose.
  * Device preferences (theme, push to talk, input device) stay.
  */
 export function forgetUser(userId: string): void {
   write('session', null);
   write('name', null);
   write(`read.${userId}`, null);
+  write(`volumes.${userId}`, null);
 }
 
 export function loadPreferences(): Preferences {
@@ -89,4 +91,17 @@ export function loadReadMarkers(userId: string): Record<string, number> {
 
 export function saveReadMarkers(userId: string, markers: Record<string, number>): void {
   write(`read.${userId}`, markers);
+}
+
+/** Per user: the volume (0 to 2) they chose for each other member, kept across voice sessions. */
+export function loadMemberVolumes(userId: string): Record<string, number> {
+  const stored = read<Record<string, unknown>>(`volumes.${userId}`);
+  const volumes: Record<string, number> = {};
+  if (stored && typeof stored === 'object' && !Array.isArray(stored))
+    for (const [id, v] of Object.entries(stored)) if (typeof v === 'number' && v >= 0 && v <= 2) volumes[id] = v;
+  return volumes;
+}
+
+export function saveMemberVolumes(userId: string, volumes: Record<string, number>): void {
+  write(`volumes.${userId}`, volumes);
 }

@@ -1,7 +1,15 @@
 import { HubConnectionBuilder, LogLevel } from '@microsoft/signalr';
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { ChatClient, nextReconnectDelay } from '../client/chatClient';
-import { loadReadMarkers, saveReadMarkers, type Preferences, type StoredSession } from '../client/storage';
+import {
+  loadMemberVolumes,
+  loadReadMarkers,
+  saveMemberVolumes,
+  saveReadMarkers,
+  type Preferences,
+  type StoredSession,
+} from '../client/storage';
+import { RememberedVolumes, remember } from '../voice/rememberedVolumes';
 import { createStore, type Store } from '../state/createStore';
 import { initialState } from '../state/store';
 import { Microphone } from '../voice/microphone';
@@ -68,6 +76,8 @@ export function ChatApp({ session, getToken, onTokenRefused, prefs, setPrefs, ch
       onStartFailed: (error) => {
         if (isUnauthorized(error)) onTokenRefused();
       },
+      onMemberVolume: (userId, volume) =>
+        saveMemberVolumes(session.userId, remember(loadMemberVolumes(session.userId), userId, volume)),
     });
     const microphone = new Microphone();
     const voice = new VoiceSession({
@@ -104,6 +114,17 @@ export function ChatApp({ session, getToken, onTokenRefused, prefs, setPrefs, ch
     window.addEventListener('pagehide', leave);
     return () => window.removeEventListener('pagehide', leave);
   }, [voice]);
+
+  // Volumes chosen for members in earlier voice sessions are applied again when they are in the room.
+  useEffect(() => {
+    const remembered = new RememberedVolumes(
+      () => loadMemberVolumes(session.userId),
+      (userId, volume) => client.setMemberVolume(userId, volume),
+    );
+    const update = () => queueMicrotask(() => remembered.update(store.getState()));
+    update();
+    return store.subscribe(update);
+  }, [store, client, session.userId]);
 
   // Unread counting needs to know whether anyone is looking.
   useEffect(() => {
