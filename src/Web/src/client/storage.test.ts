@@ -3,13 +3,13 @@ import { beforeEach, describe, expect, test } from 'vitest';
 import {
   defaultPreferences,
   forgetUser,
-  loadMemberVolumes,
-  saveMemberVolumes,
   loadLastName,
+  loadMemberVolumes,
   loadPreferences,
   loadReadMarkers,
   loadSession,
   saveLastName,
+  saveMemberVolumes,
   savePreferences,
   saveReadMarkers,
   saveSession,
@@ -20,7 +20,7 @@ const session = { token: 't0k3n', userId: 'u1', displayName: 'Alice', expiresAt:
 describe('storage', () => {
   beforeEach(() => localStorage.clear());
 
-  test('signing out forgets the session, the name and what the user read, and keeps device preferences', () => {
+  test('signing out forgets the session, the name, what the user read and their member volumes, and keeps device preferences', () => {
     saveSession(session);
     saveLastName('Alice');
     saveReadMarkers('u1', { general: 12 });
