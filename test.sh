@@ -86,6 +86,14 @@ if [ "$failed" -gt 0 ]; then
         const text = message ? decode(message[1]).split("\n").slice(0, 6).join("\n    ") : "(no message)";
         console.log(`FAILED ${decode(m[1])}\n    ${text}`);
       }
+    }
+    const web = path.join(process.argv[1], "web-vitest.json");
+    if (fs.existsSync(web)) {
+      for (const file of JSON.parse(fs.readFileSync(web, "utf8")).testResults) {
+        const failed = file.assertionResults.filter((a) => a.status === "failed");
+        if (file.status === "failed" && failed.length === 0) console.log(`FAILED ${file.name}\n    ${String(file.message).split("\n").slice(0, 6).join("\n    ")}`);
+        for (const a of failed) console.log(`FAILED ${a.fullName}\n    ${String(a.failureMessages[0] ?? "").split("\n").slice(0, 6).join("\n    ")}`);
+      }
     }' "$results" || true
 fi
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
