@@ -151,6 +151,21 @@ public sealed class WebClientTests(WebApp app, ITestOutputHelper output) : IClas
     }
 
     [Fact]
+    public async Task The_voice_panel_shows_the_connection_s_round_trip_and_loss()
+    {
+        await app.CreateChannelAsync("Quality Room", "voice");
+        var alice = await JoinVoiceAsync(await app.SignInAsync(await app.LaunchAsync(440), "Alice"), "Quality Room");
+        await JoinVoiceAsync(await app.SignInAsync(await app.LaunchAsync(660), "Bob"), "Quality Room");
+        var quality = alice.GetByRole(AriaRole.Status, new() { Name = "Connection quality" });
+        // Loopback: a round trip of a few ms and nothing lost once the room's mix is flowing.
+        await Assertions.Expect(quality).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^Ping (<1|\d+) ms · 0\.0 % loss$"),
+            new() { Timeout = 15_000 });
+        output.WriteLine($"Alice's voice panel: {await quality.TextContentAsync()}");
+        var ping = System.Text.RegularExpressions.Regex.Match((await quality.TextContentAsync())!, @"Ping (<1|\d+) ms").Groups[1].Value;
+        Assert.True(ping == "<1" || int.Parse(ping) < 200, $"a round trip of {ping} ms on loopback");
+    }
+
+    [Fact]
     public async Task Signing_out_leaves_voice_and_the_next_join_on_that_device_is_a_new_user()
     {
         await app.CreateChannelAsync("Sign Out Room", "voice");

@@ -1,3 +1,7 @@
+import { useEffect, useState } from 'react';
+import { describeQuality, QualityMeter } from '../voice/connectionQuality';
+import { RtcVoicePeer } from '../voice/rtcPeer';
+import type { VoiceSession } from '../voice/voiceSession';
 import { useChat, useChatState } from './context';
 import { Icon } from './Icon';
 import { LevelMeter } from './LevelMeter';
@@ -13,6 +17,40 @@ const phaseText = {
 
 const noMembers: VoiceMemberDto[] = [];
 
+/** How often the connection's statistics are read while connected. */
+const QualityIntervalMs = 2000;
+
+/** The media connection's round trip and loss, read every two seconds while connected ('' until known). */
+function useConnectionQuality(voice: VoiceSession, connected: boolean): string {
+  const [text, setText] = useState('');
+  useEffect(() => {
+    if (!connected) {
+      setText('');
+      return;
+    }
+    const meters = new WeakMap<RTCPeerConnection, QualityMeter>();
+    let live = true;
+    const read = () => {
+      const peer = voice.activePeer;
+      if (!(peer instanceof RtcVoicePeer)) return;
+      let meter = meters.get(peer.pc);
+      if (!meter) meters.set(peer.pc, (meter = new QualityMeter()));
+      const m = meter;
+      peer.pc
+        .getStats()
+        .then((report) => live && setText(describeQuality(m.update(report.values() as Iterable<Record<string, unknown>>))))
+        .catch(() => {});
+    };
+    read();
+    const timer = setInterval(read, QualityIntervalMs);
+    return () => {
+      live = false;
+      clearInterval(timer);
+    };
+  }, [voice, connected]);
+  return text;
+}
+
 /** The user's voice session: where, its state, leave, push-to-talk hint and a volume per member. */
 export function VoicePanel() {
   const { voice, client, prefs, talking } = useChat();
@@ -21,6 +59,7 @@ export function VoicePanel() {
   const members = useChatState((s) => (s.voice.channelId ? s.views[s.voice.channelId]?.voice : undefined) ?? noMembers);
   const volumes = useChatState((s) => s.volumes);
   const me = useChatState((s) => s.me?.id);
+  const quality = useConnectionQuality(voice, status.phase === 'connected');
 
   if (status.phase === 'idle') {
     return status.error ? (
@@ -45,6 +84,11 @@ export function VoicePanel() {
         </button>
       </div>
       <LevelMeter />
+      {quality && (
+        <p className="voice-quality" role="status" aria-label="Connection quality">
+          {quality}
+        </p>
+      )}
       {prefs.pushToTalk && (
         <p className={talking ? 'ptt-hint talking' : 'ptt-hint'} data-talking={talking ? 'true' : 'false'}>
           {talking ? 'Talking' : `Hold ${keyLabel(prefs.pushToTalkKey)} to talk`}
