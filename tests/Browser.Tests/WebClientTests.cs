@@ -25,6 +25,15 @@ public sealed class WebClientTests(WebApp app, ITestOutputHelper output) : IClas
         return await WebApp.JoinVoiceAsync(page, channelName);
     }
 
+    /// <summary>A new voice channel with Alice and Bob connected in it, each with a fake microphone tone (null: Chromium's beep).</summary>
+    private async Task<(IPage Alice, IPage Bob)> AliceAndBobInVoiceAsync(string room, double? aliceTone, double? bobTone)
+    {
+        await app.CreateChannelAsync(room, "voice");
+        var alice = await JoinVoiceAsync(await app.SignInAsync(await app.LaunchAsync(aliceTone), "Alice"), room);
+        var bob = await JoinVoiceAsync(await app.SignInAsync(await app.LaunchAsync(bobTone), "Bob"), room);
+        return (alice, bob);
+    }
+
     private static async Task<double> MedianDbAsync(AudioProbe probe, double since, int frequencyIndex)
     {
         var samples = await probe.SamplesAsync(since);
@@ -36,9 +45,7 @@ public sealed class WebClientTests(WebApp app, ITestOutputHelper output) : IClas
     [Fact]
     public async Task Two_users_in_voice_hear_each_other_s_tone_not_their_own_and_see_each_other_speaking()
     {
-        await app.CreateChannelAsync("Duet", "voice");
-        var alice = await JoinVoiceAsync(await app.SignInAsync(await app.LaunchAsync(440), "Alice"), "Duet");
-        var bob = await JoinVoiceAsync(await app.SignInAsync(await app.LaunchAsync(660), "Bob"), "Duet");
+        var (alice, bob) = await AliceAndBobInVoiceAsync("Duet", aliceTone: 440, bobTone: 660);
 
         // Each sees the other speaking (the tone never pauses).
         await Assertions.Expect(alice.Locator("li.voice-member", new() { HasText = "Bob" })).ToHaveAttributeAsync("data-speaking", "true");
@@ -61,9 +68,7 @@ public sealed class WebClientTests(WebApp app, ITestOutputHelper output) : IClas
     [Fact]
     public async Task A_volume_set_for_a_member_is_remembered_when_voice_is_joined_again()
     {
-        await app.CreateChannelAsync("Volume Room", "voice");
-        var alice = await JoinVoiceAsync(await app.SignInAsync(await app.LaunchAsync(), "Alice"), "Volume Room");
-        await JoinVoiceAsync(await app.SignInAsync(await app.LaunchAsync(660), "Bob"), "Volume Room");
+        var (alice, _) = await AliceAndBobInVoiceAsync("Volume Room", aliceTone: null, bobTone: 660);
         var atAlice = new AudioProbe(alice, 660);
         await atAlice.StartAsync();
         // Bob's browser adapts its microphone processing for the first seconds of his tone: compare steady levels.
@@ -100,9 +105,7 @@ public sealed class WebClientTests(WebApp app, ITestOutputHelper output) : IClas
     [Fact]
     public async Task Muting_silences_the_member_for_the_other_within_half_a_second_and_unmuting_brings_it_back()
     {
-        await app.CreateChannelAsync("Mute Room", "voice");
-        var alice = await JoinVoiceAsync(await app.SignInAsync(await app.LaunchAsync(440), "Alice"), "Mute Room");
-        var bob = await JoinVoiceAsync(await app.SignInAsync(await app.LaunchAsync(), "Bob"), "Mute Room");
+        var (alice, bob) = await AliceAndBobInVoiceAsync("Mute Room", aliceTone: 440, bobTone: null);
         var atBob = new AudioProbe(bob, 440);
         await atBob.StartAsync();
         await Probe.UntilAsync(async () => (await atBob.SamplesAsync()).Count(s => s.Db[0] > -60) > 50, Patience, "Bob to hear Alice");
@@ -153,9 +156,7 @@ public sealed class WebClientTests(WebApp app, ITestOutputHelper output) : IClas
     [Fact]
     public async Task The_voice_panel_shows_the_connection_s_round_trip_and_loss()
     {
-        await app.CreateChannelAsync("Quality Room", "voice");
-        var alice = await JoinVoiceAsync(await app.SignInAsync(await app.LaunchAsync(440), "Alice"), "Quality Room");
-        await JoinVoiceAsync(await app.SignInAsync(await app.LaunchAsync(660), "Bob"), "Quality Room");
+        var (alice, _) = await AliceAndBobInVoiceAsync("Quality Room", aliceTone: 440, bobTone: 660);
         var quality = alice.GetByRole(AriaRole.Status, new() { Name = "Connection quality" });
         // Loopback: a round trip of a few ms and nothing lost once the room's mix is flowing.
         await Assertions.Expect(quality).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^Ping (<1|\d+) ms · 0\.0 % loss$"),
@@ -263,9 +264,7 @@ public sealed class WebClientTests(WebApp app, ITestOutputHelper output) : IClas
     [Fact]
     public async Task Mouth_to_ear_latency_through_the_server_is_measured_by_the_pages()
     {
-        await app.CreateChannelAsync("Latency", "voice");
-        var alice = await JoinVoiceAsync(await app.SignInAsync(await app.LaunchAsync(440), "Alice"), "Latency");
-        var bob = await JoinVoiceAsync(await app.SignInAsync(await app.LaunchAsync(), "Bob"), "Latency");
+        var (alice, bob) = await AliceAndBobInVoiceAsync("Latency", aliceTone: 440, bobTone: null);
         var result = await MouthToEar.MeasureAsync(alice, bob, beeps: 20);
         output.WriteLine($"mouth-to-ear latency over {result}");
 
