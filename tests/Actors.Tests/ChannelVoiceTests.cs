@@ -181,6 +181,12 @@ public sealed class ChannelVoiceTests : TestKit
         Assert.Equal(new UpdateMember(Lounge, Alice, true, false), mixer.ExpectMsg<UpdateMember>());
         Assert.True(bob.ExpectMsg<VoiceMemberUpdated>().Member.Muted);
 
+        channel.Tell(new SetVoiceState(Lounge, Alice, false, true));
+        ExpectMsg<VoiceAck>();
+        Assert.Equal(new UpdateMember(Lounge, Alice, false, true), mixer.ExpectMsg<UpdateMember>());
+        var deafened = bob.ExpectMsg<VoiceMemberUpdated>().Member;
+        Assert.Equal((false, true), (deafened.Muted, deafened.Deafened));
+
         channel.Tell(new SetMemberVolume(Lounge, Alice, Bob, 0.25f));
         ExpectMsg<VoiceAck>();
         Assert.Equal(new SetMixVolume(Lounge, Alice, Bob, 0.25f), mixer.ExpectMsg<SetMixVolume>());
@@ -226,8 +232,7 @@ public sealed class ChannelVoiceTests : TestKit
     {
         var channel = StartChannel();
         var alice = Subscribe(channel, Alice, "Alice");
-        var mixer = CreateTestProbe();
-        mixer.IgnoreMessages(m => m is UpdateMember or SetMixVolume);
+        var mixer = Mixer();
         Join(channel, alice, Alice, mixer, expectPlacement: true);
         alice.ExpectMsg<VoiceMemberJoined>();
 

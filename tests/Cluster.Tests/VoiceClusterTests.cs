@@ -1,4 +1,5 @@
 using OpenChat.LoadGen;
+using OpenChat.LoadGen.Measurement;
 using OpenChat.TestSupport;
 using Xunit;
 using Xunit.Abstractions;
@@ -84,12 +85,6 @@ public sealed class VoiceClusterTests(ITestOutputHelper output) : IAsyncLifetime
         }
     }
 
-    private static double Percentile(IReadOnlyList<double> values, double p)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted[(int)Math.Ceiling(p / 100 * sorted.Length) - 1];
-    }
-
     [Fact]
     public async Task Rooms_spread_over_media_nodes_and_a_killed_node_s_rooms_come_back_within_seconds()
     {
@@ -132,8 +127,8 @@ public sealed class VoiceClusterTests(ITestOutputHelper output) : IAsyncLifetime
                              $"(reconnect asked for after {reconnect.At:HH:mm:ss.fff}, audio again {reconnect.FirstAudio?.TotalMilliseconds:0} ms later)");
             Assert.False(stats.HeardOwnTone);
         }
-        output.WriteLine($"Members of rooms on the killed node: gap p50 {Percentile(gaps, 50):0.00} s, p95 {Percentile(gaps, 95):0.00} s, max {gaps.Max():0.00} s");
-        Assert.True(Percentile(gaps, 95) < 3, $"p95 gap {Percentile(gaps, 95):0.00} s");
+        output.WriteLine($"Members of rooms on the killed node: gap p50 {Percentiles.Of(gaps, 0.50):0.00} s, p95 {Percentiles.Of(gaps, 0.95):0.00} s, max {gaps.Max():0.00} s");
+        Assert.True(Percentiles.Of(gaps, 0.95) < 3, $"p95 gap {Percentiles.Of(gaps, 0.95):0.00} s");
         var after = await _cluster.VoiceRoomsAsync(gateway);
         Assert.All(affected, r => Assert.NotEqual(victimNode, after[r.ChannelId].Node));
         var others = unaffected.SelectMany(r => r.Members).Select(m => m.Stats).ToArray();

@@ -16,22 +16,12 @@ public sealed class LoadReportTests(ServerFixture fixture, ITestOutputHelper out
 
     private sealed record MediaNodeDto(string Node, int Members, DateTimeOffset ReportedAt, double InboundLossPercent);
 
-    private SimulatedMember Member(string name, int toneHz, double uplinkLoss) => new(new SimulatedMemberOptions
-    {
-        Gateways = [fixture.BaseUrl],
-        DisplayName = name,
-        ChannelId = "lounge",
-        Signal = VoiceSignal.Tone(toneHz),
-        CandidateFrequencies = [1000, 1500],
-        UplinkLoss = uplinkLoss,
-    });
-
     [Fact]
     public async Task Packets_lost_on_members_uplinks_show_in_the_media_node_s_load_report()
     {
         // Both lose a fifth of their packets on the way (sequence numbers used, packets never sent).
-        await using var gina = Member("Gina", 1000, uplinkLoss: 0.2);
-        await using var hal = Member("Hal", 1500, uplinkLoss: 0.2);
+        await using var gina = fixture.Member("Gina", VoiceSignal.Tone(1000), uplinkLoss: 0.2);
+        await using var hal = fixture.Member("Hal", VoiceSignal.Tone(1500), uplinkLoss: 0.2);
         await Task.WhenAll(gina.StartAsync(), hal.StartAsync());
         await Task.WhenAll(gina.WaitUntilHearingAsync([1500], Patience), hal.WaitUntilHearingAsync([1000], Patience));
 

@@ -28,4 +28,18 @@ public sealed class ServerFixture : IAsyncLifetime
     }
 
     public async Task DisposeAsync() => await Server.DisposeAsync();
+
+    /// <summary>
+    /// A simulated member of the "lounge" voice channel on this server (or on <paramref name="gateways"/>), listening
+    /// for 1,000 and 1,500 Hz.
+    /// </summary>
+    public SimulatedMember Member(string name, VoiceSignal signal, double uplinkLoss = 0, params string[] gateways) => new(new SimulatedMemberOptions
+    {
+        Gateways = gateways.Length > 0 ? gateways : [BaseUrl],
+        DisplayName = name,
+        ChannelId = "lounge",
+        Signal = signal,
+        CandidateFrequencies = [1000, 1500],
+        UplinkLoss = uplinkLoss,
+    });
 }

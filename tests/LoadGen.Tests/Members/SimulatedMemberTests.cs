@@ -15,14 +15,7 @@ public sealed class SimulatedMemberTests(ServerFixture fixture, ITestOutputHelpe
 
     private SimulatedMember Member(string name, VoiceSignal signal, params string[] gateways)
     {
-        var member = new SimulatedMember(new SimulatedMemberOptions
-        {
-            Gateways = gateways.Length > 0 ? gateways : [fixture.BaseUrl],
-            DisplayName = name,
-            ChannelId = "lounge",
-            Signal = signal,
-            CandidateFrequencies = [1000, 1500],
-        });
+        var member = fixture.Member(name, signal, 0, gateways);
         _members.Add(member);
         return member;
     }
@@ -99,7 +92,6 @@ public sealed class SimulatedMemberTests(ServerFixture fixture, ITestOutputHelpe
         await frank.WaitUntilHearingAsync([1000, 1500], Patience);
 
         await erin.SetVoiceStateAsync(muted: true, deafened: false);
-        Assert.True(erin.Muted);
         await Probe.UntilAsync(() => Task.FromResult(frank.Roster.Any(r => r.DisplayName == "Erin" && r.Muted)), Patience, "Frank to see Erin muted");
         // Let audio already in the mixer's jitter buffers drain, then measure a fresh second.
         frank.ResetWindow();
@@ -115,7 +107,6 @@ public sealed class SimulatedMemberTests(ServerFixture fixture, ITestOutputHelpe
         await frank.WaitUntilHearingAsync([1500], Patience);
 
         await dave.LeaveVoiceAsync();
-        Assert.False(dave.InVoice);
         await Probe.UntilAsync(() => Task.FromResult(frank.Roster.All(r => r.DisplayName != "Dave")), Patience, "Dave to leave Frank's roster");
     }
 
