@@ -14,10 +14,8 @@ public sealed class MediaEngineService : IHostedService, IDisposable
     private readonly Lock _sampleLock = new();
     private long _lastSampleAt = Stopwatch.GetTimestamp();
     private long _lastEncodes;
-
-    // Each member's packet counts at the previous sample, to count only what arrived since.
-    private Dictionary<RoomMember, (long Expected, long Received)> _lastInbound = new();
-    private Dictionary<RoomMember, (long Expected, long Received)> _nextInbound = new();
+    private long _lastInboundExpected;
+    private long _lastInboundReceived;
 
     public MediaEngineService(IOptions<MediaNodeOptions> options)
     {
@@ -44,7 +42,7 @@ public sealed class MediaEngineService : IHostedService, IDisposable
     /// <summary>
     /// The mixing load since the previous sample: encodes per second, share of one core spent mixing, tick p99,
     /// and the share of the media packets members sent in that time (by their RTP sequence numbers) that never
-    /// arrived. A member who left since the previous sample is not counted for its last interval.
+    /// arrived.
     /// </summary>
     public (double EncodesPerSecond, double MixCpuPercent, double TickP99Ms, long LateTicks, double InboundLossPercent) Sample()
     {
@@ -57,7 +55,7 @@ public sealed class MediaEngineService : IHostedService, IDisposable
             var ticks = counters.TickDuration;
             var busy = ticks.Mean.TotalSeconds * ticks.Count;
             var result = ((encodes - _lastEncodes) / seconds, 100 * busy / seconds, ticks.Percentile(0.99).TotalMilliseconds, counters.LateTicks,
-                InboundLossPercent());
+                InboundLossPercent(counters));
             _lastEncodes = encodes;
             _lastSampleAt = now;
             counters.TickDuration.Reset();
@@ -65,23 +63,12 @@ public sealed class MediaEngineService : IHostedService, IDisposable
         }
     }
 
-    private double InboundLossPercent()
+    private double InboundLossPercent(EngineCounters counters)
     {
-        long expected = 0, received = 0;
-        _nextInbound.Clear();
-        foreach (var room in Engine.Rooms)
-        {
-            foreach (var member in room.Members())
-            {
-                var now = (member.PacketsExpected, member.PacketsReceived);
-                var before = _lastInbound.GetValueOrDefault(member);
-                expected += now.PacketsExpected - before.Expected;
-                received += now.PacketsReceived - before.Received;
-                _nextInbound[member] = now;
-            }
-        }
-        (_lastInbound, _nextInbound) = (_nextInbound, _lastInbound);
-        return expected > 0 ? 100.0 * Math.Clamp(expected - received, 0, expected) / expected : 0;
+        long expected = counters.InboundExpected, received = counters.InboundReceived;
+        long sent = expected - _lastInboundExpected, arrived = received - _lastInboundReceived;
+        (_lastInboundExpected, _lastInboundReceived) = (expected, received);
+        return sent > 0 ? 100.0 * Math.Clamp(sent - arrived, 0, sent) / sent : 0;
     }
 
     public void Dispose()

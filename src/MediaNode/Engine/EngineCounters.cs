@@ -23,6 +23,8 @@ public sealed class EngineCounters
     private long _packetsMuted;
     private long _jitterRestarts;
     private long _roomErrors;
+    private long _inboundExpected;
+    private long _inboundReceived;
 
     public long Ticks => Interlocked.Read(ref _ticks);
 
@@ -82,6 +84,19 @@ public sealed class EngineCounters
         Lateness.Reset();
         Interlocked.Exchange(ref _lateTicks, 0);
         Interlocked.Exchange(ref _missedTicks, 0);
+    }
+
+    /// <summary>Media packets members' RTP sequence numbers say were sent to this engine.</summary>
+    public long InboundExpected => Interlocked.Read(ref _inboundExpected);
+
+    /// <summary>Media packets that arrived from members (late and repeated ones too).</summary>
+    public long InboundReceived => Interlocked.Read(ref _inboundReceived);
+
+    /// <summary>One packet arrived; its sequence number moved the sender's count on by <paramref name="expectedAdvance"/>.</summary>
+    internal void CountInbound(long expectedAdvance)
+    {
+        Interlocked.Increment(ref _inboundReceived);
+        if (expectedAdvance != 0) Interlocked.Add(ref _inboundExpected, expectedAdvance);
     }
 
     internal void CountPacket(JitterInsertResult result)

@@ -55,8 +55,6 @@ public sealed class MixerEngine : IDisposable
 
     public int RoomCount => Volatile.Read(ref _rooms).Length;
 
-    /// <summary>The rooms now (a snapshot; rooms created or removed later do not change it).</summary>
-    public IReadOnlyList<MixerRoom> Rooms => Volatile.Read(ref _rooms);
 
     /// <summary>Which Opus implementation Concentus picked on this machine (encoder, decoder).</summary>
     public static (string Encoder, string Decoder) CodecImplementation() =>

@@ -177,7 +177,7 @@ public sealed class MixerRoom
             return JitterInsertResult.UnknownMember;
         }
 
-        m.CountSequence(sequenceNumber);
+        _counters.CountInbound(m.AdvanceSequence(sequenceNumber));
         var result = m.IsMuted ? JitterInsertResult.Muted : m.Jitter.Insert(rtpTimestamp, opus, audioLevelDbov, arrivalTicks);
         _counters.CountPacket(result);
         return result;

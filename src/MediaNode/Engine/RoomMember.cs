@@ -7,9 +7,8 @@ namespace OpenChat.MediaNode.Engine;
 public sealed class RoomMember
 {
     private volatile bool _muted;
+    // Receive thread only: the highest sequence number seen, extended past 16 bits.
     private long _highestSequence = -1;
-    private long _firstSequence = -1;
-    private long _packetsReceived;
 
     internal RoomMember(MemberId id, EngineOptions options, IAudioSink? sink, ushort initialSequence, uint initialTimestamp)
     {
@@ -46,19 +45,6 @@ public sealed class RoomMember
     /// <summary>The jitter buffer's current target delay in milliseconds.</summary>
     public double JitterDelayMs => Jitter.TargetDelayMs;
 
-    /// <summary>Packets received (accepted or not) since the member joined.</summary>
-    public long PacketsReceived => Interlocked.Read(ref _packetsReceived);
-
-    /// <summary>Packets the sender's sequence numbers say it sent since the member joined.</summary>
-    public long PacketsExpected
-    {
-        get
-        {
-            long first = Interlocked.Read(ref _firstSequence);
-            return first < 0 ? 0 : Interlocked.Read(ref _highestSequence) - first + 1;
-        }
-    }
-
     /// <summary>Frames sent to this member.</summary>
     public long FramesSent => Outbound.FramesSent;
 
@@ -94,19 +80,21 @@ public sealed class RoomMember
     /// <summary>Number (in the room's count of shared frames) of the last shared frame this member's voice was mixed into.</summary>
     internal long LastSharedFrameWithVoice = long.MinValue / 2;
 
-    /// <summary>Counts the sequence number for loss statistics; called on the receive thread.</summary>
-    internal void CountSequence(ushort sequence)
+    /// <summary>
+    /// How many packets this one's sequence number says the sender has sent beyond those counted so far (1 for the
+    /// first, 0 for a late or repeated one); called on the receive thread, for the engine's loss statistics.
+    /// </summary>
+    internal long AdvanceSequence(ushort sequence)
     {
-        Interlocked.Increment(ref _packetsReceived);
         long highest = _highestSequence;
         if (highest < 0)
         {
-            Interlocked.Exchange(ref _firstSequence, sequence);
-            Interlocked.Exchange(ref _highestSequence, sequence);
-            return;
+            _highestSequence = sequence;
+            return 1;
         }
-
         long extended = highest + unchecked((short)(sequence - (ushort)highest));
-        if (extended > highest) Interlocked.Exchange(ref _highestSequence, extended);
+        if (extended <= highest) return 0;
+        _highestSequence = extended;
+        return extended - highest;
     }
 }

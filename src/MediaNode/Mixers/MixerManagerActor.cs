@@ -28,7 +28,14 @@ public sealed class MixerManagerActor : ReceiveActor, IWithTimers
     private bool _draining;
     private long _created;
 
-    private sealed record Publish;
+    /// <summary>
+    /// Publishes the load report. Only the periodic one measures (<paramref name="Measure"/>): the engine's rates are
+    /// per interval, so a report sent in between (a new room, draining) repeats the last measurement with the
+    /// node's current rooms, members and draining state instead of measuring a few milliseconds.
+    /// </summary>
+    private sealed record Publish(bool Measure = false);
+
+    private (double EncodesPerSecond, double MixCpuPercent, double TickP99Ms, long LateTicks, double InboundLossPercent) _lastSample;
 
     private sealed record DrainTimedOut;
 
@@ -129,7 +136,7 @@ public sealed class MixerManagerActor : ReceiveActor, IWithTimers
             _draining = d.Draining;
             Self.Tell(new Publish());
         });
-        Receive<Publish>(_ => PublishLoad());
+        Receive<Publish>(publish => PublishLoad(publish.Measure));
         Receive<UpdateSuccess>(_ => { });
         Receive<IUpdateFailure>(f => _log.Warning("Load report not stored: {0}", f));
     }
@@ -141,7 +148,7 @@ public sealed class MixerManagerActor : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
-        Timers.StartPeriodicTimer("publish", new Publish(), TimeSpan.Zero, _options.LoadReportInterval);
+        Timers.StartPeriodicTimer("publish", new Publish(Measure: true), TimeSpan.Zero, _options.LoadReportInterval);
     }
 
     private void StartDrain(Drain drain, bool anotherNode)
@@ -181,10 +188,11 @@ public sealed class MixerManagerActor : ReceiveActor, IWithTimers
         _drainWaiters.Clear();
     }
 
-    private void PublishLoad()
+    private void PublishLoad(bool measure = false)
     {
         var engine = _media.Engine;
-        var (encodes, cpu, p99, late, loss) = _media.Sample();
+        if (measure) _lastSample = _media.Sample();
+        var (encodes, cpu, p99, late, loss) = _lastSample;
         var members = 0;
         foreach (var room in _mixers.Keys)
         {
