@@ -83,9 +83,10 @@ public static class AdminEndpoints
         var voiceChannels = runtime.Catalog.Channels.Where(c => c.Kind == ChannelKind.Voice).ToList();
         try
         {
-            var statuses = await Task.WhenAll(voiceChannels.Select(c =>
-                runtime.Region.Ask<VoiceStatus>(new GetVoiceStatus(c.Id), runtime.Options.ClusterTimeout)));
-            return Results.Json(statuses.Select(s => new VoiceRoomDto(s.Channel.Value, s.Node, s.Members.Select(VoiceMemberDto.From).ToArray())).ToArray());
+            var replies = await Task.WhenAll(voiceChannels.Select(c =>
+                runtime.Region.Ask<object>(new GetVoiceStatus(c.Id), runtime.Options.ClusterTimeout)));
+            // A channel deleted since the catalog was read answers with a refusal: it has no room to list.
+            return Results.Json(replies.OfType<VoiceStatus>().Select(s => new VoiceRoomDto(s.Channel.Value, s.Node, s.Members.Select(VoiceMemberDto.From).ToArray())).ToArray());
         }
         catch (AskTimeoutException)
         {

@@ -121,7 +121,7 @@ public sealed class ChannelVoiceTests : TestKit
         var channel = StartChannel(options: new ChannelOptions { MaxVoiceMembers = 1 });
         channel.Tell(new JoinVoice(Lounge, Alice, "Alice", TestActor, "", false, false));
         Assert.Equal(ErrorCode.InvalidArgument, ExpectMsg<CommandRejected>().Code);
-        channel.Tell(new JoinVoice(Lounge, Alice, "Alice", TestActor, new string('x', ChannelActor.MaxOfferLength + 1), false, false));
+        channel.Tell(new JoinVoice(Lounge, Alice, "Alice", TestActor, new string('x', JoinVoice.MaxOfferLength + 1), false, false));
         Assert.Equal(ErrorCode.InvalidArgument, ExpectMsg<CommandRejected>().Code);
         channel.Tell(new JoinVoice(Lounge, Alice, "\u0001", TestActor, "offer", false, false));
         Assert.Equal(ErrorCode.InvalidArgument, ExpectMsg<CommandRejected>().Code);

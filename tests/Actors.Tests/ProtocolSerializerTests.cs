@@ -81,8 +81,8 @@ public sealed class ProtocolSerializerTests : TestKit
         yield return new LeaveVoice(Channel, User, null);
         yield return new SetVoiceState(Channel, User, true, true);
         yield return new SetMemberVolume(Channel, User, Other, 1.5f);
-        yield return new VoiceJoined(Channel, "v=0\r\n", [Voice], actor);
-        yield return new VoiceJoined(Channel, null, [], actor);
+        yield return new VoiceJoined(Channel, "v=0\r\n", [Voice]);
+        yield return new VoiceJoined(Channel, null, []);
         yield return new VoiceLeft(Channel);
         yield return new VoiceAck(Channel);
         yield return new VoiceMemberJoined(Channel, Voice);

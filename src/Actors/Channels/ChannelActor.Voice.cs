@@ -16,8 +16,6 @@ namespace OpenChat.Actors.Channels;
 /// </summary>
 public sealed partial class ChannelActor
 {
-    public const int MaxOfferLength = 16 * 1024;
-
     private readonly Dictionary<UserId, VoiceSeat> _voice = new();
     private readonly List<PendingJoin> _awaitingMixer = new();
     private ActiveMixer? _mixer;
@@ -139,9 +137,9 @@ public sealed partial class ChannelActor
             Reject(ErrorCode.WrongChannelKind, $"'{_info.Name}' is a text channel.");
             return;
         }
-        if (string.IsNullOrWhiteSpace(join.SdpOffer) || join.SdpOffer.Length > MaxOfferLength)
+        if (!JoinVoice.IsValidOffer(join.SdpOffer))
         {
-            Reject(ErrorCode.InvalidArgument, $"An SDP offer of 1 to {MaxOfferLength} characters is required.");
+            Reject(ErrorCode.InvalidArgument, JoinVoice.OfferRule);
             return;
         }
         var name = TextRules.NormalizeDisplayName(join.DisplayName, out var reason);
@@ -186,7 +184,7 @@ public sealed partial class ChannelActor
             return;
         }
         BindSession(seat, resume.Session);
-        Sender.Tell(new VoiceJoined(_id, null, VoiceList(), Self));
+        Sender.Tell(new VoiceJoined(_id, null, VoiceList()));
         // The room moved while this member's signalling was away: its media session is on a mixer that is gone.
         if (_mixer is not null && !_mixer.Mixer.Equals(seat.ConnectedMixer))
             resume.Session.Tell(new VoiceReconnectRequired(_id, "The voice server changed while you were reconnecting."));
@@ -219,7 +217,7 @@ public sealed partial class ChannelActor
             Reject(ErrorCode.NotInVoice, "You are not in this voice channel.");
             return;
         }
-        if (request.Target == request.User || !float.IsFinite(request.Volume) || request.Volume is < 0 or > SetMemberVolume.MaxVolume)
+        if (request.Target == request.User || !SetMemberVolume.IsValidVolume(request.Volume))
         {
             Reject(ErrorCode.InvalidArgument, $"The volume of another member is 0 to {SetMemberVolume.MaxVolume}.");
             return;
@@ -304,7 +302,7 @@ public sealed partial class ChannelActor
                     seat.Announced = true;
                     Broadcast(new VoiceMemberJoined(_id, seat.ToMember()));
                 }
-                result.Pending.ReplyTo.Tell(new VoiceJoined(_id, connected.SdpAnswer, VoiceList(), Self));
+                result.Pending.ReplyTo.Tell(new VoiceJoined(_id, connected.SdpAnswer, VoiceList()));
                 if (_retiring is not null && _voice.Values.All(s => _mixer.Mixer.Equals(s.ConnectedMixer))) StopRetiring();
                 break;
             case CommandRejected rejected:

@@ -48,9 +48,12 @@ public sealed class MixerPlacementActor : ReceiveActor, IWithTimers
             if (!changed.Key.Equals(MediaLoad.Key)) return;
             _loads = changed.Get(MediaLoad.Key).Entries;
             // A node that reports again after its association closed is back.
-            foreach (var (node, since) in _disassociated.ToList())
+            if (_disassociated.Count > 0)
             {
-                if (_loads.TryGetValue(node, out var load) && load.ReportedAt > since) _disassociated.Remove(node);
+                foreach (var (node, since) in _disassociated.ToList())
+                {
+                    if (_loads.TryGetValue(node, out var load) && load.ReportedAt > since) _disassociated.Remove(node);
+                }
             }
             RetryWaitingRequests();
         });
@@ -66,6 +69,7 @@ public sealed class MixerPlacementActor : ReceiveActor, IWithTimers
         {
             var node = e.Member.Address.ToString();
             _unreachable.Add(node);
+            _disassociated.Remove(node);
             if (e.Member.HasRole(OpenChatRoles.Media)) Lost(node, "left the cluster");
         });
         Receive<DisassociatedEvent>(e =>

@@ -118,8 +118,8 @@ public sealed class ChatHub(GatewayRuntime runtime) : Hub<IChatClient>
         var channel = KnownChannel(channelId);
         if (channel.Kind != ChannelKind.Voice)
             throw HubErrors.Error(ErrorCode.WrongChannelKind, $"'{channel.Name}' is a text channel.");
-        if (string.IsNullOrWhiteSpace(sdpOffer) || sdpOffer.Length > ChannelActor.MaxOfferLength)
-            throw HubErrors.Error(ErrorCode.InvalidArgument, $"An SDP offer of 1 to {ChannelActor.MaxOfferLength} characters is required.");
+        if (!Actors.Protocol.Voice.JoinVoice.IsValidOffer(sdpOffer))
+            throw HubErrors.Error(ErrorCode.InvalidArgument, Actors.Protocol.Voice.JoinVoice.OfferRule);
         // Placement, and a new media node's answer, may take longer than an ordinary call.
         return await Session().Ask<object>(new JoinVoiceRequest(channel.Id, sdpOffer, muted, deafened), runtime.Options.ClusterTimeout * 4) switch
         {
@@ -160,7 +160,7 @@ public sealed class ChatHub(GatewayRuntime runtime) : Hub<IChatClient>
     {
         if (!UserId.TryParse(userId, out var target))
             throw HubErrors.Error(ErrorCode.InvalidArgument, "userId is not a valid user id.");
-        if (!double.IsFinite(volume) || volume is < 0 or > Actors.Protocol.Voice.SetMemberVolume.MaxVolume)
+        if (!Actors.Protocol.Voice.SetMemberVolume.IsValidVolume(volume))
             throw HubErrors.Error(ErrorCode.InvalidArgument, $"volume must be 0 to {Actors.Protocol.Voice.SetMemberVolume.MaxVolume}.");
         await VoiceCommand(new SetMemberVolumeRequest(target, (float)volume));
     }

@@ -134,7 +134,8 @@ public sealed class SessionActor : ReceiveActor, IWithTimers
             subscribed.Online.Select(MemberDto.From).ToArray(),
             subscribed.Recent.Select(MessageDto.From).ToArray(),
             subscribed.HasMore,
-            subscribed.Voice.Select(VoiceMemberDto.From).ToArray()));
+            // A channel node of an older version sends no voice list.
+            (subscribed.Voice ?? []).Select(VoiceMemberDto.From).ToArray()));
     }
 
     /// <summary>Subscribes to a channel (again) and tracks it; answers the channel's <see cref="Subscribed"/> or a rejection.</summary>

@@ -25,8 +25,6 @@ public sealed class MixerActor : ReceiveActor
     /// <summary>Manager to mixer: the node is draining; ask the owner to move the room.</summary>
     public sealed record Drain(string Node);
 
-    public const int MaxOfferLength = 16 * 1024;
-
     private readonly ChannelId _room;
     private readonly MixerRoom _mixerRoom;
     private readonly RtcEndpoint _endpoint;
@@ -112,9 +110,9 @@ public sealed class MixerActor : ReceiveActor
 
     private void Connect(ConnectMember request)
     {
-        if (request.SdpOffer is null || request.SdpOffer.Length > MaxOfferLength)
+        if (request.SdpOffer is null || request.SdpOffer.Length > JoinVoice.MaxOfferLength)
         {
-            Sender.Tell(new CommandRejected(ErrorCode.InvalidArgument, $"An SDP offer has at most {MaxOfferLength} characters."));
+            Sender.Tell(new CommandRejected(ErrorCode.InvalidArgument, $"An SDP offer has at most {JoinVoice.MaxOfferLength} characters."));
             return;
         }
 

@@ -4,6 +4,7 @@ using Akka.DistributedData;
 using Akka.Event;
 using OpenChat.Actors.Ids;
 using OpenChat.Actors.Protocol.Media;
+using OpenChat.Actors.Placement;
 
 namespace OpenChat.MediaNode.Mixers;
 
@@ -116,7 +117,12 @@ public sealed class MixerManagerActor : ReceiveActor, IWithTimers
         {
             if (success.Request is not Drain drain) return;
             var loads = success.Get(MediaLoad.Key).Entries.Values;
-            StartDrain(drain, loads.Any(IsOtherServingNode));
+            // Somewhere placement would put a room: the same eligibility, counting only members of the cluster that are Up.
+            var notUp = loads.Select(l => l.Node)
+                .Where(node => !_self.State.Members.Any(m => m.Address.ToString() == node && m.Status == MemberStatus.Up))
+                .ToHashSet();
+            var context = new PlacementContext(DateTimeOffset.UtcNow, notUp, _ => 0);
+            StartDrain(drain, loads.Any(l => l.Node != _node && Eligibility.IsEligible(l, context)));
         });
         Receive<NotFound>(notFound =>
         {
@@ -167,12 +173,8 @@ public sealed class MixerManagerActor : ReceiveActor, IWithTimers
         CheckDrained();
     }
 
-    /// <summary>A media node other than this one that reported recently, is not draining and is a member of the cluster.</summary>
-    private bool IsOtherServingNode(MediaNodeLoad load) =>
-        load.Node != _node
-        && !load.Draining
-        && DateTimeOffset.UtcNow - load.ReportedAt < TimeSpan.FromSeconds(5)
-        && _self.State.Members.Any(m => m.Address.ToString() == load.Node && m.Status == MemberStatus.Up);
+    /// <summary>Placement's own test of whether a node can take a room.</summary>
+    private static readonly TwoChoicePlacement Eligibility = new(TwoChoicePlacement.DefaultMaxReportAge);
 
     private void CheckDrained()
     {

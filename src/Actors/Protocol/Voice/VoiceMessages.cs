@@ -12,7 +12,15 @@ public sealed record VoiceMember(UserId User, string DisplayName, bool Muted, bo
 /// <see cref="VoiceEnded"/> when another connection takes the membership over. Answered with <see cref="VoiceJoined"/>
 /// (with the mixer's SDP answer) or <see cref="Commands.CommandRejected"/>.
 /// </summary>
-public sealed record JoinVoice(ChannelId Channel, UserId User, string DisplayName, IActorRef Session, string SdpOffer, bool Muted, bool Deafened) : IWithChannelId;
+public sealed record JoinVoice(ChannelId Channel, UserId User, string DisplayName, IActorRef Session, string SdpOffer, bool Muted, bool Deafened) : IWithChannelId
+{
+    /// <summary>The longest SDP offer taken (a browser's is about 5,000 characters).</summary>
+    public const int MaxOfferLength = 16 * 1024;
+
+    public static readonly string OfferRule = $"An SDP offer of 1 to {MaxOfferLength} characters is required.";
+
+    public static bool IsValidOffer(string? offer) => !string.IsNullOrWhiteSpace(offer) && offer.Length <= MaxOfferLength;
+}
 
 /// <summary>
 /// Binds a new connection to a user's voice membership without touching its media session. Answered with
@@ -33,10 +41,12 @@ public sealed record SetVoiceState(ChannelId Channel, UserId User, bool Muted, b
 public sealed record SetMemberVolume(ChannelId Channel, UserId User, UserId Target, float Volume) : IWithChannelId
 {
     public const float MaxVolume = 2f;
+
+    public static bool IsValidVolume(double volume) => double.IsFinite(volume) && volume is >= 0 and <= MaxVolume;
 }
 
 /// <summary>A voice join or resume succeeded: the mixer's answer (null for a resume) and the channel's voice members.</summary>
-public sealed record VoiceJoined(ChannelId Channel, string? SdpAnswer, IReadOnlyList<VoiceMember> Members, IActorRef Entity) : IProtocolMessage;
+public sealed record VoiceJoined(ChannelId Channel, string? SdpAnswer, IReadOnlyList<VoiceMember> Members) : IProtocolMessage;
 
 /// <summary>The user is no longer in the voice channel.</summary>
 public sealed record VoiceLeft(ChannelId Channel) : IProtocolMessage;
