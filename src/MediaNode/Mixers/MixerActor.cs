@@ -31,7 +31,6 @@ public sealed class MixerActor : ReceiveActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<UserId, Member> _members = new();
     private readonly Dictionary<MemberId, UserId> _users = new();
-    private readonly Dictionary<(UserId Listener, UserId Talker), float> _volumes = new();
     private IActorRef _owner;
     private long _nextMemberId;
 
@@ -60,13 +59,11 @@ public sealed class MixerActor : ReceiveActor
         });
         Receive<SetMixVolume>(volume =>
         {
-            // The channel validates volumes; a NaN would still make the room throw and restart this mixer, dropping every member.
+            // The channel validates volumes and sends a member's again whenever it connects, so none are kept here;
+            // a NaN would still make the room throw and restart this mixer, dropping every member.
             if (float.IsNaN(volume.Volume)) return;
-            var gain = Math.Clamp(volume.Volume, 0f, SetMemberVolume.MaxVolume);
-            if (gain == 1f) _volumes.Remove((volume.Listener, volume.Talker));
-            else _volumes[(volume.Listener, volume.Talker)] = gain;
             if (_members.TryGetValue(volume.Listener, out var listener) && _members.TryGetValue(volume.Talker, out var talker))
-                _mixerRoom.SetPersonalVolume(listener.Id, talker.Id, gain);
+                _mixerRoom.SetPersonalVolume(listener.Id, talker.Id, volume.Volume);
         });
         Receive<SpeakingChanged>(changed =>
         {
@@ -149,11 +146,6 @@ public sealed class MixerActor : ReceiveActor
         ApplyMuteState(memberId, request.Muted, request.Deafened);
         _members[request.User] = new Member(memberId, session);
         _users[memberId] = request.User;
-        foreach (var ((listener, talker), gain) in _volumes)
-        {
-            if (listener == request.User && _members.TryGetValue(talker, out var t)) _mixerRoom.SetPersonalVolume(memberId, t.Id, gain);
-            else if (talker == request.User && _members.TryGetValue(listener, out var l)) _mixerRoom.SetPersonalVolume(l.Id, memberId, gain);
-        }
         var self = Self;
         var user = request.User;
         session.Closed += (s, reason) => self.Tell(new SessionClosed(user, s, reason));
@@ -171,8 +163,6 @@ public sealed class MixerActor : ReceiveActor
     {
         if (!_members.Remove(user, out var member)) return;
         _users.Remove(member.Id);
-        // The owner sends a member's volumes again whenever it connects, so none are kept for members not here.
-        foreach (var pair in _volumes.Keys.Where(k => k.Listener == user || k.Talker == user).ToList()) _volumes.Remove(pair);
         _mixerRoom.RemoveMember(member.Id);
         member.Session.Close(reason);
     }
