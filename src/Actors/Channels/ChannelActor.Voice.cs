@@ -113,10 +113,7 @@ public sealed partial class ChannelActor
         Command<StopIdleMixer>(_ =>
         {
             if (_voice.Count > 0 || _mixer is null) return;
-            Context.Unwatch(_mixer.Mixer);
-            _mixer.Mixer.Tell(new StopMixer(_id));
-            _mixer = null;
-            UpdateNodeWatch();
+            StopActiveMixer();
             UpdateIdleTimeout();
         });
         Command<StopRetiringMixer>(_ => StopRetiring());
@@ -469,13 +466,18 @@ public sealed partial class ChannelActor
         foreach (var seat in _voice.Values.ToList()) RemoveSeat(seat, reason);
         foreach (var pending in _awaitingMixer) pending.ReplyTo.Tell(new CommandRejected(ErrorCode.UnknownChannel, reason));
         _awaitingMixer.Clear();
-        if (_mixer is not null)
-        {
-            Context.Unwatch(_mixer.Mixer);
-            _mixer.Mixer.Tell(new StopMixer(_id));
-            _mixer = null;
-        }
+        StopActiveMixer();
         StopRetiring();
+    }
+
+    /// <summary>Stops the room's mixer, if it has one, and stops watching media nodes once no mixer is left.</summary>
+    private void StopActiveMixer()
+    {
+        if (_mixer is null) return;
+        Context.Unwatch(_mixer.Mixer);
+        _mixer.Mixer.Tell(new StopMixer(_id));
+        _mixer = null;
+        UpdateNodeWatch();
     }
 
     private void UnwatchIfUnused(IActorRef actor)
