@@ -398,33 +398,26 @@ public sealed partial class ChannelActor
         if (_retiring is null) return;
         Context.Unwatch(_retiring.Mixer);
         _retiring.Mixer.Tell(new StopMixer(_id));
-        foreach (var seat in _voice.Values)
-        {
-            if (_retiring.Mixer.Equals(seat.ConnectedMixer)) seat.ConnectedMixer = null;
-        }
+        DetachSeatsFrom(_retiring.Mixer);
         _retiring = null;
         UpdateNodeWatch();
     }
 
-    /// <summary>Handles the end of a watched actor that belongs to voice; false when it is none of them.</summary>
-    private bool VoiceTerminated(IActorRef actor)
+    /// <summary>Handles the end of a watched actor if it belongs to voice: the mixer, the retiring mixer, a member's session.</summary>
+    private void VoiceTerminated(IActorRef actor)
     {
         if (_mixer is not null && _mixer.Mixer.Equals(actor))
         {
             MixerLost("The voice server stopped.");
-            return true;
+            return;
         }
         if (_retiring is not null && _retiring.Mixer.Equals(actor))
         {
+            DetachSeatsFrom(actor);
             _retiring = null;
-            foreach (var seat in _voice.Values)
-            {
-                if (actor.Equals(seat.ConnectedMixer)) seat.ConnectedMixer = null;
-            }
             UpdateNodeWatch();
-            return true;
+            return;
         }
-        var found = false;
         foreach (var seat in _voice.Values)
         {
             if (!actor.Equals(seat.Session)) continue;
@@ -432,9 +425,15 @@ public sealed partial class ChannelActor
             // the client to resume from another connection, for a while.
             seat.Session = null;
             Timers.StartSingleTimer(("resume", seat.User), new ResumeExpired(seat.User), _options.ResumeGrace);
-            found = true;
         }
-        return found;
+    }
+
+    private void DetachSeatsFrom(IActorRef mixer)
+    {
+        foreach (var seat in _voice.Values)
+        {
+            if (mixer.Equals(seat.ConnectedMixer)) seat.ConnectedMixer = null;
+        }
     }
 
     private void RemoveSeat(VoiceSeat seat, string? endedReason)

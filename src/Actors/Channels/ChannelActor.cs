@@ -113,8 +113,8 @@ public sealed partial class ChannelActor : ReceivePersistentActor, IWithTimers
         });
         Command<Terminated>(t =>
         {
-            var voice = VoiceTerminated(t.ActorRef);
-            RemoveSubscriber(t.ActorRef, voice);
+            VoiceTerminated(t.ActorRef);
+            RemoveSubscriber(t.ActorRef, terminated: true);
         });
         VoiceCommands();
         Command<GetPresence>(_ => Sender.Tell(new PresenceList(_id, OnlineList())));
