@@ -1,7 +1,9 @@
 using Akka.Actor;
 using Akka.Hosting;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using OpenChat.Actors.Hosting;
+using OpenChat.Channels.Hosting;
+using OpenChat.Hosting;
+using OpenChat.Protocol.Cluster;
 using OpenChat.Gateway;
 using OpenChat.MediaNode;
 
@@ -22,6 +24,10 @@ public static class OpenChatServer
         var options = builder.Configuration.GetSection(OpenChatOptions.Section).Get<OpenChatOptions>() ?? new OpenChatOptions();
         options.Validate();
         builder.Services.AddSingleton(options);
+        var channels = options.HasRole(OpenChatRoles.Channels)
+            ? builder.Configuration.GetSection(OpenChatOptions.Section).Get<ChannelsRoleOptions>() ?? new ChannelsRoleOptions()
+            : null;
+        channels?.Validate();
         var gateway = options.HasRole(OpenChatRoles.Gateway);
         if (gateway) builder.Services.AddOpenChatGateway(builder.Configuration, options);
         var media = options.HasRole(OpenChatRoles.Media);
@@ -46,6 +52,7 @@ public static class OpenChatServer
                 loggers.AddLoggerFactory();
             });
             akka.AddOpenChatCluster(options);
+            if (channels is not null) akka.AddChannelsRole(options, channels);
             if (gateway) akka.AddGatewayActors();
             if (mediaOptions is not null) akka.AddMediaActors(mediaOptions);
         });

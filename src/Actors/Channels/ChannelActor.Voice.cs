@@ -1,12 +1,13 @@
 using Akka.Actor;
 using Akka.Event;
-using OpenChat.Actors.Ids;
-using OpenChat.Actors.Protocol;
-using OpenChat.Actors.Protocol.Commands;
-using OpenChat.Actors.Protocol.Media;
-using OpenChat.Actors.Protocol.Voice;
+using OpenChat.Protocol.Text;
+using OpenChat.Protocol.Ids;
+using OpenChat.Protocol;
+using OpenChat.Protocol.Commands;
+using OpenChat.Protocol.Media;
+using OpenChat.Protocol.Voice;
 
-namespace OpenChat.Actors.Channels;
+namespace OpenChat.Channels;
 
 /// <summary>
 /// The voice side of a channel: its members and their state, and the lifecycle of the room's mixer. The mixer

@@ -5,13 +5,14 @@ using Akka.Persistence;
 using Akka.Persistence.Query;
 using Akka.Streams;
 using Akka.Streams.Dsl;
-using OpenChat.Actors.Ids;
-using OpenChat.Actors.Protocol;
-using OpenChat.Actors.Protocol.Commands;
-using OpenChat.Actors.Protocol.Events;
-using OpenChat.Actors.Protocol.Queries;
+using OpenChat.Protocol.Text;
+using OpenChat.Protocol.Ids;
+using OpenChat.Protocol;
+using OpenChat.Protocol.Commands;
+using OpenChat.Protocol.Events;
+using OpenChat.Protocol.Queries;
 
-namespace OpenChat.Actors.Channels;
+namespace OpenChat.Channels;
 
 /// <summary>
 /// One channel, sharded by id and event-sourced: its journal is the message history.

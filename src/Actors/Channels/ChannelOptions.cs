@@ -1,4 +1,4 @@
-namespace OpenChat.Actors.Channels;
+namespace OpenChat.Channels;
 
 /// <summary>Tuning of channel entities; bound from <c>OpenChat:Channels</c>.</summary>
 public sealed class ChannelOptions

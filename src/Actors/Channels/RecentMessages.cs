@@ -1,6 +1,6 @@
-using OpenChat.Actors.Protocol;
+using OpenChat.Protocol;
 
-namespace OpenChat.Actors.Channels;
+namespace OpenChat.Channels;
 
 /// <summary>A fixed-size ring of a channel's newest messages, ascending by id.</summary>
 internal sealed class RecentMessages

@@ -2,14 +2,15 @@ using System.Text;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
-using OpenChat.Actors.Channels;
-using OpenChat.Actors.Ids;
-using OpenChat.Actors.Protocol;
-using OpenChat.Actors.Protocol.Commands;
-using OpenChat.Actors.Protocol.Events;
-using OpenChat.Actors.Protocol.Queries;
+using OpenChat.Channels;
+using OpenChat.Protocol.Text;
+using OpenChat.Protocol.Ids;
+using OpenChat.Protocol;
+using OpenChat.Protocol.Commands;
+using OpenChat.Protocol.Events;
+using OpenChat.Protocol.Queries;
 
-namespace OpenChat.Actors.Directory;
+namespace OpenChat.Channels.Directory;
 
 /// <summary>
 /// The server's channel list (a cluster singleton, event-sourced). Seeds the configured channels on first

@@ -1,6 +1,8 @@
-using OpenChat.Actors.Protocol;
+using OpenChat.Protocol.Ids;
+using OpenChat.Protocol.Text;
+using OpenChat.Protocol;
 
-namespace OpenChat.Actors.Directory;
+namespace OpenChat.Channels.Directory;
 
 /// <summary>The server's channel list settings; bound from <c>OpenChat:Directory</c>.</summary>
 public sealed class DirectoryOptions
@@ -23,10 +25,10 @@ public sealed class DirectoryOptions
         var ids = new HashSet<string>();
         foreach (var c in EffectiveInitialChannels)
         {
-            if (!Ids.ChannelId.IsValid(c.Id))
+            if (!ChannelId.IsValid(c.Id))
                 throw new ArgumentException($"Initial channel id '{c.Id}' is not valid: lowercase letters, digits and dashes.");
             if (!ids.Add(c.Id)) throw new ArgumentException($"Initial channel id '{c.Id}' is used twice.");
-            if (Channels.TextRules.NormalizeChannelName(c.Name, out var reason) is null)
+            if (TextRules.NormalizeChannelName(c.Name, out var reason) is null)
                 throw new ArgumentException($"Initial channel '{c.Id}': {reason}");
         }
     }

@@ -1,6 +1,6 @@
-using OpenChat.Actors.Protocol.Media;
+using OpenChat.Protocol.Media;
 
-namespace OpenChat.Actors.Placement;
+namespace OpenChat.Channels.Placement;
 
 /// <summary>Chooses the media node for a new room mixer from the nodes' published loads.</summary>
 public interface IMixerPlacement

@@ -3,12 +3,12 @@ using Akka.Cluster;
 using Akka.DistributedData;
 using Akka.Event;
 using Akka.Remote;
-using OpenChat.Actors.Hosting;
-using OpenChat.Actors.Protocol;
-using OpenChat.Actors.Protocol.Commands;
-using OpenChat.Actors.Protocol.Media;
+using OpenChat.Protocol.Cluster;
+using OpenChat.Protocol;
+using OpenChat.Protocol.Commands;
+using OpenChat.Protocol.Media;
 
-namespace OpenChat.Actors.Placement;
+namespace OpenChat.Channels.Placement;
 
 /// <summary>
 /// One per channels node (<c>/user/mixer-placement</c>): follows the media nodes' load reports and the cluster's

@@ -1,4 +1,4 @@
-namespace OpenChat.Actors.Placement;
+namespace OpenChat.Channels.Placement;
 
 /// <summary>
 /// Remembers the rooms this placer put on each node until the node's load reports can have counted them, so a

@@ -1,6 +1,6 @@
-using OpenChat.Actors.Protocol.Media;
+using OpenChat.Protocol.Media;
 
-namespace OpenChat.Actors.Placement;
+namespace OpenChat.Channels.Placement;
 
 /// <summary>
 /// The least loaded node, with two random choices among equals ("power of two choices"): a node clearly less
@@ -11,15 +11,10 @@ namespace OpenChat.Actors.Placement;
 /// </summary>
 public sealed class TwoChoicePlacement(TimeSpan maxReportAge, Random? random = null) : IMixerPlacement
 {
-    /// <summary>Members a newly placed room is assumed to bring before the node reports it.</summary>
-    public const int AssumedMembersPerPendingRoom = 2;
-
     /// <summary>Loads (shares of capacity) closer than this count as equal.</summary>
     public const double LoadStep = 0.05;
 
     private readonly Random _random = random ?? Random.Shared;
-
-    public static readonly TimeSpan DefaultMaxReportAge = TimeSpan.FromSeconds(5);
 
     public MediaNodeLoad? Choose(IEnumerable<MediaNodeLoad> loads, PlacementContext context)
     {
@@ -36,10 +31,7 @@ public sealed class TwoChoicePlacement(TimeSpan maxReportAge, Random? random = n
     }
 
     public bool IsEligible(MediaNodeLoad load, PlacementContext context) =>
-        !load.Draining
-        && context.Now - load.ReportedAt <= maxReportAge
-        && !context.Unreachable.Contains(load.Node)
-        && load.Members + context.PendingRooms(load) * AssumedMembersPerPendingRoom < load.MaxMembers;
+        MediaLoadRules.CanTakeRoom(load, context.Now, maxReportAge, context.Unreachable.Contains(load.Node), context.PendingRooms(load));
 
     /// <summary>
     /// Lower is less loaded: the larger of the member share and the mixing CPU share (also in steps of
@@ -48,7 +40,7 @@ public sealed class TwoChoicePlacement(TimeSpan maxReportAge, Random? random = n
     public static (int Step, int Rooms, double Load) Score(MediaNodeLoad load, PlacementContext context)
     {
         var pending = context.PendingRooms(load);
-        var members = (load.Members + pending * AssumedMembersPerPendingRoom) / (double)Math.Max(1, load.MaxMembers);
+        var members = (load.Members + pending * MediaLoadRules.AssumedMembersPerPendingRoom) / (double)Math.Max(1, load.MaxMembers);
         var cpu = load.MixCpuPercent / 100.0;
         var share = Math.Max(members, cpu);
         return ((int)Math.Floor(share / LoadStep), load.Rooms + pending, share);

@@ -1,4 +1,4 @@
-using OpenChat.Actors.Ids;
+using OpenChat.Protocol.Ids;
 
 namespace OpenChat.Gateway.Auth;
 

@@ -2,8 +2,8 @@ using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using OpenChat.Actors.Channels;
-using OpenChat.Actors.Ids;
+using OpenChat.Protocol.Text;
+using OpenChat.Protocol.Ids;
 
 namespace OpenChat.Gateway.Auth;
 

@@ -2,14 +2,14 @@ using System.Security.Claims;
 using Akka.Actor;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
-using OpenChat.Actors.Ids;
-using OpenChat.Actors.Protocol;
-using OpenChat.Actors.Protocol.Commands;
-using OpenChat.Actors.Protocol.Events;
-using OpenChat.Actors.Protocol.Queries;
-using OpenChat.Actors.Protocol.Voice;
-using OpenChat.Actors.Channels;
-using HistoryQuery = OpenChat.Actors.Protocol.Queries.GetHistory;
+using OpenChat.Protocol.Ids;
+using OpenChat.Protocol;
+using OpenChat.Protocol.Commands;
+using OpenChat.Protocol.Events;
+using OpenChat.Protocol.Queries;
+using OpenChat.Protocol.Voice;
+using OpenChat.Protocol.Text;
+using HistoryQuery = OpenChat.Protocol.Queries.GetHistory;
 using OpenChat.Gateway.Auth;
 using OpenChat.Gateway.Sessions;
 
@@ -118,8 +118,8 @@ public sealed class ChatHub(GatewayRuntime runtime) : Hub<IChatClient>
         var channel = KnownChannel(channelId);
         if (channel.Kind != ChannelKind.Voice)
             throw HubErrors.Error(ErrorCode.WrongChannelKind, $"'{channel.Name}' is a text channel.");
-        if (!Actors.Protocol.Voice.JoinVoice.IsValidOffer(sdpOffer))
-            throw HubErrors.Error(ErrorCode.InvalidArgument, Actors.Protocol.Voice.JoinVoice.OfferRule);
+        if (!Protocol.Voice.JoinVoice.IsValidOffer(sdpOffer))
+            throw HubErrors.Error(ErrorCode.InvalidArgument, Protocol.Voice.JoinVoice.OfferRule);
         // Placement, and a new media node's answer, may take longer than an ordinary call.
         return await Session().Ask<object>(new JoinVoiceRequest(channel.Id, sdpOffer, muted, deafened), runtime.Options.ClusterTimeout * 4) switch
         {
@@ -160,8 +160,8 @@ public sealed class ChatHub(GatewayRuntime runtime) : Hub<IChatClient>
     {
         if (!UserId.TryParse(userId, out var target))
             throw HubErrors.Error(ErrorCode.InvalidArgument, "userId is not a valid user id.");
-        if (!Actors.Protocol.Voice.SetMemberVolume.IsValidVolume(volume))
-            throw HubErrors.Error(ErrorCode.InvalidArgument, $"volume must be 0 to {Actors.Protocol.Voice.SetMemberVolume.MaxVolume}.");
+        if (!Protocol.Voice.SetMemberVolume.IsValidVolume(volume))
+            throw HubErrors.Error(ErrorCode.InvalidArgument, $"volume must be 0 to {Protocol.Voice.SetMemberVolume.MaxVolume}.");
         await VoiceCommand(new SetMemberVolumeRequest(target, (float)volume));
     }
 

@@ -1,5 +1,5 @@
-using OpenChat.Actors.Protocol;
-using OpenChat.Actors.Protocol.Voice;
+using OpenChat.Protocol;
+using OpenChat.Protocol.Voice;
 
 namespace OpenChat.Gateway.Hub;
 

@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.SignalR;
-using OpenChat.Actors.Protocol;
-using OpenChat.Actors.Protocol.Commands;
+using OpenChat.Protocol;
+using OpenChat.Protocol.Commands;
 
 namespace OpenChat.Gateway.Hub;
 

@@ -2,7 +2,7 @@ using Akka.Actor;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using OpenChat.Actors.Protocol;
+using OpenChat.Protocol;
 using OpenChat.Gateway.Sessions;
 
 namespace OpenChat.Gateway.Hub;

@@ -1,6 +1,6 @@
 using System.Collections.Frozen;
-using OpenChat.Actors.Ids;
-using OpenChat.Actors.Protocol;
+using OpenChat.Protocol.Ids;
+using OpenChat.Protocol;
 
 namespace OpenChat.Gateway.Sessions;
 

@@ -1,8 +1,8 @@
 using Akka.Actor;
 using Akka.Event;
 using Microsoft.AspNetCore.SignalR;
-using OpenChat.Actors.Protocol.Commands;
-using OpenChat.Actors.Protocol.Queries;
+using OpenChat.Protocol.Commands;
+using OpenChat.Protocol.Queries;
 using OpenChat.Gateway.Hub;
 
 namespace OpenChat.Gateway.Sessions;

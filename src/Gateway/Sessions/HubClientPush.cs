@@ -1,8 +1,8 @@
 using System.Threading.Channels;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Logging;
-using OpenChat.Actors.Protocol.Events;
-using OpenChat.Actors.Protocol.Voice;
+using OpenChat.Protocol.Events;
+using OpenChat.Protocol.Voice;
 using OpenChat.Gateway.Hub;
 
 namespace OpenChat.Gateway.Sessions;

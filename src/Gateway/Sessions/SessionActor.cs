@@ -1,13 +1,13 @@
 using Akka.Actor;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
-using OpenChat.Actors.Channels;
-using OpenChat.Actors.Ids;
-using OpenChat.Actors.Protocol;
-using OpenChat.Actors.Protocol.Commands;
-using OpenChat.Actors.Protocol.Events;
-using OpenChat.Actors.Protocol.Queries;
-using OpenChat.Actors.Protocol.Voice;
+using OpenChat.Protocol.Text;
+using OpenChat.Protocol.Ids;
+using OpenChat.Protocol;
+using OpenChat.Protocol.Commands;
+using OpenChat.Protocol.Events;
+using OpenChat.Protocol.Queries;
+using OpenChat.Protocol.Voice;
 using OpenChat.Gateway.Auth;
 using OpenChat.Gateway.Hub;
 

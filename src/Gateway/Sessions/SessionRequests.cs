@@ -1,11 +1,11 @@
-using OpenChat.Actors.Ids;
+using OpenChat.Protocol.Ids;
 
 namespace OpenChat.Gateway.Sessions;
 
 /// <summary>Hub to session: open a channel (subscribe and fetch the newest messages). Answered with a <see cref="Hub.ChannelViewDto"/>.</summary>
 internal sealed record OpenChannelRequest(ChannelId Channel);
 
-/// <summary>Hub to session: close a channel. Answered with <see cref="Actors.Protocol.Events.Unsubscribed"/>.</summary>
+/// <summary>Hub to session: close a channel. Answered with <see cref="Protocol.Events.Unsubscribed"/>.</summary>
 internal sealed record CloseChannelRequest(ChannelId Channel);
 
 /// <summary>Hub to session: post a message, subject to the post limit. Answered by the channel.</summary>
@@ -14,13 +14,13 @@ internal sealed record PostRequest(ChannelId Channel, string Text);
 /// <summary>Session to itself: the channel entity moved; subscribe again.</summary>
 internal sealed record Resubscribe(ChannelId Channel, int Attempt);
 
-/// <summary>Hub to session: join (or renegotiate in) a voice channel. Answered by the channel with a <see cref="Actors.Protocol.Voice.VoiceJoined"/>.</summary>
+/// <summary>Hub to session: join (or renegotiate in) a voice channel. Answered by the channel with a <see cref="Protocol.Voice.VoiceJoined"/>.</summary>
 internal sealed record JoinVoiceRequest(ChannelId Channel, string SdpOffer, bool Muted, bool Deafened);
 
 /// <summary>Hub to session: bind this connection to the user's voice membership. Answered by the channel.</summary>
 internal sealed record ResumeVoiceRequest(ChannelId Channel);
 
-/// <summary>Hub to session: leave voice. Answered with <see cref="Actors.Protocol.Voice.VoiceLeft"/>.</summary>
+/// <summary>Hub to session: leave voice. Answered with <see cref="Protocol.Voice.VoiceLeft"/>.</summary>
 internal sealed record LeaveVoiceRequest;
 
 /// <summary>Hub to session: set mute and deafen. Answered by the channel.</summary>

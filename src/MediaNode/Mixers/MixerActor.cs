@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
-using OpenChat.Actors.Ids;
-using OpenChat.Actors.Protocol;
-using OpenChat.Actors.Protocol.Commands;
-using OpenChat.Actors.Protocol.Media;
-using OpenChat.Actors.Protocol.Voice;
+using OpenChat.Protocol.Ids;
+using OpenChat.Protocol;
+using OpenChat.Protocol.Commands;
+using OpenChat.Protocol.Media;
+using OpenChat.Protocol.Voice;
 using OpenChat.MediaNode.Engine;
 using OpenChat.Rtc.Sdp;
 using OpenChat.Rtc.Transport;

@@ -2,9 +2,8 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.DistributedData;
 using Akka.Event;
-using OpenChat.Actors.Ids;
-using OpenChat.Actors.Protocol.Media;
-using OpenChat.Actors.Placement;
+using OpenChat.Protocol.Ids;
+using OpenChat.Protocol.Media;
 
 namespace OpenChat.MediaNode.Mixers;
 
@@ -69,7 +68,7 @@ public sealed class MixerManagerActor : ReceiveActor, IWithTimers
             {
                 if (_draining)
                 {
-                    Sender.Tell(new Actors.Protocol.Commands.CommandRejected(Actors.Protocol.ErrorCode.Unavailable, $"Media node {_node} is draining."));
+                    Sender.Tell(new Protocol.Commands.CommandRejected(Protocol.ErrorCode.Unavailable, $"Media node {_node} is draining."));
                     return;
                 }
                 var room = _media.Engine.CreateRoom(MixerActor.RoomIdFor(create.Room));
@@ -121,8 +120,9 @@ public sealed class MixerManagerActor : ReceiveActor, IWithTimers
             var notUp = loads.Select(l => l.Node)
                 .Where(node => !_self.State.Members.Any(m => m.Address.ToString() == node && m.Status == MemberStatus.Up))
                 .ToHashSet();
-            var context = new PlacementContext(DateTimeOffset.UtcNow, notUp, _ => 0);
-            StartDrain(drain, loads.Any(l => l.Node != _node && Eligibility.IsEligible(l, context)));
+            var now = DateTimeOffset.UtcNow;
+            StartDrain(drain, loads.Any(l => l.Node != _node
+                && MediaLoadRules.CanTakeRoom(l, now, MediaLoadRules.MaxReportAge, notUp.Contains(l.Node), pendingRooms: 0)));
         });
         Receive<NotFound>(notFound =>
         {
@@ -172,9 +172,6 @@ public sealed class MixerManagerActor : ReceiveActor, IWithTimers
         Timers.StartSingleTimer("drain", new DrainTimedOut(), drain.Timeout);
         CheckDrained();
     }
-
-    /// <summary>Placement's own test of whether a node can take a room.</summary>
-    private static readonly TwoChoicePlacement Eligibility = new(TwoChoicePlacement.DefaultMaxReportAge);
 
     private void CheckDrained()
     {

@@ -1,0 +1,81 @@
+using Akka.Cluster.Hosting;
+using Akka.Cluster.Sharding;
+using Akka.Hosting;
+using Akka.Persistence.Sql.Hosting;
+using LinqToDB;
+using Microsoft.Data.Sqlite;
+using OpenChat.Channels.Directory;
+using OpenChat.Channels.Placement;
+using OpenChat.Hosting;
+using OpenChat.Protocol.Cluster;
+using OpenChat.Protocol.Ids;
+using OpenChat.Protocol.Media;
+
+namespace OpenChat.Channels.Hosting;
+
+/// <summary>Registers the channels role: the journal, the channel shard region, mixer placement and the directory singleton.</summary>
+public static class ChannelsSetup
+{
+    public static AkkaConfigurationBuilder AddChannelsRole(this AkkaConfigurationBuilder builder, OpenChatOptions node, ChannelsRoleOptions options)
+    {
+        var (connectionString, provider) = ResolvePersistence(options.Persistence, node.DataDirectory);
+        builder.WithSqlPersistence(
+            new SqlJournalOptions(true, "sql") { ConnectionString = connectionString, ProviderName = provider, AutoInitialize = true },
+            new SqlSnapshotOptions(true, "sql") { ConnectionString = connectionString, ProviderName = provider, AutoInitialize = true });
+
+        builder.WithShardRegion<ChannelRegion>(
+            AkkaSetup.ChannelsTypeName,
+            (_, registry, _) => entityId =>
+                ChannelActor.Props(new ChannelId(entityId), registry.Get<ChannelDirectory>(), registry.Get<MixerPlacement>(), options.Channels),
+            AkkaSetup.ChannelExtractor(node),
+            new ShardOptions
+            {
+                Role = OpenChatRoles.Channels,
+                StateStoreMode = StateStoreMode.DData,
+                RememberEntities = false,
+                // Channels passivate themselves when nobody has them open.
+                ShouldPassivateIdleEntities = false,
+            });
+        builder.WithActors((system, registry) => registry.Register<MixerPlacement>(system.ActorOf(
+            MixerPlacementActor.Props(new TwoChoicePlacement(MediaLoadRules.MaxReportAge), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(3)),
+            "mixer-placement")));
+        builder.WithSingleton<ChannelDirectory>(
+            AkkaSetup.DirectoryName,
+            (_, registry, _) => DirectoryActor.Props(options.Directory, registry.Get<ChannelRegion>()),
+            new ClusterSingletonOptions { Role = OpenChatRoles.Channels });
+        return builder;
+    }
+
+    /// <summary>The journal's connection string and Linq2Db provider; prepares the SQLite file when that is the store.</summary>
+    public static (string ConnectionString, string Provider) ResolvePersistence(PersistenceSettings persistence, string dataDirectory)
+    {
+        if (persistence.IsPostgres)
+            return (persistence.ConnectionString!, ProviderName.PostgreSQL);
+
+        var connectionString = persistence.ConnectionString;
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            var dir = Path.GetFullPath(dataDirectory);
+            connectionString = $"Data Source={Path.Combine(dir, "openchat.db")}";
+        }
+        PrepareSqlite(connectionString);
+        return (connectionString, ProviderName.SQLiteMS);
+    }
+
+    /// <summary>Creates the database's folder and switches the file to write-ahead logging (twice the write rate of the default).</summary>
+    public static void PrepareSqlite(string connectionString)
+    {
+        var builder = new SqliteConnectionStringBuilder(connectionString);
+        var file = builder.DataSource;
+        if (!string.IsNullOrEmpty(file) && file != ":memory:")
+        {
+            var folder = Path.GetDirectoryName(Path.GetFullPath(file));
+            if (folder is not null) System.IO.Directory.CreateDirectory(folder);
+        }
+        using var connection = new SqliteConnection(connectionString);
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode=WAL;";
+        command.ExecuteNonQuery();
+    }
+}

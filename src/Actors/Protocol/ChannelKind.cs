@@ -1,8 +1,0 @@
-namespace OpenChat.Actors.Protocol;
-
-/// <summary>What a channel is for: persistent text chat or a voice room.</summary>
-public enum ChannelKind
-{
-    Text = 0,
-    Voice = 1,
-}

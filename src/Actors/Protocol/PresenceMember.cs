@@ -1,6 +1,0 @@
-using OpenChat.Actors.Ids;
-
-namespace OpenChat.Actors.Protocol;
-
-/// <summary>A user who currently has a channel open.</summary>
-public sealed record PresenceMember(UserId User, string DisplayName);

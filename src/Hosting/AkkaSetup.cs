@@ -1,0 +1,62 @@
+using Akka.Cluster.Hosting;
+using Akka.Cluster.Hosting.SBR;
+using Akka.Hosting;
+using Akka.Remote.Hosting;
+using OpenChat.Protocol;
+using OpenChat.Protocol.Cluster;
+using OpenChat.Protocol.Serialization;
+using OpenChat.Protocol.Sharding;
+
+namespace OpenChat.Hosting;
+
+/// <summary>The Akka.Hosting wiring every OpenChat process shares, whatever its roles.</summary>
+public static class AkkaSetup
+{
+    public const string SystemName = "openchat";
+    public const string ChannelsTypeName = "channels";
+    public const string DirectoryName = "channel-directory";
+
+    /// <summary>
+    /// Remoting, clustering (roles, seeds, split-brain resolver) and the protocol serializer; on nodes without the
+    /// <c>channels</c> role, proxies to the channel shard region and the directory singleton (a channels node
+    /// registers the region and the singleton themselves, see the channels role's setup).
+    /// </summary>
+    public static AkkaConfigurationBuilder AddOpenChatCluster(this AkkaConfigurationBuilder builder, OpenChatOptions options)
+    {
+        var seeds = options.Cluster.SeedNodes ?? [];
+        builder
+            .WithRemoting(new RemoteOptions
+            {
+                HostName = options.Cluster.Hostname,
+                Port = options.Cluster.Port,
+                PublicHostName = options.Cluster.PublicHostname,
+            })
+            .WithClustering(new ClusterOptions
+            {
+                Roles = options.EffectiveRoles,
+                SeedNodes = seeds,
+                SplitBrainResolver = new KeepMajorityOption(),
+            })
+            .WithCustomSerializer(ProtocolSerializer.Name, [typeof(IProtocolMessage)], system => new ProtocolSerializer(system));
+
+        if (!options.HasRole(OpenChatRoles.Channels))
+        {
+            builder.WithShardRegionProxy<ChannelRegion>(ChannelsTypeName, OpenChatRoles.Channels, ChannelExtractor(options));
+            builder.WithSingletonProxy<ChannelDirectory>(DirectoryName, new ClusterSingletonOptions { Role = OpenChatRoles.Channels });
+        }
+
+        if (seeds.Length == 0)
+        {
+            // No seeds configured: this node is a cluster of its own (the all-in-one server).
+            builder.WithActors((system, _) =>
+            {
+                var cluster = Akka.Cluster.Cluster.Get(system);
+                cluster.Join(cluster.SelfAddress);
+            });
+        }
+        return builder;
+    }
+
+    /// <summary>The channel message extractor; the shard count must be the same on every node.</summary>
+    public static ChannelMessageExtractor ChannelExtractor(OpenChatOptions options) => new(options.Cluster.ShardCount);
+}

@@ -1,0 +1,102 @@
+using System.Collections.Frozen;
+using OpenChat.Protocol.Commands;
+using OpenChat.Protocol.Events;
+using OpenChat.Protocol.Media;
+using OpenChat.Protocol.Queries;
+using OpenChat.Protocol.Voice;
+
+namespace OpenChat.Protocol.Serialization;
+
+/// <summary>
+/// The short, stable manifest of every protocol message. A manifest is written into the journal
+/// with each stored event, so an entry may be added but never renamed or reused.
+/// </summary>
+public static class ProtocolManifests
+{
+    private static readonly (string Manifest, Type Type)[] Table =
+    [
+        // Channel commands, queries and replies
+        ("ch.post", typeof(PostMessage)),
+        ("ch.sub", typeof(SubscribeChannel)),
+        ("ch.unsub", typeof(UnsubscribeChannel)),
+        ("ch.info-changed", typeof(ChannelInfoChanged)),
+        ("ch.history", typeof(GetHistory)),
+        ("ch.history-page", typeof(HistoryPage)),
+        ("ch.presence", typeof(GetPresence)),
+        ("ch.presence-list", typeof(PresenceList)),
+        ("ch.post-accepted", typeof(PostAccepted)),
+        ("ch.subscribed", typeof(Subscribed)),
+        ("ch.unsubscribed", typeof(Unsubscribed)),
+        ("rejected", typeof(CommandRejected)),
+        // Channel events pushed to subscribers
+        ("ch.posted", typeof(MessagePosted)),
+        ("ch.online", typeof(MemberOnline)),
+        ("ch.offline", typeof(MemberOffline)),
+        ("ch.updated", typeof(ChannelUpdated)),
+        ("ch.removed", typeof(ChannelRemoved)),
+        // Directory
+        ("dir.create", typeof(CreateChannel)),
+        ("dir.update", typeof(UpdateChannel)),
+        ("dir.delete", typeof(DeleteChannel)),
+        ("dir.watch", typeof(WatchDirectory)),
+        ("dir.list-get", typeof(GetChannels)),
+        ("dir.list", typeof(ChannelList)),
+        ("dir.info-get", typeof(GetChannelInfo)),
+        ("dir.info", typeof(ChannelInfoResult)),
+        // Media nodes
+        ("media.load", typeof(MediaNodeLoad)),
+        ("media.create", typeof(CreateMixer)),
+        ("media.ready", typeof(MixerReady)),
+        ("media.stop", typeof(StopMixer)),
+        ("media.stopped", typeof(MixerStopped)),
+        ("media.list-get", typeof(GetMixers)),
+        ("media.list", typeof(MixerList)),
+        ("media.place", typeof(PlaceMixer)),
+        ("media.connect", typeof(ConnectMember)),
+        ("media.connected", typeof(MemberConnected)),
+        ("media.disconnect", typeof(DisconnectMember)),
+        ("media.disconnected", typeof(MemberDisconnected)),
+        ("media.member-update", typeof(UpdateMember)),
+        ("media.volume", typeof(SetMixVolume)),
+        ("media.speaking", typeof(MemberSpeaking)),
+        ("media.draining", typeof(MixerDraining)),
+        // Voice
+        ("v.join", typeof(JoinVoice)),
+        ("v.resume", typeof(ResumeVoice)),
+        ("v.leave", typeof(LeaveVoice)),
+        ("v.state", typeof(SetVoiceState)),
+        ("v.volume", typeof(SetMemberVolume)),
+        ("v.joined", typeof(VoiceJoined)),
+        ("v.left", typeof(VoiceLeft)),
+        ("v.ack", typeof(VoiceAck)),
+        ("v.member-joined", typeof(VoiceMemberJoined)),
+        ("v.member-updated", typeof(VoiceMemberUpdated)),
+        ("v.member-left", typeof(VoiceMemberLeft)),
+        ("v.speaking", typeof(VoiceSpeaking)),
+        ("v.reconnect", typeof(VoiceReconnectRequired)),
+        ("v.ended", typeof(VoiceEnded)),
+        ("v.taken-over", typeof(VoiceTakenOver)),
+        ("v.status-get", typeof(GetVoiceStatus)),
+        ("v.status", typeof(VoiceStatus)),
+        // Stored events and snapshots (never rename these)
+        ("j.msg", typeof(MessageStored)),
+        ("s.channel", typeof(ChannelStateSnapshot)),
+        ("j.dir-seeded", typeof(DirectorySeeded)),
+        ("j.dir-created", typeof(DirectoryChannelCreated)),
+        ("j.dir-updated", typeof(DirectoryChannelUpdated)),
+        ("j.dir-deleted", typeof(DirectoryChannelDeleted)),
+    ];
+
+    private static readonly FrozenDictionary<string, Type> ByManifest =
+        Table.ToFrozenDictionary(e => e.Manifest, e => e.Type, StringComparer.Ordinal);
+
+    private static readonly FrozenDictionary<Type, string> ByType =
+        Table.ToFrozenDictionary(e => e.Type, e => e.Manifest);
+
+    /// <summary>Every registered message type.</summary>
+    public static IEnumerable<Type> Types => ByType.Keys;
+
+    public static bool TryGetManifest(Type type, out string manifest) => ByType.TryGetValue(type, out manifest!);
+
+    public static bool TryGetType(string manifest, out Type type) => ByManifest.TryGetValue(manifest, out type!);
+}
