@@ -3,16 +3,13 @@
 # Extra arguments go to the server, e.g. ./run.sh --urls http://0.0.0.0:8080
 set -euo pipefail
 cd "$(dirname "$0")"
-# As root on Debian it installs what is missing: Node.js (builds the web client) and libopus (native Opus codec).
-if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-  missing=()
-  command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
-  compgen -G "/usr/lib/*/libopus.so" >/dev/null || missing+=(libopus-dev)
-  if [ "${#missing[@]}" -gt 0 ]; then
-    echo "Installing ${missing[*]}..."
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-  fi
+# As root on Debian it installs what is missing: libopus (native Opus codec) and, when Debian's is recent enough,
+# Node.js (builds the web client; 20.19 or later).
+if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1 && ! compgen -G "/usr/lib/*/libopus.so" >/dev/null; then
+  echo "Installing libopus-dev..."
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopus-dev >/dev/null
 fi
+. scripts/require-node.sh
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 export OpenChat__DataDirectory="${OpenChat__DataDirectory:-$(pwd)/data}"
 dotnet build src/Server/OpenChat.Server.csproj -c Release -nologo -v q

@@ -17,6 +17,8 @@ if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   fi
 fi
 
+. scripts/require-node.sh || { echo "0 passed, 1 failed"; exit 1; }
+
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 results="$(pwd)/.artifacts/test-results"
 rm -rf "$results" && mkdir -p "$results"
