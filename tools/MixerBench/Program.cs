@@ -5,7 +5,8 @@ using OpenChat.MediaNode.Engine;
 using OpenChat.MixerBench;
 
 // Engine capacity benchmark: real-time runs of the mixing engine on its MixerClock, fed synthetic RTP.
-// Usage: see docs/mixer.md. Run in Release.
+// Usage: see docs/mixer.md. Run in Release. One file of top-level statements (over 400 lines): the scenarios, the
+// run loop and the report read in the order the benchmark runs them.
 var options = BenchOptions.Parse(args);
 if (options.Codec == "managed") OpusCodecFactory.AttemptToUseNativeLibrary = false;
 

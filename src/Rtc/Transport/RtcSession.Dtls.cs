@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using System.Net;
+using System.Security.Cryptography;
+using Org.BouncyCastle.Tls;
+using OpenChat.Rtc.Dtls;
+using OpenChat.Rtc.Ice;
+using OpenChat.Rtc.Rtcp;
+using OpenChat.Rtc.Rtp;
+using OpenChat.Rtc.Sdp;
+using OpenChat.Rtc.Srtp;
+
+namespace OpenChat.Rtc.Transport;
+
+/// <summary>The DTLS half of a session: the handshake, its queue of datagrams, and the SRTP keys it exports.</summary>
+public partial class RtcSession
+{
+    // ---- DTLS ----
+
+    private DtlsSrtpPeer CreatePeer()
+    {
+        var peer = new DtlsSrtpPeer(_host.Crypto, _host.Certificate, RemoteFingerprint, _host.SrtpProfiles,
+            (int)_host.HandshakeTimeout.TotalMilliseconds);
+        peer.AlertReceived = (level, description) =>
+        {
+            if (description == AlertDescription.close_notify)
+            {
+                Close("peer closed DTLS (close_notify)");
+            }
+            else if (level == AlertLevel.fatal)
+            {
+                Close($"peer sent fatal DTLS alert {AlertDescription.GetText(description)}");
+            }
+        };
+        return peer;
+    }
+
+    /// <summary>Starts the server handshake for a ClientHello that passed the cookie exchange (or for a fragmented one, fed as the first datagram).</summary>
+    internal void StartDtlsServer(DtlsRequest? request, ReadOnlySpan<byte> firstDatagram)
+    {
+        _dtlsPeer = CreatePeer();
+        _dtlsQueue = new QueuedDatagramTransport(Send);
+        if (!firstDatagram.IsEmpty)
+        {
+            _dtlsQueue.Enqueue(firstDatagram);
+        }
+        Interlocked.CompareExchange(ref _state, (int)RtcSessionState.DtlsHandshaking, (int)RtcSessionState.IceConnected);
+        var peer = _dtlsPeer;
+        var queue = _dtlsQueue;
+        RunHandshake(() => new DtlsServerProtocol().Accept(new DtlsSrtpServer(peer), queue, request), peer);
+    }
+
+    /// <summary>Starts the client handshake (after our ICE check succeeded).</summary>
+    internal void StartDtlsClient()
+    {
+        _dtlsPeer = CreatePeer();
+        _dtlsQueue = new QueuedDatagramTransport(Send);
+        Interlocked.CompareExchange(ref _state, (int)RtcSessionState.DtlsHandshaking, (int)RtcSessionState.IceConnected);
+        var peer = _dtlsPeer;
+        var queue = _dtlsQueue;
+        RunHandshake(() => new DtlsClientProtocol().Connect(new DtlsSrtpClient(peer), queue), peer);
+    }
+
+    private void RunHandshake(Func<DtlsTransport> handshake, DtlsSrtpPeer peer)
+    {
+        // BouncyCastle's handshake blocks: one dedicated thread per handshake (bounded by the host), none per idle session.
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                var dtls = handshake();
+                OnDtlsConnected(dtls, peer.Keys!);
+            }
+            catch (Exception e)
+            {
+                Close("DTLS handshake failed: " + (peer.FailureReason ?? e.Message));
+            }
+            finally
+            {
+                _host.OnHandshakeFinished();
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "dtls-handshake",
+        };
+        thread.Start();
+    }
+
+    private void OnDtlsConnected(DtlsTransport dtls, DtlsSrtpKeys keys)
+    {
+        var (inbound, outbound) = keys.CreateContexts(_isDtlsServer);
+        lock (_receiveLock)
+        {
+            lock (_sendLock)
+            {
+                if (IsClosed)
+                {
+                    inbound.Dispose();
+                    outbound.Dispose();
+                    dtls.Close();
+                    return;
+                }
+                _dtls = dtls;
+                _dtlsQueue!.SwitchToNonBlocking();
+                _inbound = inbound;
+                _outbound = outbound;
+                SrtpProfile = keys.Profile;
+                _connectedTicks = _clock.ElapsedTicks;
+                Volatile.Write(ref _state, (int)RtcSessionState.Connected);
+            }
+        }
+        Touch();
+        SafeInvoke(() => Connected?.Invoke(this));
+    }
+
+    /// <summary>A DTLS record from the ICE-selected peer (receive thread).</summary>
+    internal void HandleDtls(ReadOnlySpan<byte> datagram)
+    {
+        var queue = _dtlsQueue;
+        if (queue is null || !queue.Enqueue(datagram))
+        {
+            return;
+        }
+        if (_dtls is not null && Interlocked.Exchange(ref _dtlsDraining, 1) == 0)
+        {
+            // After the handshake DTLS only carries alerts (close_notify) and retransmissions: read them on the pool.
+            ThreadPool.UnsafeQueueUserWorkItem(static s => s.DrainDtls(), this, preferLocal: false);
+        }
+    }
+
+    private void DrainDtls()
+    {
+        var buffer = new byte[QueuedDatagramTransport.ReceiveLimit];
+        try
+        {
+            while (!IsClosed && _dtlsQueue!.Pending > 0)
+            {
+                _dtls!.Receive(buffer, 0, buffer.Length, 1);
+            }
+        }
+        catch (Exception e)
+        {
+            Close("DTLS failed after the handshake: " + e.Message);
+        }
+        finally
+        {
+            Volatile.Write(ref _dtlsDraining, 0);
+        }
+    }
+}
