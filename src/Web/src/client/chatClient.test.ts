@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, test } from 'vitest';
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import type { ChannelDto, ChannelViewDto, HistoryDto, MessageDto } from '../protocol/types';
 import { createStore, type Store } from '../state/createStore';
 import { initialState } from '../state/store';
@@ -58,7 +58,7 @@ class FakeHub implements HubLike {
       case 'GetHistory':
         return this.history as T;
       case 'PostMessage':
-        return { ...msg(3, args[0] as string), text: args[1] as string } as T;
+        return { ...msg(3, args[0] as string), authorId: 'u-me', authorName: 'Me', text: args[1] as string } as T;
       default:
         return undefined as T;
     }
@@ -174,11 +174,6 @@ describe('starting', () => {
     expect(hub.opened().filter((id) => id === 'lounge')).toHaveLength(3);
     expect(store.getState().views.lounge?.open).toBe(true);
   });
-
-  test('the automatic reconnect never gives up', () => {
-    expect(nextReconnectDelay(0)).toBe(0);
-    for (let i = 1; i < 100; i++) expect(nextReconnectDelay(i)).toBeGreaterThan(0);
-  });
 });
 
 describe('reconnecting', () => {
@@ -208,6 +203,71 @@ describe('reconnecting', () => {
     expect(hub.starts).toBe(2);
     expect(store.getState().connection).toBe('connected');
     expect(voice.resumes).toBe(1);
+  });
+
+  describe('on its own pauses (fake timers)', () => {
+    beforeEach(() => {
+      vi.useFakeTimers();
+      // A hub of its own (the client made above listens to the first one), and the client's own pause between
+      // attempts, not the stand-in the other tests use.
+      hub = new FakeHub();
+      client = new ChatClient(hub, { dispatch: store.dispatch, getState: store.getState });
+      client.attachVoice(voice);
+    });
+
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    test('never gives up: after a close, start is tried again after each pause until the server is back', async () => {
+      await client.start();
+      const refusals = 100;
+      hub.startFailures = refusals;
+      hub.close();
+      // The first attempt is made at once.
+      await vi.advanceTimersByTimeAsync(0);
+      expect(hub.starts).toBe(2);
+      for (let refused = 1; refused <= refusals; refused++) {
+        const pause = nextReconnectDelay(refused);
+        expect(pause).toBeGreaterThan(0);
+        await vi.advanceTimersByTimeAsync(pause - 1);
+        expect(hub.starts).toBe(1 + refused);
+        expect(store.getState().connection).toBe('disconnected');
+        await vi.advanceTimersByTimeAsync(1);
+        expect(hub.starts).toBe(2 + refused);
+      }
+      expect(store.getState().connection).toBe('connected');
+      expect(Object.values(store.getState().views).every((v) => v.open)).toBe(true);
+      expect(voice.resumes).toBe(1);
+      // Nothing more is tried once connected.
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(hub.starts).toBe(2 + refusals);
+    });
+
+    test('starts over every time the connection closes', async () => {
+      await client.start();
+      const closes = 30;
+      for (let i = 1; i <= closes; i++) {
+        hub.startFailures = 2;
+        hub.close();
+        expect(store.getState().connection).not.toBe('connected');
+        await vi.advanceTimersByTimeAsync(nextReconnectDelay(1) + nextReconnectDelay(2));
+        expect(hub.starts).toBe(1 + 3 * i);
+        expect(store.getState().connection).toBe('connected');
+        expect(voice.resumes).toBe(i);
+      }
+    });
+
+    test('stops trying once stopped', async () => {
+      await client.start();
+      hub.startFailures = Infinity;
+      hub.close();
+      await vi.advanceTimersByTimeAsync(nextReconnectDelay(1));
+      expect(hub.starts).toBe(3);
+      await client.stop();
+      await vi.advanceTimersByTimeAsync(10 * 60_000);
+      expect(hub.starts).toBe(3);
+    });
   });
 
   test('does not start over after stop', async () => {
@@ -300,11 +360,16 @@ describe('calls', () => {
     expect(hub.invocations.filter((i) => i.method === 'GetHistory')).toHaveLength(1);
   });
 
-  test('post shows the stored message at once', async () => {
+  test('post sends the channel and text, and shows the message the server stored at once', async () => {
     await client.start();
+    hub.invocations = [];
     const posted = await client.post('random', 'hello');
-    expect(posted.text).toBe('hello');
-    expect(store.getState().views.random!.messages.map((m) => m.id)).toEqual([1, 2, 3]);
+    expect(hub.invocations).toEqual([{ method: 'PostMessage', args: ['random', 'hello'] }]);
+    // Resolves with, and shows, the server's copy (its id, author and time), not one made up by the client.
+    expect(posted).toEqual({ ...msg(3, 'random'), authorId: 'u-me', authorName: 'Me', text: 'hello' });
+    const messages = store.getState().views.random!.messages;
+    expect(messages.map((m) => m.id)).toEqual([1, 2, 3]);
+    expect(messages[2]).toEqual(posted);
   });
 
   test('concurrent opens of one channel share one call', async () => {

@@ -7,6 +7,7 @@ import type {
   UserDto,
   VoiceMemberDto,
 } from '../protocol/types';
+import { initialVoice, type VoiceStatus } from '../voice/types';
 
 export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'disconnected';
 
@@ -25,15 +26,6 @@ export interface ChannelView {
   readUpTo: number;
   /** The id of the first message under the "new messages" divider, or null for no divider. */
   dividerBefore: number | null;
-}
-
-/** The voice panel's view of the user's own voice session (the session itself lives in `VoiceSession`). */
-export interface VoiceStatus {
-  channelId: string | null;
-  phase: 'idle' | 'joining' | 'connected' | 'reconnecting';
-  muted: boolean;
-  deafened: boolean;
-  error: string | null;
 }
 
 export interface State {
@@ -73,8 +65,6 @@ export type Action =
   | { type: 'selectChannel'; channelId: string }
   | { type: 'focus'; focused: boolean }
   | { type: 'memberVolume'; userId: string; volume: number };
-
-export const initialVoice: VoiceStatus = { channelId: null, phase: 'idle', muted: false, deafened: false, error: null };
 
 export function initialState(focused = true): State {
   return {

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { VoiceMemberDto } from '../protocol/types';
-import { initialState, initialVoice, type ChannelView, type State } from '../state/store';
+import { initialState, type ChannelView, type State } from '../state/store';
+import { initialVoice } from './types';
 import { RememberedVolumes, remember } from './rememberedVolumes';
 
 const member = (userId: string): VoiceMemberDto => ({ userId, displayName: userId, muted: false, deafened: false, speaking: false });

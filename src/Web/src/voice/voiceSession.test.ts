@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, test } from 'vitest';
 import type { VoiceJoinedDto, VoiceMemberDto } from '../protocol/types';
-import type { VoiceStatus } from '../state/store';
+import type { VoiceStatus } from './types';
 import { VoiceSession, type PeerState, type VoicePeer, type VoiceSignalling } from './voiceSession';
 
 /** A peer connection stand-in whose state the test drives. */

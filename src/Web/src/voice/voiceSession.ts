@@ -1,6 +1,6 @@
 import { describeError, parseHubError, type HubError } from '../protocol/errors';
 import type { VoiceJoinedDto, VoiceMemberDto } from '../protocol/types';
-import { initialVoice, type VoiceStatus } from '../state/store';
+import { initialVoice, type VoiceStatus } from './types';
 
 export type PeerState = 'new' | 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
 
