@@ -15,7 +15,7 @@ internal sealed class MediaLeg
     // Consecutive lost frames concealed before the decoder is simply handed the next packet.
     private const int MaxConcealedFrames = 5;
 
-    private readonly SimulatedMember _owner;
+    private readonly MediaLink _owner;
     private readonly IOpusDecoder _decoder = OpusCodecs.CreateDecoder();
     private readonly short[] _pcm = new short[AudioFormat.FrameSamples];
     private readonly byte[] _dropped = new byte[1500];
@@ -30,7 +30,7 @@ internal sealed class MediaLeg
     private readonly PlayoutClock _playout;
     private volatile bool _closedByUs;
 
-    public MediaLeg(SimulatedMember owner, RtcClient client, int generation)
+    public MediaLeg(MediaLink owner, RtcClient client, int generation)
     {
         _owner = owner;
         Generation = generation;
@@ -50,7 +50,7 @@ internal sealed class MediaLeg
     public bool IsConnected => Session.State == RtcSessionState.Connected;
 
     /// <summary>The renegotiation this session was made for; null for the first session.</summary>
-    public SimulatedMember.PendingReconnect? Pending { get; set; }
+    public PendingReconnect? Pending { get; set; }
 
     /// <summary>Set once the first audible frame from this session has been analysed.</summary>
     public TaskCompletionSource Delivered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
