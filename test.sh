@@ -30,7 +30,8 @@ if ! dotnet build OpenChat.sln -c Release -nologo -v q; then
 fi
 
 status=0
-for project in tests/*/*.Tests.csproj; do
+# Test projects live under tests/; a tool's own tests sit beside it (tools/*/*.Tests.csproj).
+for project in tests/*/*.Tests.csproj tools/*/*.Tests.csproj; do
   name="$(basename "$project" .csproj)"
   echo "=== $name"
   dotnet test "$project" -c Release --no-build -nologo \

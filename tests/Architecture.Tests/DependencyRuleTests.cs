@@ -4,7 +4,8 @@ namespace OpenChat.Architecture.Tests;
 
 /// <summary>
 /// The dependency rules of docs/architecture.md, read from the project files: a role never references another role's
-/// project, the protocol references none of ours, and only the server executable composes the roles.
+/// project, the protocol references none of ours, only the server executable composes the roles, and tests and tools
+/// share code only through support/.
 /// </summary>
 public sealed class DependencyRuleTests
 {
@@ -69,5 +70,19 @@ public sealed class DependencyRuleTests
             .Where(p => new[] { Channels, Gateway, Media }.All(_graph.Closure(p).Contains))
             .ToList();
         Assert.Equal([Server], composers);
+    }
+
+    [Theory]
+    [InlineData("tests/", "tools/")]
+    [InlineData("tools/", "tests/")]
+    public void Tests_and_tools_never_reference_each_other(string folder, string other)
+    {
+        var projects = _graph.AllProjects().Where(p => p.StartsWith(folder, StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(projects);
+        var references = projects
+            .SelectMany(p => _graph.Closure(p).Where(r => r.StartsWith(other, StringComparison.Ordinal)).Select(r => $"{p} -> {r}"))
+            .ToList();
+        Assert.True(references.Count == 0, $"Projects under {folder} reference projects under {other} (shared code belongs in support/): " +
+                                           string.Join(", ", references));
     }
 }

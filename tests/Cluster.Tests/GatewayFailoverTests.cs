@@ -1,4 +1,4 @@
-using OpenChat.LoadGen;
+using OpenChat.SimulatedClients;
 using OpenChat.TestSupport;
 using Xunit;
 using Xunit.Abstractions;
@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 namespace OpenChat.Cluster.Tests;
 
 /// <summary>
-/// Voice across server processes with simulated members (tools/LoadGen) sending tones over WebRTC: a gateway that
+/// Voice across server processes with simulated members (support/SimulatedClients) sending tones over WebRTC: a gateway that
 /// dies hands its members' signalling to another while the members keep hearing each other (media never passes
 /// through a gateway). Media node loss and drain are in <see cref="VoiceClusterTests"/>.
 /// </summary>

@@ -1,5 +1,5 @@
-using OpenChat.LoadGen;
-using OpenChat.LoadGen.Measurement;
+using OpenChat.SimulatedClients;
+using OpenChat.SimulatedClients.Measurement;
 using OpenChat.TestSupport;
 using Xunit;
 using Xunit.Abstractions;
@@ -8,7 +8,7 @@ namespace OpenChat.Cluster.Tests;
 
 /// <summary>
 /// Voice across real processes on 127.0.0.1: one gateway with the channels, media nodes, and simulated members
-/// (tools/LoadGen: SignalR, our WebRTC client, Opus tones) that measure what they hear. Rooms spread over the
+/// (support/SimulatedClients: SignalR, our WebRTC client, Opus tones) that measure what they hear. Rooms spread over the
 /// media nodes by load; a media node killed mid-call, or shut down, costs its members a short gap and nothing
 /// else; a media node that joins takes the next rooms.
 /// </summary>

@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using Concentus;
-using OpenChat.LoadGen.Audio;
-using OpenChat.LoadGen.Measurement;
+using OpenChat.SimulatedClients;
+using OpenChat.SimulatedClients.Audio;
+using OpenChat.SimulatedClients.Measurement;
 
 namespace OpenChat.LoadGen.Driver;
 

@@ -1,0 +1,93 @@
+using OpenChat.Rtc.Transport;
+
+namespace OpenChat.SimulatedClients;
+
+/// <summary>Who a <see cref="SimulatedMember"/> is, what it says, and how it measures what it hears.</summary>
+public sealed class SimulatedMemberOptions
+{
+    /// <summary>Gateway base URLs (<c>http://127.0.0.1:8080</c>); the first is used first, the others after a gateway is lost.</summary>
+    public required IReadOnlyList<string> Gateways { get; init; }
+
+    public required string DisplayName { get; init; }
+
+    /// <summary>The voice channel to join.</summary>
+    public required string ChannelId { get; init; }
+
+    /// <summary>What the microphone sends.</summary>
+    public VoiceSignal Signal { get; init; } = VoiceSignal.Silence;
+
+    /// <summary>Frequencies whose level is measured in every received frame (typically every talker's tone); the member's own is always added.</summary>
+    public IReadOnlyList<double> CandidateFrequencies { get; init; } = [];
+
+    /// <summary>Share of the member's packets (0 to 1) lost on the way to the mixer, at random (seeded by the name).</summary>
+    public double UplinkLoss { get; init; }
+
+    public bool Muted { get; init; }
+
+    public bool Deafened { get; init; }
+
+    /// <summary>Where in its signal's period the member starts, in frames, so talkers do not pause in unison; derived from the name when null.</summary>
+    public int? SignalOffsetFrames { get; init; }
+
+    /// <summary>The clock that paces the microphone; <see cref="FrameClock.Shared"/> when null. Members that should count each other's talking as expected audio must share a clock.</summary>
+    public FrameClock? Clock { get; init; }
+
+    /// <summary>The WebRTC client (its certificate plays the browser profile's); one shared by the process when null.</summary>
+    public RtcClient? RtcClient { get; init; }
+
+    /// <summary>For <c>POST /api/session</c>; one shared by the process when null.</summary>
+    public HttpClient? Http { get; init; }
+
+    /// <summary>A received frame at or above this RMS level (dBFS) is audible.</summary>
+    public double AudibleDbfs { get; init; } = -50;
+
+    /// <summary>
+    /// A candidate frequency at or above this level (dB relative to a full-scale sine) in a frame is heard in that frame,
+    /// if it is a tone there (10 dB above the level 100 Hz to one side; see <see cref="Audio.FrameAnalyzer"/>).
+    /// </summary>
+    public double HeardLevelDb { get; init; } = -40;
+
+    /// <summary>A frequency counts as heard after this many frames in which it was heard; fewer are a transient.</summary>
+    public int MinHeardFrames { get; init; } = 5;
+
+    /// <summary>The fixed jitter buffer against which <see cref="MemberStats.PlayoutUnderruns"/> are counted.</summary>
+    public TimeSpan PlayoutDelay { get; init; } = TimeSpan.FromMilliseconds(60);
+
+    /// <summary>Shorter silences are arrival jitter, not gaps.</summary>
+    public TimeSpan MinGap { get; init; } = TimeSpan.FromMilliseconds(60);
+
+    /// <summary>
+    /// How long (in frames) others must have been talking, and this member connected, before their audio is expected
+    /// to be arriving; covers the path's delay (jitter buffer, mixer tick, network).
+    /// </summary>
+    public int ExpectationFrames { get; init; } = 10;
+
+    /// <summary>How long a media renegotiation keeps retrying <c>JoinVoice</c> and connecting.</summary>
+    public TimeSpan ReconnectTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>After a renegotiation connects, how long the old session is kept if the new one delivers nothing audible.</summary>
+    public TimeSpan OldSessionGrace { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long the member keeps trying gateways after its signalling connection closed.</summary>
+    public TimeSpan SignallingRetryTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Call <c>LeaveVoice</c> when disposed (otherwise the server notices when the media session times out).</summary>
+    public bool LeaveOnDispose { get; init; } = true;
+
+    internal void Validate()
+    {
+        if (Gateways is null || Gateways.Count == 0) throw new ArgumentException("At least one gateway URL is required.", nameof(Gateways));
+        foreach (var url in Gateways)
+        {
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
+                throw new ArgumentException($"'{url}' is not an http(s) URL.", nameof(Gateways));
+        }
+        if (string.IsNullOrWhiteSpace(DisplayName)) throw new ArgumentException("A display name is required.", nameof(DisplayName));
+        if (string.IsNullOrWhiteSpace(ChannelId)) throw new ArgumentException("A channel id is required.", nameof(ChannelId));
+        ArgumentNullException.ThrowIfNull(Signal);
+        if (UplinkLoss is < 0 or > 1 || double.IsNaN(UplinkLoss)) throw new ArgumentOutOfRangeException(nameof(UplinkLoss), "0 to 1");
+        if (MinHeardFrames < 1) throw new ArgumentOutOfRangeException(nameof(MinHeardFrames), "at least 1");
+        if (ExpectationFrames < 0) throw new ArgumentOutOfRangeException(nameof(ExpectationFrames), "0 or more");
+        if (MinGap < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(MinGap));
+    }
+}
