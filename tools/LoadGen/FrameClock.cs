@@ -112,6 +112,7 @@ public sealed class FrameClock : IDisposable
         var schedule = _schedule!;
         while (!_stopping)
         {
+            // The round's only reading of the time (the pacing tests rely on it to know what the clock has seen).
             long now = _time.GetTimestamp();
             long first;
             int count;
