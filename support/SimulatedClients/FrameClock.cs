@@ -6,8 +6,9 @@ namespace OpenChat.SimulatedClients;
 
 /// <summary>
 /// One thread that paces every simulated microphone subscribed to it: each 20 ms frame it calls every subscriber
-/// with the frame number, on an absolute <see cref="Stopwatch"/> schedule (<see cref="FrameSchedule"/>), so a
-/// hundred members cost one thread and their frames stay in step. Subscribers must return quickly.
+/// with the frame number, on an absolute schedule (<see cref="FrameSchedule"/>) of its time source's timestamps
+/// (the <see cref="Stopwatch"/>'s by default), so a hundred members cost one thread and their frames stay in step.
+/// Subscribers must return quickly.
 /// </summary>
 public sealed class FrameClock : IDisposable
 {
@@ -15,8 +16,9 @@ public sealed class FrameClock : IDisposable
     private static readonly Lazy<FrameClock> SharedClock = new(() => new FrameClock());
 
     private readonly object _gate = new();
+    private readonly TimeProvider _time;
     private readonly long _periodTicks;
-    private readonly long _lateTicks = Stopwatch.Frequency * 5 / 1000;
+    private readonly long _lateTicks;
     private Action<long>[] _subscribers = [];
     private FrameSchedule? _schedule;
     private Thread? _thread;
@@ -33,10 +35,24 @@ public sealed class FrameClock : IDisposable
 
     /// <param name="period">Time between frames; 20 ms for audio.</param>
     public FrameClock(TimeSpan period)
+        : this(period, TimeProvider.System)
+    {
+    }
+
+    /// <param name="period">Time between frames; 20 ms for audio.</param>
+    /// <param name="time">
+    /// Where the clock reads the time (<see cref="TimeProvider.GetTimestamp"/>). Between readings its thread sleeps in
+    /// real time, for about as long as this source says remains until the next frame (1 ms to 1 s), so a manual
+    /// time source is followed within about one period.
+    /// </param>
+    public FrameClock(TimeSpan period, TimeProvider time)
     {
         if (period <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(period));
+        ArgumentNullException.ThrowIfNull(time);
         Period = period;
-        _periodTicks = (long)(period.TotalSeconds * Stopwatch.Frequency);
+        _time = time;
+        _periodTicks = (long)(period.TotalSeconds * time.TimestampFrequency);
+        _lateTicks = time.TimestampFrequency * 5 / 1000;
     }
 
     /// <summary>The process-wide clock that members use unless given another; runs from its first subscriber on.</summary>
@@ -63,7 +79,7 @@ public sealed class FrameClock : IDisposable
     public long LateFrames => Interlocked.Read(ref _lateFrames);
 
     /// <summary>The latest any frame started after it was due.</summary>
-    public TimeSpan MaxLateness => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _maxLatenessTicks));
+    public TimeSpan MaxLateness => _time.GetElapsedTime(0, Interlocked.Read(ref _maxLatenessTicks));
 
     /// <summary>Calls <paramref name="onFrame"/> with each frame number from the next frame on, until disposed.</summary>
     public IDisposable Subscribe(Action<long> onFrame)
@@ -75,7 +91,7 @@ public sealed class FrameClock : IDisposable
             _subscribers = [.. _subscribers, onFrame];
             if (_thread is null)
             {
-                _schedule = new FrameSchedule(Stopwatch.GetTimestamp() + _periodTicks, _periodTicks, MaxBurst);
+                _schedule = new FrameSchedule(_time.GetTimestamp() + _periodTicks, _periodTicks, MaxBurst);
                 _thread = new Thread(Run) { IsBackground = true, Name = "loadgen-clock", Priority = ThreadPriority.AboveNormal };
                 _thread.Start();
             }
@@ -96,7 +112,8 @@ public sealed class FrameClock : IDisposable
         var schedule = _schedule!;
         while (!_stopping)
         {
-            long now = Stopwatch.GetTimestamp();
+            // The round's only reading of the time (the pacing tests rely on it to know what the clock has seen).
+            long now = _time.GetTimestamp();
             long first;
             int count;
             lock (_gate)
@@ -115,7 +132,7 @@ public sealed class FrameClock : IDisposable
             if (count == 0)
             {
                 // Sleep most of the wait in one go, the last couple of milliseconds in 1 ms steps.
-                long waitMs = (schedule.NextDue - Stopwatch.GetTimestamp()) * 1000 / Stopwatch.Frequency;
+                long waitMs = (schedule.NextDue - now) * 1000 / _time.TimestampFrequency;
                 Thread.Sleep((int)Math.Clamp(waitMs - 1, 1, 1000));
                 continue;
             }

@@ -24,9 +24,17 @@ public sealed class ChannelActorTests : TestKit
     private readonly TestProbe _region;
     private readonly TestProbe _placement;
 
+    private readonly string _database;
+
     public ChannelActorTests(ITestOutputHelper output)
-        : base(ActorTestConfig.Setup(ActorTestConfig.NewDatabase()), "channels", output)
+        : this(ActorTestConfig.NewDatabase(), output)
     {
+    }
+
+    private ChannelActorTests(string database, ITestOutputHelper output)
+        : base(ActorTestConfig.Setup(database), "channels", output)
+    {
+        _database = database;
         _region = CreateTestProbe("region");
         _placement = CreateTestProbe("placement");
         _directory = Sys.ActorOf(DirectoryActor.Props(new DirectoryOptions(), _region.Ref), "directory");
@@ -45,7 +53,7 @@ public sealed class ChannelActorTests : TestKit
     }
 
     [Fact]
-    public void Post_is_acknowledged_after_storing_and_pushed_to_each_subscriber_once()
+    public async Task Post_is_acknowledged_after_storing_and_pushed_to_each_subscriber_once()
     {
         var channel = StartChannel(General);
         var subscriber = CreateTestProbe();
@@ -60,6 +68,21 @@ public sealed class ChannelActorTests : TestKit
         var pushed = subscriber.ExpectMsg<MessagePosted>();
         Assert.Equal(accepted, pushed.Message);
         subscriber.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+
+        // Stored means stored: with the whole actor system gone, a channel started afresh on the same journal has it.
+        Shutdown(Sys);
+        var restarted = ActorSystem.Create("channels-restarted", ActorTestConfig.Setup(_database));
+        try
+        {
+            var directory = restarted.ActorOf(DirectoryActor.Props(new DirectoryOptions(), restarted.DeadLetters), "directory");
+            var channel2 = restarted.ActorOf(ChannelActor.Props(General, directory, restarted.DeadLetters, Options()), "general");
+            var history = await channel2.Ask<HistoryPage>(new GetHistory(General, null, 50), TimeSpan.FromSeconds(15));
+            Assert.Equal([accepted], history.Messages);
+        }
+        finally
+        {
+            await restarted.Terminate();
+        }
     }
 
     [Fact]

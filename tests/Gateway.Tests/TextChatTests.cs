@@ -143,16 +143,126 @@ public sealed class TextChatTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task An_oversized_frame_closes_the_connection_and_stores_nothing()
+    public async Task A_frame_over_the_configured_cap_closes_the_connection_and_stores_nothing_and_one_at_the_cap_is_accepted()
     {
-        await using var alice = await ChatClient.ConnectAsync(_server.BaseUrl, "Alice");
-        var closed = new TaskCompletionSource();
-        alice.Connection.Closed += _ => { closed.TrySetResult(); return Task.CompletedTask; };
-        _ = alice.Connection.SendAsync("PostMessage", "general", new string('z', 64 * 1024));
-        await closed.Task.WaitAsync(TimeSpan.FromSeconds(15));
+        // Not SignalR's default of 32 KiB (nor the gateway's): only the gateway's setting can put the limit here.
+        const int cap = 8 * 1024;
+        await using var server = await InProcessServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["OpenChat:Gateway:MaxMessageBytes"] = cap.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+        var alice = await ChatClient.CreateSessionAsync(server.BaseUrl, "Alice");
+        using var hub = await RawHubConnection.ConnectAsync(server.BaseUrl, alice.Token);
 
-        await using var bob = await ChatClient.ConnectAsync(_server.BaseUrl, "Bob");
-        Assert.Empty((await bob.HistoryAsync("general")).Messages);
+        // Exactly the cap, record separator included: stored and answered.
+        await hub.SendPaddedAsync(Invocation("1", "PostMessage", "general", "at the cap"), cap);
+        var completion = await hub.ReceiveAsync(m => m.GetProperty("type").GetInt32() == 3);
+        Assert.Equal("1", completion.GetProperty("invocationId").GetString());
+        Assert.False(completion.TryGetProperty("error", out var error), $"refused: {error}");
+        Assert.Equal("at the cap", completion.GetProperty("result").GetProperty("text").GetString());
+
+        // One byte more: the connection is closed and the post never reaches the hub.
+        await hub.SendPaddedAsync(Invocation("2", "PostMessage", "general", "over the cap"), cap + 1);
+        static bool IsCompletion(System.Text.Json.JsonElement m) => m.GetProperty("type").GetInt32() == 3;
+        var received = await hub.ReceiveUntilClosedAsync(IsCompletion);
+        Assert.DoesNotContain(received, IsCompletion);
+        Assert.Contains(received, m => m.GetProperty("type").GetInt32() == 7); // SignalR's close message
+
+        await using var bob = await ChatClient.ConnectAsync(server.BaseUrl, "Bob");
+        Assert.Equal(["at the cap"], (await bob.HistoryAsync("general")).Messages.Select(m => m.Text));
+    }
+
+    private static string Invocation(string id, string target, params string[] arguments) =>
+        System.Text.Json.JsonSerializer.Serialize(new { type = 1, invocationId = id, target, arguments });
+
+    /// <summary>
+    /// A SignalR client over a bare WebSocket speaking the JSON hub protocol, so a test decides every byte of a frame
+    /// (the .NET client's frames cannot be made an exact size, and its posts cannot be padded past the text limit).
+    /// </summary>
+    private sealed class RawHubConnection : IDisposable
+    {
+        private const char Separator = '\u001e';
+        private readonly System.Net.WebSockets.ClientWebSocket _socket = new();
+        private readonly Queue<System.Text.Json.JsonElement> _messages = new();
+        private readonly System.Text.StringBuilder _pending = new();
+        private readonly System.Text.Decoder _utf8 = System.Text.Encoding.UTF8.GetDecoder();
+        private readonly CancellationTokenSource _timeout = new(TimeSpan.FromSeconds(30));
+
+        public static async Task<RawHubConnection> ConnectAsync(string baseUrl, string token)
+        {
+            var connection = new RawHubConnection();
+            var url = new Uri(baseUrl.Replace("http://", "ws://", StringComparison.Ordinal) + "/hub?access_token=" + Uri.EscapeDataString(token));
+            await connection._socket.ConnectAsync(url, connection._timeout.Token);
+            await connection.SendAsync("{\"protocol\":\"json\",\"version\":1}" + Separator);
+            var handshake = await connection.ReceiveAsync(_ => true);
+            Assert.False(handshake.TryGetProperty("error", out var error), $"handshake refused: {error}");
+            return connection;
+        }
+
+        /// <summary>Sends <paramref name="json"/> padded with whitespace before its closing brace to exactly <paramref name="bytes"/> bytes with the separator.</summary>
+        public Task SendPaddedAsync(string json, int bytes)
+        {
+            int padding = bytes - System.Text.Encoding.UTF8.GetByteCount(json) - 1;
+            Assert.True(padding >= 0 && json.EndsWith('}'));
+            var frame = json[..^1] + new string(' ', padding) + "}" + Separator;
+            Assert.Equal(bytes, System.Text.Encoding.UTF8.GetByteCount(frame));
+            return SendAsync(frame);
+        }
+
+        private Task SendAsync(string frame) => _socket.SendAsync(System.Text.Encoding.UTF8.GetBytes(frame),
+            System.Net.WebSockets.WebSocketMessageType.Text, endOfMessage: true, _timeout.Token);
+
+        /// <summary>The next hub message that matches <paramref name="match"/> (skipping pings and others).</summary>
+        public async Task<System.Text.Json.JsonElement> ReceiveAsync(Func<System.Text.Json.JsonElement, bool> match)
+        {
+            while (true)
+            {
+                while (_messages.TryDequeue(out var message))
+                    if (match(message)) return message;
+                if (!await ReadAsync()) throw new InvalidOperationException("the server closed the connection");
+            }
+        }
+
+        /// <summary>Every hub message until the server closes the WebSocket or sends one that matches <paramref name="stop"/>.</summary>
+        public async Task<List<System.Text.Json.JsonElement>> ReceiveUntilClosedAsync(Func<System.Text.Json.JsonElement, bool> stop)
+        {
+            while (!_messages.Any(stop) && await ReadAsync())
+            {
+            }
+            return [.. _messages];
+        }
+
+        private async Task<bool> ReadAsync()
+        {
+            var buffer = new byte[16 * 1024];
+            System.Net.WebSockets.WebSocketReceiveResult result;
+            try
+            {
+                result = await _socket.ReceiveAsync(buffer, _timeout.Token);
+            }
+            catch (System.Net.WebSockets.WebSocketException)
+            {
+                return false;
+            }
+            if (result.MessageType == System.Net.WebSockets.WebSocketMessageType.Close) return false;
+            var chars = new char[_utf8.GetCharCount(buffer, 0, result.Count)];
+            _pending.Append(chars, 0, _utf8.GetChars(buffer, 0, result.Count, chars, 0));
+            var text = _pending.ToString();
+            int end;
+            while ((end = text.IndexOf(Separator)) >= 0)
+            {
+                _messages.Enqueue(System.Text.Json.JsonDocument.Parse(text[..end]).RootElement.Clone());
+                text = text[(end + 1)..];
+            }
+            _pending.Clear().Append(text);
+            return true;
+        }
+
+        public void Dispose()
+        {
+            _socket.Dispose();
+            _timeout.Dispose();
+        }
     }
 
     [Fact]

@@ -1,8 +1,11 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using OpenChat.Rtc.Ice;
 using OpenChat.Rtc.Srtp;
+using OpenChat.Rtc.Stun;
 using OpenChat.Rtc.Transport;
+using OpenChat.TestSupport;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -201,18 +204,46 @@ public class LoopbackTests(ITestOutputHelper output)
     public async Task Check_with_wrong_password_gets_no_answer_and_binds_nothing()
     {
         using var endpoint = new RtcEndpoint(LoopbackOptions());
-        var client = new RtcClient();
-        var session = client.CreateSession();
+        var session = new RtcClient(new RtcClientOptions { ConnectTimeout = TimeSpan.FromSeconds(1) }).CreateSession();
         var answer = endpoint.AcceptOffer(session.Offer);
-        // Tamper with the password in the answer: the client's checks will carry a wrong MESSAGE-INTEGRITY.
-        var pwdLine = answer.Sdp.Split("\r\n").Single(l => l.StartsWith("a=ice-pwd:", StringComparison.Ordinal));
-        var forged = answer.Sdp.Replace(pwdLine, "a=ice-pwd:" + new string('x', 24));
-        await Assert.ThrowsAsync<TimeoutException>(() =>
-            new RtcClient(new RtcClientOptions { ConnectTimeout = TimeSpan.FromSeconds(1) }).CreateSession().ConnectAsync(forged));
-        Assert.True(endpoint.Statistics.StunRejected > 0);
-        Assert.Equal(0, endpoint.Statistics.StunAnswered);
+        // The session that made the offer connects, so its checks carry the USERNAME the server expects
+        // (server ufrag:client ufrag); only the password in the answer is forged, so only MESSAGE-INTEGRITY is wrong.
+        var server = IceOf(answer.Sdp);
+        var forged = answer.Sdp.Replace("a=ice-pwd:" + server.Password, "a=ice-pwd:" + new string('x', 24));
+        Assert.NotEqual(answer.Sdp, forged);
+        await Assert.ThrowsAsync<TimeoutException>(() => session.ConnectAsync(forged));
+        var stats = endpoint.Statistics;
+        Assert.True(stats.StunRejected > 0, "the forged checks were not refused");
+        Assert.Equal(0, stats.StunAnswered);
+        Assert.Equal(0, stats.StunMalformed);
+        Assert.Equal(0, stats.StunFiltered);
         Assert.Equal(RtcSessionState.New, answer.Session.State);
+        long refused = stats.StunRejected;
         session.Dispose();
+
+        // The same check signed with the password the server gave is answered: the password was all that differed.
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var id = StunTransactionId.NewRandom();
+        var check = new byte[256];
+        int length = IceBinding.WriteRequest(check, id, IceOf(session.Offer), server, 12345, 42, useCandidate: false);
+        socket.SendTo(check.AsSpan(0, length), endpoint.LocalEndPoint);
+        var response = new byte[2048];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var received = await socket.ReceiveFromAsync(response, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0), timeout.Token);
+        Assert.True(StunMessage.TryParse(response.AsSpan(0, received.ReceivedBytes), out var message));
+        Assert.Equal(id, message.TransactionId);
+        Assert.Equal(StunMessageType.BindingSuccessResponse, message.MessageType);
+        Assert.Equal(1, stats.StunAnswered);
+        Assert.Equal(refused, stats.StunRejected);
+    }
+
+    /// <summary>The ICE credentials an SDP offer or answer carries.</summary>
+    private static IceCredentials IceOf(string sdp)
+    {
+        string Value(string prefix) =>
+            sdp.Split("\r\n").Single(l => l.StartsWith(prefix, StringComparison.Ordinal))[prefix.Length..];
+        return new IceCredentials(Value("a=ice-ufrag:"), Value("a=ice-pwd:"));
     }
 
     [Fact]
@@ -225,17 +256,27 @@ public class LoopbackTests(ITestOutputHelper output)
         intruder.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         var rtp = Hex.Parse("806f0001000000010000000a0102030405060708090a0b0c0d0e0f");
         var dtls = Hex.Parse("16fefd000000000000000000010001");
+        long droppedBefore = endpoint.Statistics.DroppedUnknownSource;
+        long cookieExchangesBefore = endpoint.Statistics.DtlsCookieExchanges;
         for (int i = 0; i < 10; i++)
         {
             intruder.SendTo(rtp, endpoint.LocalEndPoint);
             intruder.SendTo(dtls, endpoint.LocalEndPoint);
         }
-        // A real packet from the client afterwards proves the loop has processed what came before.
+        // Every one of the intruder's 20 datagrams is read and dropped for its source, before any session sees it.
+        await Probe.UntilAsync(() => Task.FromResult(endpoint.Statistics.DroppedUnknownSource - droppedBefore >= 20),
+            TimeSpan.FromSeconds(10), "the intruder's datagrams to be dropped");
+        // A real packet from the client afterwards still reaches its session.
         Assert.True(client.SendAudio([1, 2, 3], 0));
         await atServer.Done.WaitAsync(TimeSpan.FromSeconds(10));
-        Assert.True(endpoint.Statistics.DroppedUnknownSource >= 20 || endpoint.Statistics.DatagramsReceived >= 20);
+        Assert.Equal(20, endpoint.Statistics.DroppedUnknownSource - droppedBefore);
+        Assert.Equal(0, endpoint.Statistics.DroppedUnclassified);
+        Assert.Equal(cookieExchangesBefore, endpoint.Statistics.DtlsCookieExchanges);
+        Assert.Equal(0, endpoint.Statistics.ReceiveErrors);
         Assert.Single(atServer.Frames);
+        Assert.Equal(1, server.Statistics.PacketsReceived);
         Assert.Equal(0, server.Statistics.SrtpRejected);
+        Assert.Equal(RtcSessionState.Connected, server.State);
         client.Dispose();
     }
 }

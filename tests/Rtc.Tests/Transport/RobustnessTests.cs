@@ -237,7 +237,12 @@ public class RobustnessTests(ITestOutputHelper output)
         Assert.Equal(0, server.Statistics.SrtpRejected);
         Assert.True(memoryAfter - memoryBefore < 16 * 1024 * 1024, $"memory grew by {(memoryAfter - memoryBefore) / 1024} KiB");
         Assert.InRange(endpoint.SessionCount, 2, 3); // the live session, the probe, maybe the fuzzed one
-        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(60));
+        // Between two probes the endpoint's socket receives one batch: 250 datagrams of at most 2 KB, well within
+        // its receive buffer (RtcEndpointOptions.ReceiveBufferSize, 4 MiB), so the kernel drops none of them and
+        // the probe waits behind at most 250 datagrams, which the endpoint reads in milliseconds. Each probe waits
+        // 5 s for its answer: one that goes unanswered means the endpoint stopped reading for that long or refused
+        // a valid check among the noise.
+        Assert.True(lostProbes == 0, $"{lostProbes} of {Datagrams / Batch} probes went unanswered");
         client.Dispose();
     }
 }

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Microsoft.Extensions.Time.Testing;
 using OpenChat.SimulatedClients.Pacing;
 using Xunit;
 
@@ -46,34 +46,81 @@ public sealed class PacingTests
         Assert.Equal(260, schedule.NextDue);
     }
 
-    [Fact]
-    public async Task The_clock_runs_frames_20_ms_apart_on_average_and_numbers_them_in_order()
+    /// <summary>A manual time source that knows when the clock's thread has seen the time it was moved to.</summary>
+    private sealed class ManualTime : FakeTimeProvider
     {
-        using var clock = new FrameClock();
-        const int wanted = 150;
-        var stamps = new List<(long Frame, long Ticks)>();
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using (clock.Subscribe(frame =>
-               {
-                   stamps.Add((frame, Stopwatch.GetTimestamp()));
-                   if (stamps.Count == wanted) done.TrySetResult();
-               }))
+        private long _target = long.MaxValue;
+        private int _seen;
+
+        public override long GetTimestamp()
         {
-            await done.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            long now = base.GetTimestamp();
+            if (Thread.CurrentThread.Name == "loadgen-clock" && now >= Volatile.Read(ref _target)) Interlocked.Increment(ref _seen);
+            return now;
         }
-        var sample = stamps.Take(wanted).ToArray();
 
-        // Numbers increase by one, except over frames the clock reports as skipped.
-        long gaps = sample.Zip(sample.Skip(1), (a, b) => b.Frame - a.Frame - 1).Sum();
-        Assert.All(sample.Zip(sample.Skip(1)), p => Assert.True(p.Second.Frame > p.First.Frame));
-        Assert.True(gaps <= clock.SkippedFrames);
+        /// <summary>Moves time on and returns once the clock has run everything due by then.</summary>
+        public void AdvanceForClock(TimeSpan delta)
+        {
+            Volatile.Write(ref _seen, 0);
+            Volatile.Write(ref _target, base.GetTimestamp() + (long)(delta.TotalSeconds * TimestampFrequency));
+            Advance(delta);
+            // The clock reads the time once per round: the first reading at the new time runs the frames due and
+            // calls their subscribers, so by the second they have all been called.
+            Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref _seen) >= 2, TimeSpan.FromSeconds(30)), "the clock stopped reading the time");
+        }
+    }
 
-        // Least-squares slope of time over frame number: a late frame or two barely moves it; drift would.
-        double meanX = sample.Average(s => (double)s.Frame), meanY = sample.Average(s => (double)s.Ticks);
-        double sxy = sample.Sum(s => (s.Frame - meanX) * (s.Ticks - meanY)), sxx = sample.Sum(s => (s.Frame - meanX) * (s.Frame - meanX));
-        double msPerFrame = sxy / sxx * 1000 / Stopwatch.Frequency;
-        Assert.InRange(msPerFrame, 19.0, 21.0);
-        Assert.True(clock.FramesRun >= wanted);
+    [Fact]
+    public void The_clock_runs_each_frame_exactly_when_its_time_source_reaches_it_and_bursts_and_skips_after_a_stall()
+    {
+        var time = new ManualTime();
+        var period = TimeSpan.FromMilliseconds(20);
+        using var clock = new FrameClock(period, time);
+        var runs = new System.Collections.Concurrent.ConcurrentQueue<(long Frame, DateTimeOffset At)>();
+        var start = time.GetUtcNow();
+        using var subscription = clock.Subscribe(frame => runs.Enqueue((frame, time.GetUtcNow())));
+        (long Frame, DateTimeOffset At) Next()
+        {
+            Assert.True(runs.TryDequeue(out var run), "no frame was run");
+            return run;
+        }
+
+        // Frame k is due one period after subscribing and every period after: not a tick earlier, and at that very time.
+        for (int k = 0; k < 30; k++)
+        {
+            time.AdvanceForClock(period - TimeSpan.FromMilliseconds(1));
+            Assert.Empty(runs);
+            time.AdvanceForClock(TimeSpan.FromMilliseconds(1));
+            Assert.Equal((k, start + (k + 1) * period), Next());
+            Assert.Empty(runs);
+        }
+        Assert.Equal(30, clock.FramesRun);
+        Assert.Equal(0, clock.LateFrames);
+        Assert.Equal(TimeSpan.Zero, clock.MaxLateness);
+
+        // 45 ms on: the two frames due meanwhile run at once, 25 ms late.
+        var now = start + 30 * period + TimeSpan.FromMilliseconds(45);
+        time.AdvanceForClock(TimeSpan.FromMilliseconds(45));
+        Assert.Equal([(30L, now), (31L, now)], [Next(), Next()]);
+        Assert.Empty(runs);
+        Assert.Equal(1, clock.LateFrames);
+        Assert.Equal(TimeSpan.FromMilliseconds(25), clock.MaxLateness);
+
+        // Back on time: frame 32 is due 15 ms later.
+        time.AdvanceForClock(TimeSpan.FromMilliseconds(15));
+        Assert.Equal((32L, start + 33 * period), Next());
+
+        // A 250 ms stall: frames 33 to 44 are due; the last five run, 90 ms late for the first of them, and 7 are skipped.
+        now = start + 33 * period + TimeSpan.FromMilliseconds(250);
+        time.AdvanceForClock(TimeSpan.FromMilliseconds(250));
+        Assert.Equal(Enumerable.Range(40, 5).Select(f => ((long)f, now)), Enumerable.Range(0, 5).Select(_ => Next()));
+        Assert.Empty(runs);
+        Assert.Equal(7, clock.SkippedFrames);
+        Assert.Equal(2, clock.LateFrames);
+        Assert.Equal(TimeSpan.FromMilliseconds(90), clock.MaxLateness);
+        Assert.Equal(38, clock.FramesRun);
+        Assert.Equal(44, clock.CurrentFrame);
     }
 
     [Fact]
