@@ -28,6 +28,7 @@ public sealed class SessionActor : ReceiveActor, IWithTimers
     private readonly IActorRef _region;
     private readonly IClientPush _push;
     private readonly GatewayOptions _options;
+    private readonly CallBudgets _budgets;
     private readonly SlidingWindowLimit _postLimit;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<ChannelId, OpenChannel> _open = new();
@@ -41,12 +42,13 @@ public sealed class SessionActor : ReceiveActor, IWithTimers
         public long LastSeen { get; set; } = lastSeen;
     }
 
-    public SessionActor(SessionIdentity identity, IActorRef region, IClientPush push, GatewayOptions options, TimeProvider time)
+    public SessionActor(SessionIdentity identity, IActorRef region, IClientPush push, GatewayOptions options, CallBudgets budgets, TimeProvider time)
     {
         _identity = identity;
         _region = region;
         _push = push;
         _options = options;
+        _budgets = budgets;
         _postLimit = new SlidingWindowLimit(options.PostsPerWindow, options.PostWindow, time);
         _mediator = DistributedPubSub.Get(Context.System).Mediator;
 
@@ -117,8 +119,8 @@ public sealed class SessionActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(SessionIdentity identity, IActorRef region, IClientPush push, GatewayOptions options, TimeProvider time) =>
-        Akka.Actor.Props.Create(() => new SessionActor(identity, region, push, options, time));
+    public static Props Props(SessionIdentity identity, IActorRef region, IClientPush push, GatewayOptions options, CallBudgets budgets, TimeProvider time) =>
+        Akka.Actor.Props.Create(() => new SessionActor(identity, region, push, options, budgets, time));
 
     private async Task Open(OpenChannelRequest request)
     {
@@ -159,7 +161,7 @@ public sealed class SessionActor : ReceiveActor, IWithTimers
         }
         if (_voice is { } current && current != request.Channel) LeaveCurrentVoice();
         var reply = await AskChannel(new JoinVoice(request.Channel, _identity.User, _identity.DisplayName, Self, request.SdpOffer, request.Muted, request.Deafened),
-            _options.ClusterTimeout * 3);
+            _budgets.ChannelJoin);
         if (reply is VoiceJoined)
         {
             _voice = request.Channel;
@@ -300,7 +302,7 @@ public sealed class SessionActor : ReceiveActor, IWithTimers
     {
         try
         {
-            return await _region.Ask<object>(message, timeout ?? _options.ClusterTimeout);
+            return await _region.Ask<object>(message, timeout ?? _budgets.Cluster);
         }
         catch (AskTimeoutException)
         {
