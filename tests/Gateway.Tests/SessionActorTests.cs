@@ -49,7 +49,7 @@ public sealed class SessionActorTests : IAsyncLifetime
     public async Task DisposeAsync() => await _system.Terminate();
 
     [Fact]
-    public async Task Voice_requests_wait_their_turn_behind_a_join_while_posts_and_channel_events_pass_it()
+    public async Task Voice_requests_wait_their_turn_behind_a_join_while_posts_and_chat_events_pass_it()
     {
         await OpenAsync(General, ChannelKind.Text);
         var firstJoin = Ask(new JoinVoiceRequest(Lounge, "offer-1", false, false));
@@ -66,6 +66,9 @@ public sealed class SessionActorTests : IAsyncLifetime
         var posted = Message(2, "posted while joining");
         await Answer<PostMessage>(_ => new PostAccepted(posted));
         Assert.Equal(new PostAccepted(posted), await post);
+        // Chat events pass too; the voice events of the channel being joined wait for the join's answer.
+        var bobJoined = new VoiceMemberJoined(Lounge, new VoiceMember(new UserId("bob-1"), "Bob", false, false, false));
+        _session.Tell(bobJoined);
         var fromBob = Message(3, "hello while you join");
         _session.Tell(new MessagePosted(fromBob));
         Assert.Equal(new MessagePosted(fromBob), await _push.Next());
@@ -85,6 +88,8 @@ public sealed class SessionActorTests : IAsyncLifetime
         var (left, _) = await Next<LeaveVoice>(_toRegion);
         Assert.Equal(Lounge, left.Channel);
         Assert.IsType<Akka.Done>(await leave);
+        // The voice event came after the second join was asked for, so it waited for that join's answer too.
+        Assert.Equal(bobJoined, await _push.Next());
     }
 
     [Fact]

@@ -11,8 +11,9 @@ namespace OpenChat.Gateway.Sessions;
 /// <summary>
 /// The connection's voice membership. Voice requests are handled one at a time, in the order the client made
 /// them: while a join or a resume waits for its channel (placement may take seconds), later voice requests wait in
-/// the stash, and so do the voice events of the channel being joined, which may overtake its answer. Everything
-/// else (channel events, posts, opening channels) goes on meanwhile.
+/// the stash. So do the voice events of the channel being joined: they may overtake its answer, and the client
+/// takes the member list in the answer as a whole, then applies the events that follow it. Everything else
+/// (channel events, posts, opening channels) goes on meanwhile.
 /// </summary>
 public sealed partial class SessionActor
 {
@@ -26,8 +27,7 @@ public sealed partial class SessionActor
     private void VoiceHandlers()
     {
         Receive<IVoiceRequest>(_ => _voiceOperation is not null, _ => Stash.Stash());
-        Receive<VoiceEnded>(e => _voiceOperation?.Channel == e.Channel, _ => Stash.Stash());
-        Receive<VoiceReconnectRequired>(e => _voiceOperation?.Channel == e.Channel, _ => Stash.Stash());
+        Receive<object>(m => _voiceOperation is { } pending && VoiceEventChannel(m) == pending.Channel, _ => Stash.Stash());
 
         Receive<JoinVoiceRequest>(Join);
         Receive<ResumeVoiceRequest>(Resume);
@@ -63,6 +63,18 @@ public sealed partial class SessionActor
         // The confirmation of a leave this session told a channel in passing.
         Receive<VoiceLeft>(_ => { });
     }
+
+    /// <summary>The channel of a voice event a channel sends its subscribers or members; null for anything else.</summary>
+    private static ChannelId? VoiceEventChannel(object message) => message switch
+    {
+        VoiceMemberJoined e => e.Channel,
+        VoiceMemberUpdated e => e.Channel,
+        VoiceMemberLeft e => e.Channel,
+        VoiceSpeaking e => e.Channel,
+        VoiceReconnectRequired e => e.Channel,
+        VoiceEnded e => e.Channel,
+        _ => null,
+    };
 
     /// <summary>The pub-sub topic on which a user's sessions announce that they took the user's voice membership.</summary>
     public static string VoiceTopic(UserId user) => "voice-user-" + user.Value;
