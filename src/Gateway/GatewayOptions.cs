@@ -22,7 +22,10 @@ public sealed class GatewayOptions
     /// <summary>Largest hub frame a client may send; larger ones close the connection.</summary>
     public long MaxMessageBytes { get; set; } = 32 * 1024;
 
-    /// <summary>How long a hub call waits for the cluster before answering <c>unavailable</c>.</summary>
+    /// <summary>
+    /// How long the gateway waits for one request to the cluster before answering <c>unavailable</c>. Calls that make
+    /// more than one, or wait on media nodes, wait longer: <see cref="CallBudgets"/> derives those waits.
+    /// </summary>
     public TimeSpan ClusterTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Events queued for one slow client before it is disconnected.</summary>

@@ -20,6 +20,7 @@ public sealed class GatewayRuntime(
     IRequiredActor<SessionsKey> sessions,
     ChannelCatalog catalog,
     IOptions<GatewayOptions> options,
+    CallBudgets budgets,
     IHubContext<ChatHub, IChatClient> hub,
     TimeProvider time,
     ILoggerFactory loggers)
@@ -28,13 +29,15 @@ public sealed class GatewayRuntime(
 
     public GatewayOptions Options => options.Value;
 
+    public CallBudgets Budgets => budgets;
+
     public IActorRef Region => region.ActorRef;
 
     public async Task<(IActorRef Session, HubClientPush Push)> StartSessionAsync(HubCallerContext context, SessionIdentity identity)
     {
         var push = new HubClientPush(hub.Clients.Client(context.ConnectionId), context, Options.OutboundQueue, loggers.CreateLogger<HubClientPush>());
-        var props = SessionActor.Props(identity, region.ActorRef, push, Options, time);
-        var session = await sessions.ActorRef.Ask<IActorRef>(new SessionsActor.Start(context.ConnectionId, props, push), Options.ClusterTimeout);
+        var props = SessionActor.Props(identity, region.ActorRef, push, Options, budgets, time);
+        var session = await sessions.ActorRef.Ask<IActorRef>(new SessionsActor.Start(context.ConnectionId, props, push), budgets.Cluster);
         return (session, push);
     }
 }

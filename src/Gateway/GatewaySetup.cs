@@ -30,6 +30,7 @@ public static class GatewaySetup
         auth.Validate();
 
         services.AddSingleton(Options.Create(gateway));
+        services.AddSingleton(CallBudgets.From(gateway, configuration));
         services.AddSingleton(Options.Create(auth));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(new TokenService(TokenService.LoadOrCreateKey(auth, openChat.DataDirectory), auth.TokenLifetime));

@@ -24,8 +24,30 @@ public sealed class ChannelOptions
     /// <summary>How long a voice room's mixer keeps running once its last member left, so a quick return needs no new placement.</summary>
     public TimeSpan MixerIdleGrace { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How long placement and a media node's answer to a member's offer may take.</summary>
+    /// <summary>
+    /// How long one answer of a media node may take: creating a room's mixer, or accepting a member's offer.
+    /// Every wait of a voice join derives from it (see <see cref="PlacementTimeout"/>); gateways read the same
+    /// setting to wait long enough for a channel's answer to a join.
+    /// </summary>
     public TimeSpan MediaTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long the node placement chose may take to create the mixer: <see cref="MediaTimeout"/>.</summary>
+    public TimeSpan MixerCreateTimeout => MediaTimeout;
+
+    /// <summary>
+    /// How long placement waits for a media node that can take a room (a cluster that is starting, or whose only
+    /// media node was just lost) before it refuses: three fifths of <see cref="MediaTimeout"/> (3 s by default),
+    /// so that a node found at the last moment still has its whole <see cref="MixerCreateTimeout"/> (plus the
+    /// placement's 250 ms retry tick) within the channel's <see cref="PlacementTimeout"/>.
+    /// </summary>
+    public TimeSpan PlacementNodeWait => MediaTimeout * 3 / 5;
+
+    /// <summary>
+    /// How long a channel waits for placement: twice <see cref="MediaTimeout"/>, more than the node wait and the
+    /// mixer's creation together. A join then waits up to <see cref="MediaTimeout"/> more for the mixer to accept
+    /// the member's offer, so a channel answers a join within three times <see cref="MediaTimeout"/>.
+    /// </summary>
+    public TimeSpan PlacementTimeout => MediaTimeout * 2;
 
     /// <summary>How long a draining mixer is kept for its members to move before it is stopped anyway.</summary>
     public TimeSpan DrainHandover { get; set; } = TimeSpan.FromSeconds(10);

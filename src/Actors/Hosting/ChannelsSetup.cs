@@ -37,7 +37,8 @@ public static class ChannelsSetup
                 ShouldPassivateIdleEntities = false,
             });
         builder.WithActors((system, registry) => registry.Register<MixerPlacement>(system.ActorOf(
-            MixerPlacementActor.Props(new TwoChoicePlacement(MediaLoadRules.MaxReportAge), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(3)),
+            MixerPlacementActor.Props(new TwoChoicePlacement(MediaLoadRules.MaxReportAge),
+                options.Channels.MixerCreateTimeout, options.Channels.PlacementNodeWait),
             "mixer-placement")));
         builder.WithSingleton<ChannelDirectory>(
             AkkaSetup.DirectoryName,

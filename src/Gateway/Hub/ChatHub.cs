@@ -64,7 +64,7 @@ public sealed class ChatHub(GatewayRuntime runtime) : Hub<IChatClient>
     public async Task<ChannelViewDto> OpenChannel(string channelId)
     {
         var channel = KnownChannel(channelId);
-        return await Session().Ask<object>(new OpenChannelRequest(channel.Id), runtime.Options.ClusterTimeout * 2) switch
+        return await Session().Ask<object>(new OpenChannelRequest(channel.Id), runtime.Budgets.OpenChannel) switch
         {
             ChannelViewDto view => view,
             CommandRejected rejected => throw HubErrors.From(rejected),
@@ -76,7 +76,7 @@ public sealed class ChatHub(GatewayRuntime runtime) : Hub<IChatClient>
     public async Task CloseChannel(string channelId)
     {
         var channel = ParseChannelId(channelId);
-        await Session().Ask<Unsubscribed>(new CloseChannelRequest(channel), runtime.Options.ClusterTimeout);
+        await Session().Ask<Unsubscribed>(new CloseChannelRequest(channel), runtime.Budgets.Cluster);
     }
 
     /// <summary>Posts a message (1 to 2000 characters after trimming); returns it once stored.</summary>
@@ -86,7 +86,7 @@ public sealed class ChatHub(GatewayRuntime runtime) : Hub<IChatClient>
         if (channel.Kind != ChannelKind.Text)
             throw HubErrors.Error(ErrorCode.WrongChannelKind, $"'{channel.Name}' is a voice channel.");
         if (text is null) throw HubErrors.Error(ErrorCode.InvalidText, "Text is required.");
-        return await Session().Ask<object>(new PostRequest(channel.Id, text), runtime.Options.ClusterTimeout) switch
+        return await Session().Ask<object>(new PostRequest(channel.Id, text), runtime.Budgets.Cluster) switch
         {
             PostAccepted accepted => MessageDto.From(accepted.Message),
             CommandRejected rejected => throw HubErrors.From(rejected),
@@ -104,7 +104,7 @@ public sealed class ChatHub(GatewayRuntime runtime) : Hub<IChatClient>
         if (pageSize is < 1 or > HistoryQuery.MaxLimit)
             throw HubErrors.Error(ErrorCode.InvalidArgument, $"limit must be 1 to {HistoryQuery.MaxLimit}.");
         if (before is < 1) throw HubErrors.Error(ErrorCode.InvalidArgument, "before must be a message id.");
-        return await runtime.Region.Ask<object>(new HistoryQuery(channel.Id, before, pageSize), runtime.Options.ClusterTimeout) switch
+        return await runtime.Region.Ask<object>(new HistoryQuery(channel.Id, before, pageSize), runtime.Budgets.Cluster) switch
         {
             HistoryPage page => new HistoryDto(channel.Id.Value, page.Messages.Select(MessageDto.From).ToArray(), page.HasMore),
             CommandRejected rejected => throw HubErrors.From(rejected),
@@ -121,7 +121,7 @@ public sealed class ChatHub(GatewayRuntime runtime) : Hub<IChatClient>
         if (!Protocol.Voice.JoinVoice.IsValidOffer(sdpOffer))
             throw HubErrors.Error(ErrorCode.InvalidArgument, Protocol.Voice.JoinVoice.OfferRule);
         // Placement, and a new media node's answer, may take longer than an ordinary call.
-        return await Session().Ask<object>(new JoinVoiceRequest(channel.Id, sdpOffer, muted, deafened), runtime.Options.ClusterTimeout * 4) switch
+        return await Session().Ask<object>(new JoinVoiceRequest(channel.Id, sdpOffer, muted, deafened), runtime.Budgets.JoinVoice) switch
         {
             VoiceJoined joined => VoiceJoinedDto.From(joined),
             CommandRejected rejected => throw HubErrors.From(rejected),
@@ -135,7 +135,7 @@ public sealed class ChatHub(GatewayRuntime runtime) : Hub<IChatClient>
         var channel = KnownChannel(channelId);
         if (channel.Kind != ChannelKind.Voice)
             throw HubErrors.Error(ErrorCode.WrongChannelKind, $"'{channel.Name}' is a text channel.");
-        return await Session().Ask<object>(new ResumeVoiceRequest(channel.Id), runtime.Options.ClusterTimeout * 2) switch
+        return await Session().Ask<object>(new ResumeVoiceRequest(channel.Id), runtime.Budgets.ResumeVoice) switch
         {
             VoiceJoined joined => VoiceJoinedDto.From(joined),
             CommandRejected rejected => throw HubErrors.From(rejected),
@@ -146,7 +146,7 @@ public sealed class ChatHub(GatewayRuntime runtime) : Hub<IChatClient>
     /// <summary>Leaves the voice channel this connection is in.</summary>
     public async Task LeaveVoice()
     {
-        await Session().Ask<object>(new LeaveVoiceRequest(), runtime.Options.ClusterTimeout);
+        await Session().Ask<object>(new LeaveVoiceRequest(), runtime.Budgets.VoiceCall);
     }
 
     /// <summary>Mutes or deafens this user in their voice channel.</summary>
@@ -167,7 +167,7 @@ public sealed class ChatHub(GatewayRuntime runtime) : Hub<IChatClient>
 
     private async Task VoiceCommand(object request)
     {
-        switch (await Session().Ask<object>(request, runtime.Options.ClusterTimeout))
+        switch (await Session().Ask<object>(request, runtime.Budgets.VoiceCall))
         {
             case VoiceAck:
                 return;

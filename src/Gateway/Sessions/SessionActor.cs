@@ -7,7 +7,6 @@ using OpenChat.Protocol;
 using OpenChat.Protocol.Commands;
 using OpenChat.Protocol.Events;
 using OpenChat.Protocol.Queries;
-using OpenChat.Protocol.Voice;
 using OpenChat.Gateway.Auth;
 using OpenChat.Gateway.Hub;
 
@@ -19,8 +18,10 @@ namespace OpenChat.Gateway.Sessions;
 /// It also carries the connection's voice membership: at most one voice channel, left before another is joined,
 /// resumed when its channel entity moves, and ended when another connection of the same user joins voice
 /// elsewhere (announced on the user's distributed pub-sub topic).
+/// It never waits on the cluster inside a handler: requests to channels are asked and their answers come back as
+/// messages, so events keep reaching the client and posts keep flowing while an open, a join or a resume waits.
 /// </summary>
-public sealed class SessionActor : ReceiveActor, IWithTimers
+public sealed partial class SessionActor : ReceiveActor, IWithTimers, IWithUnboundedStash
 {
     private const int MaxResubscribeAttempts = 30;
 
@@ -28,12 +29,18 @@ public sealed class SessionActor : ReceiveActor, IWithTimers
     private readonly IActorRef _region;
     private readonly IClientPush _push;
     private readonly GatewayOptions _options;
+    private readonly CallBudgets _budgets;
     private readonly SlidingWindowLimit _postLimit;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<ChannelId, OpenChannel> _open = new();
     private readonly Dictionary<IActorRef, ChannelId> _entities = new();
     private readonly IActorRef _mediator;
-    private ChannelId? _voice;
+
+    /// <summary>Subscribes in flight, by channel; a close forgets them, so their answers no longer count.</summary>
+    private readonly Dictionary<ChannelId, HashSet<long>> _subscribing = new();
+    private long _lastSubscribe;
+
+    private static readonly CommandRejected ChannelTimedOut = new(ErrorCode.Unavailable, "The channel did not answer in time; try again.");
 
     private sealed class OpenChannel(IActorRef entity, long lastSeen)
     {
@@ -41,54 +48,28 @@ public sealed class SessionActor : ReceiveActor, IWithTimers
         public long LastSeen { get; set; } = lastSeen;
     }
 
-    public SessionActor(SessionIdentity identity, IActorRef region, IClientPush push, GatewayOptions options, TimeProvider time)
+    /// <summary>Session to itself: the answer to a request it asked a channel, and what it was waiting to do with it.</summary>
+    private sealed record Answered(Action<object> Continue, object Reply);
+
+    public SessionActor(SessionIdentity identity, IActorRef region, IClientPush push, GatewayOptions options, CallBudgets budgets, TimeProvider time)
     {
         _identity = identity;
         _region = region;
         _push = push;
         _options = options;
+        _budgets = budgets;
         _postLimit = new SlidingWindowLimit(options.PostsPerWindow, options.PostWindow, time);
         _mediator = DistributedPubSub.Get(Context.System).Mediator;
 
-        ReceiveAsync<OpenChannelRequest>(Open);
+        VoiceHandlers();
+        Receive<OpenChannelRequest>(Open);
         Receive<CloseChannelRequest>(Close);
         Receive<PostRequest>(Post);
-        ReceiveAsync<Resubscribe>(ResubscribeAsync);
-        ReceiveAsync<JoinVoiceRequest>(JoinVoiceAsync);
-        ReceiveAsync<ResumeVoiceRequest>(ResumeVoiceAsync);
-        Receive<LeaveVoiceRequest>(_ =>
-        {
-            LeaveCurrentVoice();
-            Sender.Tell(Akka.Done.Instance);
-        });
-        Receive<SetVoiceStateRequest>(r => ForwardVoice(channel => new SetVoiceState(channel, _identity.User, r.Muted, r.Deafened)));
-        Receive<SetMemberVolumeRequest>(r => ForwardVoice(channel => new SetMemberVolume(channel, _identity.User, r.Target, r.Volume)));
-        Receive<VoiceMemberJoined>(e => PushIfOpen(e.Channel, e));
-        Receive<VoiceMemberUpdated>(e => PushIfOpen(e.Channel, e));
-        Receive<VoiceMemberLeft>(e => PushIfOpen(e.Channel, e));
-        Receive<VoiceSpeaking>(e => PushIfOpen(e.Channel, e));
-        Receive<VoiceReconnectRequired>(e =>
-        {
-            if (_voice == e.Channel) _push.TryPush(e);
-        });
-        Receive<VoiceEnded>(e =>
-        {
-            if (_voice != e.Channel) return;
-            _voice = null;
-            _push.TryPush(e);
-        });
-        Receive<VoiceTakenOver>(e =>
-        {
-            // Another connection of this user joined voice; it holds the membership now.
-            if (e.Session.Equals(Self) || _voice is not { } current) return;
-            _voice = null;
-            if (current != e.Channel) _region.Tell(new LeaveVoice(current, _identity.User, Self));
-            _push.TryPush(new VoiceEnded(current, "You joined voice from another connection."));
-        });
+        Receive<Resubscribe>(Resubscribe);
+        Receive<Answered>(answered => answered.Continue(answered.Reply));
         Receive<SubscribeAck>(_ => { });
-        // Confirmations of what this session told a channel in passing (closing it, leaving its voice).
+        // Confirmations of what this session told a channel in passing (closing it).
         Receive<Unsubscribed>(_ => { });
-        Receive<VoiceLeft>(_ => { });
 
         Receive<MessagePosted>(e =>
         {
@@ -101,12 +82,14 @@ public sealed class SessionActor : ReceiveActor, IWithTimers
         Receive<ChannelUpdated>(e => PushIfOpen(e.Channel.Id, e));
         Receive<ChannelRemoved>(e =>
         {
+            // A removal that overtakes the answer to an open in flight ends that open too.
+            var opening = _subscribing.Remove(e.Channel);
             if (_open.Remove(e.Channel, out var open))
             {
                 _entities.Remove(open.Entity);
                 Context.Unwatch(open.Entity);
-                _push.TryPush(e);
             }
+            if (open is not null || opening) _push.TryPush(e);
         });
         Receive<Terminated>(t =>
         {
@@ -117,130 +100,86 @@ public sealed class SessionActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(SessionIdentity identity, IActorRef region, IClientPush push, GatewayOptions options, TimeProvider time) =>
-        Akka.Actor.Props.Create(() => new SessionActor(identity, region, push, options, time));
+    public IStash Stash { get; set; } = null!;
 
-    private async Task Open(OpenChannelRequest request)
+    public static Props Props(SessionIdentity identity, IActorRef region, IClientPush push, GatewayOptions options, CallBudgets budgets, TimeProvider time) =>
+        Akka.Actor.Props.Create(() => new SessionActor(identity, region, push, options, budgets, time));
+
+    private void Open(OpenChannelRequest request)
     {
-        var sender = Sender;
-        var reply = await SubscribeAsync(request.Channel);
-        if (reply is not Subscribed subscribed)
-        {
-            sender.Tell(reply);
-            return;
-        }
-        sender.Tell(new ChannelViewDto(
-            ChannelDto.From(subscribed.Channel),
-            subscribed.Online.Select(MemberDto.From).ToArray(),
-            subscribed.Recent.Select(MessageDto.From).ToArray(),
-            subscribed.HasMore,
-            // A channel node of an older version sends no voice list.
-            (subscribed.Voice ?? []).Select(VoiceMemberDto.From).ToArray()));
-    }
-
-    /// <summary>Subscribes to a channel (again) and tracks it; answers the channel's <see cref="Subscribed"/> or a rejection.</summary>
-    private async Task<object> SubscribeAsync(ChannelId channel)
-    {
-        // Opening an open channel again returns a fresh view; the subscription itself is idempotent.
-        if (!_open.ContainsKey(channel) && _open.Count >= _options.MaxOpenChannels)
-            return new CommandRejected(ErrorCode.InvalidArgument, $"At most {_options.MaxOpenChannels} channels can be open at once.");
-        var reply = await AskChannel(new SubscribeChannel(channel, _identity.User, _identity.DisplayName, Self, GetHistory.DefaultLimit));
-        if (reply is Subscribed subscribed) Track(channel, subscribed);
-        return reply;
-    }
-
-    private async Task JoinVoiceAsync(JoinVoiceRequest request)
-    {
-        var sender = Sender;
-        if (!_open.ContainsKey(request.Channel) && await SubscribeAsync(request.Channel) is CommandRejected rejected)
-        {
-            sender.Tell(rejected);
-            return;
-        }
-        if (_voice is { } current && current != request.Channel) LeaveCurrentVoice();
-        var reply = await AskChannel(new JoinVoice(request.Channel, _identity.User, _identity.DisplayName, Self, request.SdpOffer, request.Muted, request.Deafened),
-            _options.ClusterTimeout * 3);
-        if (reply is VoiceJoined)
-        {
-            _voice = request.Channel;
-            _mediator.Tell(new Publish(VoiceTopic(_identity.User), new VoiceTakenOver(request.Channel, Self)));
-        }
-        sender.Tell(reply);
-    }
-
-    private async Task ResumeVoiceAsync(ResumeVoiceRequest request)
-    {
-        var sender = Sender;
-        if (!_open.ContainsKey(request.Channel) && await SubscribeAsync(request.Channel) is CommandRejected rejected)
-        {
-            sender.Tell(rejected);
-            return;
-        }
-        var reply = await AskChannel(new ResumeVoice(request.Channel, _identity.User, Self));
-        if (reply is VoiceJoined) _voice = request.Channel;
-        sender.Tell(reply);
-    }
-
-    private void LeaveCurrentVoice()
-    {
-        if (_voice is not { } current) return;
-        _voice = null;
-        _region.Tell(new LeaveVoice(current, _identity.User, Self));
-    }
-
-    private void ForwardVoice(Func<ChannelId, object> command)
-    {
-        if (_voice is not { } channel)
-        {
-            Sender.Tell(new CommandRejected(ErrorCode.NotInVoice, "You are not in a voice channel."));
-            return;
-        }
-        _region.Forward(command(channel));
-    }
-
-    /// <summary>The pub-sub topic on which a user's sessions announce that they took the user's voice membership.</summary>
-    public static string VoiceTopic(UserId user) => "voice-user-" + user.Value;
-
-    private async Task ResubscribeAsync(Resubscribe request)
-    {
-        if (!_open.TryGetValue(request.Channel, out var open)) return;
-        var reply = await AskChannel(new SubscribeChannel(request.Channel, _identity.User, _identity.DisplayName, Self, GetHistory.MaxLimit));
-        switch (reply)
-        {
-            case Subscribed subscribed:
-                var lastSeen = open.LastSeen;
-                Track(request.Channel, subscribed);
-                // Deliver what was posted while the channel was moving.
-                foreach (var message in subscribed.Recent.Where(m => m.Id > lastSeen))
-                    Self.Tell(new MessagePosted(message));
-                _log.Info("Session {0}: channel {1} re-subscribed", _identity.User, request.Channel);
-                if (_voice == request.Channel) await RecoverVoiceAsync(request.Channel);
-                break;
-            case CommandRejected { Code: ErrorCode.UnknownChannel }:
-                Self.Tell(new ChannelRemoved(request.Channel));
-                break;
-            default:
-                if (request.Attempt >= MaxResubscribeAttempts)
-                {
-                    _log.Warning("Session {0}: channel {1} could not be re-subscribed; closing the connection", _identity.User, request.Channel);
-                    _push.Abort();
-                    Context.Stop(Self);
-                    return;
-                }
-                Timers.StartSingleTimer(("resubscribe", request.Channel), request with { Attempt = request.Attempt + 1 }, TimeSpan.FromSeconds(1));
-                break;
-        }
+        var replyTo = Sender;
+        Subscribe(request.Channel, GetHistory.DefaultLimit, (reply, _) => replyTo.Tell(reply is Subscribed subscribed
+            ? new ChannelViewDto(
+                ChannelDto.From(subscribed.Channel),
+                subscribed.Online.Select(MemberDto.From).ToArray(),
+                subscribed.Recent.Select(MessageDto.From).ToArray(),
+                subscribed.HasMore,
+                // A channel node of an older version sends no voice list.
+                (subscribed.Voice ?? []).Select(VoiceMemberDto.From).ToArray())
+            : reply));
     }
 
     /// <summary>
-    /// The channel entity moved while this connection was in its voice channel. A new entity knows no members:
-    /// the client is asked to join again, which places the room's mixer anew.
+    /// Subscribes to a channel (again). <paramref name="then"/> gets the channel's <see cref="Subscribed"/> or a
+    /// rejection, and whether the answer still counts: it does not when the channel was closed (or removed) after
+    /// this subscribe began. An answer that counts is tracked once <paramref name="then"/> has run; one that does
+    /// not is undone, unless the channel was opened again meanwhile.
     /// </summary>
-    private async Task RecoverVoiceAsync(ChannelId channel)
+    private void Subscribe(ChannelId channel, int historyLimit, Action<object, bool> then)
     {
-        var reply = await AskChannel(new ResumeVoice(channel, _identity.User, Self));
-        if (reply is VoiceJoined || _voice != channel) return;
-        _push.TryPush(new VoiceReconnectRequired(channel, "The voice channel moved to another server."));
+        // Opening an open channel again returns a fresh view; the subscription itself is idempotent.
+        if (!_open.ContainsKey(channel) && !_subscribing.ContainsKey(channel)
+            && _open.Count + _subscribing.Keys.Count(c => !_open.ContainsKey(c)) >= _options.MaxOpenChannels)
+        {
+            then(new CommandRejected(ErrorCode.InvalidArgument, $"At most {_options.MaxOpenChannels} channels can be open at once."), false);
+            return;
+        }
+        var id = ++_lastSubscribe;
+        if (!_subscribing.TryGetValue(channel, out var inFlight)) _subscribing[channel] = inFlight = [];
+        inFlight.Add(id);
+        AskChannel(new SubscribeChannel(channel, _identity.User, _identity.DisplayName, Self, historyLimit), _budgets.Cluster, reply =>
+        {
+            var counts = _subscribing.TryGetValue(channel, out var pending) && pending.Remove(id);
+            if (pending is { Count: 0 }) _subscribing.Remove(channel);
+            then(reply, counts);
+            if (reply is not Subscribed subscribed) return;
+            if (counts) Track(channel, subscribed);
+            else if (!_open.ContainsKey(channel) && !_subscribing.ContainsKey(channel))
+                subscribed.Entity.Tell(new UnsubscribeChannel(channel, Self));
+        });
+    }
+
+    private void Resubscribe(Resubscribe request)
+    {
+        if (!_open.ContainsKey(request.Channel)) return;
+        Subscribe(request.Channel, GetHistory.MaxLimit, (reply, counts) =>
+        {
+            // Closed meanwhile: nothing to resume.
+            if (!counts || !_open.TryGetValue(request.Channel, out var open)) return;
+            switch (reply)
+            {
+                case Subscribed subscribed:
+                    // Deliver what was posted while the channel was moving.
+                    foreach (var message in subscribed.Recent.Where(m => m.Id > open.LastSeen))
+                        Self.Tell(new MessagePosted(message));
+                    _log.Info("Session {0}: channel {1} re-subscribed", _identity.User, request.Channel);
+                    if (_voice == request.Channel) RecoverVoice(request.Channel);
+                    break;
+                case CommandRejected { Code: ErrorCode.UnknownChannel }:
+                    Self.Tell(new ChannelRemoved(request.Channel));
+                    break;
+                default:
+                    if (request.Attempt >= MaxResubscribeAttempts)
+                    {
+                        _log.Warning("Session {0}: channel {1} could not be re-subscribed; closing the connection", _identity.User, request.Channel);
+                        _push.Abort();
+                        Context.Stop(Self);
+                        return;
+                    }
+                    Timers.StartSingleTimer(("resubscribe", request.Channel), request with { Attempt = request.Attempt + 1 }, TimeSpan.FromSeconds(1));
+                    break;
+            }
+        });
     }
 
     private void Track(ChannelId channel, Subscribed subscribed)
@@ -266,6 +205,8 @@ public sealed class SessionActor : ReceiveActor, IWithTimers
 
     private void Close(CloseChannelRequest request)
     {
+        // An open still in flight is overtaken: its answer will not count.
+        _subscribing.Remove(request.Channel);
         if (_open.Remove(request.Channel, out var open))
         {
             _entities.Remove(open.Entity);
@@ -296,17 +237,14 @@ public sealed class SessionActor : ReceiveActor, IWithTimers
         if (_open.ContainsKey(channel)) _push.TryPush(channelEvent);
     }
 
-    private async Task<object> AskChannel(object message, TimeSpan? timeout = null)
-    {
-        try
-        {
-            return await _region.Ask<object>(message, timeout ?? _options.ClusterTimeout);
-        }
-        catch (AskTimeoutException)
-        {
-            return new CommandRejected(ErrorCode.Unavailable, "The channel did not answer in time; try again.");
-        }
-    }
+    /// <summary>
+    /// Asks the channel region without waiting for it: <paramref name="then"/> runs as a message of this actor with
+    /// the answer, or with an <c>unavailable</c> rejection when none came within <paramref name="timeout"/>.
+    /// </summary>
+    private void AskChannel(object message, TimeSpan timeout, Action<object> then) =>
+        _region.Ask<object>(message, timeout).PipeTo(Self,
+            success: reply => new Answered(then, reply),
+            failure: _ => new Answered(then, ChannelTimedOut));
 
     protected override void PreStart() => _mediator.Tell(new Subscribe(VoiceTopic(_identity.User), Self));
 

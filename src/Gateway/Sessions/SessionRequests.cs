@@ -14,17 +14,20 @@ internal sealed record PostRequest(ChannelId Channel, string Text);
 /// <summary>Session to itself: the channel entity moved; subscribe again.</summary>
 internal sealed record Resubscribe(ChannelId Channel, int Attempt);
 
+/// <summary>Hub to session: a request about the connection's voice membership. They are handled one at a time, in order.</summary>
+internal interface IVoiceRequest;
+
 /// <summary>Hub to session: join (or renegotiate in) a voice channel. Answered by the channel with a <see cref="Protocol.Voice.VoiceJoined"/>.</summary>
-internal sealed record JoinVoiceRequest(ChannelId Channel, string SdpOffer, bool Muted, bool Deafened);
+internal sealed record JoinVoiceRequest(ChannelId Channel, string SdpOffer, bool Muted, bool Deafened) : IVoiceRequest;
 
 /// <summary>Hub to session: bind this connection to the user's voice membership. Answered by the channel.</summary>
-internal sealed record ResumeVoiceRequest(ChannelId Channel);
+internal sealed record ResumeVoiceRequest(ChannelId Channel) : IVoiceRequest;
 
 /// <summary>Hub to session: leave voice. Answered with <see cref="Protocol.Voice.VoiceLeft"/>.</summary>
-internal sealed record LeaveVoiceRequest;
+internal sealed record LeaveVoiceRequest : IVoiceRequest;
 
 /// <summary>Hub to session: set mute and deafen. Answered by the channel.</summary>
-internal sealed record SetVoiceStateRequest(bool Muted, bool Deafened);
+internal sealed record SetVoiceStateRequest(bool Muted, bool Deafened) : IVoiceRequest;
 
 /// <summary>Hub to session: set another member's volume in this user's mix. Answered by the channel.</summary>
-internal sealed record SetMemberVolumeRequest(UserId Target, float Volume);
+internal sealed record SetMemberVolumeRequest(UserId Target, float Volume) : IVoiceRequest;

@@ -1,0 +1,161 @@
+using Akka.Actor;
+using Akka.Cluster.Tools.PublishSubscribe;
+using OpenChat.Protocol;
+using OpenChat.Protocol.Commands;
+using OpenChat.Protocol.Ids;
+using OpenChat.Protocol.Queries;
+using OpenChat.Protocol.Voice;
+
+namespace OpenChat.Gateway.Sessions;
+
+/// <summary>
+/// The connection's voice membership. Voice requests are handled one at a time, in the order the client made
+/// them: while a join or a resume waits for its channel (placement may take seconds), later voice requests wait in
+/// the stash. So do the voice events of the channel being joined: they may overtake its answer, and the client
+/// takes the member list in the answer as a whole, then applies the events that follow it. Everything else
+/// (channel events, posts, opening channels) goes on meanwhile.
+/// </summary>
+public sealed partial class SessionActor
+{
+    private ChannelId? _voice;
+
+    /// <summary>The join or resume being waited for, if any.</summary>
+    private VoiceOperation? _voiceOperation;
+
+    private sealed record VoiceOperation(ChannelId Channel, IActorRef ReplyTo);
+
+    private void VoiceHandlers()
+    {
+        Receive<IVoiceRequest>(_ => _voiceOperation is not null, _ => Stash.Stash());
+        Receive<object>(m => _voiceOperation is { } pending && VoiceEventChannel(m) == pending.Channel, _ => Stash.Stash());
+
+        Receive<JoinVoiceRequest>(Join);
+        Receive<ResumeVoiceRequest>(Resume);
+        Receive<LeaveVoiceRequest>(_ =>
+        {
+            LeaveCurrentVoice();
+            Sender.Tell(Akka.Done.Instance);
+        });
+        Receive<SetVoiceStateRequest>(r => ForwardVoice(channel => new SetVoiceState(channel, _identity.User, r.Muted, r.Deafened)));
+        Receive<SetMemberVolumeRequest>(r => ForwardVoice(channel => new SetMemberVolume(channel, _identity.User, r.Target, r.Volume)));
+        Receive<VoiceMemberJoined>(e => PushIfOpen(e.Channel, e));
+        Receive<VoiceMemberUpdated>(e => PushIfOpen(e.Channel, e));
+        Receive<VoiceMemberLeft>(e => PushIfOpen(e.Channel, e));
+        Receive<VoiceSpeaking>(e => PushIfOpen(e.Channel, e));
+        Receive<VoiceReconnectRequired>(e =>
+        {
+            if (_voice == e.Channel) _push.TryPush(e);
+        });
+        Receive<VoiceEnded>(e =>
+        {
+            if (_voice != e.Channel) return;
+            _voice = null;
+            _push.TryPush(e);
+        });
+        Receive<VoiceTakenOver>(e =>
+        {
+            // Another connection of this user joined voice; it holds the membership now.
+            if (e.Session.Equals(Self) || _voice is not { } current) return;
+            _voice = null;
+            if (current != e.Channel) _region.Tell(new LeaveVoice(current, _identity.User, Self));
+            _push.TryPush(new VoiceEnded(current, "You joined voice from another connection."));
+        });
+        // The confirmation of a leave this session told a channel in passing.
+        Receive<VoiceLeft>(_ => { });
+    }
+
+    /// <summary>The channel of a voice event a channel sends its subscribers or members; null for anything else.</summary>
+    private static ChannelId? VoiceEventChannel(object message) => message switch
+    {
+        VoiceMemberJoined e => e.Channel,
+        VoiceMemberUpdated e => e.Channel,
+        VoiceMemberLeft e => e.Channel,
+        VoiceSpeaking e => e.Channel,
+        VoiceReconnectRequired e => e.Channel,
+        VoiceEnded e => e.Channel,
+        _ => null,
+    };
+
+    /// <summary>The pub-sub topic on which a user's sessions announce that they took the user's voice membership.</summary>
+    public static string VoiceTopic(UserId user) => "voice-user-" + user.Value;
+
+    private void Join(JoinVoiceRequest request)
+    {
+        var operation = _voiceOperation = new VoiceOperation(request.Channel, Sender);
+        WhenOpen(operation, () =>
+        {
+            if (_voice is { } current && current != request.Channel) LeaveCurrentVoice();
+            var join = new JoinVoice(request.Channel, _identity.User, _identity.DisplayName, Self, request.SdpOffer, request.Muted, request.Deafened);
+            AskChannel(join, _budgets.ChannelJoin, reply =>
+            {
+                if (reply is VoiceJoined)
+                {
+                    _voice = request.Channel;
+                    _mediator.Tell(new Publish(VoiceTopic(_identity.User), new VoiceTakenOver(request.Channel, Self)));
+                }
+                Answer(operation, reply);
+            });
+        });
+    }
+
+    private void Resume(ResumeVoiceRequest request)
+    {
+        var operation = _voiceOperation = new VoiceOperation(request.Channel, Sender);
+        WhenOpen(operation, () => AskChannel(new ResumeVoice(request.Channel, _identity.User, Self), _budgets.Cluster, reply =>
+        {
+            if (reply is VoiceJoined) _voice = request.Channel;
+            Answer(operation, reply);
+        }));
+    }
+
+    /// <summary>Runs <paramref name="next"/> once the operation's channel is open here, opening it first if need be.</summary>
+    private void WhenOpen(VoiceOperation operation, Action next)
+    {
+        if (_open.ContainsKey(operation.Channel))
+        {
+            next();
+            return;
+        }
+        Subscribe(operation.Channel, GetHistory.DefaultLimit, (reply, _) =>
+        {
+            if (reply is CommandRejected rejected) Answer(operation, rejected);
+            else next();
+        });
+    }
+
+    /// <summary>Answers the operation's caller and goes on with the voice requests and events that waited for it.</summary>
+    private void Answer(VoiceOperation operation, object reply)
+    {
+        operation.ReplyTo.Tell(reply);
+        _voiceOperation = null;
+        Stash.UnstashAll();
+    }
+
+    /// <summary>
+    /// The channel entity moved while this connection was in its voice channel. A new entity knows no members:
+    /// the client is asked to join again, which places the room's mixer anew.
+    /// </summary>
+    private void RecoverVoice(ChannelId channel) =>
+        AskChannel(new ResumeVoice(channel, _identity.User, Self), _budgets.Cluster, reply =>
+        {
+            if (reply is VoiceJoined || _voice != channel) return;
+            _push.TryPush(new VoiceReconnectRequired(channel, "The voice channel moved to another server."));
+        });
+
+    private void LeaveCurrentVoice()
+    {
+        if (_voice is not { } current) return;
+        _voice = null;
+        _region.Tell(new LeaveVoice(current, _identity.User, Self));
+    }
+
+    private void ForwardVoice(Func<ChannelId, object> command)
+    {
+        if (_voice is not { } channel)
+        {
+            Sender.Tell(new CommandRejected(ErrorCode.NotInVoice, "You are not in a voice channel."));
+            return;
+        }
+        _region.Forward(command(channel));
+    }
+}
