@@ -5,6 +5,7 @@ using Akka.Persistence;
 using Akka.Persistence.Query;
 using Akka.Streams;
 using Akka.Streams.Dsl;
+using OpenChat.Channels.Voice;
 using OpenChat.Protocol.Text;
 using OpenChat.Protocol.Ids;
 using OpenChat.Protocol;
@@ -39,6 +40,7 @@ public sealed partial class ChannelActor : ReceivePersistentActor, IWithTimers
         _placement = placement;
         _options = options;
         _recent = new RecentMessages(options.RecentCapacity);
+        _voice = new VoiceRoom(id, options);
 
         Recover<SnapshotOffer>(offer =>
         {
@@ -114,7 +116,7 @@ public sealed partial class ChannelActor : ReceivePersistentActor, IWithTimers
         });
         Command<Terminated>(t =>
         {
-            VoiceTerminated(t.ActorRef);
+            Carry(_voice.ActorTerminated(t.ActorRef));
             RemoveSubscriber(t.ActorRef, terminated: true);
         });
         VoiceCommands();
@@ -252,7 +254,7 @@ public sealed partial class ChannelActor : ReceivePersistentActor, IWithTimers
             ? []
             : _recent.Range(Math.Max(1, _lastMessageId - limit + 1), _lastMessageId);
         var hasMore = _info!.Kind == ChannelKind.Text && _lastMessageId > 0 && (recent.Count == 0 || recent[0].Id > 1);
-        Sender.Tell(new Subscribed(_info!, OnlineList(), recent, hasMore, Self, VoiceList()));
+        Sender.Tell(new Subscribed(_info!, OnlineList(), recent, hasMore, Self, _voice.Members));
     }
 
     private void RemoveSubscriber(IActorRef subscriber, bool terminated = false)
@@ -274,7 +276,7 @@ public sealed partial class ChannelActor : ReceivePersistentActor, IWithTimers
 
     private void BecomeRemoved()
     {
-        EndVoice("The channel was deleted.");
+        Carry(_voice.End("The channel was deleted."));
         _info = null;
         foreach (var subscriber in _subscribers.Keys)
         {
@@ -293,10 +295,15 @@ public sealed partial class ChannelActor : ReceivePersistentActor, IWithTimers
     }
 
     private void UpdateIdleTimeout() =>
-        Context.SetReceiveTimeout(_subscribers.Count == 0 && !HasVoice ? _options.IdleTimeout : null);
+        Context.SetReceiveTimeout(_subscribers.Count == 0 && !_voice.IsBusy ? _options.IdleTimeout : null);
 
     // The shard stops the entity once it has drained the messages already routed to it.
     private void Passivate() => Context.Parent.Tell(new Passivate(PoisonPill.Instance));
+
+    private void UnwatchIfUnused(IActorRef actor)
+    {
+        if (!_subscribers.ContainsKey(actor) && !_voice.HoldsSession(actor)) Context.Unwatch(actor);
+    }
 
     private void Broadcast(object message)
     {
