@@ -8,16 +8,6 @@ using Xunit;
 
 namespace OpenChat.Channels.Tests.Voice;
 
-/// <summary>An actor reference for tests that run without an actor system: it has a name, and equals only itself.</summary>
-public sealed class FakeActorRef(string name) : MinimalActorRef
-{
-    public override ActorPath Path { get; } = new RootActorPath(new Address("akka", "voice-room-tests")) / name;
-
-    public override IActorRefProvider Provider => throw new NotSupportedException("There is no actor system.");
-
-    public override string ToString() => name;
-}
-
 /// <summary>
 /// What the <see cref="VoiceRoom"/> tests share: a room, named stand-ins for sessions, callers and mixers, and the
 /// comparison of effects. Everything runs on the test's thread; time passes only as timers that a test fires.
