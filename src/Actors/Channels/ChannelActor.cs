@@ -5,6 +5,7 @@ using Akka.Persistence;
 using Akka.Persistence.Query;
 using Akka.Streams;
 using Akka.Streams.Dsl;
+using OpenChat.Channels.Voice;
 using OpenChat.Protocol.Text;
 using OpenChat.Protocol.Ids;
 using OpenChat.Protocol;
@@ -15,8 +16,10 @@ using OpenChat.Protocol.Queries;
 namespace OpenChat.Channels;
 
 /// <summary>
-/// One channel, sharded by id and event-sourced: its journal is the message history.
-/// Holds the subscribers (death-watched sessions) and who is online; its voice side is in ChannelActor.Voice.cs.
+/// One channel, sharded by id and event-sourced: its journal is the message history. It death-watches its
+/// subscribers (sessions) and carries out the decisions of its rules, which are plain classes: posts and history
+/// (<see cref="ChannelText"/>), who is online (<see cref="ChannelPresence"/>) and voice (<see cref="VoiceRoom"/>,
+/// carried out in ChannelActor.Voice.cs).
 /// </summary>
 public sealed partial class ChannelActor : ReceivePersistentActor, IWithTimers
 {
@@ -25,11 +28,9 @@ public sealed partial class ChannelActor : ReceivePersistentActor, IWithTimers
     private readonly IActorRef _placement;
     private readonly ChannelOptions _options;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly RecentMessages _recent;
-    private readonly Dictionary<IActorRef, PresenceMember> _subscribers = new();
-    private readonly Dictionary<UserId, (string Name, int Sessions)> _online = new();
+    private readonly ChannelText _text;
+    private readonly ChannelPresence _presence;
     private ChannelInfo? _info;
-    private long _lastMessageId;
     private IMaterializer? _materializer;
 
     public ChannelActor(ChannelId id, IActorRef directory, IActorRef placement, ChannelOptions options)
@@ -38,21 +39,15 @@ public sealed partial class ChannelActor : ReceivePersistentActor, IWithTimers
         _directory = directory;
         _placement = placement;
         _options = options;
-        _recent = new RecentMessages(options.RecentCapacity);
+        _text = new ChannelText(id, options);
+        _presence = new ChannelPresence(options.MaxSubscribers);
+        _voice = new VoiceRoom(id, options);
 
         Recover<SnapshotOffer>(offer =>
         {
-            if (offer.Snapshot is ChannelStateSnapshot snapshot)
-            {
-                _recent.Reset(snapshot.Recent);
-                _lastMessageId = offer.Metadata.SequenceNr;
-            }
+            if (offer.Snapshot is ChannelStateSnapshot snapshot) _text.Restore(snapshot, offer.Metadata.SequenceNr);
         });
-        Recover<MessageStored>(stored =>
-        {
-            _lastMessageId = LastSequenceNr;
-            _recent.Add(ToMessage(LastSequenceNr, stored));
-        });
+        Recover<MessageStored>(stored => _text.Apply(LastSequenceNr, stored));
         Recover<RecoveryCompleted>(_ => RequestInfo());
 
         AwaitingInfo();
@@ -114,11 +109,11 @@ public sealed partial class ChannelActor : ReceivePersistentActor, IWithTimers
         });
         Command<Terminated>(t =>
         {
-            VoiceTerminated(t.ActorRef);
+            Carry(_voice.ActorTerminated(t.ActorRef));
             RemoveSubscriber(t.ActorRef, terminated: true);
         });
         VoiceCommands();
-        Command<GetPresence>(_ => Sender.Tell(new PresenceList(_id, OnlineList())));
+        Command<GetPresence>(_ => Sender.Tell(new PresenceList(_id, _presence.Online())));
         Command<ChannelInfoChanged>(changed =>
         {
             if (changed.Info is null)
@@ -139,83 +134,50 @@ public sealed partial class ChannelActor : ReceivePersistentActor, IWithTimers
 
     private void Post(PostMessage post)
     {
-        if (_info!.Kind != ChannelKind.Text)
+        switch (_text.Post(post, _info!, DateTimeOffset.UtcNow))
         {
-            Reject(ErrorCode.WrongChannelKind, $"'{_info.Name}' is a {_info.Kind.ToString().ToLowerInvariant()} channel.");
-            return;
+            case PostDecision.Refuse refuse:
+                Sender.Tell(refuse.Rejection);
+                break;
+            case PostDecision.Store store:
+                var sender = Sender;
+                // PersistAsync keeps order and acknowledges only after the write, but lets the journal batch
+                // a burst of posts into one round trip.
+                PersistAsync(store.Event, stored =>
+                {
+                    var message = _text.Apply(LastSequenceNr, stored);
+                    sender.Tell(new PostAccepted(message));
+                    Broadcast(new MessagePosted(message));
+                    if (_text.SnapshotDue(LastSequenceNr)) SaveSnapshot(_text.Snapshot());
+                });
+                break;
         }
-        var text = TextRules.NormalizeMessage(post.Text, out var reason);
-        if (text is null)
-        {
-            Reject(ErrorCode.InvalidText, reason);
-            return;
-        }
-        var author = TextRules.NormalizeDisplayName(post.AuthorName, out reason);
-        if (author is null)
-        {
-            Reject(ErrorCode.InvalidArgument, reason);
-            return;
-        }
-
-        var sender = Sender;
-        var stored = new MessageStored(post.Author, author, text, DateTimeOffset.UtcNow);
-        // PersistAsync keeps order and acknowledges only after the write, but lets the journal batch
-        // a burst of posts into one round trip.
-        PersistAsync(stored, e =>
-        {
-            var message = ToMessage(LastSequenceNr, e);
-            _lastMessageId = message.Id;
-            _recent.Add(message);
-            sender.Tell(new PostAccepted(message));
-            Broadcast(new MessagePosted(message));
-            if (LastSequenceNr % _options.SnapshotEvery == 0)
-                SaveSnapshot(new ChannelStateSnapshot(_recent.ToList()));
-        });
     }
 
     private void History(GetHistory query)
     {
-        if (_info!.Kind != ChannelKind.Text)
+        switch (_text.History(query, _info!))
         {
-            Reject(ErrorCode.WrongChannelKind, $"'{_info.Name}' has no text history.");
-            return;
+            case HistoryDecision.Refuse refuse:
+                Sender.Tell(refuse.Rejection);
+                break;
+            case HistoryDecision.Serve serve:
+                Sender.Tell(serve.Page);
+                break;
+            case HistoryDecision.ReadJournal read:
+                var journal = PersistenceQuery.Get(Context.System)
+                    .ReadJournalFor<ICurrentEventsByPersistenceIdQuery>(_options.ReadJournalPluginId);
+                _materializer ??= Context.Materializer();
+                var channel = _id;
+                journal.CurrentEventsByPersistenceId(PersistenceId, read.From, read.To)
+                    .Where(e => e.Event is MessageStored)
+                    .Select(e => ChannelText.ToMessage(channel, e.SequenceNr, (MessageStored)e.Event))
+                    .RunWith(Sink.Seq<ChatMessage>(), _materializer)
+                    .PipeTo(Sender,
+                        success: messages => new HistoryPage(channel, messages, read.HasMore),
+                        failure: e => new CommandRejected(ErrorCode.Unavailable, "History could not be read: " + e.Message));
+                break;
         }
-        if (query.Limit < 1 || query.Limit > GetHistory.MaxLimit)
-        {
-            Reject(ErrorCode.InvalidArgument, $"A history page holds 1 to {GetHistory.MaxLimit} messages.");
-            return;
-        }
-        if (query.Before is < 1)
-        {
-            Reject(ErrorCode.InvalidArgument, "The cursor must be a message id.");
-            return;
-        }
-
-        var to = Math.Min(query.Before.HasValue ? query.Before.Value - 1 : _lastMessageId, _lastMessageId);
-        if (to < 1)
-        {
-            Sender.Tell(new HistoryPage(_id, [], false));
-            return;
-        }
-        var from = Math.Max(1, to - query.Limit + 1);
-        var hasMore = from > 1;
-        if (_recent.Covers(from))
-        {
-            Sender.Tell(new HistoryPage(_id, _recent.Range(from, to), hasMore));
-            return;
-        }
-
-        var journal = PersistenceQuery.Get(Context.System)
-            .ReadJournalFor<ICurrentEventsByPersistenceIdQuery>(_options.ReadJournalPluginId);
-        _materializer ??= Context.Materializer();
-        var channel = _id;
-        journal.CurrentEventsByPersistenceId(PersistenceId, from, to)
-            .Where(e => e.Event is MessageStored)
-            .Select(e => ToMessage(channel, e.SequenceNr, (MessageStored)e.Event))
-            .RunWith(Sink.Seq<ChatMessage>(), _materializer)
-            .PipeTo(Sender,
-                success: messages => new HistoryPage(channel, messages, hasMore),
-                failure: e => new CommandRejected(ErrorCode.Unavailable, "History could not be read: " + e.Message));
     }
 
     private void Subscribe(SubscribeChannel sub)
@@ -226,63 +188,44 @@ public sealed partial class ChannelActor : ReceivePersistentActor, IWithTimers
             Reject(ErrorCode.InvalidArgument, reason);
             return;
         }
-        if (!_subscribers.ContainsKey(sub.Subscriber))
+        var member = new PresenceMember(sub.User, name);
+        switch (_presence.Subscribe(sub.Subscriber, member))
         {
-            if (_subscribers.Count >= _options.MaxSubscribers)
-            {
+            case ChannelPresence.Subscription.Refused:
                 Reject(ErrorCode.Unavailable, "This channel has too many open sessions.");
                 return;
-            }
-            var member = new PresenceMember(sub.User, name);
-            _subscribers[sub.Subscriber] = member;
-            Context.Watch(sub.Subscriber);
-            if (_online.TryGetValue(sub.User, out var entry))
-            {
-                _online[sub.User] = (entry.Name, entry.Sessions + 1);
-            }
-            else
-            {
-                _online[sub.User] = (name, 1);
+            case ChannelPresence.Subscription.CameOnline:
+                Context.Watch(sub.Subscriber);
                 BroadcastExcept(sub.Subscriber, new MemberOnline(_id, member));
-            }
-            UpdateIdleTimeout();
+                UpdateIdleTimeout();
+                break;
+            case ChannelPresence.Subscription.Added:
+                Context.Watch(sub.Subscriber);
+                UpdateIdleTimeout();
+                break;
         }
-        var limit = Math.Clamp(sub.HistoryLimit, 0, GetHistory.MaxLimit);
-        var recent = limit == 0 || _info!.Kind != ChannelKind.Text || _lastMessageId == 0
-            ? []
-            : _recent.Range(Math.Max(1, _lastMessageId - limit + 1), _lastMessageId);
-        var hasMore = _info!.Kind == ChannelKind.Text && _lastMessageId > 0 && (recent.Count == 0 || recent[0].Id > 1);
-        Sender.Tell(new Subscribed(_info!, OnlineList(), recent, hasMore, Self, VoiceList()));
+        var (recent, hasMore) = _text.Newest(sub.HistoryLimit, _info!);
+        Sender.Tell(new Subscribed(_info!, _presence.Online(), recent, hasMore, Self, _voice.Members));
     }
 
     private void RemoveSubscriber(IActorRef subscriber, bool terminated = false)
     {
-        if (!_subscribers.Remove(subscriber, out var member)) return;
+        if (!_presence.Unsubscribe(subscriber, out var offline)) return;
         if (!terminated) UnwatchIfUnused(subscriber);
-        var entry = _online[member.User];
-        if (entry.Sessions > 1)
-        {
-            _online[member.User] = (entry.Name, entry.Sessions - 1);
-        }
-        else
-        {
-            _online.Remove(member.User);
-            Broadcast(new MemberOffline(_id, member.User));
-        }
+        if (offline is { } user) Broadcast(new MemberOffline(_id, user));
         UpdateIdleTimeout();
     }
 
     private void BecomeRemoved()
     {
-        EndVoice("The channel was deleted.");
+        Carry(_voice.End("The channel was deleted."));
         _info = null;
-        foreach (var subscriber in _subscribers.Keys)
+        foreach (var subscriber in _presence.Subscribers)
         {
             subscriber.Tell(new ChannelRemoved(_id));
             Context.Unwatch(subscriber);
         }
-        _subscribers.Clear();
-        _online.Clear();
+        _presence.Clear();
         Become(() =>
         {
             Command<ReceiveTimeout>(_ => Passivate());
@@ -293,33 +236,30 @@ public sealed partial class ChannelActor : ReceivePersistentActor, IWithTimers
     }
 
     private void UpdateIdleTimeout() =>
-        Context.SetReceiveTimeout(_subscribers.Count == 0 && !HasVoice ? _options.IdleTimeout : null);
+        Context.SetReceiveTimeout(_presence.Subscribers.Count == 0 && !_voice.IsBusy ? _options.IdleTimeout : null);
 
     // The shard stops the entity once it has drained the messages already routed to it.
     private void Passivate() => Context.Parent.Tell(new Passivate(PoisonPill.Instance));
 
+    private void UnwatchIfUnused(IActorRef actor)
+    {
+        if (!_presence.Contains(actor) && !_voice.HoldsSession(actor)) Context.Unwatch(actor);
+    }
+
     private void Broadcast(object message)
     {
-        foreach (var subscriber in _subscribers.Keys) subscriber.Tell(message);
+        foreach (var subscriber in _presence.Subscribers) subscriber.Tell(message);
     }
 
     private void BroadcastExcept(IActorRef except, object message)
     {
-        foreach (var subscriber in _subscribers.Keys)
+        foreach (var subscriber in _presence.Subscribers)
         {
             if (!subscriber.Equals(except)) subscriber.Tell(message);
         }
     }
 
-    private List<PresenceMember> OnlineList() =>
-        _online.Select(kv => new PresenceMember(kv.Key, kv.Value.Name)).OrderBy(m => m.DisplayName, StringComparer.OrdinalIgnoreCase).ToList();
-
     private void Reject(ErrorCode code, string reason) => Sender.Tell(new CommandRejected(code, reason));
-
-    private ChatMessage ToMessage(long id, MessageStored stored) => ToMessage(_id, id, stored);
-
-    private static ChatMessage ToMessage(ChannelId channel, long id, MessageStored stored) =>
-        new(id, channel, stored.Author, stored.AuthorName, stored.Text, stored.SentAt);
 
     protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
     {

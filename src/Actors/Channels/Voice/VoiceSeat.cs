@@ -1,0 +1,32 @@
+using Akka.Actor;
+using OpenChat.Protocol.Ids;
+using OpenChat.Protocol.Voice;
+
+namespace OpenChat.Channels.Voice;
+
+/// <summary>One member of a voice room.</summary>
+internal sealed class VoiceSeat(UserId user, string name)
+{
+    public UserId User { get; } = user;
+    public string Name { get; set; } = name;
+
+    /// <summary>The connection that joined or last resumed; null while none holds the membership.</summary>
+    public IActorRef? Session { get; set; }
+
+    public bool Muted { get; set; }
+    public bool Deafened { get; set; }
+    public bool Speaking { get; set; }
+
+    /// <summary>True once a mixer accepted the member's offer and the channel was told.</summary>
+    public bool Announced { get; set; }
+
+    /// <summary>Counts the member's joins, so the answer to an older one is recognised.</summary>
+    public long Generation { get; set; }
+
+    /// <summary>The mixer that holds this member's media session, if any.</summary>
+    public IActorRef? ConnectedMixer { get; set; }
+
+    public Dictionary<UserId, float> Volumes { get; } = new();
+
+    public VoiceMember ToMember() => new(User, Name, Muted, Deafened, Speaking);
+}
