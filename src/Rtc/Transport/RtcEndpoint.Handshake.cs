@@ -1,13 +1,7 @@
-using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
-using Org.BouncyCastle.Security;
 using Org.BouncyCastle.Tls;
-using Org.BouncyCastle.Tls.Crypto.Impl.BC;
 using OpenChat.Rtc.Dtls;
 using OpenChat.Rtc.Ice;
-using OpenChat.Rtc.Sdp;
-using OpenChat.Rtc.Srtp;
 using OpenChat.Rtc.Stun;
 
 namespace OpenChat.Rtc.Transport;

@@ -1,12 +1,5 @@
-using System.Diagnostics;
-using System.Net;
-using System.Security.Cryptography;
 using Org.BouncyCastle.Tls;
 using OpenChat.Rtc.Dtls;
-using OpenChat.Rtc.Ice;
-using OpenChat.Rtc.Rtcp;
-using OpenChat.Rtc.Rtp;
-using OpenChat.Rtc.Sdp;
 using OpenChat.Rtc.Srtp;
 
 namespace OpenChat.Rtc.Transport;
