@@ -112,7 +112,10 @@ public sealed class AudioProbe(IPage page, string stream = AudioProbe.Received)
     public AudioProbe(IPage page, string stream, params double[] frequencies) : this(page, stream) => _frequencies = frequencies;
 
     /// <summary>Starts listening (the client must be playing a voice session).</summary>
-    /// <remarks>The worklet's module is a blob: URL, which the page's policy admits only as <see cref="WebClientDriver"/> serves it.</remarks>
+    /// <remarks>
+    /// The worklet's module is a blob: URL, which the page's policy admits only on a page that
+    /// <see cref="WebClientDriver.SignInAsync"/> opened with <c>audioProbes</c>.
+    /// </remarks>
     public async Task StartAsync() => await page.EvaluateAsync<double>(Install, new object[] { stream, _frequencies, Worklet });
 
     /// <summary>Samples recorded after <paramref name="sinceEpochMs"/>.</summary>

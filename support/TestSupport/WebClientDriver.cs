@@ -49,17 +49,21 @@ public sealed class WebClientDriver(IPlaywright playwright, string baseUrl, stri
     /// <summary>
     /// Opens the client in a new page of <paramref name="browser"/> and joins as <paramref name="name"/>;
     /// <paramref name="origin"/> is the server's address (another name for it, say), the server's own when null.
+    /// <paramref name="audioProbes"/>: the page will run an <see cref="AudioProbe"/>, so its policy admits blob: scripts.
     /// </summary>
-    public async Task<IPage> SignInAsync(IBrowser browser, string name, int width = 1280, int height = 800, string? origin = null)
+    public async Task<IPage> SignInAsync(IBrowser browser, string name, int width = 1280, int height = 800, string? origin = null,
+        bool audioProbes = false)
     {
+        if (audioProbes && origin is not null) throw new ArgumentException("audio probes run only on pages of the server's own origin", nameof(audioProbes));
         var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
         var page = await context.NewPageAsync();
         // The audio probes' worklets load from blob: URLs; the page's content security policy admits only its own
-        // scripts, so for these pages (and only for script-src) the served policy also admits blob:. Every other
-        // directive is the server's own, and refusals are collected for the tests to check. A page opened through
-        // another origin is served as it is: it gets no probes (and a document Playwright answered would count as
-        // public to Chromium, which then refuses the page's loopback subresources when it is not a secure context).
-        if (origin is null)
+        // scripts, so for a page that will run a probe (and only for script-src) the served policy also admits blob:.
+        // Every other page, and every other directive, runs under the policy exactly as the server serves it, and
+        // refusals are collected for the tests to check. (A page opened through another origin gets no probes: a
+        // document Playwright answered would count as public to Chromium, which then refuses the page's loopback
+        // subresources when it is not a secure context.)
+        if (audioProbes)
         {
             await page.RouteAsync(url => new Uri(url).AbsolutePath == "/", async route =>
             {

@@ -62,8 +62,9 @@ public sealed class WebApp : IAsyncLifetime
     public Task<IBrowser> LaunchAsync(double? toneHz = null, string? loopbackAlias = null) => _driver.LaunchAsync(toneHz, loopbackAlias);
 
     /// <inheritdoc cref="WebClientDriver.SignInAsync"/>
-    public Task<IPage> SignInAsync(IBrowser browser, string name, int width = 1280, int height = 800, string? origin = null) =>
-        _driver.SignInAsync(browser, name, width, height, origin);
+    public Task<IPage> SignInAsync(IBrowser browser, string name, int width = 1280, int height = 800, string? origin = null,
+        bool audioProbes = false) =>
+        _driver.SignInAsync(browser, name, width, height, origin, audioProbes);
 
     /// <inheritdoc cref="WebClientDriver.JoinVoiceAsync"/>
     public static Task<IPage> JoinVoiceAsync(IPage page, string channelName) => WebClientDriver.JoinVoiceAsync(page, channelName);

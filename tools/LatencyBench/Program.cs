@@ -28,8 +28,8 @@ for (var run = 1; run <= runs; run++)
 {
     var channel = $"Latency {run}";
     await AdminApi.CreateChannelAsync(server.BaseUrl, adminKey, channel, "voice");
-    var sender = await WebClientDriver.JoinVoiceAsync(await driver.SignInAsync(await driver.LaunchAsync(440), "Alice"), channel);
-    var receiver = await WebClientDriver.JoinVoiceAsync(await driver.SignInAsync(await driver.LaunchAsync(), "Bob"), channel);
+    var sender = await WebClientDriver.JoinVoiceAsync(await driver.SignInAsync(await driver.LaunchAsync(440), "Alice", audioProbes: true), channel);
+    var receiver = await WebClientDriver.JoinVoiceAsync(await driver.SignInAsync(await driver.LaunchAsync(), "Bob", audioProbes: true), channel);
     var result = await MouthToEar.MeasureAsync(sender, receiver, beeps);
     await driver.CloseBrowsersAsync();
     p50s.Add(result.Percentile(50));
