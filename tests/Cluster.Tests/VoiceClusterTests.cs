@@ -128,7 +128,14 @@ public sealed class VoiceClusterTests(ITestOutputHelper output) : IAsyncLifetime
             Assert.False(stats.HeardOwnTone);
         }
         output.WriteLine($"Members of rooms on the killed node: gap p50 {Percentiles.Of(gaps, 0.50):0.00} s, p95 {Percentiles.Of(gaps, 0.95):0.00} s, max {gaps.Max():0.00} s");
-        Assert.True(Percentiles.Of(gaps, 0.95) < 3, $"p95 gap {Percentiles.Of(gaps, 0.95):0.00} s");
+        // A functional bound, not a target (the figures are in docs/benchmarks.md). On the project's two-core machine
+        // this p95 gap measured 0.16 s in the suite and 0.36 to 0.54 s in the failover benchmark runs; with other
+        // work keeping the load average near 10 it was 0.26 to 0.42 s (3 runs), with two busy loops added on top
+        // (load average 14 to 18) 0.90 to 1.22 s (3 runs). 1.5 s holds on such a busy machine and still fails a
+        // regression to three to nine times the usual gap. (At load averages of 30 to 40 the reconnect's handshakes
+        // starve and the gap reached 1.7 to 6 s, past the old bound of 3 s too; the earlier steps of this test fail
+        // there as well.)
+        Assert.True(Percentiles.Of(gaps, 0.95) < 1.5, $"p95 gap {Percentiles.Of(gaps, 0.95):0.00} s");
         var after = await _cluster.VoiceRoomsAsync(gateway);
         Assert.All(affected, r => Assert.NotEqual(victimNode, after[r.ChannelId].Node));
         var others = unaffected.SelectMany(r => r.Members).Select(m => m.Stats).ToArray();
