@@ -93,6 +93,25 @@ public sealed class SessionActorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Voice_events_that_follow_a_join_s_answer_wait_until_the_hub_has_taken_it()
+    {
+        await OpenAsync(General, ChannelKind.Text);
+        await OpenAsync(Lounge, ChannelKind.Voice);
+        var taken = new TaskCompletionSource();
+        var join = Ask(new JoinVoiceRequest(Lounge, "offer", false, false, taken.Task));
+        await Answer<JoinVoice>(j => new VoiceJoined(Lounge, "answer", []));
+        Assert.IsType<VoiceJoined>(await join);
+
+        var bobJoined = new VoiceMemberJoined(Lounge, new VoiceMember(new UserId("bob-1"), "Bob", false, false, false));
+        _session.Tell(bobJoined);
+        var chat = Message(1, "chat goes on");
+        _session.Tell(new MessagePosted(chat));
+        Assert.Equal(new MessagePosted(chat), await _push.Next());
+        taken.SetResult();
+        Assert.Equal(bobJoined, await _push.Next());
+    }
+
+    [Fact]
     public async Task An_open_overtaken_by_a_close_is_undone_when_its_answer_comes()
     {
         var open = Ask(new OpenChannelRequest(General));

@@ -121,12 +121,7 @@ public sealed class ChatHub(GatewayRuntime runtime) : Hub<IChatClient>
         if (!Protocol.Voice.JoinVoice.IsValidOffer(sdpOffer))
             throw HubErrors.Error(ErrorCode.InvalidArgument, Protocol.Voice.JoinVoice.OfferRule);
         // Placement, and a new media node's answer, may take longer than an ordinary call.
-        return await Session().Ask<object>(new JoinVoiceRequest(channel.Id, sdpOffer, muted, deafened), runtime.Budgets.JoinVoice) switch
-        {
-            VoiceJoined joined => VoiceJoinedDto.From(joined),
-            CommandRejected rejected => throw HubErrors.From(rejected),
-            var other => throw Unexpected(other),
-        };
+        return VoiceAnswer(await AskVoice(taken => new JoinVoiceRequest(channel.Id, sdpOffer, muted, deafened, taken), runtime.Budgets.JoinVoice));
     }
 
     /// <summary>Binds this connection to the user's voice membership in a channel, without touching the media session.</summary>
@@ -135,13 +130,32 @@ public sealed class ChatHub(GatewayRuntime runtime) : Hub<IChatClient>
         var channel = KnownChannel(channelId);
         if (channel.Kind != ChannelKind.Voice)
             throw HubErrors.Error(ErrorCode.WrongChannelKind, $"'{channel.Name}' is a text channel.");
-        return await Session().Ask<object>(new ResumeVoiceRequest(channel.Id), runtime.Budgets.ResumeVoice) switch
-        {
-            VoiceJoined joined => VoiceJoinedDto.From(joined),
-            CommandRejected rejected => throw HubErrors.From(rejected),
-            var other => throw Unexpected(other),
-        };
+        return VoiceAnswer(await AskVoice(taken => new ResumeVoiceRequest(channel.Id, taken), runtime.Budgets.ResumeVoice));
     }
+
+    /// <summary>
+    /// Asks the session to join or resume; tells it once the answer is here (or the wait is over), so the voice events
+    /// it holds back until then reach the client after the answer.
+    /// </summary>
+    private async Task<object> AskVoice(Func<Task, object> request, TimeSpan timeout)
+    {
+        var taken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        try
+        {
+            return await Session().Ask<object>(request(taken.Task), timeout);
+        }
+        finally
+        {
+            taken.SetResult();
+        }
+    }
+
+    private static VoiceJoinedDto VoiceAnswer(object reply) => reply switch
+    {
+        VoiceJoined joined => VoiceJoinedDto.From(joined),
+        CommandRejected rejected => throw HubErrors.From(rejected),
+        var other => throw Unexpected(other),
+    };
 
     /// <summary>Leaves the voice channel this connection is in.</summary>
     public async Task LeaveVoice()

@@ -11,7 +11,7 @@ namespace OpenChat.Gateway.Sessions;
 /// <summary>
 /// The connection's voice membership. Voice requests are handled one at a time, in the order the client made
 /// them: while a join or a resume waits for its channel (placement may take seconds), later voice requests wait in
-/// the stash. So do the voice events of the channel being joined: they may overtake its answer, and the client
+/// the stash. So do the voice events of the channel being joined, until the hub has taken the answer: the client
 /// takes the member list in the answer as a whole, then applies the events that follow it. Everything else
 /// (channel events, posts, opening channels) goes on meanwhile.
 /// </summary>
@@ -19,10 +19,18 @@ public sealed partial class SessionActor
 {
     private ChannelId? _voice;
 
-    /// <summary>The join or resume being waited for, if any.</summary>
+    /// <summary>The join or resume being waited for, or whose answer the hub has not taken yet, if any.</summary>
     private VoiceOperation? _voiceOperation;
 
-    private sealed record VoiceOperation(ChannelId Channel, IActorRef ReplyTo);
+    private sealed class VoiceOperation(ChannelId channel, IActorRef replyTo, Task? answerTaken)
+    {
+        public ChannelId Channel { get; } = channel;
+        public IActorRef ReplyTo { get; } = replyTo;
+        public Task AnswerTaken { get; } = answerTaken ?? Task.CompletedTask;
+    }
+
+    /// <summary>Session to itself: the hub has taken the answer to a voice operation.</summary>
+    private sealed record VoiceAnswerTaken(VoiceOperation Operation);
 
     private void VoiceHandlers()
     {
@@ -31,6 +39,12 @@ public sealed partial class SessionActor
 
         Receive<JoinVoiceRequest>(Join);
         Receive<ResumeVoiceRequest>(Resume);
+        Receive<VoiceAnswerTaken>(taken =>
+        {
+            if (!ReferenceEquals(taken.Operation, _voiceOperation)) return;
+            _voiceOperation = null;
+            Stash.UnstashAll();
+        });
         Receive<LeaveVoiceRequest>(_ =>
         {
             LeaveCurrentVoice();
@@ -81,7 +95,7 @@ public sealed partial class SessionActor
 
     private void Join(JoinVoiceRequest request)
     {
-        var operation = _voiceOperation = new VoiceOperation(request.Channel, Sender);
+        var operation = _voiceOperation = new VoiceOperation(request.Channel, Sender, request.AnswerTaken);
         WhenOpen(operation, () =>
         {
             if (_voice is { } current && current != request.Channel) LeaveCurrentVoice();
@@ -100,7 +114,7 @@ public sealed partial class SessionActor
 
     private void Resume(ResumeVoiceRequest request)
     {
-        var operation = _voiceOperation = new VoiceOperation(request.Channel, Sender);
+        var operation = _voiceOperation = new VoiceOperation(request.Channel, Sender, request.AnswerTaken);
         WhenOpen(operation, () => AskChannel(new ResumeVoice(request.Channel, _identity.User, Self), _budgets.Cluster, reply =>
         {
             if (reply is VoiceJoined) _voice = request.Channel;
@@ -123,12 +137,11 @@ public sealed partial class SessionActor
         });
     }
 
-    /// <summary>Answers the operation's caller and goes on with the voice requests and events that waited for it.</summary>
+    /// <summary>Answers the operation's caller; the voice requests and events that waited go on once the hub has taken the answer.</summary>
     private void Answer(VoiceOperation operation, object reply)
     {
         operation.ReplyTo.Tell(reply);
-        _voiceOperation = null;
-        Stash.UnstashAll();
+        operation.AnswerTaken.PipeTo(Self, success: () => new VoiceAnswerTaken(operation), failure: _ => new VoiceAnswerTaken(operation));
     }
 
     /// <summary>
