@@ -136,7 +136,7 @@ async Task<List<Task>> SendPacedAsync(int count, Func<int, string> text)
     {
         var wait = TimeSpan.FromTicks(interval.Ticks * i) - Stopwatch.GetElapsedTime(begin);
         if (wait > TimeSpan.FromMilliseconds(1)) await Task.Delay(wait);
-        calls.Add(sender.Connection.InvokeAsync<MessageDto>("PostMessage", "general", text(i)));
+        calls.Add(sender.Connection.InvokeAsync<MessageDto>("PostMessage", "general", text(i), $"bench-{i}-{begin}"));
     }
     return calls;
 }

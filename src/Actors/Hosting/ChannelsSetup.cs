@@ -26,7 +26,7 @@ public static class ChannelsSetup
         builder.WithShardRegion<ChannelRegion>(
             AkkaSetup.ChannelsTypeName,
             (_, registry, _) => entityId =>
-                ChannelActor.Props(new ChannelId(entityId), registry.Get<ChannelDirectory>(), registry.Get<MixerPlacement>(), options.Channels),
+                ChannelEntity.Props(new ChannelId(entityId), registry.Get<ChannelDirectory>(), registry.Get<MixerPlacement>(), options.Channels),
             AkkaSetup.ChannelExtractor(node),
             new ShardOptions
             {

@@ -79,14 +79,18 @@ public sealed class ChatHub(GatewayRuntime runtime) : Hub<IChatClient>
         await Session().Ask<Unsubscribed>(new CloseChannelRequest(channel), runtime.Budgets.Cluster);
     }
 
-    /// <summary>Posts a message (1 to 2000 characters after trimming); returns it once stored.</summary>
-    public async Task<MessageDto> PostMessage(string channelId, string text)
+    /// <summary>
+    /// Posts a message (1 to 2000 characters after trimming); returns it once stored. A retry with the same
+    /// <paramref name="nonce"/> returns the message already stored instead of storing it again.
+    /// </summary>
+    public async Task<MessageDto> PostMessage(string channelId, string text, string nonce)
     {
         var channel = KnownChannel(channelId);
         if (channel.Kind != ChannelKind.Text)
             throw HubErrors.Error(ErrorCode.WrongChannelKind, $"'{channel.Name}' is a voice channel.");
         if (text is null) throw HubErrors.Error(ErrorCode.InvalidText, "Text is required.");
-        return await Session().Ask<object>(new PostRequest(channel.Id, text), runtime.Budgets.Cluster) switch
+        if (!Protocol.Commands.PostMessage.IsValidNonce(nonce)) throw HubErrors.Error(ErrorCode.InvalidArgument, Protocol.Commands.PostMessage.NonceRule);
+        return await Session().Ask<object>(new PostRequest(channel.Id, text, nonce), runtime.Budgets.Cluster) switch
         {
             PostAccepted accepted => MessageDto.From(accepted.Message),
             CommandRejected rejected => throw HubErrors.From(rejected),

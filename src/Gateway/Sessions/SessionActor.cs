@@ -229,7 +229,7 @@ public sealed partial class SessionActor : ReceiveActor, IWithTimers, IWithUnbou
                 $"At most {_options.PostsPerWindow} messages per {_options.PostWindow.TotalSeconds:0.#} s; try again in {Math.Ceiling(retryAfter.TotalSeconds):0} s."));
             return;
         }
-        _region.Forward(new PostMessage(request.Channel, _identity.User, _identity.DisplayName, request.Text));
+        _region.Forward(new PostMessage(request.Channel, _identity.User, _identity.DisplayName, request.Text, request.Nonce));
     }
 
     private void PushIfOpen(ChannelId channel, object channelEvent)
