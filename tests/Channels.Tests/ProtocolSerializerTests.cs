@@ -73,6 +73,8 @@ public sealed class ProtocolSerializerTests : TestKit
         yield return new MemberDisconnected(Channel, User, "consent expired", false);
         yield return new UpdateMember(Channel, User, true, false);
         yield return new SetMixVolume(Channel, User, Other, 0.5f);
+        yield return new MemberMediaConnected(Channel, User);
+        yield return new RenewMixerLease(Channel, TimeSpan.FromSeconds(12));
         yield return new MemberSpeaking(Channel, User, true);
         yield return new MixerDraining(Channel, actor, "akka.tcp://openchat@127.0.0.1:4055");
         yield return new JoinVoice(Channel, User, "Ålice", actor, "v=0\r\n", false, true);

@@ -21,6 +21,21 @@ public sealed class ChannelOptions
     /// <summary>Members one voice channel accepts.</summary>
     public int MaxVoiceMembers { get; set; } = 100;
 
+    /// <summary>
+    /// How long a voice member's seat is held for its media to connect after the mixer accepted its offer. A seat
+    /// is counted and announced only once its media connects; one that does not is removed after this long.
+    /// </summary>
+    public TimeSpan UnconnectedSeatExpiry { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Seats (connected or connecting) one client address may hold in one voice channel.</summary>
+    public int MaxVoiceSeatsPerAddress { get; set; } = 16;
+
+    /// <summary>How often a voice room renews its mixer's lease.</summary>
+    public TimeSpan MixerLeaseRenewal { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>How long a renewal keeps a mixer running: a mixer not renewed for this long stops itself.</summary>
+    public TimeSpan MixerLeaseValidity { get; set; } = TimeSpan.FromSeconds(12);
+
     /// <summary>How long a voice room's mixer keeps running once its last member left, so a quick return needs no new placement.</summary>
     public TimeSpan MixerIdleGrace { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -70,5 +85,10 @@ public sealed class ChannelOptions
         if (MediaTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(MediaTimeout), "must be positive");
         if (DrainHandover <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(DrainHandover), "must be positive");
         if (ResumeGrace <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(ResumeGrace), "must be positive");
+        if (UnconnectedSeatExpiry <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(UnconnectedSeatExpiry), "must be positive");
+        if (MaxVoiceSeatsPerAddress < 1) throw new ArgumentOutOfRangeException(nameof(MaxVoiceSeatsPerAddress), "at least 1");
+        if (MixerLeaseRenewal <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(MixerLeaseRenewal), "must be positive");
+        if (MixerLeaseValidity < MixerLeaseRenewal * 2)
+            throw new ArgumentOutOfRangeException(nameof(MixerLeaseValidity), "at least twice MixerLeaseRenewal, so one lost renewal does not stop a mixer");
     }
 }

@@ -116,6 +116,9 @@ public sealed class ChatHub(GatewayRuntime runtime) : Hub<IChatClient>
         };
     }
 
+    /// <summary>The address the client connects from; voice seats per address are capped on it.</summary>
+    private string? ClientAddress() => Context.GetHttpContext()?.Connection.RemoteIpAddress?.ToString();
+
     /// <summary>Joins a voice channel (or renegotiates in it) with a WebRTC offer; returns the media node's answer and the members.</summary>
     public async Task<VoiceJoinedDto> JoinVoice(string channelId, string sdpOffer, bool muted, bool deafened)
     {
@@ -125,7 +128,7 @@ public sealed class ChatHub(GatewayRuntime runtime) : Hub<IChatClient>
         if (!Protocol.Voice.JoinVoice.IsValidOffer(sdpOffer))
             throw HubErrors.Error(ErrorCode.InvalidArgument, Protocol.Voice.JoinVoice.OfferRule);
         // Placement, and a new media node's answer, may take longer than an ordinary call.
-        return VoiceAnswer(await AskVoice(taken => new JoinVoiceRequest(channel.Id, sdpOffer, muted, deafened, taken), runtime.Budgets.JoinVoice));
+        return VoiceAnswer(await AskVoice(taken => new JoinVoiceRequest(channel.Id, sdpOffer, muted, deafened, taken, ClientAddress()), runtime.Budgets.JoinVoice));
     }
 
     /// <summary>Binds this connection to the user's voice membership in a channel, without touching the media session.</summary>
