@@ -40,8 +40,9 @@ public sealed class ChannelActorTests : TestKit
         _directory = Sys.ActorOf(DirectoryActor.Props(new DirectoryOptions(), _region.Ref), "directory");
     }
 
+    // These tests post in bursts from one user; the channel's post budget has its own test (ChannelTextTests).
     private static ChannelOptions Options(int recent = 200, int snapshotEvery = 500) =>
-        new() { RecentCapacity = recent, SnapshotEvery = snapshotEvery };
+        new() { RecentCapacity = recent, SnapshotEvery = snapshotEvery, PostsPerUserWindow = 1_000_000 };
 
     private IActorRef StartChannel(ChannelId id, ChannelOptions? options = null, string? name = null) =>
         Sys.ActorOf(ChannelActor.Props(id, _directory, _placement.Ref, options ?? Options()), name ?? $"{id}-{Guid.NewGuid():N}");

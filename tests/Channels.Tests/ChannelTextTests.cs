@@ -179,4 +179,23 @@ public sealed class ChannelTextTests
         // Message 501 is older than what is held in memory: the actor reads it from the journal.
         Assert.Null(recovered.Recent(501));
     }
+
+    [Fact]
+    public void A_user_gets_a_budget_of_posts_per_window_in_a_channel_and_retries_answered_from_their_nonce_do_not_count()
+    {
+        var text = new ChannelText(General, new ChannelOptions { PostsPerUserWindow = 3, PostUserWindow = TimeSpan.FromSeconds(5) });
+        for (var i = 1; i <= 3; i++)
+        {
+            var store = Assert.IsType<PostDecision.Store>(text.Post(new PostMessage(General, Alice, "Alice", $"m{i}", $"n-{i}"), GeneralInfo, Now));
+            text.Apply(i, store.Event);
+        }
+        var refused = Refused(text.Post(new PostMessage(General, Alice, "Alice", "m4", "n-4"), GeneralInfo, Now.AddSeconds(1)));
+        Assert.Equal(ErrorCode.RateLimited, refused.Code);
+        Assert.Equal("At most 3 messages per 5 s in this channel; try again in 4 s.", refused.Reason);
+        // A retry of a stored post is answered, and another user has a budget of their own.
+        Assert.Equal(new PostDecision.Repeat(2), text.Post(new PostMessage(General, Alice, "Alice", "m2", "n-2"), GeneralInfo, Now.AddSeconds(1)));
+        Assert.IsType<PostDecision.Store>(text.Post(new PostMessage(General, new UserId("u-bob"), "Bob", "hi", "n-1"), GeneralInfo, Now.AddSeconds(1)));
+        // Once the window has passed, Alice posts again.
+        Assert.IsType<PostDecision.Store>(text.Post(new PostMessage(General, Alice, "Alice", "m4", "n-4"), GeneralInfo, Now.AddSeconds(5)));
+    }
 }

@@ -19,6 +19,7 @@ if (url is null)
     {
         ["OpenChat__DataDirectory"] = Probe.NewTempDirectory("fanout"),
         ["OpenChat__Gateway__PostsPerWindow"] = "1000000",
+        ["OpenChat__Channels__PostsPerUserWindow"] = "1000000",
         ["OpenChat__Gateway__CallsPerSecond"] = "100000",
         ["OpenChat__Auth__SessionsPerMinute"] = "100000",
         ["Logging__LogLevel__Default"] = "Warning",

@@ -15,6 +15,14 @@ public sealed class ChannelOptions
     /// <summary>How long one lookup of the channel's settings in the directory may take before it is retried.</summary>
     public TimeSpan DirectoryTimeout { get; set; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>
+    /// Posts one user may store in one channel per <see cref="PostUserWindow"/>, whatever connections and gateways
+    /// they come through. A retry answered from its nonce does not count.
+    /// </summary>
+    public int PostsPerUserWindow { get; set; } = 10;
+
+    public TimeSpan PostUserWindow { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Subscriptions (open sessions) one channel accepts.</summary>
     public int MaxSubscribers { get; set; } = 20_000;
 
@@ -79,6 +87,8 @@ public sealed class ChannelOptions
         if (SnapshotEvery < 10) throw new ArgumentOutOfRangeException(nameof(SnapshotEvery), "at least 10");
         if (IdleTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(IdleTimeout), "must be positive");
         if (DirectoryTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(DirectoryTimeout), "must be positive");
+        if (PostsPerUserWindow < 1) throw new ArgumentOutOfRangeException(nameof(PostsPerUserWindow), "at least 1");
+        if (PostUserWindow <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(PostUserWindow), "must be positive");
         if (MaxSubscribers < 1) throw new ArgumentOutOfRangeException(nameof(MaxSubscribers), "at least 1");
         if (MaxVoiceMembers is < 1 or > 1000) throw new ArgumentOutOfRangeException(nameof(MaxVoiceMembers), "1 to 1000");
         if (MixerIdleGrace < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(MixerIdleGrace), "must not be negative");

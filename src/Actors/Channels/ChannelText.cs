@@ -17,6 +17,9 @@ public sealed class ChannelText(ChannelId channel, ChannelOptions options)
     private readonly RecentMessages _recent = new(options.RecentCapacity);
     private readonly PostNonces _nonces = new();
 
+    /// <summary>When each user's latest posts were accepted, oldest first (at most the budget's count per user).</summary>
+    private readonly Dictionary<UserId, Queue<DateTimeOffset>> _postTimes = new();
+
     /// <summary>The id of the newest stored message (its sequence number); 0 when there is none.</summary>
     public long LastMessageId { get; private set; }
 
@@ -31,8 +34,25 @@ public sealed class ChannelText(ChannelId channel, ChannelOptions options)
         if (text is null) return Refuse(ErrorCode.InvalidText, reason);
         var author = TextRules.NormalizeDisplayName(post.AuthorName, out reason);
         if (author is null) return Refuse(ErrorCode.InvalidArgument, reason);
+        if (!TakePostBudget(post.Author, now, out var retryAfter))
+            return Refuse(ErrorCode.RateLimited,
+                $"At most {options.PostsPerUserWindow} messages per {options.PostUserWindow.TotalSeconds:0.#} s in this channel; try again in {Math.Max(1, Math.Ceiling(retryAfter.TotalSeconds)):0} s.");
         _nonces.BeginWrite(post.Author, post.Nonce);
         return new PostDecision.Store(new MessageStored(post.Author, author, text, now, post.Nonce));
+    }
+
+    private bool TakePostBudget(UserId author, DateTimeOffset now, out TimeSpan retryAfter)
+    {
+        retryAfter = TimeSpan.Zero;
+        if (!_postTimes.TryGetValue(author, out var times)) _postTimes[author] = times = new Queue<DateTimeOffset>();
+        while (times.Count > 0 && now - times.Peek() >= options.PostUserWindow) times.Dequeue();
+        if (times.Count >= options.PostsPerUserWindow)
+        {
+            retryAfter = times.Peek() + options.PostUserWindow - now;
+            return false;
+        }
+        times.Enqueue(now);
+        return true;
     }
 
     /// <summary>A write was refused and nothing stored: the nonce is free for a retry.</summary>
