@@ -43,7 +43,7 @@ public sealed class ProcessTests(ITestOutputHelper output)
         var env = new Dictionary<string, string>
         {
             ["OpenChat__DataDirectory"] = Probe.NewTempDirectory("durability"),
-            ["OpenChat__Auth__AdminKey"] = "durability-admin-key",
+            ["OpenChat__Auth__AdminKey"] = "durability-admin-key-0123456789abcdef",
         };
         long id = 0;
         await AcrossARestartAsync("all-in-one", env,
@@ -54,7 +54,7 @@ public sealed class ProcessTests(ITestOutputHelper output)
                 {
                     Content = System.Net.Http.Json.JsonContent.Create(new { name = "Music", kind = "voice" }),
                 };
-                admin.Headers.Authorization = new("Bearer", "durability-admin-key");
+                admin.Headers.Authorization = new("Bearer", "durability-admin-key-0123456789abcdef");
                 using var http = new HttpClient();
                 Assert.Equal(System.Net.HttpStatusCode.Created, (await http.SendAsync(admin)).StatusCode);
             },
