@@ -1,3 +1,4 @@
+using OpenChat.SimulatedClients.Network;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using OpenChat.TestSupport;
@@ -116,8 +117,8 @@ public sealed class ProcessTests(ITestOutputHelper output)
             await channels.WaitReadyAsync();
             await gateway.WaitReadyAsync();
 
-            await using var alice = await ChatClient.ConnectAsync(gateway.BaseUrl, "Alice");
-            await using var bob = await ChatClient.ConnectAsync(gateway.BaseUrl, "Bob");
+            await using var alice = await ChatClient.ConnectAsync(gateway.BaseUrl, "Alice", source: SourceAddress.Next());
+            await using var bob = await ChatClient.ConnectAsync(gateway.BaseUrl, "Bob", source: SourceAddress.Next());
             await bob.OpenChannelAsync("general");
             var posted = await alice.PostAsync("general", "across the cluster");
             Assert.Equal(posted, await bob.NextMessageAsync());
