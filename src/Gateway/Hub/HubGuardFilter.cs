@@ -25,13 +25,16 @@ public sealed class HubGuardFilter(
 {
     private const string BucketKey = "openchat:bucket";
     private const string LeaseKey = "openchat:lease";
+    private const string CallerKey = "openchat:caller";
 
     public async Task OnConnectedAsync(HubLifetimeContext context, Func<HubLifetimeContext, Task> next)
     {
-        var (user, address) = Caller(context.Context);
-        var lease = connections.TryOpen(user, address, out var reason)
+        var caller = Caller(context.Context);
+        var lease = connections.TryOpen(caller.User, caller.Address, out var reason)
             ?? throw HubErrors.Error(ErrorCode.TooManyConnections, reason);
         context.Context.Items[LeaseKey] = lease;
+        // The user and address of a connection do not change; work them out once.
+        context.Context.Items[CallerKey] = caller;
         try
         {
             await next(context);
@@ -64,7 +67,9 @@ public sealed class HubGuardFilter(
         var cost = EdgeBudgets.CostOf(context.HubMethodName);
         if (cost != EdgeCost.None)
         {
-            var (user, address) = Caller(context.Context);
+            var (user, address) = context.Context.Items.TryGetValue(CallerKey, out var known) && known is ValueTuple<string, string> caller
+                ? caller
+                : Caller(context.Context);
             if (budgets.TryCharge(cost, user, address) is { } refusal)
                 throw HubErrors.Error(ErrorCode.RateLimited, refusal);
         }
