@@ -113,4 +113,28 @@ public sealed class EdgeBudgetTests
     [InlineData("2001:db8:1:3::1", "2001:db8:1:3::/64")]
     public void Client_addresses_are_keyed_by_address_and_ipv6_by_its_64(string address, string key) =>
         Assert.Equal(key, ClientAddress.Key(IPAddress.Parse(address)));
+
+    [Theory]
+    [InlineData("KnownProxies", "proxy.example")]
+    [InlineData("KnownNetworks", "10.0.0.0")]
+    [InlineData("KnownNetworks", "10.0.0.0/99")]
+    public void A_malformed_proxy_setting_stops_the_gateway_at_start_naming_the_setting(string setting, string value)
+    {
+        var options = new GatewayOptions();
+        if (setting == "KnownProxies") options.KnownProxies = [value];
+        else options.KnownNetworks = [value];
+        var error = Assert.Throws<ArgumentException>(options.Validate);
+        Assert.Contains("OpenChat:Gateway:" + setting, error.Message);
+    }
+
+    [Fact]
+    public void Only_the_configured_proxies_are_believed()
+    {
+        var forwarded = ForwardedHeadersSetup.Options(new GatewayOptions { KnownProxies = ["10.1.2.3"], KnownNetworks = ["fd00::/8"] });
+        Assert.Equal([IPAddress.Parse("10.1.2.3")], forwarded.KnownProxies);
+        Assert.Single(forwarded.KnownIPNetworks);
+        var none = ForwardedHeadersSetup.Options(new GatewayOptions());
+        Assert.Empty(none.KnownProxies);
+        Assert.Empty(none.KnownIPNetworks);
+    }
 }
