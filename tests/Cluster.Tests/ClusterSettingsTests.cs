@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using OpenChat.Hosting;
 using OpenChat.Server;
 using OpenChat.TestSupport;
@@ -109,6 +110,58 @@ public sealed class ClusterSettingsTests
         ]));
         Assert.Contains("OpenChat:Persistence:Provider=PostgreSql", error.Message);
         Assert.Contains("OpenChat__Persistence__ConnectionString", error.Message);
+    }
+
+    [Fact]
+    public async Task The_insecure_switch_is_logged_loudly_and_a_certificate_is_announced_by_its_fingerprint()
+    {
+        var logged = new LogCapture();
+        await using (OpenChatServer.Build([
+            "--OpenChat:Roles:0=gateway",
+            "--OpenChat:DataDirectory=" + Probe.NewTempDirectory("insecure"),
+            "--OpenChat:Cluster:Hostname=0.0.0.0",
+            "--OpenChat:Cluster:AllowInsecureTransport=true",
+        ], b => b.Logging.AddProvider(logged)))
+        {
+            var warning = Assert.Single(logged.Lines, l => l.Contains("INSECURE CLUSTER TRANSPORT"));
+            Assert.StartsWith("Warning", warning);
+        }
+
+        var folder = Probe.NewTempDirectory("secure");
+        var certificate = TestCertificates.SelfSigned(folder, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        var quiet = new LogCapture();
+        await using (OpenChatServer.Build([
+            "--OpenChat:Roles:0=gateway",
+            "--OpenChat:DataDirectory=" + folder,
+            "--OpenChat:Cluster:Hostname=0.0.0.0",
+            "--OpenChat:Cluster:Certificate:Path=" + certificate.Path,
+            "--OpenChat:Cluster:Certificate:Password=" + certificate.Password,
+        ], b => b.Logging.AddProvider(quiet)))
+        {
+            Assert.DoesNotContain(quiet.Lines, l => l.Contains("INSECURE"));
+            Assert.Single(quiet.Lines, l => l.Contains(certificate.Fingerprint));
+        }
+    }
+
+    /// <summary>Keeps what the server logs, level first.</summary>
+    private sealed class LogCapture : Microsoft.Extensions.Logging.ILoggerProvider, Microsoft.Extensions.Logging.ILogger
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _lines = new();
+
+        public IReadOnlyCollection<string> Lines => _lines;
+
+        public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => this;
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state,
+            Exception? exception, Func<TState, Exception?, string> formatter) => _lines.Enqueue($"{logLevel}: {formatter(state, exception)}");
+
+        public void Dispose()
+        {
+        }
     }
 
     [Fact]
