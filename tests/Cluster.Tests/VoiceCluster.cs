@@ -29,6 +29,8 @@ public sealed class VoiceCluster : IAsyncDisposable
 
     public string Seed => $"akka.tcp://openchat@127.0.0.1:{_seedPort}";
 
+    public int SeedPort => _seedPort;
+
     /// <summary>The cluster address of the node listening on <paramref name="port"/>.</summary>
     public static string NodeAddress(int port) => $"akka.tcp://openchat@127.0.0.1:{port}";
 
