@@ -27,15 +27,15 @@ public partial class RtcSession
         return peer;
     }
 
-    /// <summary>Starts the server handshake for a ClientHello that passed the cookie exchange (or for a fragmented one, fed as the first datagram).</summary>
-    internal void StartDtlsServer(DtlsRequest? request, ReadOnlySpan<byte> firstDatagram)
+    /// <summary>The client address whose handshake slot this session holds while its handshake runs.</summary>
+    internal ClientAddress? HandshakeClient { get; private set; }
+
+    /// <summary>Starts the server handshake for a ClientHello that passed the cookie exchange, in a slot taken for <paramref name="client"/>.</summary>
+    internal void StartDtlsServer(DtlsRequest request, ClientAddress client)
     {
+        HandshakeClient = client;
         _dtlsPeer = CreatePeer();
         _dtlsQueue = new QueuedDatagramTransport(Send);
-        if (!firstDatagram.IsEmpty)
-        {
-            _dtlsQueue.Enqueue(firstDatagram);
-        }
         Interlocked.CompareExchange(ref _state, (int)RtcSessionState.DtlsHandshaking, (int)RtcSessionState.IceConnected);
         var peer = _dtlsPeer;
         var queue = _dtlsQueue;
@@ -69,7 +69,7 @@ public partial class RtcSession
             }
             finally
             {
-                _host.OnHandshakeFinished();
+                _host.OnHandshakeFinished(this);
             }
         })
         {
@@ -106,7 +106,10 @@ public partial class RtcSession
         SafeInvoke(() => Connected?.Invoke(this));
     }
 
-    /// <summary>A DTLS record from the ICE-selected peer (receive thread).</summary>
+    /// <summary>Datagrams queued for the handshake and not yet read by it.</summary>
+    internal int PendingDtlsDatagrams => _dtlsQueue?.Pending ?? 0;
+
+    /// <summary>A DTLS record from the selected address (receive thread).</summary>
     internal void HandleDtls(ReadOnlySpan<byte> datagram)
     {
         var queue = _dtlsQueue;
