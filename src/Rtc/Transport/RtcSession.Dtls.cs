@@ -113,7 +113,19 @@ public partial class RtcSession
     internal void HandleDtls(ReadOnlySpan<byte> datagram)
     {
         var queue = _dtlsQueue;
-        if (queue is null || !queue.Enqueue(datagram))
+        if (queue is null)
+        {
+            return;
+        }
+        // Once keys are in place, only well-formed records of the current epoch reach BouncyCastle: it treats a
+        // malformed record as fatal, and anyone who can forge the peer's source address could end the session with
+        // one. A forged record of the right shape fails authentication and is discarded (RFC 6347 4.1.2.7).
+        if (_dtls is not null && !IsEpochOneRecords(datagram))
+        {
+            Interlocked.Increment(ref Statistics.DtlsDiscardedField);
+            return;
+        }
+        if (!queue.Enqueue(datagram))
         {
             return;
         }
@@ -122,6 +134,31 @@ public partial class RtcSession
             // After the handshake DTLS only carries alerts (close_notify) and retransmissions: read them on the pool.
             ThreadPool.UnsafeQueueUserWorkItem(static s => s.DrainDtls(), this, preferLocal: false);
         }
+    }
+
+    /// <summary>True if the datagram is one or more complete DTLS 1.2 records (version fefd), all of epoch 1 and long enough to authenticate.</summary>
+    internal static bool IsEpochOneRecords(ReadOnlySpan<byte> datagram)
+    {
+        const int Header = 13;
+        if (datagram.IsEmpty)
+        {
+            return false;
+        }
+        while (!datagram.IsEmpty)
+        {
+            if (datagram.Length < Header || datagram[0] is < 20 or > 23 || datagram[1] != 0xfe || datagram[2] != 0xfd || datagram[3] != 0 || datagram[4] != 1)
+            {
+                return false;
+            }
+            int length = (datagram[11] << 8) | datagram[12];
+            // Both suites are AES-GCM: an 8-byte explicit nonce and a 16-byte tag; a shorter record is a decode_error.
+            if (length < 8 + 16 || Header + length > datagram.Length)
+            {
+                return false;
+            }
+            datagram = datagram[(Header + length)..];
+        }
+        return true;
     }
 
     private void DrainDtls()
