@@ -27,6 +27,8 @@ public partial class RtcSession
         return peer;
     }
 
+    private byte[]? _drainBuffer;
+
     /// <summary>The client address whose handshake slot this session holds while its handshake runs.</summary>
     internal ClientAddress? HandshakeClient { get; private set; }
 
@@ -163,7 +165,8 @@ public partial class RtcSession
 
     private void DrainDtls()
     {
-        var buffer = new byte[QueuedDatagramTransport.ReceiveLimit];
+        // One drain at a time per session (_dtlsDraining), so the buffer is reused.
+        var buffer = _drainBuffer ??= new byte[QueuedDatagramTransport.ReceiveLimit];
         try
         {
             while (!IsClosed && _dtlsQueue!.Pending > 0)
