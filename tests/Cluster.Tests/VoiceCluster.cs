@@ -13,7 +13,7 @@ namespace OpenChat.Cluster.Tests;
 /// </summary>
 public sealed class VoiceCluster : IAsyncDisposable
 {
-    public const string AdminKey = "cluster-admin-key-0123456789";
+    public const string AdminKey = "cluster-admin-key-0123456789abcdefghij";
 
     private readonly ITestOutputHelper _output;
     private readonly string _signingKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
