@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Akka.Actor;
 using Akka.Hosting;
 using Microsoft.AspNetCore.Builder;
@@ -16,7 +14,9 @@ using OpenChat.Protocol.Queries;
 using OpenChat.Protocol.Media;
 using OpenChat.Protocol.Voice;
 using Akka.DistributedData;
+using Microsoft.Extensions.Logging;
 using OpenChat.Gateway.Auth;
+using OpenChat.Gateway.Edge;
 using OpenChat.Gateway.Hub;
 
 namespace OpenChat.Gateway;
@@ -27,6 +27,9 @@ namespace OpenChat.Gateway;
 /// </summary>
 public static class AdminEndpoints
 {
+    /// <summary>Every admin request, allowed or refused, is logged under this category.</summary>
+    public const string LogCategory = "OpenChat.Gateway.Admin";
+
     public sealed record CreateChannelRequest(string? Name, string? Kind, string? Topic);
 
     public sealed record UpdateChannelRequest(string? Name, string? Topic, int? Position);
@@ -42,13 +45,29 @@ public static class AdminEndpoints
     {
         var admin = app.MapGroup("/api/admin").AddEndpointFilter(async (context, next) =>
         {
-            var key = context.HttpContext.RequestServices.GetRequiredService<IOptions<AuthOptions>>().Value.AdminKey;
-            if (string.IsNullOrEmpty(key)) return Problem(StatusCodes.Status404NotFound, "disabled", "The admin API is disabled on this server.");
-            var header = context.HttpContext.Request.Headers.Authorization.ToString();
+            var http = context.HttpContext;
+            var guard = http.RequestServices.GetRequiredService<AdminGuard>();
+            var log = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(LogCategory);
+            var address = ClientAddress.Key(http);
+            if (!guard.Enabled) return Problem(StatusCodes.Status404NotFound, "disabled", "The admin API is disabled on this server.");
+            if (guard.IsThrottled(address, out var wait))
+            {
+                var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+                http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                log.LogWarning("Admin {Method} {Path} from {Address} refused: too many wrong keys", http.Request.Method, http.Request.Path, address);
+                return Problem(StatusCodes.Status429TooManyRequests, "rate_limited", $"Too many wrong admin keys from this address; try again in {seconds} s.");
+            }
+            var header = http.Request.Headers.Authorization.ToString();
             var given = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : "";
-            if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(key)))
+            if (!guard.Check(given, address))
+            {
+                log.LogWarning("Admin {Method} {Path} from {Address} refused: wrong admin key", http.Request.Method, http.Request.Path, address);
                 return Problem(StatusCodes.Status401Unauthorized, "forbidden", "A valid admin key is required.");
-            return await next(context);
+            }
+            var result = await next(context);
+            log.LogInformation("Admin {Method} {Path} from {Address}: {Status}", http.Request.Method, http.Request.Path, address,
+                (result as IStatusCodeHttpResult)?.StatusCode ?? http.Response.StatusCode);
+            return result;
         });
 
         admin.MapPost("/channels", async (CreateChannelRequest? request, IRequiredActor<ChannelDirectory> directory, IOptions<GatewayOptions> options) =>

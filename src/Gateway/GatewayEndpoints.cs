@@ -6,7 +6,9 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using OpenChat.Protocol.Text;
 using OpenChat.Protocol.Ids;
+using Microsoft.Extensions.DependencyInjection;
 using OpenChat.Gateway.Auth;
+using OpenChat.Gateway.Edge;
 using OpenChat.Gateway.Hub;
 using OpenChat.Gateway.Sessions;
 using OpenChat.Gateway.WebClient;
@@ -31,6 +33,10 @@ public static class GatewayEndpoints
 
     public static WebApplication MapOpenChatGateway(this WebApplication app)
     {
+        var gateway = app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value;
+        // First, so that every limit keyed by client address sees the client rather than the proxy.
+        app.UseForwardedHeaders(ForwardedHeadersSetup.Options(gateway));
+        app.UseMiddleware<ApiBodyLimit>();
         app.Use((context, next) =>
         {
             var headers = context.Response.Headers;

@@ -34,6 +34,36 @@ public sealed class GatewayOptions
     /// <summary>Channels one connection may have open at once.</summary>
     public int MaxOpenChannels { get; set; } = 100;
 
+    /// <summary>Hub connections one user (one token's user id) may hold at once on this gateway.</summary>
+    public int MaxConnectionsPerUser { get; set; } = 5;
+
+    /// <summary>Hub connections one client address (an IPv6 /64) may hold at once on this gateway.</summary>
+    public int MaxConnectionsPerAddress { get; set; } = 50;
+
+    /// <summary>Posts one user may make per <see cref="PostWindow"/>, summed over all their connections.</summary>
+    public int UserPostsPerWindow { get; set; } = 10;
+
+    /// <summary>Channel opens one user may make per minute, over all their connections.</summary>
+    public int UserChannelOpensPerMinute { get; set; } = 200;
+
+    /// <summary>History pages one user may read per minute, over all their connections.</summary>
+    public int UserHistoryPagesPerMinute { get; set; } = 60;
+
+    /// <summary>Voice joins, resumes, leaves, mute/deafen and volume changes one user may make per minute.</summary>
+    public int UserVoiceChangesPerMinute { get; set; } = 60;
+
+    /// <summary>A client address gets this many times each per-user budget (many users may share one address).</summary>
+    public int AddressBudgetFactor { get; set; } = 10;
+
+    /// <summary>Reverse proxies whose <c>X-Forwarded-For</c> is believed (IP addresses); none by default.</summary>
+    public string[] KnownProxies { get; set; } = [];
+
+    /// <summary>Networks of such proxies in CIDR notation (<c>10.0.0.0/8</c>); none by default.</summary>
+    public string[] KnownNetworks { get; set; } = [];
+
+    /// <summary>Largest request body the HTTP API (<c>/api</c>) accepts; larger ones are answered 413.</summary>
+    public long MaxApiBodyBytes { get; set; } = 16 * 1024;
+
     public void Validate()
     {
         if (PostsPerWindow < 1) throw new ArgumentOutOfRangeException(nameof(PostsPerWindow), "at least 1");
@@ -44,5 +74,14 @@ public sealed class GatewayOptions
         if (ClusterTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(ClusterTimeout), "must be positive");
         if (OutboundQueue < 16) throw new ArgumentOutOfRangeException(nameof(OutboundQueue), "at least 16");
         if (MaxOpenChannels < 1) throw new ArgumentOutOfRangeException(nameof(MaxOpenChannels), "at least 1");
+        if (MaxConnectionsPerUser < 1) throw new ArgumentOutOfRangeException(nameof(MaxConnectionsPerUser), "at least 1");
+        if (MaxConnectionsPerAddress < 1) throw new ArgumentOutOfRangeException(nameof(MaxConnectionsPerAddress), "at least 1");
+        if (UserPostsPerWindow < 1) throw new ArgumentOutOfRangeException(nameof(UserPostsPerWindow), "at least 1");
+        if (UserChannelOpensPerMinute < 1) throw new ArgumentOutOfRangeException(nameof(UserChannelOpensPerMinute), "at least 1");
+        if (UserHistoryPagesPerMinute < 1) throw new ArgumentOutOfRangeException(nameof(UserHistoryPagesPerMinute), "at least 1");
+        if (UserVoiceChangesPerMinute < 1) throw new ArgumentOutOfRangeException(nameof(UserVoiceChangesPerMinute), "at least 1");
+        if (AddressBudgetFactor < 1) throw new ArgumentOutOfRangeException(nameof(AddressBudgetFactor), "at least 1");
+        if (MaxApiBodyBytes is < 1024 or > 16 * 1024 * 1024) throw new ArgumentOutOfRangeException(nameof(MaxApiBodyBytes), "1 KiB to 16 MiB");
+        Edge.ForwardedHeadersSetup.Parse(this);
     }
 }

@@ -11,7 +11,9 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using OpenChat.Protocol.Cluster;
 using OpenChat.Hosting;
+using Microsoft.Extensions.Logging;
 using OpenChat.Gateway.Auth;
+using OpenChat.Gateway.Edge;
 using OpenChat.Gateway.Hub;
 using OpenChat.Gateway.Sessions;
 
@@ -21,6 +23,9 @@ namespace OpenChat.Gateway;
 public static class GatewaySetup
 {
     public const string SessionRateLimitPolicy = "sessions";
+
+    /// <summary>The log category under which SignalR reports each hub call that threw.</summary>
+    public const string HubDispatcherLogCategory = "Microsoft.AspNetCore.SignalR.Internal.DefaultHubDispatcher";
 
     public static IServiceCollection AddOpenChatGateway(this IServiceCollection services, IConfiguration configuration, OpenChatOptions openChat)
     {
@@ -35,6 +40,12 @@ public static class GatewaySetup
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(new TokenService(TokenService.LoadOrCreateKey(auth, openChat.DataDirectory), auth.TokenLifetime));
         services.AddSingleton<ChannelCatalog>();
+        services.AddSingleton<EdgeBudgets>();
+        services.AddSingleton(new ConnectionLimits(gateway.MaxConnectionsPerUser, gateway.MaxConnectionsPerAddress));
+        services.AddSingleton(new AdminGuard(auth, TimeProvider.System));
+        // The dispatcher logs every call that ends in an error, with its stack, at Error: a client sending bad or
+        // refused calls would fill the log. Refusals are answers, not faults; HubGuardFilter logs real failures.
+        services.AddLogging(b => b.AddFilter(HubDispatcherLogCategory, LogLevel.None));
         services.AddSingleton<GatewayRuntime>();
 
         services.AddAuthentication(TokenAuthenticationHandler.SchemeName)
@@ -51,7 +62,7 @@ public static class GatewaySetup
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             o.AddPolicy(SessionRateLimitPolicy, context => RateLimitPartition.GetFixedWindowLimiter(
-                context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                ClientAddress.Key(context),
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = auth.SessionsPerMinute, Window = TimeSpan.FromMinutes(1) }));
         });
         services.AddHealthChecks().AddCheck<ChannelCatalogHealthCheck>("channel-catalog", tags: ["ready"]);

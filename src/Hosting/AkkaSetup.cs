@@ -21,21 +21,17 @@ public static class AkkaSetup
     /// <c>channels</c> role, proxies to the channel shard region and the directory singleton (a channels node
     /// registers the region and the singleton themselves, see the channels role's setup).
     /// </summary>
-    public static AkkaConfigurationBuilder AddOpenChatCluster(this AkkaConfigurationBuilder builder, OpenChatOptions options)
+    public static AkkaConfigurationBuilder AddOpenChatCluster(this AkkaConfigurationBuilder builder, OpenChatOptions options,
+        ClusterCertificate? certificate = null)
     {
-        var seeds = options.Cluster.SeedNodes ?? [];
+        var seeds = options.Cluster.EffectiveSeedNodes;
         builder
-            .WithRemoting(new RemoteOptions
-            {
-                HostName = options.Cluster.Hostname,
-                Port = options.Cluster.Port,
-                PublicHostName = options.Cluster.PublicHostname,
-            })
+            .WithRemoting(RemoteOptions(options.Cluster, certificate))
             .WithClustering(new ClusterOptions
             {
                 Roles = options.EffectiveRoles,
                 SeedNodes = seeds,
-                SplitBrainResolver = new KeepMajorityOption(),
+                SplitBrainResolver = SplitBrainResolver,
             })
             .WithCustomSerializer(ProtocolSerializer.Name, [typeof(IProtocolMessage)], system => new ProtocolSerializer(system));
 
@@ -55,6 +51,39 @@ public static class AkkaSetup
             });
         }
         return builder;
+    }
+
+    /// <summary>
+    /// Keep-majority counted over the <c>channels</c> nodes only: the side holding most of the state stays up, however
+    /// many gateway or media nodes the other side has. Run 1 or 3 (an odd number of) channels nodes.
+    /// </summary>
+    public static KeepMajorityOption SplitBrainResolver => new() { Role = OpenChatRoles.Channels };
+
+    /// <summary>
+    /// Remoting: plain TCP, or with the cluster certificate TLS with mutual authentication, each side pinning the
+    /// other's certificate by fingerprint (hostname checks are off: every node presents the same certificate).
+    /// </summary>
+    public static RemoteOptions RemoteOptions(ClusterSettings cluster, ClusterCertificate? certificate)
+    {
+        var remote = new RemoteOptions
+        {
+            HostName = cluster.Hostname,
+            Port = cluster.Port,
+            PublicHostName = cluster.PublicHostname,
+        };
+        if (certificate is not null)
+        {
+            remote.EnableSsl = true;
+            remote.Ssl = new SslOptions
+            {
+                X509Certificate = certificate.Certificate,
+                RequireMutualAuthentication = true,
+                ValidateCertificateHostname = false,
+                SuppressValidation = false,
+                CustomValidator = certificate.Validator(),
+            };
+        }
+        return remote;
     }
 
     /// <summary>The channel message extractor; the shard count must be the same on every node.</summary>

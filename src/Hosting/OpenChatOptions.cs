@@ -35,6 +35,9 @@ public sealed class OpenChatOptions
 /// <summary>How this node reaches and is reached by the other nodes.</summary>
 public sealed class ClusterSettings
 {
+    private const string PlainScheme = "akka.tcp://";
+    private const string TlsScheme = "akka.ssl.tcp://";
+
     /// <summary>The address remoting binds to.</summary>
     public string Hostname { get; set; } = "127.0.0.1";
 
@@ -44,11 +47,55 @@ public sealed class ClusterSettings
     /// <summary>The address other nodes use to reach this one (a pod's DNS name, say); defaults to <see cref="Hostname"/>.</summary>
     public string? PublicHostname { get; set; }
 
-    /// <summary>Seed node addresses (<c>akka.tcp://openchat@host:port</c>). Empty: this node forms a cluster of its own.</summary>
+    /// <summary>
+    /// Seed node addresses (<c>akka.tcp://openchat@host:port</c>; with a certificate they are used as
+    /// <c>akka.ssl.tcp://</c>). Empty: this node forms a cluster of its own.
+    /// </summary>
     public string[]? SeedNodes { get; set; }
 
     /// <summary>Channel shards; must be the same on every node.</summary>
     public int ShardCount { get; set; } = 100;
+
+    /// <summary>The cluster certificate: with it, remoting runs over mutually authenticated TLS.</summary>
+    public ClusterCertificateSettings Certificate { get; set; } = new();
+
+    /// <summary>Lets a multi-host node run remoting as plain TCP without a certificate. Anyone who reaches the port can join.</summary>
+    public bool AllowInsecureTransport { get; set; }
+
+    /// <summary>Whether remoting runs over TLS: whenever a certificate is configured.</summary>
+    public bool UsesTls => !string.IsNullOrWhiteSpace(Certificate.Path);
+
+    /// <summary>
+    /// Whether other machines take part: the node binds or advertises an address that is not loopback, or a seed
+    /// is not on loopback. Such a node needs the cluster certificate.
+    /// </summary>
+    public bool IsMultiHost =>
+        !IsLoopback(Hostname)
+        || (!string.IsNullOrWhiteSpace(PublicHostname) && !IsLoopback(PublicHostname))
+        || (SeedNodes ?? []).Any(seed => !IsLoopback(SeedHost(seed).Host));
+
+    /// <summary>The seeds as remoting must see them: <c>akka.tcp://</c> becomes <c>akka.ssl.tcp://</c> when TLS is on.</summary>
+    public string[] EffectiveSeedNodes => (SeedNodes ?? [])
+        .Select(seed => UsesTls && seed.StartsWith(PlainScheme, StringComparison.Ordinal) ? TlsScheme + seed[PlainScheme.Length..] : seed)
+        .ToArray();
+
+    /// <summary>
+    /// Whether a seed names a node other than this one. Such a node shares the cluster's channels with other
+    /// nodes, so a journal file of its own would fork history.
+    /// </summary>
+    public bool SeedsNameOtherNodes
+    {
+        get
+        {
+            var self = PublicHostname is { Length: > 0 } p ? p : Hostname;
+            return (SeedNodes ?? []).Any(seed =>
+            {
+                var (host, port) = SeedHost(seed);
+                var sameHost = string.Equals(host, self, StringComparison.OrdinalIgnoreCase) || (IsLoopback(host) && IsLoopback(self));
+                return !(sameHost && Port != 0 && port == Port);
+            });
+        }
+    }
 
     public void Validate()
     {
@@ -57,8 +104,59 @@ public sealed class ClusterSettings
         if (ShardCount is < 1 or > 10_000) throw new ArgumentOutOfRangeException(nameof(ShardCount), "1 to 10000");
         foreach (var seed in SeedNodes ?? [])
         {
-            if (!seed.StartsWith("akka.tcp://" + AkkaSetup.SystemName + "@", StringComparison.Ordinal))
-                throw new ArgumentException($"Seed node '{seed}' must look like akka.tcp://{AkkaSetup.SystemName}@host:port.");
+            var scheme = seed.StartsWith(TlsScheme, StringComparison.Ordinal) ? TlsScheme : PlainScheme;
+            if (!seed.StartsWith(scheme + AkkaSetup.SystemName + "@", StringComparison.Ordinal) || SeedHost(seed).Port is < 1 or > 65535)
+                throw new ArgumentException($"OpenChat:Cluster:SeedNodes: '{seed}' must look like akka.tcp://{AkkaSetup.SystemName}@host:port.");
+            if (scheme == TlsScheme && !UsesTls)
+                throw new ArgumentException($"OpenChat:Cluster:SeedNodes: '{seed}' is a TLS address, but OpenChat:Cluster:Certificate:Path is not set.");
+        }
+        Certificate.Validate();
+        if (IsMultiHost && !UsesTls && !AllowInsecureTransport)
+            throw new ArgumentException(
+                "This node is configured for a cluster across machines (OpenChat:Cluster:Hostname, PublicHostname or a seed " +
+                "is not a loopback address) but has no cluster certificate, so anyone who reaches the cluster port could join it. " +
+                "Create one with 'dotnet OpenChat.Server.dll cluster-cert --out cluster.pfx', give the same file to every node " +
+                "and set OpenChat:Cluster:Certificate:Path (and :Password). To run without one on a network you trust, set " +
+                "OpenChat:Cluster:AllowInsecureTransport=true.");
+    }
+
+    /// <summary>Loopback: <c>localhost</c> or an address in 127.0.0.0/8 or ::1.</summary>
+    public static bool IsLoopback(string host) =>
+        string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)
+        || (System.Net.IPAddress.TryParse(host.Trim('[', ']'), out var address) && System.Net.IPAddress.IsLoopback(address));
+
+    /// <summary>The host and port of a seed address (<c>scheme://system@host:port</c>); port 0 when it has none.</summary>
+    public static (string Host, int Port) SeedHost(string seed)
+    {
+        var at = seed.IndexOf('@');
+        var hostPort = at < 0 ? seed : seed[(at + 1)..].TrimEnd('/');
+        var colon = hostPort.LastIndexOf(':');
+        if (colon < 0 || !int.TryParse(hostPort[(colon + 1)..], out var port)) return (hostPort, 0);
+        return (hostPort[..colon], port);
+    }
+}
+
+/// <summary>The certificate every node of the cluster presents and accepts (<c>OpenChat:Cluster:Certificate</c>).</summary>
+public sealed class ClusterCertificateSettings
+{
+    /// <summary>A PKCS#12 file with the certificate and its private key (made by <c>cluster-cert</c>).</summary>
+    public string? Path { get; set; }
+
+    /// <summary>The file's password.</summary>
+    public string? Password { get; set; }
+
+    /// <summary>
+    /// SHA-256 fingerprints (hex) of further certificates peers may present, besides this node's own: the next
+    /// certificate while it is rolled out, or the previous one until every node has the new one.
+    /// </summary>
+    public string[]? AcceptedFingerprints { get; set; }
+
+    public void Validate()
+    {
+        foreach (var fingerprint in AcceptedFingerprints ?? [])
+        {
+            if (ClusterCertificate.NormaliseFingerprint(fingerprint) is null)
+                throw new ArgumentException($"OpenChat:Cluster:Certificate:AcceptedFingerprints: '{fingerprint}' is not a SHA-256 fingerprint (64 hex digits).");
         }
     }
 }

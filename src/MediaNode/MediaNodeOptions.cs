@@ -46,6 +46,12 @@ public sealed class MediaNodeOptions
     /// <summary>The address browsers are told to send media to (the node's public address); defaults to the bind address.</summary>
     public string? RtcAdvertisedAddress { get; set; }
 
+    /// <summary>
+    /// DTLS handshakes the WebRTC endpoint runs at once for one client address (an IPv4 address or an IPv6 /64); each
+    /// can hold about 0.6 MiB until it completes or times out.
+    /// </summary>
+    public int RtcMaxHandshakesPerAddress { get; set; } = 4;
+
     /// <summary>Threads that mix rooms on each tick.</summary>
     public int Workers { get; set; } = 1;
 
@@ -62,6 +68,8 @@ public sealed class MediaNodeOptions
         if (RtcAdvertisedAddress is not null && !System.Net.IPAddress.TryParse(RtcAdvertisedAddress, out _))
             throw new ArgumentException("OpenChat:Media:RtcAdvertisedAddress must be an IP address.");
         if (RtcPort is < 0 or > 65535) throw new ArgumentOutOfRangeException(nameof(RtcPort), "0 to 65535");
+        if (RtcMaxHandshakesPerAddress is < 1 or > 1000)
+            throw new ArgumentOutOfRangeException(nameof(RtcMaxHandshakesPerAddress), "OpenChat:Media:RtcMaxHandshakesPerAddress must be 1 to 1000");
         if (Workers is < 1 or > 64) throw new ArgumentOutOfRangeException(nameof(Workers), "1 to 64");
     }
 

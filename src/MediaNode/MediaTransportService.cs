@@ -17,6 +17,7 @@ public sealed class MediaTransportService : IDisposable
             Port = o.RtcPort,
             AdvertisedAddress = o.RtcAdvertisedAddress is null ? null : IPAddress.Parse(o.RtcAdvertisedAddress),
             ConsentTimeout = o.PeerTimeout,
+            MaxHandshakesPerAddress = o.RtcMaxHandshakesPerAddress,
         });
         log.LogInformation("WebRTC endpoint on udp/{Local}, advertised as {Advertised}", Endpoint.LocalEndPoint, Endpoint.AdvertisedEndPoint);
     }

@@ -13,6 +13,7 @@ public enum ErrorCode
     NameTaken = 9,
     NotInVoice = 10,
     VoiceFull = 11,
+    TooManyConnections = 20,
 }
 
 /// <summary>Stable snake_case names for error codes, as clients see them.</summary>
@@ -30,6 +31,7 @@ public static class ErrorCodes
         ErrorCode.NameTaken => "name_taken",
         ErrorCode.NotInVoice => "not_in_voice",
         ErrorCode.VoiceFull => "voice_full",
+        ErrorCode.TooManyConnections => "too_many_connections",
         _ => "error",
     };
 }

@@ -28,6 +28,15 @@ public static class OpenChatServer
             ? builder.Configuration.GetSection(OpenChatOptions.Section).Get<ChannelsRoleOptions>() ?? new ChannelsRoleOptions()
             : null;
         channels?.Validate();
+        if (channels is not null && !channels.Persistence.IsPostgres && options.Cluster.SeedsNameOtherNodes)
+            throw new ArgumentException(
+                "This channels node keeps its journal in SQLite, a file of its own, but its seeds (OpenChat:Cluster:SeedNodes) " +
+                "name other nodes: channels moving between nodes would each continue a different file and history would fork. " +
+                "Use a shared journal on every channels node: set OpenChat:Persistence:Provider=PostgreSql and " +
+                "OpenChat:Persistence:ConnectionString (for example OpenChat__Persistence__ConnectionString=" +
+                "\"Host=db;Database=openchat;Username=openchat;Password=...\"). A single channels node may keep SQLite if its " +
+                "only seed is its own address.");
+        var certificate = options.Cluster.UsesTls ? ClusterCertificate.Load(options.Cluster.Certificate, DateTimeOffset.UtcNow) : null;
         var gateway = options.HasRole(OpenChatRoles.Gateway);
         if (gateway) builder.Services.AddOpenChatGateway(builder.Configuration, options);
         var media = options.HasRole(OpenChatRoles.Media);
@@ -51,13 +60,21 @@ public static class OpenChatServer
                 loggers.ClearLoggers();
                 loggers.AddLoggerFactory();
             });
-            akka.AddOpenChatCluster(options);
+            akka.AddOpenChatCluster(options, certificate);
             if (channels is not null) akka.AddChannelsRole(options, channels);
             if (gateway) akka.AddGatewayActors();
             if (mediaOptions is not null) akka.AddMediaActors(mediaOptions);
         });
 
         var app = builder.Build();
+        if (certificate is not null)
+            app.Logger.LogInformation("Cluster transport: TLS with mutual authentication; certificate {Fingerprint} (SHA-256), {Accepted} accepted",
+                certificate.Fingerprint, certificate.AcceptedFingerprints.Count);
+        else if (options.Cluster.IsMultiHost)
+            app.Logger.LogWarning("INSECURE CLUSTER TRANSPORT: OpenChat:Cluster:AllowInsecureTransport is set and remoting runs as plain TCP " +
+                "without authentication. Anyone who can reach {Host}:{Port} can join the cluster with any role, post as any user " +
+                "and take over voice rooms. Set OpenChat:Cluster:Certificate:Path on every node.",
+                options.Cluster.Hostname, options.Cluster.Port);
         app.MapHealthChecks("/healthz/live", new() { Predicate = c => c.Tags.Contains("live") });
         app.MapHealthChecks("/healthz/ready", new() { Predicate = c => c.Tags.Contains("ready") });
         if (gateway) app.MapOpenChatGateway();

@@ -52,14 +52,20 @@ public sealed class SimulatedMember : IAsyncDisposable
         var renewals = Channel.CreateUnbounded<string>();
         _waits = new MemberWaits(options, _gate, () => Stats);
         _measurement = new MemberMeasurement(options, _gate, _waits);
-        _signalling = new SignallingLink(options, _gate, options.Http ?? SharedHttp.Value, _measurement, renewals.Writer, OnVoiceEnded,
+        _signalling = new SignallingLink(options, _gate, options.Http ?? SourceHttp(options) ?? SharedHttp.Value, _measurement, renewals.Writer, OnVoiceEnded,
             _life.Token);
-        _media = new MediaLink(options, _gate, options.RtcClient ?? SharedRtc.Value, _clock, _measurement, _signalling, renewals.Writer,
+        _media = new MediaLink(options, _gate, options.RtcClient ?? SourceRtc(options) ?? SharedRtc.Value, _clock, _measurement, _signalling, renewals.Writer,
             _offset, new Random(StableHash(options.DisplayName)));
         _renegotiation = new Renegotiation(options, _signalling, _media, _measurement, renewals.Reader, _life.Token);
     }
 
     public SimulatedMemberOptions Options { get; }
+
+    private static HttpClient? SourceHttp(SimulatedMemberOptions options) =>
+        options.SourceAddress is { } source ? Network.SourceAddress.HttpClient(source) : null;
+
+    private static RtcClient? SourceRtc(SimulatedMemberOptions options) =>
+        options.SourceAddress is { } source ? Network.SourceAddress.RtcClient(source) : null;
 
     public string DisplayName => Options.DisplayName;
 

@@ -35,8 +35,14 @@ public sealed class SimulatedMemberOptions
     /// <summary>The WebRTC client (its certificate plays the browser profile's); one shared by the process when null.</summary>
     public RtcClient? RtcClient { get; init; }
 
-    /// <summary>For <c>POST /api/session</c>; one shared by the process when null.</summary>
+    /// <summary>For <c>POST /api/session</c>; one shared by the process (or one from <see cref="SourceAddress"/>) when null.</summary>
     public HttpClient? Http { get; init; }
+
+    /// <summary>
+    /// The loopback address this member's HTTP, hub and media traffic leaves from (see <see cref="Network.SourceAddress"/>),
+    /// so that a server counts it as a client of its own; 127.0.0.1 (the process's default) when null.
+    /// </summary>
+    public System.Net.IPAddress? SourceAddress { get; init; }
 
     /// <summary>A received frame at or above this RMS level (dBFS) is audible.</summary>
     public double AudibleDbfs { get; init; } = -50;

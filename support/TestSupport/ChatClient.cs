@@ -1,6 +1,8 @@
+using System.Net;
 using System.Net.Http.Json;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.SignalR.Client;
+using OpenChat.SimulatedClients.Network;
 
 namespace OpenChat.TestSupport;
 
@@ -24,20 +26,28 @@ public sealed class ChatClient : IAsyncDisposable
         connection.On<string, string>("MemberOffline", (c, u) => Offline.Writer.TryWrite((c, u)));
     }
 
-    public static async Task<SessionDto> CreateSessionAsync(string baseUrl, string displayName, string? previousToken = null)
+    public static async Task<SessionDto> CreateSessionAsync(string baseUrl, string displayName, string? previousToken = null, IPAddress? source = null)
     {
-        var response = await Http.PostAsJsonAsync(baseUrl + "/api/session", new { displayName, token = previousToken });
+        using var own = source is null ? null : SourceAddress.HttpClient(source);
+        var response = await (own ?? Http).PostAsJsonAsync(baseUrl + "/api/session", new { displayName, token = previousToken });
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<SessionDto>())!;
     }
 
-    /// <summary>Creates a guest session and connects to the hub.</summary>
+    /// <summary>
+    /// Creates a guest session and connects to the hub; with <paramref name="source"/>, both leave from that loopback
+    /// address (<see cref="SourceAddress.Next"/>), so the server counts the client as one of its own.
+    /// </summary>
     public static async Task<ChatClient> ConnectAsync(string baseUrl, string displayName, SessionDto? session = null,
-        Action<IHubConnectionBuilder>? configure = null)
+        Action<IHubConnectionBuilder>? configure = null, IPAddress? source = null)
     {
-        session ??= await CreateSessionAsync(baseUrl, displayName);
+        session ??= await CreateSessionAsync(baseUrl, displayName, source: source);
         var builder = new HubConnectionBuilder()
-            .WithUrl(baseUrl + "/hub", o => o.AccessTokenProvider = () => Task.FromResult<string?>(session.Token));
+            .WithUrl(baseUrl + "/hub", o =>
+            {
+                o.AccessTokenProvider = () => Task.FromResult<string?>(session.Token);
+                if (source is not null) SourceAddress.Apply(o, source);
+            });
         configure?.Invoke(builder);
         var connection = builder.Build();
         connection.ServerTimeout = TimeSpan.FromSeconds(60);

@@ -74,6 +74,37 @@ public sealed partial class ServerProcess : IAsyncDisposable
         }, limit, $"{Name} to be ready\n{Output}");
     }
 
+    /// <summary>Whether <c>/healthz/ready</c> answers 200 right now.</summary>
+    public async Task<bool> IsReadyAsync()
+    {
+        if (_process.HasExited || !_listening.Task.IsCompletedSuccessfully) return false;
+        try
+        {
+            using var response = await Http.GetAsync(_listening.Task.Result.TrimEnd('/') + "/healthz/ready");
+            return response.IsSuccessStatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>How many lines of the output so far contain <paramref name="text"/>.</summary>
+    public int CountLines(string text) => _output.Count(line => line.Contains(text, StringComparison.Ordinal));
+
+    /// <summary>Waits for the process to exit by itself (a refused start, say); its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        await _process.WaitForExitAsync().WaitAsync(timeout);
+        return _process.ExitCode;
+    }
+
+    /// <summary>SIGSTOP: the process freezes, its sockets stay open but nothing answers (a node cut off by the network).</summary>
+    public void Pause() => _ = SysKill(_process.Id, 19);
+
+    /// <summary>SIGCONT: a paused process carries on.</summary>
+    public void Resume() => _ = SysKill(_process.Id, 18);
+
     /// <summary>SIGTERM, as Kubernetes sends: the process leaves the cluster and exits by itself.</summary>
     public async Task<int> StopAsync(TimeSpan? timeout = null)
     {
@@ -93,6 +124,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
     {
         if (!_process.HasExited)
         {
+            Resume();
             _process.Kill(entireProcessTree: true);
             await _process.WaitForExitAsync();
         }

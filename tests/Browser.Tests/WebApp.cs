@@ -10,7 +10,7 @@ namespace OpenChat.Browser.Tests;
 /// </summary>
 public sealed class WebApp : IAsyncLifetime
 {
-    public const string AdminKey = "browser-admin-key-0123456789";
+    public const string AdminKey = "browser-admin-key-0123456789abcdefghij";
 
     private ServerProcess _server = null!;
     private WebClientDriver _driver = null!;
@@ -28,6 +28,7 @@ public sealed class WebApp : IAsyncLifetime
             ["OpenChat__Auth__AdminKey"] = AdminKey,
             // The history test fills a channel quickly through several users.
             ["OpenChat__Gateway__PostsPerWindow"] = "200",
+            ["OpenChat__Gateway__UserPostsPerWindow"] = "200",
             ["OpenChat__Channels__PostsPerUserWindow"] = "200",
             ["OpenChat__Gateway__CallsPerSecond"] = "200",
         });

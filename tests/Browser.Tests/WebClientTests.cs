@@ -38,6 +38,13 @@ public sealed class WebClientTests(WebApp app, ITestOutputHelper output) : IClas
         return (alice, bob);
     }
 
+    /// <summary>Waits until the probe records the room above -60 dB at any of its frequencies; returns the page's clock then.</summary>
+    private static async Task<double> AudibleSinceAsync(IPage page, AudioProbe probe, string who)
+    {
+        await Probe.UntilAsync(async () => (await probe.SamplesAsync()).Any(s => s.Db.Max() > -60), Patience, $"{who} to hear the room");
+        return await AudioProbe.NowAsync(page);
+    }
+
     private static async Task<double> MedianDbAsync(AudioProbe probe, double since, int frequencyIndex)
     {
         var samples = await probe.SamplesAsync(since);
@@ -59,11 +66,14 @@ public sealed class WebClientTests(WebApp app, ITestOutputHelper output) : IClas
         var atBob = new AudioProbe(bob, 440, 660);
         await atAlice.StartAsync();
         await atBob.StartAsync();
-        var since = await AudioProbe.NowAsync(alice);
-        await Probe.UntilAsync(async () => (await atBob.SamplesAsync(since + 2000)).Length > 0, Patience, "two seconds of audio");
+        // A probe's first records may precede the stream reaching its worklet: measure from when each hears the room.
+        var sinceAlice = await AudibleSinceAsync(alice, atAlice, "Alice");
+        var sinceBob = await AudibleSinceAsync(bob, atBob, "Bob");
+        await Probe.UntilAsync(async () => (await atAlice.SamplesAsync(sinceAlice + 2000)).Length > 0, Patience, "two seconds of audio at Alice");
+        await Probe.UntilAsync(async () => (await atBob.SamplesAsync(sinceBob + 2000)).Length > 0, Patience, "two seconds of audio at Bob");
 
-        var (a440, a660) = (await MedianDbAsync(atAlice, since, 0), await MedianDbAsync(atAlice, since, 1));
-        var (b440, b660) = (await MedianDbAsync(atBob, since, 0), await MedianDbAsync(atBob, since, 1));
+        var (a440, a660) = (await MedianDbAsync(atAlice, sinceAlice, 0), await MedianDbAsync(atAlice, sinceAlice, 1));
+        var (b440, b660) = (await MedianDbAsync(atBob, sinceBob, 0), await MedianDbAsync(atBob, sinceBob, 1));
         output.WriteLine($"Alice hears 440 Hz at {a440:F1} dB, 660 Hz at {a660:F1} dB; Bob hears 440 Hz at {b440:F1} dB, 660 Hz at {b660:F1} dB");
         Assert.True(b440 - b660 >= 20, $"Bob: Alice's 440 Hz at {b440:F1} dB, his own 660 Hz at {b660:F1} dB");
         Assert.True(a660 - a440 >= 20, $"Alice: Bob's 660 Hz at {a660:F1} dB, her own 440 Hz at {a440:F1} dB");

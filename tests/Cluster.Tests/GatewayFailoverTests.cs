@@ -1,3 +1,4 @@
+using OpenChat.SimulatedClients.Network;
 using OpenChat.SimulatedClients;
 using OpenChat.TestSupport;
 using Xunit;
@@ -27,6 +28,7 @@ public sealed class GatewayFailoverTests(ITestOutputHelper output) : IAsyncLifet
             Signal = signal,
             CandidateFrequencies = [1000, 1500],
             Muted = muted,
+            SourceAddress = SourceAddress.Next(),
         });
         _members.Add(member);
         return member;

@@ -1,3 +1,4 @@
+using OpenChat.SimulatedClients.Network;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using OpenChat.TestSupport;
@@ -43,7 +44,7 @@ public sealed class ProcessTests(ITestOutputHelper output)
         var env = new Dictionary<string, string>
         {
             ["OpenChat__DataDirectory"] = Probe.NewTempDirectory("durability"),
-            ["OpenChat__Auth__AdminKey"] = "durability-admin-key",
+            ["OpenChat__Auth__AdminKey"] = "durability-admin-key-0123456789abcdef",
         };
         long id = 0;
         await AcrossARestartAsync("all-in-one", env,
@@ -54,7 +55,7 @@ public sealed class ProcessTests(ITestOutputHelper output)
                 {
                     Content = System.Net.Http.Json.JsonContent.Create(new { name = "Music", kind = "voice" }),
                 };
-                admin.Headers.Authorization = new("Bearer", "durability-admin-key");
+                admin.Headers.Authorization = new("Bearer", "durability-admin-key-0123456789abcdef");
                 using var http = new HttpClient();
                 Assert.Equal(System.Net.HttpStatusCode.Created, (await http.SendAsync(admin)).StatusCode);
             },
@@ -116,8 +117,8 @@ public sealed class ProcessTests(ITestOutputHelper output)
             await channels.WaitReadyAsync();
             await gateway.WaitReadyAsync();
 
-            await using var alice = await ChatClient.ConnectAsync(gateway.BaseUrl, "Alice");
-            await using var bob = await ChatClient.ConnectAsync(gateway.BaseUrl, "Bob");
+            await using var alice = await ChatClient.ConnectAsync(gateway.BaseUrl, "Alice", source: SourceAddress.Next());
+            await using var bob = await ChatClient.ConnectAsync(gateway.BaseUrl, "Bob", source: SourceAddress.Next());
             await bob.OpenChannelAsync("general");
             var posted = await alice.PostAsync("general", "across the cluster");
             Assert.Equal(posted, await bob.NextMessageAsync());

@@ -13,7 +13,7 @@ namespace OpenChat.Cluster.Tests;
 /// </summary>
 public sealed class VoiceCluster : IAsyncDisposable
 {
-    public const string AdminKey = "cluster-admin-key-0123456789";
+    public const string AdminKey = "cluster-admin-key-0123456789abcdefghij";
 
     private readonly ITestOutputHelper _output;
     private readonly string _signingKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
@@ -28,6 +28,8 @@ public sealed class VoiceCluster : IAsyncDisposable
     }
 
     public string Seed => $"akka.tcp://openchat@127.0.0.1:{_seedPort}";
+
+    public int SeedPort => _seedPort;
 
     /// <summary>The cluster address of the node listening on <paramref name="port"/>.</summary>
     public static string NodeAddress(int port) => $"akka.tcp://openchat@127.0.0.1:{port}";

@@ -1,3 +1,4 @@
+using OpenChat.SimulatedClients.Network;
 using OpenChat.SimulatedClients;
 using OpenChat.SimulatedClients.Measurement;
 using OpenChat.TestSupport;
@@ -58,6 +59,7 @@ public sealed class VoiceClusterTests(ITestOutputHelper output) : IAsyncLifetime
                 ChannelId = channel,
                 Signal = VoiceSignal.Tone(tone),
                 CandidateFrequencies = AllTones,
+                SourceAddress = SourceAddress.Next(),
             })).ToArray();
             _members.AddRange(members);
             return new Room(channel, members, tones);

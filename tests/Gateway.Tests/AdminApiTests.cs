@@ -9,7 +9,7 @@ namespace OpenChat.Gateway.Tests;
 
 public sealed class AdminApiTests : IAsyncLifetime
 {
-    private const string AdminKey = "test-admin-key-0123456789";
+    private const string AdminKey = "test-admin-key-0123456789abcdefghijklm";
     private InProcessServer _server = null!;
     private readonly HttpClient _http = new();
 
@@ -33,7 +33,7 @@ public sealed class AdminApiTests : IAsyncLifetime
     [Fact]
     public async Task Creating_a_channel_tells_connected_clients_and_it_can_be_used_then_deleted()
     {
-        await using var alice = await ChatClient.ConnectAsync(_server.BaseUrl, "Alice");
+        await using var alice = await Clients.ConnectAsync(_server.BaseUrl, "Alice");
         var changed = new TaskCompletionSource<ChannelDto[]>(TaskCreationOptions.RunContinuationsAsynchronously);
         alice.Connection.On<ChannelDto[]>("ChannelsChanged", list => changed.TrySetResult(list));
 

@@ -24,7 +24,7 @@ public sealed class InProcessServer : IAsyncDisposable
         DataDirectory = dataDirectory;
     }
 
-    public static async Task<InProcessServer> StartAsync(IDictionary<string, string?>? settings = null)
+    public static async Task<InProcessServer> StartAsync(IDictionary<string, string?>? settings = null, Action<WebApplicationBuilder>? configure = null)
     {
         var data = Probe.NewTempDirectory("gateway");
         var app = OpenChatServer.Build([], builder =>
@@ -37,6 +37,7 @@ public sealed class InProcessServer : IAsyncDisposable
                 ["Logging:LogLevel:Default"] = "Warning",
             });
             if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
+            configure?.Invoke(builder);
         });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

@@ -18,8 +18,8 @@ public sealed class TextChatTests : IAsyncLifetime
     [Fact]
     public async Task A_post_reaches_the_other_client_exactly_once_and_is_in_history()
     {
-        await using var alice = await ChatClient.ConnectAsync(_server.BaseUrl, "Alice");
-        await using var bob = await ChatClient.ConnectAsync(_server.BaseUrl, "Bob");
+        await using var alice = await Clients.ConnectAsync(_server.BaseUrl, "Alice");
+        await using var bob = await Clients.ConnectAsync(_server.BaseUrl, "Bob");
         await alice.OpenChannelAsync("general");
         var view = await bob.OpenChannelAsync("general");
         Assert.Equal("general", view.Channel.Id);
@@ -44,7 +44,7 @@ public sealed class TextChatTests : IAsyncLifetime
     [Fact]
     public async Task Pipelined_posts_from_one_client_keep_their_order()
     {
-        await using var alice = await ChatClient.ConnectAsync(_server.BaseUrl, "Alice");
+        await using var alice = await Clients.ConnectAsync(_server.BaseUrl, "Alice");
         var calls = Enumerable.Range(0, 5).Select(i => alice.PostAsync("general", $"p{i}")).ToList();
         var stored = await Task.WhenAll(calls);
         Assert.Equal(["p0", "p1", "p2", "p3", "p4"], stored.OrderBy(m => m.Id).Select(m => m.Text));
@@ -53,7 +53,7 @@ public sealed class TextChatTests : IAsyncLifetime
     [Fact]
     public async Task Invalid_calls_get_clear_errors_and_change_nothing()
     {
-        await using var alice = await ChatClient.ConnectAsync(_server.BaseUrl, "Alice");
+        await using var alice = await Clients.ConnectAsync(_server.BaseUrl, "Alice");
         await alice.OpenChannelAsync("general");
         var kept = await alice.PostAsync("general", "the only message");
 
@@ -123,13 +123,13 @@ public sealed class TextChatTests : IAsyncLifetime
     [Fact]
     public async Task Reconnecting_with_the_token_is_the_same_user()
     {
-        var session = await ChatClient.CreateSessionAsync(_server.BaseUrl, "Carol");
-        await using (var first = await ChatClient.ConnectAsync(_server.BaseUrl, "Carol", session))
+        var session = await Clients.CreateSessionAsync(_server.BaseUrl, "Carol");
+        await using (var first = await Clients.ConnectAsync(_server.BaseUrl, "Carol", session))
             Assert.Equal(session.UserId, (await first.Connection.InvokeAsync<UserDto>("Me")).Id);
-        await using var again = await ChatClient.ConnectAsync(_server.BaseUrl, "Carol", session);
+        await using var again = await Clients.ConnectAsync(_server.BaseUrl, "Carol", session);
         Assert.Equal(session.UserId, (await again.Connection.InvokeAsync<UserDto>("Me")).Id);
 
-        var renamed = await ChatClient.CreateSessionAsync(_server.BaseUrl, "Caroline", session.Token);
+        var renamed = await Clients.CreateSessionAsync(_server.BaseUrl, "Caroline", session.Token);
         Assert.Equal(session.UserId, renamed.UserId);
         Assert.Equal("Caroline", renamed.DisplayName);
     }
@@ -137,7 +137,7 @@ public sealed class TextChatTests : IAsyncLifetime
     [Fact]
     public async Task The_sixth_post_within_five_seconds_is_refused_as_rate_limited()
     {
-        await using var alice = await ChatClient.ConnectAsync(_server.BaseUrl, "Alice");
+        await using var alice = await Clients.ConnectAsync(_server.BaseUrl, "Alice");
         for (var i = 0; i < 5; i++) await alice.PostAsync("general", $"m{i}");
         var error = await Assert.ThrowsAsync<HubException>(() => alice.PostAsync("general", "one too many"));
         Assert.Contains("HubException: rate_limited:", error.Message);
@@ -155,7 +155,7 @@ public sealed class TextChatTests : IAsyncLifetime
         {
             ["OpenChat:Gateway:MaxMessageBytes"] = cap.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
-        var alice = await ChatClient.CreateSessionAsync(server.BaseUrl, "Alice");
+        var alice = await Clients.CreateSessionAsync(server.BaseUrl, "Alice");
         using var hub = await RawHubConnection.ConnectAsync(server.BaseUrl, alice.Token);
 
         // Exactly the cap, record separator included: stored and answered.
@@ -172,7 +172,7 @@ public sealed class TextChatTests : IAsyncLifetime
         Assert.DoesNotContain(received, IsCompletion);
         Assert.Contains(received, m => m.GetProperty("type").GetInt32() == 7); // SignalR's close message
 
-        await using var bob = await ChatClient.ConnectAsync(server.BaseUrl, "Bob");
+        await using var bob = await Clients.ConnectAsync(server.BaseUrl, "Bob");
         Assert.Equal(["at the cap"], (await bob.HistoryAsync("general")).Messages.Select(m => m.Text));
     }
 
@@ -272,9 +272,9 @@ public sealed class TextChatTests : IAsyncLifetime
     [Fact]
     public async Task Presence_shows_who_opens_and_leaves_a_channel()
     {
-        await using var bob = await ChatClient.ConnectAsync(_server.BaseUrl, "Bob");
+        await using var bob = await Clients.ConnectAsync(_server.BaseUrl, "Bob");
         await bob.OpenChannelAsync("general");
-        var alice = await ChatClient.ConnectAsync(_server.BaseUrl, "Alice");
+        var alice = await Clients.ConnectAsync(_server.BaseUrl, "Alice");
         await alice.OpenChannelAsync("general");
 
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
@@ -289,11 +289,11 @@ public sealed class TextChatTests : IAsyncLifetime
     [Fact]
     public async Task Older_history_pages_in_by_cursor()
     {
-        await using var alice = await ChatClient.ConnectAsync(_server.BaseUrl, "Alice");
+        await using var alice = await Clients.ConnectAsync(_server.BaseUrl, "Alice");
         var posted = new List<MessageDto>();
         // Five clients post so the per-connection limit is not what this test is about.
         var writers = new List<ChatClient>();
-        for (var w = 0; w < 14; w++) writers.Add(await ChatClient.ConnectAsync(_server.BaseUrl, $"Writer {w}"));
+        for (var w = 0; w < 14; w++) writers.Add(await Clients.ConnectAsync(_server.BaseUrl, $"Writer {w}"));
         for (var i = 0; i < 70; i++) posted.Add(await writers[i / 5].PostAsync("general", $"message {i}"));
         foreach (var w in writers) await w.DisposeAsync();
 

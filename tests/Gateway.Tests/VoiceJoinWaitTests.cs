@@ -48,8 +48,8 @@ public sealed class VoiceJoinWaitTests : IAsyncLifetime
     [Fact]
     public async Task Chat_reaches_and_leaves_a_connection_at_once_while_its_voice_join_waits_on_placement()
     {
-        await using var alice = await ChatClient.ConnectAsync(_server.BaseUrl, "Alice");
-        await using var bob = await ChatClient.ConnectAsync(_server.BaseUrl, "Bob");
+        await using var alice = await Clients.ConnectAsync(_server.BaseUrl, "Alice");
+        await using var bob = await Clients.ConnectAsync(_server.BaseUrl, "Bob");
         await alice.OpenChannelAsync("general");
         await bob.OpenChannelAsync("general");
         // The first post creates the journal; what follows is timed against the join alone.
@@ -74,10 +74,10 @@ public sealed class VoiceJoinWaitTests : IAsyncLifetime
     [Fact]
     public async Task A_connection_closed_while_its_voice_join_waits_ends_at_once_and_leaves_no_membership_behind()
     {
-        await using var bob = await ChatClient.ConnectAsync(_server.BaseUrl, "Bob");
+        await using var bob = await Clients.ConnectAsync(_server.BaseUrl, "Bob");
         await bob.OpenChannelAsync("general");
-        await using var carol = await ChatClient.ConnectAsync(_server.BaseUrl, "Carol");
-        var alice = await ChatClient.ConnectAsync(_server.BaseUrl, "Alice");
+        await using var carol = await Clients.ConnectAsync(_server.BaseUrl, "Carol");
+        var alice = await Clients.ConnectAsync(_server.BaseUrl, "Alice");
         await alice.OpenChannelAsync("general");
 
         // Carol's join waits on the same placement as Alice's: both end when it gives up.
@@ -98,7 +98,7 @@ public sealed class VoiceJoinWaitTests : IAsyncLifetime
         await AssertNoMediaNode(carolJoin);
 
         // Nothing of the join is left: a new connection of Alice's finds no membership to resume.
-        await using var again = await ChatClient.ConnectAsync(_server.BaseUrl, "Alice", alice.Session);
+        await using var again = await Clients.ConnectAsync(_server.BaseUrl, "Alice", alice.Session);
         var resume = await Assert.ThrowsAsync<HubException>(() => again.Connection.InvokeAsync<VoiceJoinedDto>("ResumeVoice", "lounge"));
         Assert.Contains("not_in_voice", resume.Message);
         var view = await again.OpenChannelAsync("lounge");

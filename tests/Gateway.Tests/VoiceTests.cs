@@ -8,6 +8,7 @@ using Concentus.Enums;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using OpenChat.Rtc.Transport;
+using OpenChat.SimulatedClients.Network;
 using OpenChat.TestSupport;
 using Xunit;
 using Xunit.Abstractions;
@@ -20,7 +21,7 @@ namespace OpenChat.Gateway.Tests;
 /// </summary>
 public sealed class VoiceTests(ITestOutputHelper output) : IAsyncLifetime
 {
-    private const string AdminKey = "voice-admin-key-0123456789";
+    private const string AdminKey = "voice-admin-key-0123456789abcdefghijkl";
     private const int SampleRate = 48_000;
     private const int FrameSamples = 960;
     private InProcessServer _server = null!;
@@ -51,12 +52,14 @@ public sealed class VoiceTests(ITestOutputHelper output) : IAsyncLifetime
 
     private async Task<Voice> JoinAsync(string name, string channel, ChatClient? chat = null)
     {
-        var voice = new Voice(chat ?? await ChatClient.ConnectAsync(_server.BaseUrl, name));
+        // Each member's signalling and media leave from an address of its own, as separate clients' would.
+        var source = SourceAddress.Next();
+        var voice = new Voice(chat ?? await ChatClient.ConnectAsync(_server.BaseUrl, name, source: source));
         var connection = voice.Chat.Connection;
         connection.On<string, VoiceMemberDto>("VoiceMemberJoined", (c, m) => voice.Joins.Writer.TryWrite((c, m)));
         connection.On<string, VoiceMemberDto>("VoiceMemberUpdated", (c, m) => voice.Updates.Writer.TryWrite((c, m)));
         connection.On<string, string>("VoiceEnded", (c, r) => voice.Ended.Writer.TryWrite((c, r)));
-        voice.Media = _rtc.CreateSession(new RtcSessionOptions
+        voice.Media = SourceAddress.RtcClient(source).CreateSession(new RtcSessionOptions
         {
             AudioReceived = (RtcSession _, in RtcAudioFrame frame) => voice.Received.Enqueue(frame.Payload.ToArray()),
         });
@@ -193,7 +196,7 @@ public sealed class VoiceTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task Bad_voice_calls_are_refused_with_their_code_and_change_nothing()
     {
-        await using var alice = await ChatClient.ConnectAsync(_server.BaseUrl, "Alice");
+        await using var alice = await Clients.ConnectAsync(_server.BaseUrl, "Alice");
         var offer = _rtc.CreateSession().Offer;
 
         async Task<string> Refusal(Func<Task> call) => (await Assert.ThrowsAsync<HubException>(call)).Message;
@@ -216,7 +219,7 @@ public sealed class VoiceTests(ITestOutputHelper output) : IAsyncLifetime
         var studio = await AdminApi.CreateChannelAsync(_server.BaseUrl, AdminKey, "Studio", "voice");
 
         await using var first = await JoinAsync("Alice", "lounge");
-        var sameUser = await ChatClient.ConnectAsync(_server.BaseUrl, "Alice", first.Chat.Session);
+        var sameUser = await Clients.ConnectAsync(_server.BaseUrl, "Alice", first.Chat.Session);
         await using var second = await JoinAsync("Alice", studio.Id, sameUser);
 
         var ended = await Next(first.Ended);

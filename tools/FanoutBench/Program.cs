@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.AspNetCore.SignalR.Client;
+using OpenChat.SimulatedClients.Network;
 using OpenChat.TestSupport;
 
 // Message fan-out: one text channel, N receiving SignalR clients on loopback, one sender posting at a fixed rate.
@@ -18,10 +19,11 @@ if (url is null)
     server = ServerProcess.Start("server", new Dictionary<string, string>
     {
         ["OpenChat__DataDirectory"] = Probe.NewTempDirectory("fanout"),
+        // One sender posts at --rate: lift its post limits (per connection and per user); connection caps stay.
         ["OpenChat__Gateway__PostsPerWindow"] = "1000000",
+        ["OpenChat__Gateway__UserPostsPerWindow"] = "1000000",
         ["OpenChat__Channels__PostsPerUserWindow"] = "1000000",
         ["OpenChat__Gateway__CallsPerSecond"] = "100000",
-        ["OpenChat__Auth__SessionsPerMinute"] = "100000",
         ["Logging__LogLevel__Default"] = "Warning",
     });
     await server.WaitReadyAsync();
@@ -46,7 +48,8 @@ for (var batch = 0; batch < clients; batch += 50)
 {
     var group = await Task.WhenAll(Enumerable.Range(batch, Math.Min(50, clients - batch)).Select(async i =>
     {
-        var client = await ChatClient.ConnectAsync(url, $"Receiver {i}");
+        // Every receiver is a client of its own address, so the per-address caps stay at their defaults.
+        var client = await ChatClient.ConnectAsync(url, $"Receiver {i}", source: SourceAddress.Next());
         client.Connection.Remove("MessagePosted");
         client.Connection.On<MessageDto>("MessagePosted", m =>
         {

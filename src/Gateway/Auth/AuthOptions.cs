@@ -11,8 +11,14 @@ public sealed class AuthOptions
     /// </summary>
     public string? SigningKey { get; set; }
 
-    /// <summary>The bearer key of the admin API (<c>/api/admin</c>); the API is off while this is unset.</summary>
+    /// <summary>Shortest admin key accepted; a shorter one stops the server at start.</summary>
+    public const int MinAdminKeyLength = 32;
+
+    /// <summary>The bearer key of the admin API (<c>/api/admin</c>), at least 32 characters; the API is off while this is unset.</summary>
     public string? AdminKey { get; set; }
+
+    /// <summary>Wrong admin keys one client address may present per minute before it is answered 429.</summary>
+    public int AdminFailuresPerMinute { get; set; } = 5;
 
     /// <summary>Whether people may join with just a display name.</summary>
     public bool AllowGuests { get; set; } = true;
@@ -24,7 +30,11 @@ public sealed class AuthOptions
 
     public void Validate()
     {
-        if (AdminKey is { Length: > 0 and < 16 }) throw new ArgumentException("OpenChat:Auth:AdminKey must have at least 16 characters.");
+        if (AdminKey is { Length: > 0 and < MinAdminKeyLength })
+            throw new ArgumentException(
+                $"OpenChat:Auth:AdminKey has {AdminKey.Length} characters; it needs at least {MinAdminKeyLength}. " +
+                "Make a good one with `openssl rand -base64 32` and set it as OpenChat__Auth__AdminKey.");
+        if (AdminFailuresPerMinute < 1) throw new ArgumentOutOfRangeException(nameof(AdminFailuresPerMinute), "at least 1");
         if (TokenLifetime <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(TokenLifetime), "must be positive");
         if (SessionsPerMinute < 1) throw new ArgumentOutOfRangeException(nameof(SessionsPerMinute), "at least 1");
     }

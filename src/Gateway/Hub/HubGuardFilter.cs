@@ -1,19 +1,62 @@
+using System.Security.Claims;
 using Akka.Actor;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OpenChat.Protocol;
+using OpenChat.Gateway.Edge;
 using OpenChat.Gateway.Sessions;
 
 namespace OpenChat.Gateway.Hub;
 
 /// <summary>
-/// Runs around every hub call: a per-connection token bucket for calls of any kind, and a clear error instead of
-/// an internal exception when the cluster does not answer.
+/// Runs around every hub connection and call: caps connections per user and per client address, applies a
+/// per-connection token bucket to calls of any kind, spends the user's and the address's shared budgets
+/// (<see cref="EdgeBudgets"/>), and gives a clear error instead of an internal exception when the cluster does not
+/// answer. Calls the dispatcher cannot bind (unknown methods, wrong argument types or counts) never get here: SignalR
+/// answers them with an error and nothing runs.
 /// </summary>
-public sealed class HubGuardFilter(IOptions<GatewayOptions> options, ILogger<HubGuardFilter> log, TimeProvider time) : IHubFilter
+public sealed class HubGuardFilter(
+    IOptions<GatewayOptions> options,
+    EdgeBudgets budgets,
+    ConnectionLimits connections,
+    ILogger<HubGuardFilter> log,
+    TimeProvider time) : IHubFilter
 {
     private const string BucketKey = "openchat:bucket";
+    private const string LeaseKey = "openchat:lease";
+    private const string CallerKey = "openchat:caller";
+
+    public async Task OnConnectedAsync(HubLifetimeContext context, Func<HubLifetimeContext, Task> next)
+    {
+        var caller = Caller(context.Context);
+        var lease = connections.TryOpen(caller.User, caller.Address, out var reason)
+            ?? throw HubErrors.Error(ErrorCode.TooManyConnections, reason);
+        context.Context.Items[LeaseKey] = lease;
+        // The user and address of a connection do not change; work them out once.
+        context.Context.Items[CallerKey] = caller;
+        try
+        {
+            await next(context);
+        }
+        catch
+        {
+            lease.Dispose();
+            throw;
+        }
+    }
+
+    public async Task OnDisconnectedAsync(HubLifetimeContext context, Exception? exception, Func<HubLifetimeContext, Exception?, Task> next)
+    {
+        try
+        {
+            await next(context, exception);
+        }
+        finally
+        {
+            if (context.Context.Items.TryGetValue(LeaseKey, out var lease)) (lease as IDisposable)?.Dispose();
+        }
+    }
 
     public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext context, Func<HubInvocationContext, ValueTask<object?>> next)
     {
@@ -21,6 +64,15 @@ public sealed class HubGuardFilter(IOptions<GatewayOptions> options, ILogger<Hub
             () => new TokenBucket(options.Value.CallsPerSecond * 2, options.Value.CallsPerSecond, time));
         if (!bucket.TryTake())
             throw HubErrors.Error(ErrorCode.RateLimited, "Too many calls; slow down.");
+        var cost = EdgeBudgets.CostOf(context.HubMethodName);
+        if (cost != EdgeCost.None)
+        {
+            var (user, address) = context.Context.Items.TryGetValue(CallerKey, out var known) && known is ValueTuple<string, string> caller
+                ? caller
+                : Caller(context.Context);
+            if (budgets.TryCharge(cost, user, address) is { } refusal)
+                throw HubErrors.Error(ErrorCode.RateLimited, refusal);
+        }
         try
         {
             return await next(context);
@@ -39,6 +91,10 @@ public sealed class HubGuardFilter(IOptions<GatewayOptions> options, ILogger<Hub
             throw new HubException("internal: The server could not complete this call.");
         }
     }
+
+    private static (string User, string Address) Caller(HubCallerContext context) =>
+        (context.User?.FindFirstValue(ClaimTypes.NameIdentifier) ?? context.UserIdentifier ?? "",
+            ClientAddress.Key(context.GetHttpContext()));
 }
 
 internal static class ItemsExtensions

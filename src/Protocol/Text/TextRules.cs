@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using OpenChat.Protocol;
 
 namespace OpenChat.Protocol.Text;
@@ -41,22 +43,95 @@ public static class TextRules
         return trimmed;
     }
 
-    /// <summary>Trims a display name and checks it (2 to 32 characters, no control characters).</summary>
+    /// <summary>
+    /// Checks a display name and returns it in its normal form (NFKC, trimmed; 2 to 32 characters). Refused: control
+    /// and format characters, which covers the bidirectional controls (U+202A..U+202E, U+2066..U+2069, U+200E/F,
+    /// U+061C) and the zero-width ones (U+200B..U+200D, U+2060, U+FEFF); other invisible characters (fillers, the
+    /// Mongolian vowel separator); private-use, unassigned and broken (unpaired surrogate) characters.
+    /// Names need not be unique; <see cref="DisplayNameKey"/> tells whether two of them read alike.
+    /// </summary>
     public static string? NormalizeDisplayName(string? name, out string reason)
     {
         reason = "";
         var trimmed = name?.Trim() ?? "";
-        if (trimmed.Length is < MinDisplayName or > MaxDisplayName)
+        // Bound the work before normalising: NFKC may lengthen or shorten a name, but not by this much.
+        if (trimmed.Length > MaxDisplayName * 4)
         {
             reason = $"A display name has {MinDisplayName} to {MaxDisplayName} characters.";
             return null;
         }
-        if (trimmed.Any(char.IsControl))
+        if (FindUnsafeCharacter(trimmed) is { } bad)
         {
-            reason = "A display name cannot contain control characters.";
+            reason = $"A display name cannot contain {bad}.";
             return null;
         }
-        return trimmed;
+        var normal = UnicodeNormalizer.ToNfkc(trimmed).Trim();
+        if (normal.Length is < MinDisplayName or > MaxDisplayName)
+        {
+            reason = $"A display name has {MinDisplayName} to {MaxDisplayName} characters.";
+            return null;
+        }
+        // Normalising can produce what the check refused (rare compatibility forms); check the result too.
+        if (FindUnsafeCharacter(normal) is { } produced)
+        {
+            reason = $"A display name cannot contain {produced}.";
+            return null;
+        }
+        return normal;
+    }
+
+    /// <summary>
+    /// The form under which display names are compared: NFKC, case-folded, default-ignorable characters removed and
+    /// runs of spaces collapsed. "Ａｌｉｃｅ", "alice" and "ALICE" share a key.
+    /// </summary>
+    public static string DisplayNameKey(string name)
+    {
+        var folded = UnicodeNormalizer.ToNfkcCasefold(name.Trim());
+        return string.Join(' ', folded.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    }
+
+    /// <summary>Whether two display names read alike (equal <see cref="DisplayNameKey"/>s).</summary>
+    public static bool SameDisplayName(string a, string b) => string.Equals(DisplayNameKey(a), DisplayNameKey(b), StringComparison.Ordinal);
+
+    /// <summary>A description of the first character a name may not contain, or null when there is none.</summary>
+    public static string? FindUnsafeCharacter(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (Rune.DecodeFromUtf16(text.AsSpan(i), out var rune, out var consumed) != System.Buffers.OperationStatus.Done)
+                return $"a broken character at position {i + 1}";
+            var what = Describe(rune);
+            if (what is not null) return $"{what} (U+{rune.Value:X4})";
+            i += consumed - 1;
+        }
+        return null;
+    }
+
+    private static string? Describe(Rune rune)
+    {
+        switch (rune.Value)
+        {
+            case 0x061C or 0x200E or 0x200F or (>= 0x202A and <= 0x202E) or (>= 0x2066 and <= 0x2069):
+                return "a text direction control";
+            case (>= 0x200B and <= 0x200D) or 0x2060 or 0xFEFF:
+                return "a zero-width character";
+            // Letters by category that render as nothing: Hangul fillers, the Mongolian vowel separator, braille blank.
+            case 0x115F or 0x1160 or 0x3164 or 0xFFA0 or 0x180E or 0x2800:
+                return "an invisible character";
+            // What a decoder puts where the input was broken.
+            case 0xFFFD:
+                return "a broken character";
+        }
+        return Rune.GetUnicodeCategory(rune) switch
+        {
+            UnicodeCategory.Control => "a control character",
+            UnicodeCategory.Format => "an invisible formatting character",
+            UnicodeCategory.PrivateUse => "a private-use character",
+            UnicodeCategory.OtherNotAssigned => "an unassigned character",
+            UnicodeCategory.Surrogate => "a broken character",
+            UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator => "a line break",
+            _ => null,
+        };
     }
 
     /// <summary>Checks a channel name (1 to 32 characters, no control characters).</summary>
@@ -69,9 +144,9 @@ public static class TextRules
             reason = $"A channel name has 1 to {ChannelInfo.MaxNameLength} characters.";
             return null;
         }
-        if (trimmed.Any(char.IsControl))
+        if (FindUnsafeCharacter(trimmed) is { } bad)
         {
-            reason = "A channel name cannot contain control characters.";
+            reason = $"A channel name cannot contain {bad}.";
             return null;
         }
         return trimmed;

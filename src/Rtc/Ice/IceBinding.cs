@@ -69,6 +69,22 @@ public static class IceBinding
         return w.Length;
     }
 
+    /// <summary>
+    /// Writes a controlled agent's check (USERNAME, PRIORITY, ICE-CONTROLLED, MESSAGE-INTEGRITY, FINGERPRINT): what the
+    /// lite side sends to prove that a new address of its peer receives.
+    /// </summary>
+    public static int WriteControlledRequest(Span<byte> buffer, StunTransactionId transactionId, IceCredentials local, IceCredentials remote,
+        ulong tieBreaker)
+    {
+        var w = new StunWriter(buffer, StunMessageType.BindingRequest, transactionId);
+        w.AddUsername(remote.Ufrag + ":" + local.Ufrag);
+        w.AddPriority(IceCandidate.ComputePriority(126, 65535, 1));
+        w.AddIceControlled(tieBreaker);
+        w.AddMessageIntegrity(Encoding.UTF8.GetBytes(remote.Password));
+        w.AddFingerprint();
+        return w.Length;
+    }
+
     /// <summary>Checks a success response to our request <paramref name="expected"/>, signed with the remote password.</summary>
     public static bool IsValidResponse(StunMessage response, ReadOnlySpan<byte> raw, StunTransactionId expected, IceCredentials remote) =>
         response.MessageType == StunMessageType.BindingSuccessResponse

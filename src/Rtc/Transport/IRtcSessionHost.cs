@@ -20,5 +20,5 @@ internal interface IRtcSessionHost
     void OnSessionClosed(RtcSession session);
 
     /// <summary>Called when a handshake thread finishes, success or not.</summary>
-    void OnHandshakeFinished();
+    void OnHandshakeFinished(RtcSession session);
 }

@@ -185,6 +185,11 @@ public sealed class RtcClientSession : RtcSession
             case PacketKind.Stun:
                 if (StunMessage.TryParse(datagram, out var message))
                 {
+                    if (message.MessageType == StunMessageType.BindingRequest)
+                    {
+                        AnswerCheck(message, datagram, address);
+                        break;
+                    }
                     bool matches;
                     lock (_checkLock)
                     {
@@ -205,12 +210,27 @@ public sealed class RtcClientSession : RtcSession
                 HandleDtls(datagram);
                 break;
             case PacketKind.Rtp:
-                HandleSrtp(datagram, isRtcp: false);
+                HandleSrtp(datagram, isRtcp: false, refreshesConsent: true);
                 break;
             case PacketKind.Rtcp:
-                HandleSrtp(datagram, isRtcp: true);
+                HandleSrtp(datagram, isRtcp: true, refreshesConsent: true);
                 break;
         }
+    }
+
+    /// <summary>
+    /// Answers the server's own check, as a full ICE agent answers any valid check: the server sends one to learn
+    /// that a newly nominated address of ours receives before it moves media there.
+    /// </summary>
+    private void AnswerCheck(StunMessage request, ReadOnlySpan<byte> raw, SocketAddress address)
+    {
+        if (!IceBinding.IsValidRequest(request, raw, LocalIce, RemoteIce.Ufrag))
+        {
+            return;
+        }
+        Span<byte> buffer = stackalloc byte[256];
+        int length = IceBinding.WriteSuccessResponse(buffer, request.TransactionId, address.ToIPEndPoint(), LocalIce);
+        _host.Send(buffer[..length], address);
     }
 
     private protected override void OnClosed()
@@ -246,7 +266,7 @@ public sealed class RtcClientSession : RtcSession
         {
         }
 
-        public void OnHandshakeFinished()
+        public void OnHandshakeFinished(RtcSession session)
         {
         }
     }

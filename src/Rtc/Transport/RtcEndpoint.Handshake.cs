@@ -6,9 +6,11 @@ using OpenChat.Rtc.Stun;
 
 namespace OpenChat.Rtc.Transport;
 
-/// <summary>How the endpoint answers ICE checks and runs DTLS handshakes: the only paths by which an address or a peer becomes known.</summary>
+/// <summary>How the endpoint answers ICE checks, validates paths and runs DTLS handshakes: the only paths by which an address or a peer becomes known.</summary>
 public sealed partial class RtcEndpoint
 {
+    private readonly Dictionary<ClientAddress, int> _handshakesByAddress = [];
+
     private void HandleStun(ReadOnlySpan<byte> datagram, SocketAddress address, RtcSession? known)
     {
         if (!StunMessage.TryParse(datagram, out var message))
@@ -16,10 +18,23 @@ public sealed partial class RtcEndpoint
             Statistics.StunMalformedField++;
             return;
         }
+        if (message.MessageType == StunMessageType.BindingSuccessResponse && known is not null)
+        {
+            // The only responses we expect answer our own path checks.
+            if (known.TryCompletePathCheck(message, datagram, address))
+            {
+                Statistics.PathsValidatedField++;
+            }
+            else
+            {
+                Statistics.StunRejectedField++;
+            }
+            return;
+        }
         if (message.MessageType != StunMessageType.BindingRequest
             || !IceBinding.TrySplitUsername(message.Username, out var recipient, out _))
         {
-            // ICE-lite never sends checks, so responses are unexpected; indications are keepalives.
+            // Indications are keepalives; anything else is unexpected.
             Statistics.StunRejectedField++;
             return;
         }
@@ -51,9 +66,15 @@ public sealed partial class RtcEndpoint
                     return;
                 }
                 key = address.Clone();
+                // An address another session already uses stays with it: a member signing checks from a forged
+                // source must not take over someone else's address.
+                if (!_byAddress.TryAdd(key, session))
+                {
+                    Statistics.StunRejectedField++;
+                    return;
+                }
                 session.KnownAddresses.Add(key);
             }
-            _byAddress[key] = session;
         }
         else
         {
@@ -64,14 +85,25 @@ public sealed partial class RtcEndpoint
         Send(_stunResponse.AsSpan(0, length), address);
         Statistics.StunAnsweredField++;
 
-        // A lite agent takes the pair the controlling agent nominates; the first valid check also selects a pair.
-        if (session.RemoteAddress is null || message.UseCandidate)
+        if (session.RemoteAddress is null)
         {
+            // The first valid check selects the pair. Nothing is sent there but STUN answers until the DTLS handshake,
+            // which goes through the cookie exchange, so a forged first address gets no media.
             session.OnIceSucceeded(key, endPoint);
         }
-        else
+        else if (session.IsSelected(address))
         {
+            // Consent is refreshed only by the selected address.
             session.Touch();
+        }
+        else if (message.UseCandidate)
+        {
+            // A nomination of another address moves the media only once that address answers our own check.
+            if (session.RequestPathCheck(key, endPoint, _stunResponse, out int checkLength))
+            {
+                Statistics.PathChecksSentField++;
+                Send(_stunResponse.AsSpan(0, checkLength), address);
+            }
         }
     }
 
@@ -96,45 +128,101 @@ public sealed partial class RtcEndpoint
         {
             return;
         }
+        bool selected = session.IsSelected(address);
         if (session.HandshakeStarted)
         {
-            session.HandleDtls(datagram);
+            if (selected)
+            {
+                session.HandleDtls(datagram);
+            }
+            else
+            {
+                Statistics.DtlsOffPathField++;
+            }
             return;
         }
-        DtlsRequest? request = null;
-        bool fragmented = IsFragmentedClientHello(datagram);
-        if (!fragmented)
+        var hello = datagram;
+        if (IsFragmentedClientHello(datagram) || session.HelloAssembler is not null)
         {
-            // Cookie exchange first (RFC 6347 4.2.1): nothing is allocated for the handshake until the peer
-            // proves it receives at its claimed address.
-            Statistics.DtlsCookieExchangesField++;
-            var data = datagram.ToArray();
-            try
+            // A ClientHello too big for one datagram (post-quantum key shares) is put back together first, within
+            // MaxClientHelloLength, then takes the cookie exchange like any other.
+            var assembler = session.HelloAssembler ??= new ClientHelloAssembler(_options.MaxClientHelloLength);
+            if (!assembler.TryAdd(datagram, address, out hello, out bool refused))
             {
-                request = _verifier.VerifyRequest(address.ToClientId(), data, 0, data.Length, new Sender(this, address.Clone()));
-            }
-            catch (Exception)
-            {
-                request = null;
-            }
-            if (request is null)
-            {
+                if (refused)
+                {
+                    Statistics.DtlsMalformedField++;
+                }
                 return;
             }
         }
-        if (Interlocked.Increment(ref _handshakes) > _options.MaxConcurrentHandshakes)
+
+        // Cookie exchange first (RFC 6347 4.2.1): nothing is allocated for the handshake until the peer proves it
+        // receives at its claimed address.
+        Statistics.DtlsCookieExchangesField++;
+        var data = hello.ToArray();
+        DtlsRequest? request;
+        try
         {
-            Interlocked.Decrement(ref _handshakes);
+            request = _verifier.VerifyRequest(address.ToClientId(), data, 0, data.Length, new Sender(this, address.Clone()));
+        }
+        catch (Exception)
+        {
+            request = null;
+        }
+        if (request is null)
+        {
+            return;
+        }
+        var endPoint = address.ToIPEndPoint();
+        var client = ClientAddress.From(endPoint.Address);
+        if (!TryAcquireHandshake(client))
+        {
             Statistics.HandshakesRefusedField++;
             return;
         }
-        // A ClientHello too big for one datagram (post-quantum key shares) cannot go through the stateless
-        // verifier; the address has already passed an ICE check with the session's password, so the handshake
-        // starts directly and reassembles the fragments itself.
-        session.StartDtlsServer(request, fragmented ? datagram : default);
+        session.HelloAssembler = null;
+        session.OnCookieReturned(FindKnown(session, address) ?? address.Clone(), endPoint);
+        session.StartDtlsServer(request, client);
     }
 
-    /// <summary>True for a DTLS handshake record carrying the first fragment of a ClientHello that does not fit in it.</summary>
+    /// <summary>Takes a handshake slot under the node cap and the per-address cap.</summary>
+    private bool TryAcquireHandshake(ClientAddress client)
+    {
+        lock (_handshakesByAddress)
+        {
+            _handshakesByAddress.TryGetValue(client, out int running);
+            if (_handshakes >= _options.MaxConcurrentHandshakes || running >= _options.MaxHandshakesPerAddress)
+            {
+                return false;
+            }
+            _handshakes++;
+            _handshakesByAddress[client] = running + 1;
+            return true;
+        }
+    }
+
+    void IRtcSessionHost.OnHandshakeFinished(RtcSession session)
+    {
+        if (session.HandshakeClient is not { } client)
+        {
+            return;
+        }
+        lock (_handshakesByAddress)
+        {
+            _handshakes--;
+            if (_handshakesByAddress.TryGetValue(client, out int running) && running > 1)
+            {
+                _handshakesByAddress[client] = running - 1;
+            }
+            else
+            {
+                _handshakesByAddress.Remove(client);
+            }
+        }
+    }
+
+    /// <summary>True for a DTLS handshake record carrying a fragment of a ClientHello that does not fit in it.</summary>
     internal static bool IsFragmentedClientHello(ReadOnlySpan<byte> datagram)
     {
         const int RecordHeader = 13;

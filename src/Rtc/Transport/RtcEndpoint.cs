@@ -89,7 +89,7 @@ public sealed partial class RtcEndpoint : IRtcSessionHost, IDisposable
     /// <summary>Raised when any session closes, with the reason (timeouts included).</summary>
     public event Action<RtcSession, string>? SessionClosed;
 
-    /// <summary>The number of DTLS handshakes running.</summary>
+    /// <summary>The number of DTLS handshakes running (all client addresses).</summary>
     public int ActiveHandshakes => Volatile.Read(ref _handshakes);
 
     BcTlsCrypto IRtcSessionHost.Crypto => Crypto;
@@ -191,7 +191,7 @@ public sealed partial class RtcEndpoint : IRtcSessionHost, IDisposable
                 break;
             case PacketKind.Rtp:
             case PacketKind.Rtcp:
-                session.HandleSrtp(datagram, kind == PacketKind.Rtcp);
+                session.HandleSrtp(datagram, kind == PacketKind.Rtcp, refreshesConsent: session.IsSelected(address));
                 break;
         }
     }
@@ -257,8 +257,6 @@ public sealed partial class RtcEndpoint : IRtcSessionHost, IDisposable
         {
         }
     }
-
-    void IRtcSessionHost.OnHandshakeFinished() => Interlocked.Decrement(ref _handshakes);
 
     /// <summary>Closes every session and the socket.</summary>
     public void Dispose()

@@ -37,6 +37,18 @@ public sealed class RtcEndpointOptions
     /// <summary>Handshakes running at once; further ClientHellos are dropped until one finishes (the peer retransmits).</summary>
     public int MaxConcurrentHandshakes { get; init; } = 32;
 
+    /// <summary>
+    /// Handshakes running at once from one client address (an IPv4 address, or an IPv6 /64 prefix). Each may hold up
+    /// to about 0.6 MiB of handshake buffers until it completes or times out, so this bounds what one client can pin.
+    /// </summary>
+    public int MaxHandshakesPerAddress { get; init; } = 4;
+
+    /// <summary>
+    /// Largest ClientHello reassembled from fragments before the cookie exchange (browsers that send post-quantum
+    /// key shares need about 1.5 KiB); larger ones are dropped.
+    /// </summary>
+    public int MaxClientHelloLength { get; init; } = 8 * 1024;
+
     /// <summary>Sessions allowed at once.</summary>
     public int MaxSessions { get; init; } = 10_000;
 

@@ -13,6 +13,10 @@ public sealed class RtcEndpointStatistics
     internal long DtlsCookieExchangesField;
     internal long HandshakesRefusedField;
     internal long ReceiveErrorsField;
+    internal long PathChecksSentField;
+    internal long PathsValidatedField;
+    internal long DtlsOffPathField;
+    internal long DtlsMalformedField;
     internal long SendErrorsField;
 
     /// <summary>Datagrams read from the socket.</summary>
@@ -39,8 +43,20 @@ public sealed class RtcEndpointStatistics
     /// <summary>ClientHellos answered with a HelloVerifyRequest or refused by the cookie check.</summary>
     public long DtlsCookieExchanges => Volatile.Read(ref DtlsCookieExchangesField);
 
-    /// <summary>ClientHellos dropped because the concurrent-handshake cap was reached.</summary>
+    /// <summary>ClientHellos with a valid cookie dropped because the node's or the client address's handshake cap was reached.</summary>
     public long HandshakesRefused => Volatile.Read(ref HandshakesRefusedField);
+
+    /// <summary>Checks the node sent to a newly nominated address to learn whether it receives there.</summary>
+    public long PathChecksSent => Volatile.Read(ref PathChecksSentField);
+
+    /// <summary>Nominated addresses that answered the node's check and became the selected address.</summary>
+    public long PathsValidated => Volatile.Read(ref PathsValidatedField);
+
+    /// <summary>DTLS records dropped because they came from a session's address other than the selected one once its handshake ran.</summary>
+    public long DtlsOffPath => Volatile.Read(ref DtlsOffPathField);
+
+    /// <summary>ClientHello fragments refused: malformed, or declaring more than <see cref="RtcEndpointOptions.MaxClientHelloLength"/>.</summary>
+    public long DtlsMalformed => Volatile.Read(ref DtlsMalformedField);
 
     /// <summary>Exceptions caught in the receive loop (should stay 0).</summary>
     public long ReceiveErrors => Volatile.Read(ref ReceiveErrorsField);

@@ -27,15 +27,17 @@ public partial class RtcSession
         return peer;
     }
 
-    /// <summary>Starts the server handshake for a ClientHello that passed the cookie exchange (or for a fragmented one, fed as the first datagram).</summary>
-    internal void StartDtlsServer(DtlsRequest? request, ReadOnlySpan<byte> firstDatagram)
+    private byte[]? _drainBuffer;
+
+    /// <summary>The client address whose handshake slot this session holds while its handshake runs.</summary>
+    internal ClientAddress? HandshakeClient { get; private set; }
+
+    /// <summary>Starts the server handshake for a ClientHello that passed the cookie exchange, in a slot taken for <paramref name="client"/>.</summary>
+    internal void StartDtlsServer(DtlsRequest request, ClientAddress client)
     {
+        HandshakeClient = client;
         _dtlsPeer = CreatePeer();
         _dtlsQueue = new QueuedDatagramTransport(Send);
-        if (!firstDatagram.IsEmpty)
-        {
-            _dtlsQueue.Enqueue(firstDatagram);
-        }
         Interlocked.CompareExchange(ref _state, (int)RtcSessionState.DtlsHandshaking, (int)RtcSessionState.IceConnected);
         var peer = _dtlsPeer;
         var queue = _dtlsQueue;
@@ -69,7 +71,7 @@ public partial class RtcSession
             }
             finally
             {
-                _host.OnHandshakeFinished();
+                _host.OnHandshakeFinished(this);
             }
         })
         {
@@ -106,11 +108,26 @@ public partial class RtcSession
         SafeInvoke(() => Connected?.Invoke(this));
     }
 
-    /// <summary>A DTLS record from the ICE-selected peer (receive thread).</summary>
+    /// <summary>Datagrams queued for the handshake and not yet read by it.</summary>
+    internal int PendingDtlsDatagrams => _dtlsQueue?.Pending ?? 0;
+
+    /// <summary>A DTLS record from the selected address (receive thread).</summary>
     internal void HandleDtls(ReadOnlySpan<byte> datagram)
     {
         var queue = _dtlsQueue;
-        if (queue is null || !queue.Enqueue(datagram))
+        if (queue is null)
+        {
+            return;
+        }
+        // Once keys are in place, only well-formed records of the current epoch reach BouncyCastle: it treats a
+        // malformed record as fatal, and anyone who can forge the peer's source address could end the session with
+        // one. A forged record of the right shape fails authentication and is discarded (RFC 6347 4.1.2.7).
+        if (_dtls is not null && !IsEpochOneRecords(datagram))
+        {
+            Interlocked.Increment(ref Statistics.DtlsDiscardedField);
+            return;
+        }
+        if (!queue.Enqueue(datagram))
         {
             return;
         }
@@ -121,9 +138,35 @@ public partial class RtcSession
         }
     }
 
+    /// <summary>True if the datagram is one or more complete DTLS 1.2 records (version fefd), all of epoch 1 and long enough to authenticate.</summary>
+    internal static bool IsEpochOneRecords(ReadOnlySpan<byte> datagram)
+    {
+        const int Header = 13;
+        if (datagram.IsEmpty)
+        {
+            return false;
+        }
+        while (!datagram.IsEmpty)
+        {
+            if (datagram.Length < Header || datagram[0] is < 20 or > 23 || datagram[1] != 0xfe || datagram[2] != 0xfd || datagram[3] != 0 || datagram[4] != 1)
+            {
+                return false;
+            }
+            int length = (datagram[11] << 8) | datagram[12];
+            // Both suites are AES-GCM: an 8-byte explicit nonce and a 16-byte tag; a shorter record is a decode_error.
+            if (length < 8 + 16 || Header + length > datagram.Length)
+            {
+                return false;
+            }
+            datagram = datagram[(Header + length)..];
+        }
+        return true;
+    }
+
     private void DrainDtls()
     {
-        var buffer = new byte[QueuedDatagramTransport.ReceiveLimit];
+        // One drain at a time per session (_dtlsDraining), so the buffer is reused.
+        var buffer = _drainBuffer ??= new byte[QueuedDatagramTransport.ReceiveLimit];
         try
         {
             while (!IsClosed && _dtlsQueue!.Pending > 0)

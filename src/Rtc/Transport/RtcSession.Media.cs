@@ -10,8 +10,11 @@ public partial class RtcSession
 {
     // ---- SRTP in ----
 
-    /// <summary>An SRTP or SRTCP packet from the ICE-selected peer, decrypted in place (receive thread).</summary>
-    internal void HandleSrtp(Span<byte> packet, bool isRtcp)
+    /// <summary>
+    /// An SRTP or SRTCP packet from one of the session's known addresses, decrypted in place (receive thread). Only
+    /// packets from the selected address refresh consent (<paramref name="refreshesConsent"/>).
+    /// </summary>
+    internal void HandleSrtp(Span<byte> packet, bool isRtcp, bool refreshesConsent)
     {
         lock (_receiveLock)
         {
@@ -28,7 +31,10 @@ public partial class RtcSession
                     Interlocked.Increment(ref Statistics.SrtpRejectedField);
                     return;
                 }
-                Touch();
+                if (refreshesConsent)
+                {
+                    Touch();
+                }
                 Interlocked.Increment(ref Statistics.RtcpReceivedField);
                 ReadRtcp(packet[..rtcpLength]);
                 return;
@@ -38,7 +44,10 @@ public partial class RtcSession
                 Interlocked.Increment(ref Statistics.SrtpRejectedField);
                 return;
             }
-            Touch();
+            if (refreshesConsent)
+            {
+                Touch();
+            }
             Interlocked.Increment(ref Statistics.PacketsReceivedField);
             if (_firstAudioTicks < 0)
             {

@@ -8,6 +8,7 @@ public sealed class RtcSessionStatistics
     internal long BytesSentField;
     internal long SrtpRejectedField;
     internal long RtcpReceivedField;
+    internal long DtlsDiscardedField;
 
     /// <summary>Authenticated RTP packets received.</summary>
     public long PacketsReceived => Volatile.Read(ref PacketsReceivedField);
@@ -23,6 +24,9 @@ public sealed class RtcSessionStatistics
 
     /// <summary>Authenticated RTCP compound packets received.</summary>
     public long RtcpReceived => Volatile.Read(ref RtcpReceivedField);
+
+    /// <summary>DTLS datagrams discarded after the handshake because they were not well-formed records of the current epoch.</summary>
+    public long DtlsDiscarded => Volatile.Read(ref DtlsDiscardedField);
 
     /// <summary>Fraction lost (0-255) the peer last reported for our stream.</summary>
     public int RemoteFractionLost { get; internal set; }

@@ -190,7 +190,11 @@ internal sealed class SignallingLink
     private HubConnection BuildHub(string baseUrl)
     {
         var hub = new HubConnectionBuilder()
-            .WithUrl(baseUrl.TrimEnd('/') + "/hub", o => o.AccessTokenProvider = () => Task.FromResult(_session.Token))
+            .WithUrl(baseUrl.TrimEnd('/') + "/hub", o =>
+            {
+                o.AccessTokenProvider = () => Task.FromResult(_session.Token);
+                if (_options.SourceAddress is { } source) Network.SourceAddress.Apply(o, source);
+            })
             .Build();
         hub.On<string, string>("VoiceReconnect", (channel, reason) =>
         {

@@ -1,3 +1,4 @@
+using OpenChat.SimulatedClients.Network;
 using OpenChat.TestSupport;
 using Xunit;
 
@@ -20,7 +21,6 @@ public sealed class ServerFixture : IAsyncLifetime
         Server = ServerProcess.Start("all-in-one", new Dictionary<string, string>
         {
             ["OpenChat__DataDirectory"] = Probe.NewTempDirectory("loadgen"),
-            ["OpenChat__Auth__SessionsPerMinute"] = "1000",
             ["OpenChat__Auth__AdminKey"] = AdminKey,
             ["Logging__LogLevel__Default"] = "Warning",
         });
@@ -41,5 +41,7 @@ public sealed class ServerFixture : IAsyncLifetime
         Signal = signal,
         CandidateFrequencies = [1000, 1500],
         UplinkLoss = uplinkLoss,
+        // Each member is a client of its own address, so the server's per-address limits stay at their defaults.
+        SourceAddress = SourceAddress.Next(),
     });
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Concentus;
 using OpenChat.SimulatedClients;
+using OpenChat.SimulatedClients.Network;
 using OpenChat.SimulatedClients.Audio;
 using OpenChat.SimulatedClients.Measurement;
 
@@ -60,6 +61,8 @@ internal sealed class Benchmark(LoadGenOptions options, TextWriter output)
                 CandidateFrequencies = plan[room].Select(x => (double)x).ToArray(),
                 MinGap = TimeSpan.FromMilliseconds(options.MinGapMs),
                 UplinkLoss = options.UplinkLossPercent / 100,
+                // Each member is a client of its own, as on the internet: per-address limits stay at their defaults.
+                SourceAddress = SourceAddress.Next(),
             });
             seats.Add(new Seat(i, room, seat, channels[room], signal, frequency, member));
         }
@@ -74,6 +77,7 @@ internal sealed class Benchmark(LoadGenOptions options, TextWriter output)
                 Signal = VoiceSignal.Silence,
                 CandidateFrequencies = plan.SelectMany(r => r).Select(x => (double)x).ToArray(),
                 MinGap = TimeSpan.FromMilliseconds(options.MinGapMs),
+                SourceAddress = SourceAddress.Next(),
             });
             seats.Add(new Seat(i, options.Rooms, q, channels[options.Rooms], VoiceSignal.Silence, null, member));
         }

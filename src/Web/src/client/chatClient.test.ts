@@ -14,6 +14,14 @@ function msg(id: number, channelId = 'general'): MessageDto {
   return { id, channelId, authorId: 'u-x', authorName: 'X', text: `m${id}`, sentAt: '2025-01-01T12:00:00Z' };
 }
 
+// The reconnect pauses are random; a fixed draw lets the tests compute the pauses the client will take.
+beforeEach(() => {
+  vi.spyOn(Math, 'random').mockReturnValue(0.5);
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
 /** A hub connection stand-in: answers invocations from a table and lets the test fire events and reconnects. */
 class FakeHub implements HubLike {
   invocations: { method: string; args: unknown[] }[] = [];

@@ -48,9 +48,21 @@ export interface ChatClientOptions {
   onMemberVolume?: (userId: string, volume: number) => void;
 }
 
-/** Pauses between automatic reconnect attempts: quick at first, then every 15 s for as long as it takes. */
-export const reconnectDelaysMs = [0, 1_000, 2_000, 5_000, 10_000];
-export const nextReconnectDelay = (previousRetryCount: number) => reconnectDelaysMs[previousRetryCount] ?? 15_000;
+/** The shortest pause before a reconnect attempt, and the longest. */
+export const minReconnectDelayMs = 1_000;
+export const maxReconnectDelayMs = 30_000;
+
+/** The longest pause before attempt `previousRetryCount + 1`: 2 s, then doubling up to 30 s. */
+export const reconnectCeilingMs = (previousRetryCount: number) =>
+  Math.min(maxReconnectDelayMs, 2_000 * 2 ** Math.min(previousRetryCount, 16));
+
+/**
+ * Pauses between reconnect attempts, for as long as it takes: a random time between 1 s and a ceiling that doubles
+ * with each attempt up to 30 s. The randomness spreads out the clients of a gateway that restarted, which would
+ * otherwise all come back in the same instant, and again at each later step.
+ */
+export const nextReconnectDelay = (previousRetryCount: number, random: () => number = Math.random) =>
+  Math.round(minReconnectDelayMs + random() * (reconnectCeilingMs(previousRetryCount) - minReconnectDelayMs));
 
 /**
  * The signed-in user's connection to the gateway: turns hub events into store actions, opens channels (every

@@ -1,6 +1,6 @@
 import type { RetryContext } from '@microsoft/signalr';
-import { describe, expect, test } from 'vitest';
-import { nextReconnectDelay } from './chatClient';
+import { afterEach, describe, expect, test, vi } from 'vitest';
+import { maxReconnectDelayMs, minReconnectDelayMs, nextReconnectDelay, reconnectCeilingMs } from './chatClient';
 import { isUnauthorized, reconnectPolicy } from './hubConnection';
 
 const lost = (previousRetryCount: number, retryReason: Error = new Error('WebSocket closed with status code: 1006')): RetryContext => ({
@@ -10,14 +10,24 @@ const lost = (previousRetryCount: number, retryReason: Error = new Error('WebSoc
 });
 
 describe("SignalR's automatic reconnect", () => {
-  test('never gives up: every retry gets a pause, however many came before', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  test('never gives up: every retry gets a pause of 1 to 30 s, however many came before', () => {
     const policy = reconnectPolicy(() => {});
-    expect(policy.nextRetryDelayInMilliseconds(lost(0))).toBe(0);
-    for (let i = 1; i < 200; i++) {
+    for (let i = 0; i < 200; i++) {
       const pause = policy.nextRetryDelayInMilliseconds(lost(i));
-      expect(pause).toBe(nextReconnectDelay(i));
-      expect(pause).toBeGreaterThan(0);
+      expect(pause).toBeGreaterThanOrEqual(minReconnectDelayMs);
+      expect(pause).toBeLessThanOrEqual(Math.min(reconnectCeilingMs(i), maxReconnectDelayMs));
     }
+  });
+
+  test('the pause is drawn from the attempt’s range, so clients that lost the same gateway come back spread out', () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0);
+    expect(reconnectPolicy(() => {}).nextRetryDelayInMilliseconds(lost(3))).toBe(minReconnectDelayMs);
+    vi.spyOn(Math, 'random').mockReturnValue(0.999999);
+    expect(reconnectPolicy(() => {}).nextRetryDelayInMilliseconds(lost(3))).toBe(reconnectCeilingMs(3));
   });
 
   test('a refused token is reported before the next attempt asks for one', () => {
@@ -27,6 +37,27 @@ describe("SignalR's automatic reconnect", () => {
     expect(refused).toBe(0);
     policy.nextRetryDelayInMilliseconds(lost(4, new Error("Failed to complete negotiation with the server: Error: Unauthorized: Status code '401'")));
     expect(refused).toBe(1);
+  });
+});
+
+describe('reconnect backoff', () => {
+  test('the ceiling starts at 2 s and doubles up to 30 s', () => {
+    expect([0, 1, 2, 3, 4, 5, 6, 100, 10_000].map(reconnectCeilingMs)).toEqual([2_000, 4_000, 8_000, 16_000, 30_000, 30_000, 30_000, 30_000, 30_000]);
+  });
+
+  test('a thousand clients that lost their gateway together spread their first attempt over 1 to 2 s, and later ones wider', () => {
+    // An even spread of random draws, as a thousand browsers would make them.
+    const draws = Array.from({ length: 1000 }, (_, i) => (i + 0.5) / 1000);
+    for (const retry of [0, 4]) {
+      const pauses = draws.map((d) => nextReconnectDelay(retry, () => d));
+      expect(Math.min(...pauses)).toBeGreaterThanOrEqual(minReconnectDelayMs);
+      expect(Math.max(...pauses)).toBeLessThanOrEqual(reconnectCeilingMs(retry));
+      // No 100 ms slot gets more than its share: the herd arrives as a trickle.
+      const slots = new Map<number, number>();
+      for (const p of pauses) slots.set(Math.floor(p / 100), (slots.get(Math.floor(p / 100)) ?? 0) + 1);
+      const perSlot = 1000 / ((reconnectCeilingMs(retry) - minReconnectDelayMs) / 100);
+      for (const count of slots.values()) expect(count).toBeLessThanOrEqual(Math.ceil(perSlot) + 1);
+    }
   });
 });
 

@@ -1,0 +1,82 @@
+using System.Net;
+using System.Security.Cryptography;
+using OpenChat.Rtc.Dtls;
+using OpenChat.Rtc.Ice;
+using OpenChat.Rtc.Stun;
+
+namespace OpenChat.Rtc.Transport;
+
+/// <summary>
+/// Which address the session sends to. A member knows its own ICE password, so it can sign a check with
+/// USE-CANDIDATE from any source address it forges; the session therefore moves its media to a new address only
+/// once that address has shown it receives: it answered a check the node sent it (a fresh transaction id only the
+/// receiver learns), or it returned the DTLS cookie. Authenticated SRTP from an address proves nothing about
+/// receiving there (the member has the keys), so it never moves the path.
+/// </summary>
+public partial class RtcSession
+{
+    /// <summary>At most one path check per session per this interval, however many nominations arrive.</summary>
+    internal const int PathCheckIntervalMilliseconds = 200;
+
+    private readonly ulong _tieBreaker = BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
+    private SocketAddress? _pathCandidate;
+    private IPEndPoint? _pathCandidateEndPoint;
+    private StunTransactionId _pathCheckId;
+    private long _lastPathCheckTicks = long.MinValue / 2;
+
+    /// <summary>Reassembles a fragmented ClientHello before the cookie exchange (receive thread only).</summary>
+    internal ClientHelloAssembler? HelloAssembler { get; set; }
+
+    /// <summary>True if <paramref name="address"/> is the selected remote address.</summary>
+    internal bool IsSelected(SocketAddress address)
+    {
+        var remote = RemoteAddress;
+        return remote is not null && remote.Equals(address);
+    }
+
+    /// <summary>
+    /// A valid nomination from a known address that is not the selected one: sends the node's own check there
+    /// (rate-limited) and switches only when it is answered. Receive thread only.
+    /// </summary>
+    internal bool RequestPathCheck(SocketAddress address, IPEndPoint endPoint, Span<byte> scratch, out int length)
+    {
+        length = 0;
+        long now = Environment.TickCount64;
+        _pathCandidate = address;
+        _pathCandidateEndPoint = endPoint;
+        if (now - _lastPathCheckTicks < PathCheckIntervalMilliseconds)
+        {
+            return false;
+        }
+        _lastPathCheckTicks = now;
+        _pathCheckId = StunTransactionId.NewRandom();
+        length = IceBinding.WriteControlledRequest(scratch, _pathCheckId, LocalIce, RemoteIce, _tieBreaker);
+        return true;
+    }
+
+    /// <summary>
+    /// A binding success response from a known address: if it answers the outstanding path check from the address it
+    /// was sent to, that address becomes the selected one. Receive thread only.
+    /// </summary>
+    internal bool TryCompletePathCheck(StunMessage response, ReadOnlySpan<byte> raw, SocketAddress address)
+    {
+        var candidate = _pathCandidate;
+        if (candidate is null || !candidate.Equals(address) || !IceBinding.IsValidResponse(response, raw, _pathCheckId, RemoteIce))
+        {
+            return false;
+        }
+        _pathCandidate = null;
+        OnIceSucceeded(candidate, _pathCandidateEndPoint!);
+        return true;
+    }
+
+    /// <summary>The peer at <paramref name="address"/> returned our DTLS cookie: it receives there.</summary>
+    internal void OnCookieReturned(SocketAddress address, IPEndPoint endPoint)
+    {
+        if (!IsSelected(address))
+        {
+            _pathCandidate = null;
+            OnIceSucceeded(address, endPoint);
+        }
+    }
+}

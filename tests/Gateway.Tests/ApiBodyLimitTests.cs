@@ -1,0 +1,67 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using OpenChat.SimulatedClients.Network;
+using Xunit;
+
+namespace OpenChat.Gateway.Tests;
+
+/// <summary>The HTTP API's request body cap (<c>OpenChat:Gateway:MaxApiBodyBytes</c>).</summary>
+public sealed class ApiBodyLimitTests : IAsyncLifetime
+{
+    private InProcessServer _server = null!;
+    private readonly HttpClient _http = SourceAddress.HttpClient(SourceAddress.Next());
+
+    public async Task InitializeAsync() => _server = await InProcessServer.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        _http.Dispose();
+        await _server.DisposeAsync();
+    }
+
+    private static string SessionBody(int bytes)
+    {
+        var head = """{"displayName":"Alice","token":null,"padding":" """;
+        return head + new string('x', bytes - Encoding.UTF8.GetByteCount(head) - 2) + "\"}";
+    }
+
+    [Fact]
+    public async Task A_body_over_the_cap_is_answered_413_payload_too_large_whether_its_length_is_declared_or_not()
+    {
+        using var declared = await _http.PostAsync(_server.BaseUrl + "/api/session",
+            new StringContent(SessionBody(1024 * 1024), Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, declared.StatusCode);
+        Assert.Equal("payload_too_large", (await declared.Content.ReadFromJsonAsync<ErrorBody>())!.Error);
+
+        // Chunked: no length up front; the server stops reading at the cap.
+        using var chunked = new HttpRequestMessage(HttpMethod.Post, _server.BaseUrl + "/api/session")
+        {
+            Content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(SessionBody(64 * 1024)))),
+        };
+        chunked.Content.Headers.ContentType = new("application/json");
+        chunked.Headers.TransferEncodingChunked = true;
+        using var answer = await _http.SendAsync(chunked);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, answer.StatusCode);
+        Assert.Equal("payload_too_large", (await answer.Content.ReadFromJsonAsync<ErrorBody>())!.Error);
+    }
+
+    [Fact]
+    public async Task A_body_at_the_cap_is_served_declared_or_chunked()
+    {
+        using var declared = await _http.PostAsync(_server.BaseUrl + "/api/session",
+            new StringContent(SessionBody(16 * 1024), Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.OK, declared.StatusCode);
+
+        using var chunked = new HttpRequestMessage(HttpMethod.Post, _server.BaseUrl + "/api/session")
+        {
+            Content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(SessionBody(16 * 1024)))),
+        };
+        chunked.Content.Headers.ContentType = new("application/json");
+        chunked.Headers.TransferEncodingChunked = true;
+        using var answer = await _http.SendAsync(chunked);
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+    }
+
+    private sealed record ErrorBody(string Error, string Message);
+}
