@@ -116,8 +116,12 @@ public sealed class ChatHub(GatewayRuntime runtime) : Hub<IChatClient>
         };
     }
 
-    /// <summary>The address the client connects from; voice seats per address are capped on it.</summary>
-    private string? ClientAddress() => Context.GetHttpContext()?.Connection.RemoteIpAddress?.ToString();
+    /// <summary>
+    /// The client's address key (after forwarded headers from known proxies; IPv6 by /64); voice seats per address
+    /// are capped on it. Null when the address is not known.
+    /// </summary>
+    private string? ClientAddress() =>
+        Edge.ClientAddress.Key(Context.GetHttpContext()) is var key && key != Edge.ClientAddress.Unknown ? key : null;
 
     /// <summary>Joins a voice channel (or renegotiates in it) with a WebRTC offer; returns the media node's answer and the members.</summary>
     public async Task<VoiceJoinedDto> JoinVoice(string channelId, string sdpOffer, bool muted, bool deafened)
