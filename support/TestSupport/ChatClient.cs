@@ -58,7 +58,12 @@ public sealed class ChatClient : IAsyncDisposable
 
     public Task<ChannelViewDto> OpenChannelAsync(string channelId) => Connection.InvokeAsync<ChannelViewDto>("OpenChannel", channelId);
 
-    public Task<MessageDto> PostAsync(string channelId, string text) => Connection.InvokeAsync<MessageDto>("PostMessage", channelId, text);
+    /// <summary>Posts with <paramref name="nonce"/>, or a fresh one; a retry passes the nonce of the post it repeats.</summary>
+    public Task<MessageDto> PostAsync(string channelId, string text, string? nonce = null) =>
+        Connection.InvokeAsync<MessageDto>("PostMessage", channelId, text, nonce ?? NewNonce());
+
+    /// <summary>A nonce no other post uses.</summary>
+    public static string NewNonce() => Guid.NewGuid().ToString("N");
 
     public Task<HistoryDto> HistoryAsync(string channelId, long? before = null, int? limit = null) =>
         Connection.InvokeAsync<HistoryDto>("GetHistory", channelId, before, limit);

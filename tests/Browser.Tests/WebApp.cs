@@ -29,6 +29,7 @@ public sealed class WebApp : IAsyncLifetime
             // The history test fills a channel quickly through several users.
             ["OpenChat__Gateway__PostsPerWindow"] = "200",
             ["OpenChat__Gateway__UserPostsPerWindow"] = "200",
+            ["OpenChat__Channels__PostsPerUserWindow"] = "200",
             ["OpenChat__Gateway__CallsPerSecond"] = "200",
         });
         await _server.WaitReadyAsync(TimeSpan.FromSeconds(90));

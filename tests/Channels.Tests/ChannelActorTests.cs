@@ -40,15 +40,18 @@ public sealed class ChannelActorTests : TestKit
         _directory = Sys.ActorOf(DirectoryActor.Props(new DirectoryOptions(), _region.Ref), "directory");
     }
 
+    // These tests post in bursts from one user; the channel's post budget has its own test (ChannelTextTests).
     private static ChannelOptions Options(int recent = 200, int snapshotEvery = 500) =>
-        new() { RecentCapacity = recent, SnapshotEvery = snapshotEvery };
+        new() { RecentCapacity = recent, SnapshotEvery = snapshotEvery, PostsPerUserWindow = 1_000_000 };
 
     private IActorRef StartChannel(ChannelId id, ChannelOptions? options = null, string? name = null) =>
         Sys.ActorOf(ChannelActor.Props(id, _directory, _placement.Ref, options ?? Options()), name ?? $"{id}-{Guid.NewGuid():N}");
 
+    private static string Nonce() => Guid.NewGuid().ToString("N");
+
     private ChatMessage Post(IActorRef channel, string text, UserId? author = null)
     {
-        channel.Tell(new PostMessage(General, author ?? Alice, "Alice", text), TestActor);
+        channel.Tell(new PostMessage(General, author ?? Alice, "Alice", text, Nonce()), TestActor);
         return ExpectMsg<PostAccepted>().Message;
     }
 
@@ -95,7 +98,7 @@ public sealed class ChannelActorTests : TestKit
 
         var senders = Enumerable.Range(0, 3).Select(_ => CreateTestProbe()).ToArray();
         for (var i = 0; i < 90; i++)
-            channel.Tell(new PostMessage(General, Alice, "Alice", $"m{i}"), senders[i % 3].Ref);
+            channel.Tell(new PostMessage(General, Alice, "Alice", $"m{i}", $"n{i}"), senders[i % 3].Ref);
 
         var received = Enumerable.Range(0, 90).Select(_ => subscriber.ExpectMsg<MessagePosted>().Message).ToList();
         Assert.Equal(Enumerable.Range(1, 90).Select(i => (long)i), received.Select(m => m.Id));
@@ -141,7 +144,7 @@ public sealed class ChannelActorTests : TestKit
     public void Invalid_text_is_refused_and_nothing_is_stored(string text)
     {
         var channel = StartChannel(General);
-        channel.Tell(new PostMessage(General, Alice, "Alice", text));
+        channel.Tell(new PostMessage(General, Alice, "Alice", text, Nonce()));
         Assert.Equal(ErrorCode.InvalidText, ExpectMsg<CommandRejected>().Code);
 
         channel.Tell(new GetHistory(General, null, 50));
@@ -154,7 +157,7 @@ public sealed class ChannelActorTests : TestKit
         var channel = StartChannel(General);
         Assert.Equal(2000, Post(channel, new string('x', 2000)).Text.Length);
 
-        channel.Tell(new PostMessage(General, Alice, "Alice", new string('y', 2001)));
+        channel.Tell(new PostMessage(General, Alice, "Alice", new string('y', 2001), Nonce()));
         Assert.Equal(ErrorCode.InvalidText, ExpectMsg<CommandRejected>().Code);
         channel.Tell(new GetHistory(General, null, 50));
         Assert.Single(ExpectMsg<HistoryPage>().Messages);
@@ -164,7 +167,7 @@ public sealed class ChannelActorTests : TestKit
     public void Posting_to_a_voice_channel_is_refused_as_the_wrong_kind()
     {
         var channel = StartChannel(Lounge);
-        channel.Tell(new PostMessage(Lounge, Alice, "Alice", "hi"));
+        channel.Tell(new PostMessage(Lounge, Alice, "Alice", "hi", Nonce()));
         Assert.Equal(ErrorCode.WrongChannelKind, ExpectMsg<CommandRejected>().Code);
         channel.Tell(new GetHistory(Lounge, null, 50));
         Assert.Equal(ErrorCode.WrongChannelKind, ExpectMsg<CommandRejected>().Code);
@@ -175,7 +178,7 @@ public sealed class ChannelActorTests : TestKit
     {
         var unknown = new ChannelId("no-such-channel");
         var channel = StartChannel(unknown);
-        channel.Tell(new PostMessage(unknown, Alice, "Alice", "hi"));
+        channel.Tell(new PostMessage(unknown, Alice, "Alice", "hi", Nonce()));
         Assert.Equal(ErrorCode.UnknownChannel, ExpectMsg<CommandRejected>().Code);
         channel.Tell(new SubscribeChannel(unknown, Alice, "Alice", TestActor, 50));
         Assert.Equal(ErrorCode.UnknownChannel, ExpectMsg<CommandRejected>().Code);
@@ -281,7 +284,38 @@ public sealed class ChannelActorTests : TestKit
 
         channel.Tell(new ChannelInfoChanged(General, null));
         Assert.Equal(General, subscriber.ExpectMsg<ChannelRemoved>().Channel);
-        channel.Tell(new PostMessage(General, Alice, "Alice", "too late"));
+        channel.Tell(new PostMessage(General, Alice, "Alice", "too late", Nonce()));
         Assert.Equal(ErrorCode.UnknownChannel, ExpectMsg<CommandRejected>().Code);
+    }
+
+    [Fact]
+    public async Task A_post_repeated_with_its_nonce_is_stored_once_and_every_repeat_gets_the_original_even_after_recovery()
+    {
+        var channel = StartChannel(General, Options(recent: 2), name: "general-nonce");
+        var subscriber = CreateTestProbe();
+        channel.Tell(new SubscribeChannel(General, Bob, "Bob", subscriber.Ref, 50), subscriber.Ref);
+        subscriber.ExpectMsg<Subscribed>();
+
+        // Three copies in a row: the second and third arrive while the first is being written.
+        for (var i = 0; i < 3; i++) channel.Tell(new PostMessage(General, Alice, "Alice", "exactly once", "retry-1"), TestActor);
+        var answers = Enumerable.Range(0, 3).Select(_ => ExpectMsg<PostAccepted>().Message).ToList();
+        Assert.All(answers, m => Assert.Equal(answers[0], m));
+        Assert.Equal("exactly once", subscriber.ExpectMsg<MessagePosted>().Message.Text);
+
+        // Push the message out of the in-memory window, then restart the entity: the repeat is read from the journal.
+        Post(channel, "later 1");
+        Post(channel, "later 2");
+        Post(channel, "later 3");
+        Watch(channel);
+        Sys.Stop(channel);
+        ExpectTerminated(channel);
+        var recovered = StartChannel(General, Options(recent: 2), name: "general-nonce");
+        recovered.Tell(new PostMessage(General, Alice, "Alice", "exactly once", "retry-1"), TestActor);
+        Assert.Equal(answers[0], ExpectMsg<PostAccepted>().Message);
+
+        recovered.Tell(new GetHistory(General, null, 100), TestActor);
+        var history = ExpectMsg<HistoryPage>().Messages;
+        Assert.Equal(["exactly once", "later 1", "later 2", "later 3"], history.Select(m => m.Text));
+        await Task.CompletedTask;
     }
 }

@@ -39,9 +39,9 @@ public sealed class ChannelTextTests
     [Fact]
     public void A_post_becomes_a_stored_event_with_normalised_text_and_the_time_given()
     {
-        var decision = WithMessages(0).Post(new PostMessage(General, Alice, " Alice ", "  hello world \n"), GeneralInfo, Now);
+        var decision = WithMessages(0).Post(new PostMessage(General, Alice, " Alice ", "  hello world \n", "n-1"), GeneralInfo, Now);
 
-        Assert.Equal(new PostDecision.Store(new MessageStored(Alice, "Alice", "hello world", Now)), decision);
+        Assert.Equal(new PostDecision.Store(new MessageStored(Alice, "Alice", "hello world", Now, "n-1")), decision);
     }
 
     [Fact]
@@ -50,10 +50,10 @@ public sealed class ChannelTextTests
         var text = WithMessages(0);
 
         Assert.Equal(new CommandRejected(ErrorCode.WrongChannelKind, "'Lounge' is a voice channel."),
-            Refused(text.Post(new PostMessage(General, Alice, "Alice", "hi"), LoungeInfo, Now)));
-        Assert.Equal(ErrorCode.InvalidText, Refused(text.Post(new PostMessage(General, Alice, "Alice", " \n\t"), GeneralInfo, Now)).Code);
-        Assert.Equal(ErrorCode.InvalidText, Refused(text.Post(new PostMessage(General, Alice, "Alice", new string('y', 2001)), GeneralInfo, Now)).Code);
-        Assert.Equal(ErrorCode.InvalidArgument, Refused(text.Post(new PostMessage(General, Alice, "\u0001", "hi"), GeneralInfo, Now)).Code);
+            Refused(text.Post(new PostMessage(General, Alice, "Alice", "hi", "n-1"), LoungeInfo, Now)));
+        Assert.Equal(ErrorCode.InvalidText, Refused(text.Post(new PostMessage(General, Alice, "Alice", " \n\t", "n-1"), GeneralInfo, Now)).Code);
+        Assert.Equal(ErrorCode.InvalidText, Refused(text.Post(new PostMessage(General, Alice, "Alice", new string('y', 2001), "n-1"), GeneralInfo, Now)).Code);
+        Assert.Equal(ErrorCode.InvalidArgument, Refused(text.Post(new PostMessage(General, Alice, "\u0001", "hi", "n-1"), GeneralInfo, Now)).Code);
     }
 
     [Fact]
@@ -128,5 +128,74 @@ public sealed class ChannelTextTests
 
         Assert.Equal(21, recovered.LastMessageId);
         Served(recovered.History(new GetHistory(General, null, 10), GeneralInfo), 12, 21, true);
+    }
+
+    [Fact]
+    public void A_post_whose_nonce_stored_a_message_is_answered_with_that_message_and_stores_nothing_more()
+    {
+        var text = WithMessages(3);
+        var first = Assert.IsType<PostDecision.Store>(text.Post(new PostMessage(General, Alice, "Alice", "once", "n-7"), GeneralInfo, Now));
+        // While the first write is under way, a repeat waits for it rather than writing again.
+        Assert.Equal(new PostDecision.Writing(Alice, "n-7"), text.Post(new PostMessage(General, Alice, "Alice", "once", "n-7"), GeneralInfo, Now));
+        text.Apply(4, first.Event);
+
+        Assert.Equal(new PostDecision.Repeat(4), text.Post(new PostMessage(General, Alice, "Alice", "once", "n-7"), GeneralInfo, Now));
+        Assert.Equal("once", text.Recent(4)!.Text);
+        // The nonce is the author's: another author's post with the same nonce is its own message.
+        Assert.IsType<PostDecision.Store>(text.Post(new PostMessage(General, new UserId("u-bob"), "Bob", "mine", "n-7"), GeneralInfo, Now));
+    }
+
+    [Fact]
+    public void A_nonce_that_is_missing_or_malformed_is_refused()
+    {
+        var text = WithMessages(0);
+        foreach (var nonce in new[] { null!, "", " ", "a b", "ü", "n/1", new string('n', 65) })
+            Assert.Equal(ErrorCode.InvalidArgument, Refused(text.Post(new PostMessage(General, Alice, "Alice", "hi", nonce), GeneralInfo, Now)).Code);
+        Assert.IsType<PostDecision.Store>(text.Post(new PostMessage(General, Alice, "Alice", "hi", new string('n', 64)), GeneralInfo, Now));
+        Assert.IsType<PostDecision.Store>(text.Post(new PostMessage(General, Alice, "Alice", "hi", "Az09-_.:"), GeneralInfo, Now));
+    }
+
+    [Fact]
+    public void A_write_that_was_refused_frees_its_nonce_for_the_retry()
+    {
+        var text = WithMessages(0);
+        Assert.IsType<PostDecision.Store>(text.Post(new PostMessage(General, Alice, "Alice", "hi", "n-1"), GeneralInfo, Now));
+        text.WriteFailed(Alice, "n-1");
+        Assert.IsType<PostDecision.Store>(text.Post(new PostMessage(General, Alice, "Alice", "hi", "n-1"), GeneralInfo, Now));
+    }
+
+    [Fact]
+    public void Nonces_of_the_last_thousand_posts_survive_a_snapshot_and_older_ones_are_forgotten()
+    {
+        var text = new ChannelText(General, new ChannelOptions { RecentCapacity = 10, SnapshotEvery = 10 });
+        for (var i = 1; i <= 1500; i++) text.Apply(i, new MessageStored(Alice, "Alice", $"m{i}", Now, $"n-{i}"));
+
+        var recovered = new ChannelText(General, new ChannelOptions { RecentCapacity = 10, SnapshotEvery = 10 });
+        recovered.Restore(text.Snapshot(), 1500);
+
+        Assert.Equal(new PostDecision.Repeat(501), recovered.Post(new PostMessage(General, Alice, "Alice", "m501", "n-501"), GeneralInfo, Now));
+        Assert.Equal(new PostDecision.Repeat(1500), recovered.Post(new PostMessage(General, Alice, "Alice", "m1500", "n-1500"), GeneralInfo, Now));
+        Assert.IsType<PostDecision.Store>(recovered.Post(new PostMessage(General, Alice, "Alice", "m500", "n-500"), GeneralInfo, Now));
+        // Message 501 is older than what is held in memory: the actor reads it from the journal.
+        Assert.Null(recovered.Recent(501));
+    }
+
+    [Fact]
+    public void A_user_gets_a_budget_of_posts_per_window_in_a_channel_and_retries_answered_from_their_nonce_do_not_count()
+    {
+        var text = new ChannelText(General, new ChannelOptions { PostsPerUserWindow = 3, PostUserWindow = TimeSpan.FromSeconds(5) });
+        for (var i = 1; i <= 3; i++)
+        {
+            var store = Assert.IsType<PostDecision.Store>(text.Post(new PostMessage(General, Alice, "Alice", $"m{i}", $"n-{i}"), GeneralInfo, Now));
+            text.Apply(i, store.Event);
+        }
+        var refused = Refused(text.Post(new PostMessage(General, Alice, "Alice", "m4", "n-4"), GeneralInfo, Now.AddSeconds(1)));
+        Assert.Equal(ErrorCode.RateLimited, refused.Code);
+        Assert.Equal("At most 3 messages per 5 s in this channel; try again in 4 s.", refused.Reason);
+        // A retry of a stored post is answered, and another user has a budget of their own.
+        Assert.Equal(new PostDecision.Repeat(2), text.Post(new PostMessage(General, Alice, "Alice", "m2", "n-2"), GeneralInfo, Now.AddSeconds(1)));
+        Assert.IsType<PostDecision.Store>(text.Post(new PostMessage(General, new UserId("u-bob"), "Bob", "hi", "n-1"), GeneralInfo, Now.AddSeconds(1)));
+        // Once the window has passed, Alice posts again.
+        Assert.IsType<PostDecision.Store>(text.Post(new PostMessage(General, Alice, "Alice", "m4", "n-4"), GeneralInfo, Now.AddSeconds(5)));
     }
 }

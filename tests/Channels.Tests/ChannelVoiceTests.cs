@@ -45,7 +45,8 @@ public sealed class ChannelVoiceTests : TestKit
     private TestProbe Mixer(bool ignoreUpdates = true)
     {
         var mixer = CreateTestProbe();
-        if (ignoreUpdates) mixer.IgnoreMessages(m => m is UpdateMember or SetMixVolume);
+        // Lease renewals come every few seconds whatever a test does; MixerLeaseTests and the cluster suite cover them.
+        mixer.IgnoreMessages(m => m is RenewMixerLease || (ignoreUpdates && m is UpdateMember or SetMixVolume));
         return mixer;
     }
 
@@ -60,7 +61,7 @@ public sealed class ChannelVoiceTests : TestKit
 
     private VoiceJoined Join(IActorRef channel, TestProbe session, UserId user, TestProbe mixer, bool expectPlacement = false, string node = NodeA)
     {
-        channel.Tell(new JoinVoice(Lounge, user, user.Value, session.Ref, "offer-" + user.Value, false, false), TestActor);
+        channel.Tell(new JoinVoice(Lounge, user, user.Value, session.Ref, "offer-" + user.Value, false, false, "127.0.11.1"), TestActor);
         if (expectPlacement)
         {
             var place = _placement.ExpectMsg<PlaceMixer>();
@@ -74,6 +75,8 @@ public sealed class ChannelVoiceTests : TestKit
         mixer.Reply(new MemberConnected(Lounge, user, "answer-" + user.Value));
         var joined = ExpectMsg<VoiceJoined>();
         Assert.Equal("answer-" + user.Value, joined.SdpAnswer);
+        // The member's media connects: only now is it counted and announced.
+        channel.Tell(new MemberMediaConnected(Lounge, user), mixer.Ref);
         return joined;
     }
 
@@ -86,14 +89,15 @@ public sealed class ChannelVoiceTests : TestKit
 
         var joined = Join(channel, alice, Alice, mixer, expectPlacement: true);
 
-        Assert.Equal([Alice], joined.Members.Select(m => m.User));
+        // The answer lists the members already connected: Alice is announced once her media connects.
+        Assert.Empty(joined.Members);
         var announced = alice.ExpectMsg<VoiceMemberJoined>();
         Assert.Equal(new VoiceMember(Alice, Alice.Value, false, false, false), announced.Member);
 
         // The second member uses the same mixer: no second placement.
         var bob = Subscribe(channel, Bob, "Bob");
         var subscribedView = Join(channel, bob, Bob, mixer);
-        Assert.Equal(2, subscribedView.Members.Count);
+        Assert.Equal([Alice], subscribedView.Members.Select(m => m.User));
         _placement.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
         Assert.Equal(Bob, alice.ExpectMsg<VoiceMemberJoined>().Member.User);
     }
@@ -174,6 +178,7 @@ public sealed class ChannelVoiceTests : TestKit
         mixer.Reply(new MemberConnected(Lounge, Alice, "answer"));
         mixer.ExpectMsg<UpdateMember>();
         ExpectMsg<VoiceJoined>();
+        channel.Tell(new MemberMediaConnected(Lounge, Alice), mixer.Ref);
         bob.ExpectMsg<VoiceMemberJoined>();
 
         channel.Tell(new SetVoiceState(Lounge, Alice, true, false));
@@ -384,5 +389,47 @@ public sealed class ChannelVoiceTests : TestKit
 
         Assert.Equal(Alice, alice.ExpectMsg<VoiceMemberLeft>().User);
         Assert.Contains("consent", alice.ExpectMsg<VoiceEnded>().Reason);
+    }
+
+    [Fact]
+    public void A_seat_whose_media_never_connects_is_never_announced_and_is_gone_within_its_expiry()
+    {
+        var channel = StartChannel(options: new ChannelOptions { UnconnectedSeatExpiry = TimeSpan.FromSeconds(1) });
+        var alice = Subscribe(channel, Alice, "Alice");
+        var bob = Subscribe(channel, Bob, "Bob");
+        var mixer = Mixer();
+        channel.Tell(new JoinVoice(Lounge, Bob, "Bob", bob.Ref, "offer-bob", false, false, "127.0.11.7"), TestActor);
+        _placement.ExpectMsg<PlaceMixer>();
+        _placement.Reply(new MixerReady(Lounge, mixer.Ref, NodeA));
+        mixer.ExpectMsg<ConnectMember>();
+        mixer.Reply(new MemberConnected(Lounge, Bob, "answer-bob"));
+        Assert.Empty(ExpectMsg<VoiceJoined>().Members);
+
+        // Bob's media never connects: his seat is closed on the mixer and his session told, and nobody heard of him.
+        Assert.Equal(new DisconnectMember(Lounge, Bob), mixer.ExpectMsg<DisconnectMember>(TimeSpan.FromSeconds(15)));
+        Assert.Equal(Lounge, bob.ExpectMsg<VoiceEnded>().Channel);
+        channel.Tell(new GetVoiceStatus(Lounge), TestActor);
+        Assert.Empty(ExpectMsg<VoiceStatus>().Members);
+        alice.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+    }
+
+    [Fact]
+    public void Seats_from_one_client_address_are_capped_per_channel()
+    {
+        var channel = StartChannel(options: new ChannelOptions { MaxVoiceSeatsPerAddress = 2 });
+        var mixer = Mixer();
+        for (var i = 0; i < 2; i++)
+        {
+            var user = new UserId($"u-{i}");
+            var session = Subscribe(channel, user, $"User {i}");
+            Join(channel, session, user, mixer, expectPlacement: i == 0);
+        }
+        var third = Subscribe(channel, new UserId("u-2"), "User 2");
+        channel.Tell(new JoinVoice(Lounge, new UserId("u-2"), "User 2", third.Ref, "offer", false, false, "127.0.11.1"), TestActor);
+        var refused = ExpectMsg<CommandRejected>();
+        Assert.Equal(ErrorCode.VoiceFull, refused.Code);
+        // From another address the same user gets in.
+        channel.Tell(new JoinVoice(Lounge, new UserId("u-2"), "User 2", third.Ref, "offer", false, false, "127.0.11.2"), TestActor);
+        mixer.ExpectMsg<ConnectMember>();
     }
 }

@@ -31,7 +31,7 @@ public sealed class ProtocolSerializerTests : TestKit
     private IEnumerable<IProtocolMessage> Samples()
     {
         var actor = TestActor;
-        yield return new PostMessage(Channel, User, "Ålice", "hi");
+        yield return new PostMessage(Channel, User, "Ålice", "hi", "n-1:a.b_c");
         yield return new SubscribeChannel(Channel, User, "Ålice", actor, 50);
         yield return new UnsubscribeChannel(Channel, actor);
         yield return new ChannelInfoChanged(Channel, Info);
@@ -73,6 +73,8 @@ public sealed class ProtocolSerializerTests : TestKit
         yield return new MemberDisconnected(Channel, User, "consent expired", false);
         yield return new UpdateMember(Channel, User, true, false);
         yield return new SetMixVolume(Channel, User, Other, 0.5f);
+        yield return new MemberMediaConnected(Channel, User);
+        yield return new RenewMixerLease(Channel, TimeSpan.FromSeconds(12));
         yield return new MemberSpeaking(Channel, User, true);
         yield return new MixerDraining(Channel, actor, "akka.tcp://openchat@127.0.0.1:4055");
         yield return new JoinVoice(Channel, User, "Ålice", actor, "v=0\r\n", false, true);
@@ -96,7 +98,9 @@ public sealed class ProtocolSerializerTests : TestKit
         yield return new VoiceStatus(Channel, "akka.tcp://openchat@127.0.0.1:4055", [Voice]);
         yield return new VoiceStatus(Channel, null, []);
         yield return new MessageStored(User, "Ålice", "text", At);
+        yield return new MessageStored(User, "Ålice", "text", At, "n-1");
         yield return new ChannelStateSnapshot([Message]);
+        yield return new ChannelStateSnapshot([Message], [new StoredNonce(User, "n-1", 1)]);
         yield return new DirectorySeeded([Info]);
         yield return new DirectoryChannelCreated(Info);
         yield return new DirectoryChannelUpdated(Info);
@@ -131,6 +135,17 @@ public sealed class ProtocolSerializerTests : TestKit
             if (sample is not (HistoryPage or PresenceList or Subscribed or ChannelList or ChannelStateSnapshot or DirectorySeeded or MixerList or VoiceJoined or VoiceStatus))
                 Assert.Equal(sample, back);
         }
+    }
+
+    [Fact]
+    public void Events_and_snapshots_written_before_posts_carried_a_nonce_still_read()
+    {
+        var serializer = (ProtocolSerializer)Sys.Serialization.FindSerializerFor(GetChannels.Instance);
+        var stored = (MessageStored)serializer.FromBinary(
+            """{"Author":"u-alice","AuthorName":"Alice","Text":"old","SentAt":"2026-01-01T00:00:00+00:00"}"""u8.ToArray(), "j.msg");
+        Assert.Equal(("old", null), (stored.Text, stored.Nonce));
+        var snapshot = (ChannelStateSnapshot)serializer.FromBinary("""{"Recent":[]}"""u8.ToArray(), "s.channel");
+        Assert.Null(snapshot.Nonces);
     }
 
     [Fact]

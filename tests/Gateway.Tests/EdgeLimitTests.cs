@@ -90,7 +90,7 @@ public sealed class EdgeLimitTests(ITestOutputHelper output)
             {
                 try
                 {
-                    await attempt.Connection.InvokeAsync<MessageDto>("PostMessage", "general", $"flood {c}.{i}");
+                    await attempt.Connection.InvokeAsync<MessageDto>("PostMessage", "general", $"flood {c}.{i}", $"flood-{c}-{i}");
                 }
                 catch (HubException e) when (e.Message.Contains("rate_limited"))
                 {

@@ -61,7 +61,7 @@ public sealed class SessionActorTests : IAsyncLifetime
         var secondJoin = Ask(new JoinVoiceRequest(Lounge, "offer-2", false, false));
         var mute = Ask(new SetVoiceStateRequest(true, false));
         var leave = Ask(new LeaveVoiceRequest());
-        var post = Ask(new PostRequest(General, "posted while joining"));
+        var post = Ask(new PostRequest(General, "posted while joining", "n-1"));
         // The post is the next thing the region hears of: the voice requests wait for the first join's answer.
         var posted = Message(2, "posted while joining");
         await Answer<PostMessage>(_ => new PostAccepted(posted));

@@ -62,10 +62,12 @@ public sealed class TextChatTests : IAsyncLifetime
         Assert.Contains("unknown_channel", await Error(() => alice.PostAsync("does-not-exist", "hi")));
         Assert.Contains("unknown_channel", await Error(() => alice.OpenChannelAsync("does-not-exist")));
         Assert.Contains("invalid_argument", await Error(() => alice.PostAsync("NOT A VALID ID", "hi")));
-        Assert.Contains("invalid_argument", await Error(() => alice.Connection.InvokeAsync<object>("PostMessage", null, "hi")));
+        Assert.Contains("invalid_argument", await Error(() => alice.Connection.InvokeAsync<object>("PostMessage", null, "hi", "n-1")));
         Assert.Contains("invalid_text", await Error(() => alice.PostAsync("general", "")));
         Assert.Contains("invalid_text", await Error(() => alice.PostAsync("general", "   ")));
-        Assert.Contains("invalid_text", await Error(() => alice.Connection.InvokeAsync<object>("PostMessage", "general", null)));
+        Assert.Contains("invalid_text", await Error(() => alice.Connection.InvokeAsync<object>("PostMessage", "general", null, "n-2")));
+        // A post without its nonce (the rule itself is tested in ChannelTextTests; the user's post budget allows no more here).
+        Assert.Contains("invalid_argument", await Error(() => alice.Connection.InvokeAsync<object>("PostMessage", "general", "hi", null)));
         Assert.Contains("invalid_text", await Error(() => alice.PostAsync("general", new string('x', 2001))));
         Assert.Contains("wrong_channel_kind", await Error(() => alice.PostAsync("lounge", "hi")));
         Assert.Contains("wrong_channel_kind", await Error(() => alice.HistoryAsync("lounge")));
@@ -155,14 +157,14 @@ public sealed class TextChatTests : IAsyncLifetime
         using var hub = await RawHubConnection.ConnectAsync(server.BaseUrl, alice.Token);
 
         // Exactly the cap, record separator included: stored and answered.
-        await hub.SendPaddedAsync(Invocation("1", "PostMessage", "general", "at the cap"), cap);
+        await hub.SendPaddedAsync(Invocation("1", "PostMessage", "general", "at the cap", "n-1"), cap);
         var completion = await hub.ReceiveAsync(m => m.GetProperty("type").GetInt32() == 3);
         Assert.Equal("1", completion.GetProperty("invocationId").GetString());
         Assert.False(completion.TryGetProperty("error", out var error), $"refused: {error}");
         Assert.Equal("at the cap", completion.GetProperty("result").GetProperty("text").GetString());
 
         // One byte more: the connection is closed and the post never reaches the hub.
-        await hub.SendPaddedAsync(Invocation("2", "PostMessage", "general", "over the cap"), cap + 1);
+        await hub.SendPaddedAsync(Invocation("2", "PostMessage", "general", "over the cap", "n-2"), cap + 1);
         static bool IsCompletion(System.Text.Json.JsonElement m) => m.GetProperty("type").GetInt32() == 3;
         var received = await hub.ReceiveUntilClosedAsync(IsCompletion);
         Assert.DoesNotContain(received, IsCompletion);

@@ -22,6 +22,7 @@ if (url is null)
         // One sender posts at --rate: lift its post limits (per connection and per user); connection caps stay.
         ["OpenChat__Gateway__PostsPerWindow"] = "1000000",
         ["OpenChat__Gateway__UserPostsPerWindow"] = "1000000",
+        ["OpenChat__Channels__PostsPerUserWindow"] = "1000000",
         ["OpenChat__Gateway__CallsPerSecond"] = "100000",
         ["Logging__LogLevel__Default"] = "Warning",
     });
@@ -139,7 +140,7 @@ async Task<List<Task>> SendPacedAsync(int count, Func<int, string> text)
     {
         var wait = TimeSpan.FromTicks(interval.Ticks * i) - Stopwatch.GetElapsedTime(begin);
         if (wait > TimeSpan.FromMilliseconds(1)) await Task.Delay(wait);
-        calls.Add(sender.Connection.InvokeAsync<MessageDto>("PostMessage", "general", text(i)));
+        calls.Add(sender.Connection.InvokeAsync<MessageDto>("PostMessage", "general", text(i), $"bench-{i}-{begin}"));
     }
     return calls;
 }

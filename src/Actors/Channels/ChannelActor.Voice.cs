@@ -25,12 +25,31 @@ public sealed partial class ChannelActor
         Command<PlacementAnswered>(answer => Carry(_voice.PlacementAnswered(answer)));
         Command<ConnectAnswered>(answer => Carry(_voice.ConnectAnswered(answer)));
         Command<MemberSpeaking>(speaking => Carry(_voice.MemberSpeaking(speaking, Sender)));
+        Command<MemberMediaConnected>(connected => Carry(_voice.MemberMediaConnected(connected, Sender)));
         Command<MemberDisconnected>(disconnected => Carry(_voice.MemberDisconnected(disconnected, Sender)));
         Command<MixerDraining>(draining => Carry(_voice.MixerDraining(draining)));
         Command<MediaNodeLost>(lost => Carry(_voice.MediaNodeLost(lost)));
         Command<VoiceTimer>(timer => Carry(_voice.TimerFired(timer)));
+        Command<RenewLeases>(_ => RenewMixerLeases());
         // The mixer confirms a stop it was told to do; nothing waits for that.
         Command<MixerStopped>(_ => { });
+    }
+
+    /// <summary>Timer of a room that holds a mixer: renew the leases of its mixers.</summary>
+    private sealed record RenewLeases
+    {
+        public static readonly RenewLeases Instance = new();
+    }
+
+    /// <summary>
+    /// Keeps the room's mixers (the current one, and one still handing over) running. A mixer this room no longer
+    /// holds (one it replaced while its node was unreachable) hears nothing more and stops itself.
+    /// </summary>
+    private void RenewMixerLeases()
+    {
+        var renew = new RenewMixerLease(_id, _options.MixerLeaseValidity);
+        _voice.Lease.Current?.Ref.Tell(renew);
+        _voice.Lease.Retiring?.Ref.Tell(renew);
     }
 
     private void Carry(IReadOnlyList<VoiceEffect> effects)
@@ -70,8 +89,16 @@ public sealed partial class ChannelActor
                     Timers.Cancel(cancel.Timer);
                     break;
                 case VoiceEffect.FollowMediaNodes follow:
-                    if (follow.On) Context.System.EventStream.Subscribe(Self, typeof(MediaNodeLost));
-                    else Context.System.EventStream.Unsubscribe(Self, typeof(MediaNodeLost));
+                    if (follow.On)
+                    {
+                        Context.System.EventStream.Subscribe(Self, typeof(MediaNodeLost));
+                        Timers.StartPeriodicTimer(RenewLeases.Instance, RenewLeases.Instance, _options.MixerLeaseRenewal);
+                    }
+                    else
+                    {
+                        Context.System.EventStream.Unsubscribe(Self, typeof(MediaNodeLost));
+                        Timers.Cancel(RenewLeases.Instance);
+                    }
                     break;
                 case VoiceEffect.Log log:
                     if (log.Level >= LogLevel.WarningLevel) _log.Warning("Channel {0}: {1}", _id, log.Message);

@@ -33,8 +33,19 @@ public sealed partial class ChannelActor : ReceivePersistentActor, IWithTimers
     private ChannelInfo? _info;
     private IMaterializer? _materializer;
 
-    public ChannelActor(ChannelId id, IActorRef directory, IActorRef placement, ChannelOptions options)
+    private IMaterializer Materializer => _materializer ??= Context.Materializer();
+
+    /// <summary>Who waits for a post whose write is under way, by author and nonce: its sender and any repeats.</summary>
+    private readonly Dictionary<(UserId, string), List<IActorRef>> _awaitingWrite = new();
+
+    public ChannelActor(ChannelId id, IActorRef directory, IActorRef placement, ChannelOptions options, bool inMemory = false)
     {
+        if (inMemory)
+        {
+            // A voice channel stores nothing: it must not wait for, or fail with, the journal.
+            JournalPluginId = InMemoryJournal;
+            SnapshotPluginId = InMemorySnapshots;
+        }
         _id = id;
         _directory = directory;
         _placement = placement;
@@ -59,8 +70,13 @@ public sealed partial class ChannelActor : ReceivePersistentActor, IWithTimers
 
     public static string PersistenceIdFor(ChannelId id) => "channel-" + id.Value;
 
-    public static Props Props(ChannelId id, IActorRef directory, IActorRef placement, ChannelOptions options) =>
-        Akka.Actor.Props.Create(() => new ChannelActor(id, directory, placement, options));
+    public const string InMemoryJournal = "akka.persistence.journal.inmem";
+
+    public const string InMemorySnapshots = "akka.persistence.snapshot-store.inmem";
+
+    /// <summary>A channel; <paramref name="inMemory"/> for one that keeps no history (a voice channel).</summary>
+    public static Props Props(ChannelId id, IActorRef directory, IActorRef placement, ChannelOptions options, bool inMemory = false) =>
+        Akka.Actor.Props.Create(() => new ChannelActor(id, directory, placement, options, inMemory));
 
     private sealed record InfoLookupFailed(string Reason);
 
@@ -139,19 +155,53 @@ public sealed partial class ChannelActor : ReceivePersistentActor, IWithTimers
             case PostDecision.Refuse refuse:
                 Sender.Tell(refuse.Rejection);
                 break;
+            case PostDecision.Repeat repeat:
+                AnswerRepeat(repeat.MessageId, Sender);
+                break;
+            case PostDecision.Writing writing:
+                var key = (writing.Author, writing.Nonce);
+                if (!_awaitingWrite.TryGetValue(key, out var waiting)) _awaitingWrite[key] = waiting = [];
+                waiting.Add(Sender);
+                break;
             case PostDecision.Store store:
-                var sender = Sender;
+                _awaitingWrite[(post.Author, post.Nonce)] = [Sender];
                 // PersistAsync keeps order and acknowledges only after the write, but lets the journal batch
                 // a burst of posts into one round trip.
                 PersistAsync(store.Event, stored =>
                 {
                     var message = _text.Apply(LastSequenceNr, stored);
-                    sender.Tell(new PostAccepted(message));
+                    var accepted = new PostAccepted(message);
+                    if (_awaitingWrite.Remove((stored.Author, stored.Nonce!), out var waiting))
+                    {
+                        foreach (var replyTo in waiting) replyTo.Tell(accepted);
+                    }
                     Broadcast(new MessagePosted(message));
                     if (_text.SnapshotDue(LastSequenceNr)) SaveSnapshot(_text.Snapshot());
                 });
                 break;
         }
+    }
+
+    /// <summary>Answers a retried post with the message its nonce stored, from memory or else from the journal.</summary>
+    private void AnswerRepeat(long messageId, IActorRef replyTo)
+    {
+        if (_text.Recent(messageId) is { } message)
+        {
+            replyTo.Tell(new PostAccepted(message));
+            return;
+        }
+        var journal = PersistenceQuery.Get(Context.System)
+            .ReadJournalFor<ICurrentEventsByPersistenceIdQuery>(_options.ReadJournalPluginId);
+        var channel = _id;
+        journal.CurrentEventsByPersistenceId(PersistenceId, messageId, messageId)
+            .Where(e => e.Event is MessageStored)
+            .Select(e => ChannelText.ToMessage(channel, e.SequenceNr, (MessageStored)e.Event))
+            .RunWith(Sink.Seq<ChatMessage>(), Materializer)
+            .PipeTo(replyTo,
+                success: messages => messages.Count == 1
+                    ? new PostAccepted(messages[0])
+                    : new CommandRejected(ErrorCode.Unavailable, "The stored message could not be read; try again."),
+                failure: e => new CommandRejected(ErrorCode.Unavailable, "The stored message could not be read: " + e.Message));
     }
 
     private void History(GetHistory query)
@@ -167,12 +217,11 @@ public sealed partial class ChannelActor : ReceivePersistentActor, IWithTimers
             case HistoryDecision.ReadJournal read:
                 var journal = PersistenceQuery.Get(Context.System)
                     .ReadJournalFor<ICurrentEventsByPersistenceIdQuery>(_options.ReadJournalPluginId);
-                _materializer ??= Context.Materializer();
                 var channel = _id;
                 journal.CurrentEventsByPersistenceId(PersistenceId, read.From, read.To)
                     .Where(e => e.Event is MessageStored)
                     .Select(e => ChannelText.ToMessage(channel, e.SequenceNr, (MessageStored)e.Event))
-                    .RunWith(Sink.Seq<ChatMessage>(), _materializer)
+                    .RunWith(Sink.Seq<ChatMessage>(), Materializer)
                     .PipeTo(Sender,
                         success: messages => new HistoryPage(channel, messages, read.HasMore),
                         failure: e => new CommandRejected(ErrorCode.Unavailable, "History could not be read: " + e.Message));
@@ -263,7 +312,26 @@ public sealed partial class ChannelActor : ReceivePersistentActor, IWithTimers
 
     protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
     {
-        // The write was refused and nothing was stored; the pending sender times out and retries.
+        // The write was refused and nothing was stored: the post may be sent again with its nonce.
         _log.Error(cause, "Channel {0}: journal rejected event {1}", _id, sequenceNr);
+        if (@event is MessageStored { Nonce: { } nonce } stored)
+        {
+            _text.WriteFailed(stored.Author, nonce);
+            if (_awaitingWrite.Remove((stored.Author, nonce), out var waiting))
+                foreach (var replyTo in waiting) replyTo.Tell(new CommandRejected(ErrorCode.Unavailable, "The message was not stored; try again."));
+        }
+    }
+
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        // The journal failed: the write may or may not have happened, and this entity stops (its parent starts it
+        // again). Whoever waits hears at once that it may retry; the nonce makes a retry safe either way.
+        foreach (var waiting in _awaitingWrite.Values)
+        {
+            foreach (var replyTo in waiting)
+                replyTo.Tell(new CommandRejected(ErrorCode.Unavailable, "The message store did not answer; retry with the same nonce."));
+        }
+        _awaitingWrite.Clear();
+        base.OnPersistFailure(cause, @event, sequenceNr);
     }
 }

@@ -15,11 +15,34 @@ public sealed class ChannelOptions
     /// <summary>How long one lookup of the channel's settings in the directory may take before it is retried.</summary>
     public TimeSpan DirectoryTimeout { get; set; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>
+    /// Posts one user may store in one channel per <see cref="PostUserWindow"/>, whatever connections and gateways
+    /// they come through. A retry answered from its nonce does not count.
+    /// </summary>
+    public int PostsPerUserWindow { get; set; } = 10;
+
+    public TimeSpan PostUserWindow { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Subscriptions (open sessions) one channel accepts.</summary>
     public int MaxSubscribers { get; set; } = 20_000;
 
     /// <summary>Members one voice channel accepts.</summary>
     public int MaxVoiceMembers { get; set; } = 100;
+
+    /// <summary>
+    /// How long a voice member's seat is held for its media to connect after the mixer accepted its offer. A seat
+    /// is counted and announced only once its media connects; one that does not is removed after this long.
+    /// </summary>
+    public TimeSpan UnconnectedSeatExpiry { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Seats (connected or connecting) one client address may hold in one voice channel.</summary>
+    public int MaxVoiceSeatsPerAddress { get; set; } = 16;
+
+    /// <summary>How often a voice room renews its mixer's lease.</summary>
+    public TimeSpan MixerLeaseRenewal { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>How long a renewal keeps a mixer running: a mixer not renewed for this long stops itself.</summary>
+    public TimeSpan MixerLeaseValidity { get; set; } = TimeSpan.FromSeconds(12);
 
     /// <summary>How long a voice room's mixer keeps running once its last member left, so a quick return needs no new placement.</summary>
     public TimeSpan MixerIdleGrace { get; set; } = TimeSpan.FromSeconds(30);
@@ -64,11 +87,18 @@ public sealed class ChannelOptions
         if (SnapshotEvery < 10) throw new ArgumentOutOfRangeException(nameof(SnapshotEvery), "at least 10");
         if (IdleTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(IdleTimeout), "must be positive");
         if (DirectoryTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(DirectoryTimeout), "must be positive");
+        if (PostsPerUserWindow < 1) throw new ArgumentOutOfRangeException(nameof(PostsPerUserWindow), "at least 1");
+        if (PostUserWindow <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(PostUserWindow), "must be positive");
         if (MaxSubscribers < 1) throw new ArgumentOutOfRangeException(nameof(MaxSubscribers), "at least 1");
         if (MaxVoiceMembers is < 1 or > 1000) throw new ArgumentOutOfRangeException(nameof(MaxVoiceMembers), "1 to 1000");
         if (MixerIdleGrace < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(MixerIdleGrace), "must not be negative");
         if (MediaTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(MediaTimeout), "must be positive");
         if (DrainHandover <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(DrainHandover), "must be positive");
         if (ResumeGrace <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(ResumeGrace), "must be positive");
+        if (UnconnectedSeatExpiry <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(UnconnectedSeatExpiry), "must be positive");
+        if (MaxVoiceSeatsPerAddress < 1) throw new ArgumentOutOfRangeException(nameof(MaxVoiceSeatsPerAddress), "at least 1");
+        if (MixerLeaseRenewal <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(MixerLeaseRenewal), "must be positive");
+        if (MixerLeaseValidity < MixerLeaseRenewal * 2)
+            throw new ArgumentOutOfRangeException(nameof(MixerLeaseValidity), "at least twice MixerLeaseRenewal, so one lost renewal does not stop a mixer");
     }
 }

@@ -15,6 +15,10 @@ namespace OpenChat.Channels;
 public sealed class ChannelText(ChannelId channel, ChannelOptions options)
 {
     private readonly RecentMessages _recent = new(options.RecentCapacity);
+    private readonly PostNonces _nonces = new();
+
+    /// <summary>When each user's latest posts were accepted, oldest first (at most the budget's count per user).</summary>
+    private readonly Dictionary<UserId, Queue<DateTimeOffset>> _postTimes = new();
 
     /// <summary>The id of the newest stored message (its sequence number); 0 when there is none.</summary>
     public long LastMessageId { get; private set; }
@@ -23,12 +27,39 @@ public sealed class ChannelText(ChannelId channel, ChannelOptions options)
     {
         if (info.Kind != ChannelKind.Text)
             return Refuse(ErrorCode.WrongChannelKind, $"'{info.Name}' is a {info.Kind.ToString().ToLowerInvariant()} channel.");
+        if (!PostMessage.IsValidNonce(post.Nonce)) return Refuse(ErrorCode.InvalidArgument, PostMessage.NonceRule);
+        if (_nonces.TryGetStored(post.Author, post.Nonce, out var storedId)) return new PostDecision.Repeat(storedId);
+        if (_nonces.IsWriting(post.Author, post.Nonce)) return new PostDecision.Writing(post.Author, post.Nonce);
         var text = TextRules.NormalizeMessage(post.Text, out var reason);
         if (text is null) return Refuse(ErrorCode.InvalidText, reason);
         var author = TextRules.NormalizeDisplayName(post.AuthorName, out reason);
         if (author is null) return Refuse(ErrorCode.InvalidArgument, reason);
-        return new PostDecision.Store(new MessageStored(post.Author, author, text, now));
+        if (!TakePostBudget(post.Author, now, out var retryAfter))
+            return Refuse(ErrorCode.RateLimited,
+                $"At most {options.PostsPerUserWindow} messages per {options.PostUserWindow.TotalSeconds:0.#} s in this channel; try again in {Math.Max(1, Math.Ceiling(retryAfter.TotalSeconds)):0} s.");
+        _nonces.BeginWrite(post.Author, post.Nonce);
+        return new PostDecision.Store(new MessageStored(post.Author, author, text, now, post.Nonce));
     }
+
+    private bool TakePostBudget(UserId author, DateTimeOffset now, out TimeSpan retryAfter)
+    {
+        retryAfter = TimeSpan.Zero;
+        if (!_postTimes.TryGetValue(author, out var times)) _postTimes[author] = times = new Queue<DateTimeOffset>();
+        while (times.Count > 0 && now - times.Peek() >= options.PostUserWindow) times.Dequeue();
+        if (times.Count >= options.PostsPerUserWindow)
+        {
+            retryAfter = times.Peek() + options.PostUserWindow - now;
+            return false;
+        }
+        times.Enqueue(now);
+        return true;
+    }
+
+    /// <summary>A write was refused and nothing stored: the nonce is free for a retry.</summary>
+    public void WriteFailed(UserId author, string nonce) => _nonces.WriteFailed(author, nonce);
+
+    /// <summary>The message with id <paramref name="id"/> if it is still held in memory.</summary>
+    public ChatMessage? Recent(long id) => _recent.Covers(id) && id <= LastMessageId ? _recent.Range(id, id).FirstOrDefault() : null;
 
     /// <summary>Applies a stored message (on recovery or once written): it is the newest, with its sequence number as id.</summary>
     public ChatMessage Apply(long sequenceNr, MessageStored stored)
@@ -36,6 +67,7 @@ public sealed class ChannelText(ChannelId channel, ChannelOptions options)
         var message = ToMessage(channel, sequenceNr, stored);
         LastMessageId = sequenceNr;
         _recent.Add(message);
+        _nonces.Stored(stored.Author, stored.Nonce, sequenceNr);
         return message;
     }
 
@@ -43,13 +75,14 @@ public sealed class ChannelText(ChannelId channel, ChannelOptions options)
     public void Restore(ChannelStateSnapshot snapshot, long sequenceNr)
     {
         _recent.Reset(snapshot.Recent);
+        _nonces.Reset(snapshot.Nonces);
         LastMessageId = sequenceNr;
     }
 
     /// <summary>A snapshot is due every <see cref="ChannelOptions.SnapshotEvery"/> messages, so recovery stays short.</summary>
     public bool SnapshotDue(long sequenceNr) => sequenceNr % options.SnapshotEvery == 0;
 
-    public ChannelStateSnapshot Snapshot() => new(_recent.ToList());
+    public ChannelStateSnapshot Snapshot() => new(_recent.ToList(), _nonces.ToList());
 
     public HistoryDecision History(GetHistory query, ChannelInfo info)
     {
@@ -88,7 +121,10 @@ public sealed class ChannelText(ChannelId channel, ChannelOptions options)
     private static CommandRejected Rejection(ErrorCode code, string reason) => new(code, reason);
 }
 
-/// <summary>What becomes of a post: refused, or stored as the event.</summary>
+/// <summary>
+/// What becomes of a post: refused, stored as the event, answered with the message its nonce already stored
+/// (<see cref="Repeat"/>), or answered once the write of the same nonce under way completes (<see cref="Writing"/>).
+/// </summary>
 public abstract record PostDecision
 {
     private PostDecision()
@@ -98,6 +134,10 @@ public abstract record PostDecision
     public sealed record Refuse(CommandRejected Rejection) : PostDecision;
 
     public sealed record Store(MessageStored Event) : PostDecision;
+
+    public sealed record Repeat(long MessageId) : PostDecision;
+
+    public sealed record Writing(UserId Author, string Nonce) : PostDecision;
 }
 
 /// <summary>Where a page of history comes from: refused, served from memory, or read from the journal.</summary>

@@ -23,10 +23,19 @@ public static class ChannelsSetup
             new SqlJournalOptions(true, "sql") { ConnectionString = connectionString, ProviderName = provider, AutoInitialize = true },
             new SqlSnapshotOptions(true, "sql") { ConnectionString = connectionString, ProviderName = provider, AutoInitialize = true });
 
+        // The store's circuit breakers open after a few failures and by default stay open 30 s (journal) and 60 s
+        // (snapshots), then let one call through; a trial that meets a connection broken by the outage opens them
+        // again. The channel entities already pace their restarts (ChannelEntity), so the breakers need only shield
+        // the store for a moment: the channels are back within seconds of the database.
+        builder.AddHocon(
+            "akka.persistence.journal.sql.circuit-breaker.reset-timeout = 2s\n" +
+            "akka.persistence.snapshot-store.sql.circuit-breaker.reset-timeout = 2s",
+            HoconAddMode.Prepend);
+
         builder.WithShardRegion<ChannelRegion>(
             AkkaSetup.ChannelsTypeName,
             (_, registry, _) => entityId =>
-                ChannelActor.Props(new ChannelId(entityId), registry.Get<ChannelDirectory>(), registry.Get<MixerPlacement>(), options.Channels),
+                ChannelEntity.Props(new ChannelId(entityId), registry.Get<ChannelDirectory>(), registry.Get<MixerPlacement>(), options.Channels),
             AkkaSetup.ChannelExtractor(node),
             new ShardOptions
             {

@@ -79,14 +79,18 @@ public sealed class ChatHub(GatewayRuntime runtime) : Hub<IChatClient>
         await Session().Ask<Unsubscribed>(new CloseChannelRequest(channel), runtime.Budgets.Cluster);
     }
 
-    /// <summary>Posts a message (1 to 2000 characters after trimming); returns it once stored.</summary>
-    public async Task<MessageDto> PostMessage(string channelId, string text)
+    /// <summary>
+    /// Posts a message (1 to 2000 characters after trimming); returns it once stored. A retry with the same
+    /// <paramref name="nonce"/> returns the message already stored instead of storing it again.
+    /// </summary>
+    public async Task<MessageDto> PostMessage(string channelId, string text, string nonce)
     {
         var channel = KnownChannel(channelId);
         if (channel.Kind != ChannelKind.Text)
             throw HubErrors.Error(ErrorCode.WrongChannelKind, $"'{channel.Name}' is a voice channel.");
         if (text is null) throw HubErrors.Error(ErrorCode.InvalidText, "Text is required.");
-        return await Session().Ask<object>(new PostRequest(channel.Id, text), runtime.Budgets.Cluster) switch
+        if (!Protocol.Commands.PostMessage.IsValidNonce(nonce)) throw HubErrors.Error(ErrorCode.InvalidArgument, Protocol.Commands.PostMessage.NonceRule);
+        return await Session().Ask<object>(new PostRequest(channel.Id, text, nonce), runtime.Budgets.Cluster) switch
         {
             PostAccepted accepted => MessageDto.From(accepted.Message),
             CommandRejected rejected => throw HubErrors.From(rejected),
@@ -112,6 +116,13 @@ public sealed class ChatHub(GatewayRuntime runtime) : Hub<IChatClient>
         };
     }
 
+    /// <summary>
+    /// The client's address key (after forwarded headers from known proxies; IPv6 by /64); voice seats per address
+    /// are capped on it. Null when the address is not known.
+    /// </summary>
+    private string? ClientAddress() =>
+        Edge.ClientAddress.Key(Context.GetHttpContext()) is var key && key != Edge.ClientAddress.Unknown ? key : null;
+
     /// <summary>Joins a voice channel (or renegotiates in it) with a WebRTC offer; returns the media node's answer and the members.</summary>
     public async Task<VoiceJoinedDto> JoinVoice(string channelId, string sdpOffer, bool muted, bool deafened)
     {
@@ -121,7 +132,7 @@ public sealed class ChatHub(GatewayRuntime runtime) : Hub<IChatClient>
         if (!Protocol.Voice.JoinVoice.IsValidOffer(sdpOffer))
             throw HubErrors.Error(ErrorCode.InvalidArgument, Protocol.Voice.JoinVoice.OfferRule);
         // Placement, and a new media node's answer, may take longer than an ordinary call.
-        return VoiceAnswer(await AskVoice(taken => new JoinVoiceRequest(channel.Id, sdpOffer, muted, deafened, taken), runtime.Budgets.JoinVoice));
+        return VoiceAnswer(await AskVoice(taken => new JoinVoiceRequest(channel.Id, sdpOffer, muted, deafened, taken, ClientAddress()), runtime.Budgets.JoinVoice));
     }
 
     /// <summary>Binds this connection to the user's voice membership in a channel, without touching the media session.</summary>

@@ -99,7 +99,7 @@ public sealed partial class SessionActor
         WhenOpen(operation, () =>
         {
             if (_voice is { } current && current != request.Channel) LeaveCurrentVoice();
-            var join = new JoinVoice(request.Channel, _identity.User, _identity.DisplayName, Self, request.SdpOffer, request.Muted, request.Deafened);
+            var join = new JoinVoice(request.Channel, _identity.User, _identity.DisplayName, Self, request.SdpOffer, request.Muted, request.Deafened, request.ClientAddress);
             AskChannel(join, _budgets.ChannelJoin, reply =>
             {
                 if (reply is VoiceJoined)

@@ -159,9 +159,13 @@ public sealed partial class SessionActor : ReceiveActor, IWithTimers, IWithUnbou
             switch (reply)
             {
                 case Subscribed subscribed:
-                    // Deliver what was posted while the channel was moving.
+                    // Deliver what was posted while the channel was moving (or down), now: the subscription that
+                    // follows moves the last id seen past them, so a message queued to this actor would be dropped.
                     foreach (var message in subscribed.Recent.Where(m => m.Id > open.LastSeen))
-                        Self.Tell(new MessagePosted(message));
+                    {
+                        open.LastSeen = message.Id;
+                        _push.TryPush(new MessagePosted(message));
+                    }
                     _log.Info("Session {0}: channel {1} re-subscribed", _identity.User, request.Channel);
                     if (_voice == request.Channel) RecoverVoice(request.Channel);
                     break;
@@ -229,7 +233,7 @@ public sealed partial class SessionActor : ReceiveActor, IWithTimers, IWithUnbou
                 $"At most {_options.PostsPerWindow} messages per {_options.PostWindow.TotalSeconds:0.#} s; try again in {Math.Ceiling(retryAfter.TotalSeconds):0} s."));
             return;
         }
-        _region.Forward(new PostMessage(request.Channel, _identity.User, _identity.DisplayName, request.Text));
+        _region.Forward(new PostMessage(request.Channel, _identity.User, _identity.DisplayName, request.Text, request.Nonce));
     }
 
     private void PushIfOpen(ChannelId channel, object channelEvent)

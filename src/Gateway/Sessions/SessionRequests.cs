@@ -9,7 +9,7 @@ internal sealed record OpenChannelRequest(ChannelId Channel);
 internal sealed record CloseChannelRequest(ChannelId Channel);
 
 /// <summary>Hub to session: post a message, subject to the post limit. Answered by the channel.</summary>
-internal sealed record PostRequest(ChannelId Channel, string Text);
+internal sealed record PostRequest(ChannelId Channel, string Text, string Nonce);
 
 /// <summary>Session to itself: the channel entity moved; subscribe again.</summary>
 internal sealed record Resubscribe(ChannelId Channel, int Attempt);
@@ -22,7 +22,7 @@ internal interface IVoiceRequest;
 /// The hub completes <paramref name="AnswerTaken"/> once it has the answer (or gave up waiting): the channel's voice
 /// events that follow the answer are pushed only then, so the client gets them after the member list in it.
 /// </summary>
-internal sealed record JoinVoiceRequest(ChannelId Channel, string SdpOffer, bool Muted, bool Deafened, Task? AnswerTaken = null) : IVoiceRequest;
+internal sealed record JoinVoiceRequest(ChannelId Channel, string SdpOffer, bool Muted, bool Deafened, Task? AnswerTaken = null, string? ClientAddress = null) : IVoiceRequest;
 
 /// <summary>Hub to session: bind this connection to the user's voice membership. Answered by the channel; <paramref name="AnswerTaken"/> as for a join.</summary>
 internal sealed record ResumeVoiceRequest(ChannelId Channel, Task? AnswerTaken = null) : IVoiceRequest;

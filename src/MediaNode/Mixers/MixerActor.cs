@@ -19,8 +19,11 @@ namespace OpenChat.MediaNode.Mixers;
 /// The mixer manager creates the engine room before this actor and removes it when this actor stops.
 /// Its owner, the room's channel entity, death-watches it and places a new one when it or its node is gone;
 /// it watches its owner in turn and stops when the owner is gone (a new owner places a mixer of its own).
+/// Once its owner has renewed its lease (<see cref="RenewMixerLease"/>) it also stops when the lease lapses: the
+/// owner placed the room elsewhere while this node could not be reached, and the owner is still alive.
+/// It tells the owner when a member's media connects (<see cref="MemberMediaConnected"/>): only then does the member count.
 /// </summary>
-public sealed class MixerActor : ReceiveActor
+public sealed class MixerActor : ReceiveActor, IWithTimers
 {
     /// <summary>Manager to mixer: the node is draining; ask the owner to move the room.</summary>
     public sealed record Drain(string Node);
@@ -39,6 +42,12 @@ public sealed class MixerActor : ReceiveActor
     private sealed record SessionClosed(UserId User, RtcSession Session, string Reason);
 
     private sealed record SpeakingChanged(MemberId Member, bool Speaking);
+
+    private sealed record SessionConnected(UserId User, RtcSession Session);
+
+    private sealed record LeaseLapsed;
+
+    public ITimerScheduler Timers { get; set; } = null!;
 
     public MixerActor(ChannelId room, MixerRoom mixerRoom, RtcEndpoint endpoint, IActorRef owner)
     {
@@ -69,6 +78,21 @@ public sealed class MixerActor : ReceiveActor
         {
             if (_users.TryGetValue(changed.Member, out var user)) _owner.Tell(new MemberSpeaking(_room, user, changed.Speaking));
         });
+        Receive<SessionConnected>(connected =>
+        {
+            if (_members.TryGetValue(connected.User, out var member) && ReferenceEquals(member.Session, connected.Session))
+                _owner.Tell(new MemberMediaConnected(_room, connected.User));
+        });
+        Receive<RenewMixerLease>(renew =>
+        {
+            if (!Sender.Equals(_owner) || renew.ValidFor <= TimeSpan.Zero) return;
+            Timers.StartSingleTimer("lease", new LeaseLapsed(), renew.ValidFor);
+        });
+        Receive<LeaseLapsed>(_ =>
+        {
+            _log.Warning("Room {0}: its owner stopped renewing this mixer's lease; stopping it", _room);
+            Context.Stop(Self);
+        });
         Receive<SessionClosed>(closed =>
         {
             // Only the session still registered counts; a replaced one has already been removed.
@@ -78,8 +102,9 @@ public sealed class MixerActor : ReceiveActor
         });
         Receive<CreateMixer>(create =>
         {
-            // A new incarnation of the channel entity adopts this mixer.
+            // A new incarnation of the channel entity adopts this mixer; its lease starts over with its renewals.
             if (create.Owner.Equals(_owner)) return;
+            Timers.Cancel("lease");
             Context.Unwatch(_owner);
             _owner = create.Owner;
             Context.Watch(_owner);
@@ -149,6 +174,9 @@ public sealed class MixerActor : ReceiveActor
         var self = Self;
         var user = request.User;
         session.Closed += (s, reason) => self.Tell(new SessionClosed(user, s, reason));
+        session.Connected += s => self.Tell(new SessionConnected(user, s));
+        // It may have connected before the handler was attached; the owner takes a second report as one.
+        if (session.State == RtcSessionState.Connected) self.Tell(new SessionConnected(user, session));
         Sender.Tell(new MemberConnected(_room, request.User, answer.Sdp));
     }
 

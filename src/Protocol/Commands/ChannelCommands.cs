@@ -3,8 +3,28 @@ using OpenChat.Protocol.Ids;
 
 namespace OpenChat.Protocol.Commands;
 
-/// <summary>Posts a text message. Answered with <see cref="Events.PostAccepted"/> once stored, or <see cref="CommandRejected"/>.</summary>
-public sealed record PostMessage(ChannelId Channel, UserId Author, string AuthorName, string Text) : IWithChannelId;
+/// <summary>
+/// Posts a text message. Answered with <see cref="Events.PostAccepted"/> once stored, or <see cref="CommandRejected"/>.
+/// <paramref name="Nonce"/> is chosen by the client and reused when it retries: the channel stores a message once per
+/// author and nonce and answers a repeat with the message first stored, so a retry after a timeout cannot duplicate.
+/// </summary>
+public sealed record PostMessage(ChannelId Channel, UserId Author, string AuthorName, string Text, string Nonce) : IWithChannelId
+{
+    public const int MaxNonceLength = 64;
+
+    public const string NonceRule = "A post needs a nonce of 1 to 64 characters from A-Z, a-z, 0-9 and - _ . : (reuse it when retrying).";
+
+    /// <summary>True for 1 to 64 characters of <c>[A-Za-z0-9-_.:]</c>.</summary>
+    public static bool IsValidNonce(string? nonce)
+    {
+        if (string.IsNullOrEmpty(nonce) || nonce.Length > MaxNonceLength) return false;
+        foreach (var c in nonce)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':')) return false;
+        }
+        return true;
+    }
+}
 
 /// <summary>
 /// Subscribes an actor to a channel's events and marks its user present. Answered with <see cref="Events.Subscribed"/>,

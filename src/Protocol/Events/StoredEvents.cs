@@ -2,11 +2,20 @@ using OpenChat.Protocol.Ids;
 
 namespace OpenChat.Protocol.Events;
 
-/// <summary>Journal event of a channel: one message. Its sequence number is the message id.</summary>
-public sealed record MessageStored(UserId Author, string AuthorName, string Text, DateTimeOffset SentAt) : IProtocolMessage;
+/// <summary>
+/// Journal event of a channel: one message. Its sequence number is the message id. <paramref name="Nonce"/> is the
+/// author's nonce for the post (null in events written before posts carried one).
+/// </summary>
+public sealed record MessageStored(UserId Author, string AuthorName, string Text, DateTimeOffset SentAt, string? Nonce = null) : IProtocolMessage;
 
-/// <summary>Snapshot of a channel: the most recent messages, so recovery need not replay the whole history.</summary>
-public sealed record ChannelStateSnapshot(IReadOnlyList<ChatMessage> Recent) : IProtocolMessage;
+/// <summary>
+/// Snapshot of a channel: the most recent messages, so recovery need not replay the whole history, and the nonces
+/// of the latest posts, so a retry still finds its message after recovery (null in snapshots that predate them).
+/// </summary>
+public sealed record ChannelStateSnapshot(IReadOnlyList<ChatMessage> Recent, IReadOnlyList<StoredNonce>? Nonces = null) : IProtocolMessage;
+
+/// <summary>A post's author and nonce, and the id of the message it stored.</summary>
+public sealed record StoredNonce(UserId Author, string Nonce, long MessageId);
 
 /// <summary>Journal event of the directory: the initial channels, written once on first start.</summary>
 public sealed record DirectorySeeded(IReadOnlyList<ChannelInfo> Channels) : IProtocolMessage;

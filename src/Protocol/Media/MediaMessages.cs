@@ -83,6 +83,19 @@ public sealed record UpdateMember(ChannelId Room, UserId User, bool Muted, bool 
 /// <summary>Sets how loud <paramref name="Talker"/> is in <paramref name="Listener"/>'s mix (0 to 2).</summary>
 public sealed record SetMixVolume(ChannelId Room, UserId Listener, UserId Talker, float Volume) : IProtocolMessage;
 
+/// <summary>
+/// Mixer to owner: the member's media session connected (ICE and DTLS completed). Until then the member holds a
+/// seat but is not counted or announced: an SDP offer alone costs nothing to send.
+/// </summary>
+public sealed record MemberMediaConnected(ChannelId Room, UserId User) : IProtocolMessage;
+
+/// <summary>
+/// Owner to mixer, every few seconds: keep running for <paramref name="ValidFor"/> more. A mixer whose lease lapses
+/// stops itself: its owner placed the room elsewhere while this node could not be reached, and nothing else would
+/// stop it once the node is back.
+/// </summary>
+public sealed record RenewMixerLease(ChannelId Room, TimeSpan ValidFor) : IProtocolMessage;
+
 /// <summary>Mixer to owner: a member started or stopped speaking.</summary>
 public sealed record MemberSpeaking(ChannelId Room, UserId User, bool Speaking) : IProtocolMessage;
 

@@ -60,6 +60,8 @@ public static class ProtocolManifests
         ("media.volume", typeof(SetMixVolume)),
         ("media.speaking", typeof(MemberSpeaking)),
         ("media.draining", typeof(MixerDraining)),
+        ("media.media-connected", typeof(MemberMediaConnected)),
+        ("media.lease", typeof(RenewMixerLease)),
         // Voice
         ("v.join", typeof(JoinVoice)),
         ("v.resume", typeof(ResumeVoice)),

@@ -90,8 +90,10 @@ public sealed class VoiceRoomMemberTests : VoiceRoomSpec
         Expect(Room.PlacementAnswered(Ready(1, MixerA)), Watch(MixerA.Ref), Connect(pending, MixerA.Ref), Follow(true));
         Expect(Room.ConnectAnswered(Answer(pending, MixerA.Ref)),
             Tell(MixerA.Ref, new UpdateMember(Lounge, Alice, true, false)),
-            Broadcast(new VoiceMemberJoined(Lounge, Member(Alice, muted: true))),
-            Tell(AliceCaller, new VoiceJoined(Lounge, "answer-u-alice", [Member(Alice, muted: true)])));
+            Unconnected(Alice, 1),
+            Tell(AliceCaller, new VoiceJoined(Lounge, "answer-u-alice", [])));
+        Expect(Room.MemberMediaConnected(new MemberMediaConnected(Lounge, Alice), MixerA.Ref),
+            Broadcast(new VoiceMemberJoined(Lounge, Member(Alice, muted: true))));
     }
 
     [Fact]
@@ -231,5 +233,90 @@ public sealed class VoiceRoomMemberTests : VoiceRoomSpec
             Cancel(new VoiceTimer.Resume(Bob)), Tell(BobSession, new VoiceEnded(Lounge, reason)), Unwatch(BobSession),
             Cancel(new VoiceTimer.PlacementRetry()),
             Tell(BobCaller, new CommandRejected(ErrorCode.UnknownChannel, reason)), Cancel(new VoiceTimer.Handover()));
+    }
+
+    [Fact]
+    public void A_member_whose_media_never_connects_is_never_announced_and_loses_the_seat_at_its_expiry()
+    {
+        Seat(Alice, AliceSession, AliceCaller, MixerA);
+        var join = new PendingJoin(JoinOf(Bob, BobSession), BobCaller, 1);
+        Room.Join(join.Join, BobCaller, LoungeInfo);
+
+        // The mixer took the offer: Bob hears the answer, but nobody hears of Bob and he does not count yet.
+        Expect(Room.ConnectAnswered(Answer(join, MixerA.Ref)),
+            Tell(MixerA.Ref, new UpdateMember(Lounge, Bob, false, false)),
+            Unconnected(Bob, 1),
+            Joined(BobCaller, "answer-u-bob", Alice));
+        Assert.Equal([Member(Alice)], Room.Members);
+        // A report from any mixer but his own is not believed.
+        Expect(Room.MemberMediaConnected(new MemberMediaConnected(Lounge, Bob), MixerB.Ref));
+
+        Expect(Room.TimerFired(new VoiceTimer.Unconnected(Bob, 1)),
+            Cancel(new VoiceTimer.Resume(Bob)),
+            Tell(MixerA.Ref, new DisconnectMember(Lounge, Bob)),
+            Tell(BobSession, new VoiceEnded(Lounge, "Your voice connection did not come up in time; join again.")),
+            Unwatch(BobSession));
+        Assert.Equal([Member(Alice)], Room.Members);
+        Expect(Room.SetState(new SetVoiceState(Lounge, Bob, true, false), BobCaller),
+            Tell(BobCaller, new CommandRejected(ErrorCode.NotInVoice, "You are not in this voice channel.")));
+    }
+
+    [Fact]
+    public void A_member_is_announced_once_its_media_connects_and_a_later_expiry_of_that_join_changes_nothing()
+    {
+        var join = new PendingJoin(JoinOf(Alice, AliceSession), AliceCaller, 1);
+        var place = Room.Join(join.Join, AliceCaller, LoungeInfo).OfType<VoiceEffect.RequestPlacement>().Single();
+        Room.PlacementAnswered(Ready(place.Request, MixerA));
+        Room.ConnectAnswered(Answer(join, MixerA.Ref));
+        Assert.Empty(Room.Members);
+
+        Expect(Room.MemberMediaConnected(new MemberMediaConnected(Lounge, Alice), MixerA.Ref),
+            Broadcast(new VoiceMemberJoined(Lounge, Member(Alice))));
+        Expect(Room.MemberMediaConnected(new MemberMediaConnected(Lounge, Alice), MixerA.Ref));
+        Expect(Room.TimerFired(new VoiceTimer.Unconnected(Alice, 1)));
+        Assert.Equal([Member(Alice)], Room.Members);
+    }
+
+    [Fact]
+    public void Members_whose_media_has_not_connected_do_not_count_toward_the_limit_and_are_bounded_by_it_apart()
+    {
+        Room = new VoiceRoom(Lounge, new ChannelOptions { MaxVoiceMembers = 2 });
+        var carol = new UserId("u-carol");
+        // An offer the mixer accepted but whose media never connects holds a seat...
+        var place = Room.Join(JoinOf(carol, new FakeActorRef("carol")), new FakeActorRef("carol-caller"), LoungeInfo)
+            .OfType<VoiceEffect.RequestPlacement>().Single();
+        var connect = Room.PlacementAnswered(Ready(place.Request, MixerA)).OfType<VoiceEffect.RequestConnect>().Single();
+        Room.ConnectAnswered(Answer(connect.Pending, MixerA.Ref));
+        // ...but two members still get in and count.
+        Seat(Alice, AliceSession, AliceCaller, MixerA);
+        Seat(Bob, BobSession, BobCaller, MixerA);
+        Assert.Equal([Member(Alice), Member(Bob)], Room.Members);
+        var erin = new FakeActorRef("erin-caller");
+        Expect(Room.Join(JoinOf(new UserId("u-erin"), new FakeActorRef("erin")), erin, LoungeInfo),
+            Tell(erin, new CommandRejected(ErrorCode.VoiceFull, "'Lounge' has its maximum of 2 members.")));
+
+        // Seats still connecting are bounded by the same number.
+        var dave = new UserId("u-dave");
+        Room = new VoiceRoom(Lounge, new ChannelOptions { MaxVoiceMembers = 2 });
+        Room.Join(JoinOf(carol, new FakeActorRef("carol")), new FakeActorRef("carol-caller"), LoungeInfo);
+        Room.Join(JoinOf(dave, new FakeActorRef("dave")), new FakeActorRef("dave-caller"), LoungeInfo);
+        Expect(Room.Join(JoinOf(new UserId("u-erin"), new FakeActorRef("erin")), erin, LoungeInfo),
+            Tell(erin, new CommandRejected(ErrorCode.VoiceFull, "'Lounge' has its maximum of 2 members.")));
+    }
+
+    [Fact]
+    public void Seats_from_one_client_address_are_capped_and_another_address_still_joins()
+    {
+        Room = new VoiceRoom(Lounge, new ChannelOptions { MaxVoiceMembers = 100, MaxVoiceSeatsPerAddress = 3 });
+        for (var i = 0; i < 3; i++)
+        {
+            var effects = Room.Join(JoinOf(new UserId($"u-{i}"), new FakeActorRef($"s-{i}")) with { ClientAddress = "127.0.11.1" },
+                new FakeActorRef($"c-{i}"), LoungeInfo);
+            Assert.DoesNotContain(effects, e => e is VoiceEffect.Tell { Message: CommandRejected });
+        }
+        Expect(Room.Join(JoinOf(Bob, BobSession) with { ClientAddress = "127.0.11.1" }, BobCaller, LoungeInfo),
+            Tell(BobCaller, new CommandRejected(ErrorCode.VoiceFull, "At most 3 members of 'Lounge' can connect from one address.")));
+        var other = Room.Join(JoinOf(Alice, AliceSession) with { ClientAddress = "127.0.11.2" }, AliceCaller, LoungeInfo);
+        Assert.DoesNotContain(other, e => e is VoiceEffect.Tell { Message: CommandRejected });
     }
 }

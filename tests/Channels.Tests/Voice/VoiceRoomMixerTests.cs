@@ -32,8 +32,12 @@ public sealed class VoiceRoomMixerTests : VoiceRoomSpec
 
         Expect(Room.ConnectAnswered(Answer(pending, MixerA.Ref)),
             Tell(MixerA.Ref, new UpdateMember(Lounge, Alice, false, false)),
-            Broadcast(new VoiceMemberJoined(Lounge, Member(Alice))),
-            Joined(AliceCaller, "answer-u-alice", Alice));
+            Unconnected(Alice, 1),
+            Joined(AliceCaller, "answer-u-alice"));
+        Assert.Empty(Room.Status().Members);
+        // Alice counts, and is announced, once her media connects.
+        Expect(Room.MemberMediaConnected(new MemberMediaConnected(Lounge, Alice), MixerA.Ref),
+            Broadcast(new VoiceMemberJoined(Lounge, Member(Alice))));
         Assert.Equal(NodeA, Room.Status().Node);
         Assert.Equal([Member(Alice)], Room.Status().Members);
 
@@ -57,12 +61,13 @@ public sealed class VoiceRoomMixerTests : VoiceRoomSpec
             Watch(MixerA.Ref), Connect(alice, MixerA.Ref), Connect(bob, MixerA.Ref), Follow(true));
         Expect(Room.ConnectAnswered(Answer(bob, MixerA.Ref)),
             Tell(MixerA.Ref, new UpdateMember(Lounge, Bob, false, false)),
-            Broadcast(new VoiceMemberJoined(Lounge, Member(Bob))),
-            Joined(BobCaller, "answer-u-bob", Bob));
+            Unconnected(Bob, 1),
+            Joined(BobCaller, "answer-u-bob"));
+        Room.MemberMediaConnected(new MemberMediaConnected(Lounge, Bob), MixerA.Ref);
         Expect(Room.ConnectAnswered(Answer(alice, MixerA.Ref)),
             Tell(MixerA.Ref, new UpdateMember(Lounge, Alice, false, false)),
-            Broadcast(new VoiceMemberJoined(Lounge, Member(Alice))),
-            Joined(AliceCaller, "answer-u-alice", Alice, Bob));
+            Unconnected(Alice, 1),
+            Joined(AliceCaller, "answer-u-alice", Bob));
     }
 
     [Fact]
@@ -84,8 +89,8 @@ public sealed class VoiceRoomMixerTests : VoiceRoomSpec
             Tell(AliceCaller, new CommandRejected(ErrorCode.Unavailable, "A newer voice join or a leave replaced this one.")));
         Expect(Room.ConnectAnswered(Answer(second, MixerA.Ref)),
             Tell(MixerA.Ref, new UpdateMember(Lounge, Alice, false, false)),
-            Broadcast(new VoiceMemberJoined(Lounge, Member(Alice))),
-            Joined(secondCaller, "answer-u-alice", Alice));
+            Unconnected(Alice, 2),
+            Joined(secondCaller, "answer-u-alice"));
     }
 
     [Fact]
@@ -145,6 +150,7 @@ public sealed class VoiceRoomMixerTests : VoiceRoomSpec
         Expect(Room.ConnectAnswered(Answer(bob, MixerB.Ref)),
             Tell(MixerB.Ref, new UpdateMember(Lounge, Bob, false, false)),
             Tell(MixerB.Ref, new SetMixVolume(Lounge, Alice, Bob, 0.5f)),
+            Unconnected(Bob, 2),
             Joined(BobCaller, "answer-u-bob", Alice, Bob));
     }
 
@@ -207,14 +213,14 @@ public sealed class VoiceRoomMixerTests : VoiceRoomSpec
         var alice = new PendingJoin(JoinOf(Alice, AliceSession), AliceCaller, 2);
         Room.Join(alice.Join, AliceCaller, LoungeInfo);
         Expect(Room.ConnectAnswered(Answer(alice, MixerB.Ref)),
-            Tell(MixerB.Ref, new UpdateMember(Lounge, Alice, false, false)), Joined(AliceCaller, "answer-u-alice", Alice, Bob));
+            Tell(MixerB.Ref, new UpdateMember(Lounge, Alice, false, false)), Unconnected(Alice, 2), Joined(AliceCaller, "answer-u-alice", Alice, Bob));
         // Bob's media session on the draining mixer ends while he moves: he stays a member.
         Expect(Room.MemberDisconnected(new MemberDisconnected(Lounge, Bob, "no ICE consent", false), MixerA.Ref));
 
         var bob = new PendingJoin(JoinOf(Bob, BobSession), BobCaller, 2);
         Room.Join(bob.Join, BobCaller, LoungeInfo);
         Expect(Room.ConnectAnswered(Answer(bob, MixerB.Ref)),
-            Tell(MixerB.Ref, new UpdateMember(Lounge, Bob, false, false)), Joined(BobCaller, "answer-u-bob", Alice, Bob),
+            Tell(MixerB.Ref, new UpdateMember(Lounge, Bob, false, false)), Unconnected(Bob, 2), Joined(BobCaller, "answer-u-bob", Alice, Bob),
             Cancel(new VoiceTimer.Handover()), Unwatch(MixerA.Ref), Stop(MixerA));
         Assert.Equal(new MixerLease.Active(MixerB), Room.Lease);
     }

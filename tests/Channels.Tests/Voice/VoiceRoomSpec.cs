@@ -56,6 +56,7 @@ public abstract class VoiceRoomSpec
             effects = Room.PlacementAnswered(Ready(place.Request, mixer));
         var connect = effects.OfType<VoiceEffect.RequestConnect>().Single(c => c.Pending.Join.User == user);
         Room.ConnectAnswered(Answer(connect.Pending, mixer.Ref));
+        Room.MemberMediaConnected(new MemberMediaConnected(Lounge, user), mixer.Ref);
     }
 
     /// <summary>Alice and Bob, both connected to mixer A.</summary>
@@ -105,6 +106,9 @@ public abstract class VoiceRoomSpec
     protected static VoiceEffect Stop(RoomMixer mixer) => Tell(mixer.Ref, new StopMixer(Lounge));
 
     protected static VoiceTimer.MixerIdle Idle => new();
+
+    protected static VoiceEffect Unconnected(UserId user, long generation) =>
+        Start(new VoiceTimer.Unconnected(user, generation), Options.UnconnectedSeatExpiry);
 
     // Records print their members; lists inside protocol records are printed item by item.
     private static string Show(VoiceEffect effect) => effect switch

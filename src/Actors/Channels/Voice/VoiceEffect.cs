@@ -59,6 +59,9 @@ public abstract record VoiceTimer
 
     /// <summary>Ends a membership whose connection was lost and not resumed.</summary>
     public sealed record Resume(UserId User) : VoiceTimer;
+
+    /// <summary>The media of join <paramref name="Generation"/> of <paramref name="User"/> should have connected by now.</summary>
+    public sealed record Unconnected(UserId User, long Generation) : VoiceTimer;
 }
 
 /// <summary>Placement's answer to <see cref="VoiceEffect.RequestPlacement"/>: a <see cref="MixerReady"/> or a refusal.</summary>

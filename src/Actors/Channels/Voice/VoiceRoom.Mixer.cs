@@ -136,12 +136,17 @@ public sealed partial class VoiceRoom
         if (Lease.Retiring is { } retiring && retiring.Node == lost.Node) StopRetiring();
     });
 
-    /// <summary>The member's offer was accepted: the mixer gets the state and volumes it may lack, and the channel learns of a new member.</summary>
+    /// <summary>
+    /// The member's offer was accepted: the mixer gets the state and volumes it may lack. The member is counted and
+    /// announced once its media connects (<see cref="MemberMediaConnected"/>), and loses the seat if that takes longer
+    /// than <see cref="ChannelOptions.UnconnectedSeatExpiry"/>.
+    /// </summary>
     private void Connected(VoiceSeat seat, IActorRef mixer)
     {
         var user = seat.User;
         seat.ConnectedMixer = mixer;
         seat.Speaking = false;
+        seat.MediaConnected = false;
         // The mixer's state may lag behind changes made while the offer was on its way.
         Tell(mixer, new UpdateMember(channel, user, seat.Muted, seat.Deafened));
         foreach (var (target, volume) in seat.Volumes)
@@ -151,11 +156,7 @@ public sealed partial class VoiceRoom
             if (other.Volumes.TryGetValue(user, out var volume))
                 Tell(mixer, new SetMixVolume(channel, other.User, user, volume));
         }
-        if (!seat.Announced)
-        {
-            seat.Announced = true;
-            Emit(new VoiceEffect.Broadcast(new VoiceMemberJoined(channel, seat.ToMember())));
-        }
+        Emit(new VoiceEffect.StartTimer(new VoiceTimer.Unconnected(user, seat.Generation), options.UnconnectedSeatExpiry));
     }
 
     private void Connect(PendingJoin pending, IActorRef mixer)

@@ -53,12 +53,21 @@ public sealed partial class VoiceRoom(ChannelId channel, ChannelOptions options)
         }
         if (!_seats.TryGetValue(join.User, out var seat))
         {
-            if (_seats.Count >= options.MaxVoiceMembers)
+            // Only members whose media connected count; those still connecting are bounded by the same number
+            // (and expire), so offers that never connect cannot keep the room full.
+            var announced = _seats.Values.Count(s => s.Announced);
+            if (announced >= options.MaxVoiceMembers || _seats.Count - announced >= options.MaxVoiceMembers)
             {
                 Reject(replyTo, ErrorCode.VoiceFull, $"'{info.Name}' has its maximum of {options.MaxVoiceMembers} members.");
                 return;
             }
-            seat = new VoiceSeat(join.User, name);
+            if (join.ClientAddress is { } address && _seats.Values.Count(s => s.ClientAddress == address) >= options.MaxVoiceSeatsPerAddress)
+            {
+                Reject(replyTo, ErrorCode.VoiceFull,
+                    $"At most {options.MaxVoiceSeatsPerAddress} members of '{info.Name}' can connect from one address.");
+                return;
+            }
+            seat = new VoiceSeat(join.User, name) { ClientAddress = join.ClientAddress };
             _seats[join.User] = seat;
         }
         seat.Name = name;
@@ -136,6 +145,18 @@ public sealed partial class VoiceRoom(ChannelId channel, ChannelOptions options)
     });
 
     /// <summary>
+    /// A mixer reports that a member's media session connected: the member now counts, and is announced the first time.
+    /// </summary>
+    public IReadOnlyList<VoiceEffect> MemberMediaConnected(MemberMediaConnected connected, IActorRef from) => Decide(() =>
+    {
+        if (!_seats.TryGetValue(connected.User, out var seat) || !from.Equals(seat.ConnectedMixer)) return;
+        seat.MediaConnected = true;
+        if (seat.Announced) return;
+        seat.Announced = true;
+        Emit(new VoiceEffect.Broadcast(new VoiceMemberJoined(channel, seat.ToMember())));
+    });
+
+    /// <summary>
     /// A mixer reports a media session that ended. Only one that ended on its own ends a membership; answers to our
     /// own requests do not, nor does the end of a session on a draining mixer (the member is moving).
     /// </summary>
@@ -187,6 +208,10 @@ public sealed partial class VoiceRoom(ChannelId channel, ChannelOptions options)
                 break;
             case VoiceTimer.Resume resume:
                 if (_seats.TryGetValue(resume.User, out var seat) && seat.Session is null) RemoveSeat(seat, endedReason: null);
+                break;
+            case VoiceTimer.Unconnected unconnected:
+                if (_seats.TryGetValue(unconnected.User, out var waiting) && waiting.Generation == unconnected.Generation && !waiting.MediaConnected)
+                    RemoveSeat(waiting, "Your voice connection did not come up in time; join again.");
                 break;
         }
     });

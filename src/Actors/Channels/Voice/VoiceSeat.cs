@@ -17,8 +17,14 @@ internal sealed class VoiceSeat(UserId user, string name)
     public bool Deafened { get; set; }
     public bool Speaking { get; set; }
 
-    /// <summary>True once a mixer accepted the member's offer and the channel was told.</summary>
+    /// <summary>True once the member's media first connected and the channel was told.</summary>
     public bool Announced { get; set; }
+
+    /// <summary>True once the media session of the member's latest join connected.</summary>
+    public bool MediaConnected { get; set; }
+
+    /// <summary>The client address the member joined from, if known.</summary>
+    public string? ClientAddress { get; set; }
 
     /// <summary>Counts the member's joins, so the answer to an older one is recognised.</summary>
     public long Generation { get; set; }

@@ -3,6 +3,7 @@ import type { ChannelDto, ChannelViewDto, HistoryDto, MessageDto } from '../prot
 import { createStore, type Store } from '../state/createStore';
 import { initialState } from '../state/store';
 import { ChatClient, nextReconnectDelay, type HubLike, type VoiceEvents } from './chatClient';
+import { postNoncePattern } from './postNonce';
 
 const general: ChannelDto = { id: 'general', name: 'general', kind: 'text', position: 0, topic: '' };
 const random: ChannelDto = { id: 'random', name: 'random', kind: 'text', position: 1, topic: '' };
@@ -31,6 +32,7 @@ class FakeHub implements HubLike {
   history: HistoryDto | null = null;
   /** How many more times OpenChannel of a channel is refused as unavailable. */
   openFailures = new Map<string, number>();
+  postFailures = 0;
   /** OpenChannel answers with null lists and no voice list. */
   nullLists = false;
   private reconnecting: ((e?: Error) => void)[] = [];
@@ -66,6 +68,10 @@ class FakeHub implements HubLike {
       case 'GetHistory':
         return this.history as T;
       case 'PostMessage':
+        if (this.postFailures > 0) {
+          this.postFailures--;
+          throw new Error(`HubException: unavailable: The channel did not answer in time; try again.`);
+        }
         return { ...msg(3, args[0] as string), authorId: 'u-me', authorName: 'Me', text: args[1] as string } as T;
       default:
         return undefined as T;
@@ -368,11 +374,24 @@ describe('calls', () => {
     expect(hub.invocations.filter((i) => i.method === 'GetHistory')).toHaveLength(1);
   });
 
+  test('a post refused with unavailable is sent again with the same nonce, and each post has its own', async () => {
+    await client.start();
+    hub.invocations = [];
+    hub.postFailures = 2;
+    await client.post('random', 'hello');
+    const calls = hub.invocations.filter((i) => i.method === 'PostMessage');
+    expect(calls).toHaveLength(3);
+    expect(new Set(calls.map((c) => c.args[2])).size).toBe(1);
+    await client.post('random', 'again');
+    const next = hub.invocations.filter((i) => i.method === 'PostMessage')[3]!;
+    expect(next.args[2]).not.toBe(calls[0]!.args[2]);
+  });
+
   test('post sends the channel and text, and shows the message the server stored at once', async () => {
     await client.start();
     hub.invocations = [];
     const posted = await client.post('random', 'hello');
-    expect(hub.invocations).toEqual([{ method: 'PostMessage', args: ['random', 'hello'] }]);
+    expect(hub.invocations).toEqual([{ method: 'PostMessage', args: ['random', 'hello', expect.stringMatching(postNoncePattern)] }]);
     // Resolves with, and shows, the server's copy (its id, author and time), not one made up by the client.
     expect(posted).toEqual({ ...msg(3, 'random'), authorId: 'u-me', authorName: 'Me', text: 'hello' });
     const messages = store.getState().views.random!.messages;

@@ -13,6 +13,7 @@ import {
 } from '../protocol/types';
 import type { Action, State } from '../state/store';
 import type { VoiceSignalling } from '../voice/voiceSession';
+import { newPostNonce } from './postNonce';
 
 /** What the client needs of a SignalR HubConnection (the real one fits; tests use a fake). */
 export interface HubLike {
@@ -242,9 +243,13 @@ export class ChatClient implements VoiceSignalling {
     }
   }
 
-  /** Posts a message; resolves with it once stored (and shows it at once), rejects with the hub error. */
-  async post(channelId: string, text: string): Promise<MessageDto> {
-    const message = await this.hub.invoke<MessageDto>(HubMethods.postMessage, channelId, text);
+  /**
+   * Posts a message; resolves with it once stored (and shows it at once), rejects with the hub error. A post refused
+   * with `unavailable` is sent again with the same nonce: the server may have stored it before it failed to answer,
+   * and the nonce makes it keep one copy.
+   */
+  async post(channelId: string, text: string, nonce: string = newPostNonce()): Promise<MessageDto> {
+    const message = await this.retrying(() => this.hub.invoke<MessageDto>(HubMethods.postMessage, channelId, text, nonce));
     this.options.dispatch({ type: 'messagePosted', message });
     return message;
   }
