@@ -31,6 +31,9 @@ public sealed class MixerPlacementActor : ReceiveActor, IWithTimers
 
     private sealed record RetryWaiting;
 
+    /// <summary>A placement request waiting for the replica's current reports.</summary>
+    private sealed record Placing(PlaceMixer Request, IActorRef ReplyTo, DateTimeOffset GiveUpAt);
+
     /// <param name="strategy">Chooses the node.</param>
     /// <param name="createTimeout">How long the chosen node may take to create the mixer.</param>
     /// <param name="waitForNode">
@@ -46,18 +49,20 @@ public sealed class MixerPlacementActor : ReceiveActor, IWithTimers
         Receive<Changed>(changed =>
         {
             if (!changed.Key.Equals(MediaLoad.Key)) return;
-            _loads = changed.Get(MediaLoad.Key).Entries;
-            // A node that reports again after its association closed is back.
-            if (_disassociated.Count > 0)
-            {
-                foreach (var (node, since) in _disassociated.ToList())
-                {
-                    if (_loads.TryGetValue(node, out var load) && load.ReportedAt > since) _disassociated.Remove(node);
-                }
-            }
+            TakeLoads(changed.Get(MediaLoad.Key).Entries);
             RetryWaitingRequests();
         });
-        Receive<RetryWaiting>(_ => RetryWaitingRequests());
+        // A placement reads the replica's current reports first: subscribers hear of changes only every
+        // notify interval, and a node that has just reported (one that just joined) should take the next room.
+        Receive<GetSuccess>(success =>
+        {
+            TakeLoads(success.Get(MediaLoad.Key).Entries);
+            if (success.Request is Placing placing) Place(placing.Request, placing.ReplyTo, placing.GiveUpAt);
+            else if (success.Request is RetryWaiting) RetryWaitingRequests();
+        });
+        Receive<NotFound>(missing => PlaceOrRetry(missing.Request));
+        Receive<GetFailure>(failure => PlaceOrRetry(failure.Request));
+        Receive<RetryWaiting>(retry => DistributedData.Get(Context.System).Replicator.Tell(Dsl.Get(MediaLoad.Key, ReadLocal.Instance, retry)));
         Receive<ClusterEvent.UnreachableMember>(e =>
         {
             var node = e.Member.Address.ToString();
@@ -85,7 +90,26 @@ public sealed class MixerPlacementActor : ReceiveActor, IWithTimers
             foreach (var m in state.Unreachable) _unreachable.Add(m.Address.ToString());
         });
         Receive<ClusterEvent.IMemberEvent>(_ => { });
-        Receive<PlaceMixer>(request => Place(request, Sender, DateTimeOffset.UtcNow + _waitForNode));
+        Receive<PlaceMixer>(request => DistributedData.Get(Context.System).Replicator.Tell(
+            Dsl.Get(MediaLoad.Key, ReadLocal.Instance, new Placing(request, Sender, DateTimeOffset.UtcNow + _waitForNode))));
+    }
+
+    /// <summary>Goes on with what asked for the replica's reports when there are none.</summary>
+    private void PlaceOrRetry(object? request)
+    {
+        if (request is Placing placing) Place(placing.Request, placing.ReplyTo, placing.GiveUpAt);
+        else if (request is RetryWaiting) RetryWaitingRequests();
+    }
+
+    private void TakeLoads(IReadOnlyDictionary<string, MediaNodeLoad> loads)
+    {
+        _loads = loads;
+        // A node that reports again after its association closed is back.
+        if (_disassociated.Count == 0) return;
+        foreach (var (node, since) in _disassociated.ToList())
+        {
+            if (_loads.TryGetValue(node, out var load) && load.ReportedAt > since) _disassociated.Remove(node);
+        }
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
