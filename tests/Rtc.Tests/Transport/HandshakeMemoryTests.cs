@@ -96,10 +96,14 @@ public class HandshakeMemoryTests(ITestOutputHelper output)
             }
             int dtlsBefore = stalled.Sum(p => p.DtlsReceived);
 
-            long before = LiveBytes();
+            // Each handshake's share is measured on its own: the live memory the junk for one session adds. A thread of
+            // the runtime that happens to hold something at one measurement shows in one share, not in the others, so
+            // the bound is checked on the median share.
+            var kept = new List<long>();
             ulong recordSeq = 100;
             foreach (var peer in stalled)
             {
+                long before = LiveBytes();
                 // Every message sequence number the reassembler could hold, each first with lengths over the largest
                 // kept, then with the largest kept (32,768).
                 var junk = new List<byte[]>();
@@ -120,12 +124,13 @@ public class HandshakeMemoryTests(ITestOutputHelper output)
                     await Probe.UntilAsync(() => Task.FromResult(peer.Session!.PendingDtlsDatagrams == 0), TimeSpan.FromSeconds(20),
                         "the handshake to read its queue");
                 }
+                junk.Clear();
+                kept.Add(LiveBytes() - before);
             }
-            long after = LiveBytes();
-            double perHandshake = (after - before) / (double)cap;
-            output.WriteLine($"{cap} stalled handshakes: live memory {before / 1024} KiB -> {after / 1024} KiB, " +
-                $"DTLS datagrams the server sent them during the junk {stalled.Sum(p => p.DtlsReceived) - dtlsBefore}, " +
-                $"{perHandshake / 1024:0} KiB kept per handshake (bound {MaxKeptPerHandshake / 1024:0} KiB)");
+            double perHandshake = kept.Order().ElementAt(kept.Count / 2);
+            output.WriteLine($"{cap} stalled handshakes kept {string.Join(", ", kept.Select(k => $"{k / 1024} KiB"))}; " +
+                $"DTLS datagrams the server sent them during the junk {stalled.Sum(p => p.DtlsReceived) - dtlsBefore}; " +
+                $"median {perHandshake / 1024:0} KiB per handshake (bound {MaxKeptPerHandshake / 1024:0} KiB)");
             Assert.True(perHandshake <= MaxKeptPerHandshake, $"a stalled handshake keeps {perHandshake / 1024:0} KiB");
             Assert.All(stalled, p => Assert.Equal(RtcSessionState.DtlsHandshaking, p.Session!.State));
 
