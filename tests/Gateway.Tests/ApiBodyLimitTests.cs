@@ -26,6 +26,18 @@ public sealed class ApiBodyLimitTests : IAsyncLifetime
         return head + new string('x', bytes - Encoding.UTF8.GetByteCount(head) - 2) + "\"}";
     }
 
+    /// <summary>A session request of about <paramref name="size"/> bytes sent chunked, with no length up front.</summary>
+    private HttpRequestMessage ChunkedSessionRequest(int size)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, _server.BaseUrl + "/api/session")
+        {
+            Content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(SessionBody(size)))),
+        };
+        request.Content.Headers.ContentType = new("application/json");
+        request.Headers.TransferEncodingChunked = true;
+        return request;
+    }
+
     [Fact]
     public async Task A_body_over_the_cap_is_answered_413_payload_too_large_whether_its_length_is_declared_or_not()
     {
@@ -35,12 +47,7 @@ public sealed class ApiBodyLimitTests : IAsyncLifetime
         Assert.Equal("payload_too_large", (await declared.Content.ReadFromJsonAsync<ErrorBody>())!.Error);
 
         // Chunked: no length up front; the server stops reading at the cap.
-        using var chunked = new HttpRequestMessage(HttpMethod.Post, _server.BaseUrl + "/api/session")
-        {
-            Content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(SessionBody(64 * 1024)))),
-        };
-        chunked.Content.Headers.ContentType = new("application/json");
-        chunked.Headers.TransferEncodingChunked = true;
+        using var chunked = ChunkedSessionRequest(64 * 1024);
         using var answer = await _http.SendAsync(chunked);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, answer.StatusCode);
         Assert.Equal("payload_too_large", (await answer.Content.ReadFromJsonAsync<ErrorBody>())!.Error);
@@ -53,12 +60,7 @@ public sealed class ApiBodyLimitTests : IAsyncLifetime
             new StringContent(SessionBody(16 * 1024), Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.OK, declared.StatusCode);
 
-        using var chunked = new HttpRequestMessage(HttpMethod.Post, _server.BaseUrl + "/api/session")
-        {
-            Content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(SessionBody(16 * 1024)))),
-        };
-        chunked.Content.Headers.ContentType = new("application/json");
-        chunked.Headers.TransferEncodingChunked = true;
+        using var chunked = ChunkedSessionRequest(16 * 1024);
         using var answer = await _http.SendAsync(chunked);
         Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
     }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using OpenChat.Gateway.Sessions;
 
 namespace OpenChat.Gateway.Edge;
 
@@ -11,7 +12,7 @@ public sealed class KeyedBudget
 {
     private const int SweepEvery = 4096;
 
-    private readonly ConcurrentDictionary<string, Bucket> _buckets = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TokenBucket> _buckets = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
     private readonly double _perSecond;
     private int _sinceSweep;
@@ -37,70 +38,30 @@ public sealed class KeyedBudget
     public bool TryTake(string key, out TimeSpan retryAfter)
     {
         if (Interlocked.Increment(ref _sinceSweep) >= SweepEvery) Sweep();
-        var now = _time.GetTimestamp();
-        var bucket = _buckets.GetOrAdd(key, static (_, state) => new Bucket(state.Capacity, state.Now), (Capacity, Now: now));
-        lock (bucket)
-        {
-            bucket.Refill(now, _perSecond, Capacity, _time);
-            if (bucket.Tokens >= 1)
-            {
-                bucket.Tokens -= 1;
-                retryAfter = TimeSpan.Zero;
-                return true;
-            }
-            retryAfter = TimeSpan.FromSeconds((1 - bucket.Tokens) / _perSecond);
-            return false;
-        }
+        return _buckets.GetOrAdd(key, static (_, budget) => new TokenBucket(budget.Capacity, budget._perSecond, budget._time), this)
+            .TryTake(out retryAfter);
     }
 
     /// <summary>Whether <paramref name="key"/> has a unit left, without taking it; otherwise how long until it has.</summary>
     public bool HasRemaining(string key, out TimeSpan retryAfter)
     {
         retryAfter = TimeSpan.Zero;
-        if (!_buckets.TryGetValue(key, out var bucket)) return true;
-        lock (bucket)
-        {
-            bucket.Refill(_time.GetTimestamp(), _perSecond, Capacity, _time);
-            if (bucket.Tokens >= 1) return true;
-            retryAfter = TimeSpan.FromSeconds((1 - bucket.Tokens) / _perSecond);
-            return false;
-        }
+        return !_buckets.TryGetValue(key, out var bucket) || bucket.HasRemaining(out retryAfter);
     }
 
     /// <summary>Gives back a unit taken for a call that another budget then refused.</summary>
     public void Refund(string key)
     {
-        if (!_buckets.TryGetValue(key, out var bucket)) return;
-        lock (bucket) bucket.Tokens = Math.Min(Capacity, bucket.Tokens + 1);
+        if (_buckets.TryGetValue(key, out var bucket)) bucket.Refund();
     }
 
     private void Sweep()
     {
         Interlocked.Exchange(ref _sinceSweep, 0);
-        var now = _time.GetTimestamp();
         foreach (var (key, bucket) in _buckets)
         {
-            bool full;
-            lock (bucket)
-            {
-                bucket.Refill(now, _perSecond, Capacity, _time);
-                full = bucket.Tokens >= Capacity;
-            }
             // A full bucket equals a fresh one; removing it (and a take racing the removal) loses nothing.
-            if (full) _buckets.TryRemove(new KeyValuePair<string, Bucket>(key, bucket));
-        }
-    }
-
-    private sealed class Bucket(double tokens, long stamp)
-    {
-        public double Tokens = tokens;
-        private long _stamp = stamp;
-
-        public void Refill(long now, double perSecond, int capacity, TimeProvider time)
-        {
-            if (now <= _stamp) return;
-            Tokens = Math.Min(capacity, Tokens + time.GetElapsedTime(_stamp, now).TotalSeconds * perSecond);
-            _stamp = now;
+            if (bucket.IsFull) _buckets.TryRemove(new KeyValuePair<string, TokenBucket>(key, bucket));
         }
     }
 }
