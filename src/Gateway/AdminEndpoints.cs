@@ -43,11 +43,11 @@ public static class AdminEndpoints
 
     public static void MapAdminEndpoints(this WebApplication app)
     {
+        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(LogCategory);
         var admin = app.MapGroup("/api/admin").AddEndpointFilter(async (context, next) =>
         {
             var http = context.HttpContext;
             var guard = http.RequestServices.GetRequiredService<AdminGuard>();
-            var log = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(LogCategory);
             var address = ClientAddress.Key(http);
             if (!guard.Enabled) return Problem(StatusCodes.Status404NotFound, "disabled", "The admin API is disabled on this server.");
             if (guard.IsThrottled(address, out var wait))

@@ -42,7 +42,7 @@ public static class GatewaySetup
         services.AddSingleton<ChannelCatalog>();
         services.AddSingleton<EdgeBudgets>();
         services.AddSingleton(new ConnectionLimits(gateway.MaxConnectionsPerUser, gateway.MaxConnectionsPerAddress));
-        services.AddSingleton(new AdminGuard(auth, TimeProvider.System));
+        services.AddSingleton(sp => new AdminGuard(auth, sp.GetRequiredService<TimeProvider>()));
         // The dispatcher logs every call that ends in an error, with its stack, at Error: a client sending bad or
         // refused calls would fill the log. Refusals are answers, not faults; HubGuardFilter logs real failures.
         services.AddLogging(b => b.AddFilter(HubDispatcherLogCategory, LogLevel.None));

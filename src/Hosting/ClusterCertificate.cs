@@ -45,6 +45,10 @@ public sealed class ClusterCertificate
                 $"OpenChat:Cluster:Certificate:Path: '{path}' cannot be read as a PKCS#12 file with the configured password " +
                 $"(OpenChat:Cluster:Certificate:Password): {e.Message}");
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ArgumentException($"OpenChat:Cluster:Certificate:Path: '{path}' cannot be read by this process: {e.Message}");
+        }
         if (!certificate.HasPrivateKey)
             throw new ArgumentException($"OpenChat:Cluster:Certificate:Path: '{path}' holds no private key.");
         if (now < certificate.NotBefore || now > certificate.NotAfter)

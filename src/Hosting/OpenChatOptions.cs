@@ -87,10 +87,12 @@ public sealed class ClusterSettings
     {
         get
         {
-            var self = PublicHostname is { Length: > 0 } p ? p : Hostname;
+            // Seeds write an IPv6 host in brackets, the hostname settings without.
+            var self = (PublicHostname is { Length: > 0 } p ? p : Hostname).Trim('[', ']');
             return (SeedNodes ?? []).Any(seed =>
             {
                 var (host, port) = SeedHost(seed);
+                host = host.Trim('[', ']');
                 var sameHost = string.Equals(host, self, StringComparison.OrdinalIgnoreCase) || (IsLoopback(host) && IsLoopback(self));
                 return !(sameHost && Port != 0 && port == Port);
             });

@@ -52,7 +52,8 @@ public sealed class SimulatedMember : IAsyncDisposable
         var renewals = Channel.CreateUnbounded<string>();
         _waits = new MemberWaits(options, _gate, () => Stats);
         _measurement = new MemberMeasurement(options, _gate, _waits);
-        _signalling = new SignallingLink(options, _gate, options.Http ?? SourceHttp(options) ?? SharedHttp.Value, _measurement, renewals.Writer, OnVoiceEnded,
+        _ownHttp = options.Http is null ? SourceHttp(options) : null;
+        _signalling = new SignallingLink(options, _gate, options.Http ?? _ownHttp ?? SharedHttp.Value, _measurement, renewals.Writer, OnVoiceEnded,
             _life.Token);
         _media = new MediaLink(options, _gate, options.RtcClient ?? SourceRtc(options) ?? SharedRtc.Value, _clock, _measurement, _signalling, renewals.Writer,
             _offset, new Random(StableHash(options.DisplayName)));
@@ -60,6 +61,9 @@ public sealed class SimulatedMember : IAsyncDisposable
     }
 
     public SimulatedMemberOptions Options { get; }
+
+    /// <summary>The HTTP client bound to this member's source address, which it owns (null when it shares one).</summary>
+    private readonly HttpClient? _ownHttp;
 
     private static HttpClient? SourceHttp(SimulatedMemberOptions options) =>
         options.SourceAddress is { } source ? Network.SourceAddress.HttpClient(source) : null;
@@ -217,6 +221,7 @@ public sealed class SimulatedMember : IAsyncDisposable
             }
         }
         _life.Dispose();
+        _ownHttp?.Dispose();
     }
 
     public override string ToString() => $"{DisplayName} ({Signal}) in {ChannelId}";

@@ -100,10 +100,16 @@ public sealed partial class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>SIGSTOP: the process freezes, its sockets stay open but nothing answers (a node cut off by the network).</summary>
-    public void Pause() => _ = SysKill(_process.Id, 19);
+    public void Pause() => Signal(19);
 
     /// <summary>SIGCONT: a paused process carries on.</summary>
-    public void Resume() => _ = SysKill(_process.Id, 18);
+    public void Resume() => Signal(18);
+
+    private void Signal(int signal)
+    {
+        if (SysKill(_process.Id, signal) != 0 && !_process.HasExited)
+            throw new InvalidOperationException($"Signal {signal} to {Name} (pid {_process.Id}) failed: errno {Marshal.GetLastPInvokeError()}.");
+    }
 
     /// <summary>SIGTERM, as Kubernetes sends: the process leaves the cluster and exits by itself.</summary>
     public async Task<int> StopAsync(TimeSpan? timeout = null)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using OpenChat.SimulatedClients;
 using OpenChat.TestSupport;
 using Xunit;
@@ -17,21 +16,14 @@ public sealed class MixerLeaseClusterTests(ITestOutputHelper output) : IAsyncLif
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
     private readonly VoiceCluster _cluster = new(output);
     private readonly List<SimulatedMember> _members = [];
-    private int _stopped;
 
     public Task InitializeAsync() => Task.CompletedTask;
 
+    // The cluster's processes are resumed before they are killed, a paused one included.
     public async Task DisposeAsync()
     {
-        if (_stopped != 0) Signal("CONT", _stopped);
         foreach (var member in _members) await member.DisposeAsync();
         await _cluster.DisposeAsync();
-    }
-
-    private static void Signal(string signal, int pid)
-    {
-        using var kill = Process.Start("kill", [$"-{signal}", pid.ToString()]);
-        kill.WaitForExit();
     }
 
     [Fact]
@@ -60,11 +52,10 @@ public sealed class MixerLeaseClusterTests(ITestOutputHelper output) : IAsyncLif
 
         // Unreachable just long enough for the channel to move the room; let go well before the cluster would
         // down the node (the split-brain resolver waits 20 s), so it rejoins with its old mixer.
-        Signal("STOP", _stopped = victim.Pid);
+        victim.Pause();
         await Probe.UntilAsync(async () => (await _cluster.VoiceRoomsAsync(gateway)).GetValueOrDefault(channel)?.Node == other,
             TimeSpan.FromSeconds(15), "the room to move to the other node");
-        Signal("CONT", victim.Pid);
-        _stopped = 0;
+        victim.Resume();
         output.WriteLine("room moved; node let go on");
 
         await _cluster.WaitForMediaNodesAsync(gateway, nodeA, nodeB);

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Event;
@@ -190,18 +191,24 @@ public sealed partial class ChannelActor : ReceivePersistentActor, IWithTimers
             replyTo.Tell(new PostAccepted(message));
             return;
         }
-        var journal = PersistenceQuery.Get(Context.System)
-            .ReadJournalFor<ICurrentEventsByPersistenceIdQuery>(_options.ReadJournalPluginId);
-        var channel = _id;
-        journal.CurrentEventsByPersistenceId(PersistenceId, messageId, messageId)
-            .Where(e => e.Event is MessageStored)
-            .Select(e => ChannelText.ToMessage(channel, e.SequenceNr, (MessageStored)e.Event))
-            .RunWith(Sink.Seq<ChatMessage>(), Materializer)
+        ReadMessages(messageId, messageId)
             .PipeTo(replyTo,
                 success: messages => messages.Count == 1
                     ? new PostAccepted(messages[0])
                     : new CommandRejected(ErrorCode.Unavailable, "The stored message could not be read; try again."),
                 failure: e => new CommandRejected(ErrorCode.Unavailable, "The stored message could not be read: " + e.Message));
+    }
+
+    /// <summary>The stored messages with ids from <paramref name="from"/> to <paramref name="to"/>, read from the journal.</summary>
+    private Task<IImmutableList<ChatMessage>> ReadMessages(long from, long to)
+    {
+        var journal = PersistenceQuery.Get(Context.System)
+            .ReadJournalFor<ICurrentEventsByPersistenceIdQuery>(_options.ReadJournalPluginId);
+        var channel = _id;
+        return journal.CurrentEventsByPersistenceId(PersistenceId, from, to)
+            .Where(e => e.Event is MessageStored)
+            .Select(e => ChannelText.ToMessage(channel, e.SequenceNr, (MessageStored)e.Event))
+            .RunWith(Sink.Seq<ChatMessage>(), Materializer);
     }
 
     private void History(GetHistory query)
@@ -215,13 +222,8 @@ public sealed partial class ChannelActor : ReceivePersistentActor, IWithTimers
                 Sender.Tell(serve.Page);
                 break;
             case HistoryDecision.ReadJournal read:
-                var journal = PersistenceQuery.Get(Context.System)
-                    .ReadJournalFor<ICurrentEventsByPersistenceIdQuery>(_options.ReadJournalPluginId);
                 var channel = _id;
-                journal.CurrentEventsByPersistenceId(PersistenceId, read.From, read.To)
-                    .Where(e => e.Event is MessageStored)
-                    .Select(e => ChannelText.ToMessage(channel, e.SequenceNr, (MessageStored)e.Event))
-                    .RunWith(Sink.Seq<ChatMessage>(), Materializer)
+                ReadMessages(read.From, read.To)
                     .PipeTo(Sender,
                         success: messages => new HistoryPage(channel, messages, read.HasMore),
                         failure: e => new CommandRejected(ErrorCode.Unavailable, "History could not be read: " + e.Message));

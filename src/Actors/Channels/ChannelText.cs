@@ -41,9 +41,21 @@ public sealed class ChannelText(ChannelId channel, ChannelOptions options)
         return new PostDecision.Store(new MessageStored(post.Author, author, text, now, post.Nonce));
     }
 
+    /// <summary>How many users <see cref="_postTimes"/> may track before those with no post in the window are dropped.</summary>
+    private int _sweepPostTimesAt = 64;
+
     private bool TakePostBudget(UserId author, DateTimeOffset now, out TimeSpan retryAfter)
     {
         retryAfter = TimeSpan.Zero;
+        if (_postTimes.Count >= _sweepPostTimesAt)
+        {
+            // A user whose newest post is out of the window has the whole budget again: forgetting them changes nothing.
+            foreach (var (user, posts) in _postTimes)
+            {
+                if (now - posts.Last() >= options.PostUserWindow) _postTimes.Remove(user);
+            }
+            _sweepPostTimesAt = Math.Max(64, _postTimes.Count * 2);
+        }
         if (!_postTimes.TryGetValue(author, out var times)) _postTimes[author] = times = new Queue<DateTimeOffset>();
         while (times.Count > 0 && now - times.Peek() >= options.PostUserWindow) times.Dequeue();
         if (times.Count >= options.PostsPerUserWindow)

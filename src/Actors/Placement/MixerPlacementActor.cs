@@ -57,8 +57,7 @@ public sealed class MixerPlacementActor : ReceiveActor, IWithTimers
         Receive<GetSuccess>(success =>
         {
             TakeLoads(success.Get(MediaLoad.Key).Entries);
-            if (success.Request is Placing placing) Place(placing.Request, placing.ReplyTo, placing.GiveUpAt);
-            else if (success.Request is RetryWaiting) RetryWaitingRequests();
+            PlaceOrRetry(success.Request);
         });
         Receive<NotFound>(missing => PlaceOrRetry(missing.Request));
         Receive<GetFailure>(failure => PlaceOrRetry(failure.Request));
@@ -94,7 +93,7 @@ public sealed class MixerPlacementActor : ReceiveActor, IWithTimers
             Dsl.Get(MediaLoad.Key, ReadLocal.Instance, new Placing(request, Sender, DateTimeOffset.UtcNow + _waitForNode))));
     }
 
-    /// <summary>Goes on with what asked for the replica's reports when there are none.</summary>
+    /// <summary>Goes on with what asked for the replica's reports.</summary>
     private void PlaceOrRetry(object? request)
     {
         if (request is Placing placing) Place(placing.Request, placing.ReplyTo, placing.GiveUpAt);

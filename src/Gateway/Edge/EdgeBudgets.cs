@@ -63,10 +63,6 @@ public sealed class EdgeBudgets
         return null;
     }
 
-    internal KeyedBudget UserBudget(EdgeCost cost) => _budgets[cost].User;
-
-    internal KeyedBudget AddressBudget(EdgeCost cost) => _budgets[cost].Address;
-
     private static string Refusal(KeyedBudget budget, string what, string whom, TimeSpan wait) =>
         $"At most {budget.Capacity} {what} per {Describe(budget.Period)} for {whom}, over all its connections; try again in {Math.Max(1, Math.Ceiling(wait.TotalSeconds)):0} s.";
 

@@ -121,7 +121,7 @@ public sealed class ChatHub(GatewayRuntime runtime) : Hub<IChatClient>
     /// are capped on it. Null when the address is not known.
     /// </summary>
     private string? ClientAddress() =>
-        Edge.ClientAddress.Key(Context.GetHttpContext()) is var key && key != Edge.ClientAddress.Unknown ? key : null;
+        HubGuardFilter.CallerOf(Context).Address is var key && key != Edge.ClientAddress.Unknown ? key : null;
 
     /// <summary>Joins a voice channel (or renegotiates in it) with a WebRTC offer; returns the media node's answer and the members.</summary>
     public async Task<VoiceJoinedDto> JoinVoice(string channelId, string sdpOffer, bool muted, bool deafened)

@@ -67,9 +67,7 @@ public sealed class HubGuardFilter(
         var cost = EdgeBudgets.CostOf(context.HubMethodName);
         if (cost != EdgeCost.None)
         {
-            var (user, address) = context.Context.Items.TryGetValue(CallerKey, out var known) && known is ValueTuple<string, string> caller
-                ? caller
-                : Caller(context.Context);
+            var (user, address) = CallerOf(context.Context);
             if (budgets.TryCharge(cost, user, address) is { } refusal)
                 throw HubErrors.Error(ErrorCode.RateLimited, refusal);
         }
@@ -91,6 +89,10 @@ public sealed class HubGuardFilter(
             throw new HubException("internal: The server could not complete this call.");
         }
     }
+
+    /// <summary>The user and client address of a connection, as worked out when it connected.</summary>
+    internal static (string User, string Address) CallerOf(HubCallerContext context) =>
+        context.Items.TryGetValue(CallerKey, out var known) && known is ValueTuple<string, string> caller ? caller : Caller(context);
 
     private static (string User, string Address) Caller(HubCallerContext context) =>
         (context.User?.FindFirstValue(ClaimTypes.NameIdentifier) ?? context.UserIdentifier ?? "",

@@ -65,7 +65,9 @@ public static unsafe class UnicodeNormalizer
                 capacity = length;
                 continue;
             }
-            if (error > 0) throw new InvalidOperationException($"ICU normalisation failed with error {error}.");
+            // A name is checked before it is normalised; should ICU still refuse it, the fallback folding applies
+            // rather than an exception in the caller (a channel actor, a request).
+            if (error > 0) return FoldFullWidth(text);
             return new string(buffer, 0, length);
         }
     }

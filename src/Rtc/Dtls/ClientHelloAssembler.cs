@@ -27,9 +27,6 @@ internal sealed class ClientHelloAssembler(int maxLength)
     private int _messageSeq = -1;
     private int _covered;
 
-    /// <summary>Bytes held for the message being assembled.</summary>
-    public int BufferedBytes => _record?.Length ?? 0;
-
     /// <summary>
     /// Adds the ClientHello fragments of one datagram. True when the message is complete: <paramref name="record"/>
     /// is then one DTLS record holding the whole ClientHello (valid until the next call). False when more fragments are
@@ -142,7 +139,8 @@ internal sealed class ClientHelloAssembler(int maxLength)
         _covered = 0;
     }
 
-    private static int ReadUInt24(ReadOnlySpan<byte> b) => (b[0] << 16) | (b[1] << 8) | b[2];
+    /// <summary>A 24-bit big-endian field of a DTLS handshake header.</summary>
+    internal static int ReadUInt24(ReadOnlySpan<byte> b) => (b[0] << 16) | (b[1] << 8) | b[2];
 
     private static void WriteUInt24(Span<byte> b, int value)
     {

@@ -54,32 +54,35 @@ public static class IceBinding
 
     /// <summary>Writes a controlling agent's check: USERNAME, PRIORITY, ICE-CONTROLLING, USE-CANDIDATE, MESSAGE-INTEGRITY, FINGERPRINT.</summary>
     public static int WriteRequest(Span<byte> buffer, StunTransactionId transactionId, IceCredentials local, IceCredentials remote,
-        uint priority, ulong tieBreaker, bool useCandidate)
-    {
-        var w = new StunWriter(buffer, StunMessageType.BindingRequest, transactionId);
-        w.AddUsername(remote.Ufrag + ":" + local.Ufrag);
-        w.AddPriority(priority);
-        w.AddIceControlling(tieBreaker);
-        if (useCandidate)
-        {
-            w.AddUseCandidate();
-        }
-        w.AddMessageIntegrity(Encoding.UTF8.GetBytes(remote.Password));
-        w.AddFingerprint();
-        return w.Length;
-    }
+        uint priority, ulong tieBreaker, bool useCandidate) =>
+        WriteCheck(buffer, transactionId, local, remote, priority, tieBreaker, controlling: true, useCandidate);
 
     /// <summary>
     /// Writes a controlled agent's check (USERNAME, PRIORITY, ICE-CONTROLLED, MESSAGE-INTEGRITY, FINGERPRINT): what the
     /// lite side sends to prove that a new address of its peer receives.
     /// </summary>
     public static int WriteControlledRequest(Span<byte> buffer, StunTransactionId transactionId, IceCredentials local, IceCredentials remote,
-        ulong tieBreaker)
+        ulong tieBreaker) =>
+        WriteCheck(buffer, transactionId, local, remote, IceCandidate.ComputePriority(126, 65535, 1), tieBreaker, controlling: false, useCandidate: false);
+
+    private static int WriteCheck(Span<byte> buffer, StunTransactionId transactionId, IceCredentials local, IceCredentials remote,
+        uint priority, ulong tieBreaker, bool controlling, bool useCandidate)
     {
         var w = new StunWriter(buffer, StunMessageType.BindingRequest, transactionId);
         w.AddUsername(remote.Ufrag + ":" + local.Ufrag);
-        w.AddPriority(IceCandidate.ComputePriority(126, 65535, 1));
-        w.AddIceControlled(tieBreaker);
+        w.AddPriority(priority);
+        if (controlling)
+        {
+            w.AddIceControlling(tieBreaker);
+        }
+        else
+        {
+            w.AddIceControlled(tieBreaker);
+        }
+        if (useCandidate)
+        {
+            w.AddUseCandidate();
+        }
         w.AddMessageIntegrity(Encoding.UTF8.GetBytes(remote.Password));
         w.AddFingerprint();
         return w.Length;

@@ -231,9 +231,6 @@ public sealed partial class RtcEndpoint
             return false;
         }
         var hs = datagram[RecordHeader..];
-        int length = (hs[1] << 16) | (hs[2] << 8) | hs[3];
-        int fragmentOffset = (hs[6] << 16) | (hs[7] << 8) | hs[8];
-        int fragmentLength = (hs[9] << 16) | (hs[10] << 8) | hs[11];
-        return fragmentLength < length || fragmentOffset != 0;
+        return ClientHelloAssembler.ReadUInt24(hs[9..]) < ClientHelloAssembler.ReadUInt24(hs[1..]) || ClientHelloAssembler.ReadUInt24(hs[6..]) != 0;
     }
 }

@@ -49,6 +49,10 @@ public sealed partial class RtcEndpoint : IRtcSessionHost, IDisposable
         {
             throw new ArgumentException("SRTP_AES128_CM_HMAC_SHA1_80 must be among the SRTP profiles (RFC 8827).", nameof(options));
         }
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxHandshakesPerAddress, 1, nameof(RtcEndpointOptions.MaxHandshakesPerAddress));
+        // The reassembled ClientHello is written as one record, whose length field has 16 bits.
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxClientHelloLength, 512, nameof(RtcEndpointOptions.MaxClientHelloLength));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(_options.MaxClientHelloLength, ushort.MaxValue - 12, nameof(RtcEndpointOptions.MaxClientHelloLength));
 
         _socket = new Socket(_options.BindAddress.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try

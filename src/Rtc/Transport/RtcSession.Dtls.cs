@@ -119,10 +119,11 @@ public partial class RtcSession
         {
             return;
         }
-        // Once keys are in place, only well-formed records of the current epoch reach BouncyCastle: it treats a
-        // malformed record as fatal, and anyone who can forge the peer's source address could end the session with
-        // one. A forged record of the right shape fails authentication and is discarded (RFC 6347 4.1.2.7).
-        if (_dtls is not null && !IsEpochOneRecords(datagram))
+        // Once keys are in place, only well-formed records reach BouncyCastle: it treats a malformed record as fatal,
+        // and anyone who can forge the peer's source address could end the session with one. A forged record of the
+        // right shape fails authentication and is discarded (RFC 6347 4.1.2.7). Epoch 0 stays open to the peer's
+        // retransmitted last flight, which makes BouncyCastle resend ours if it was lost.
+        if (_dtls is not null && !IsWellFormedRecords(datagram))
         {
             Interlocked.Increment(ref Statistics.DtlsDiscardedField);
             return;
@@ -138,23 +139,41 @@ public partial class RtcSession
         }
     }
 
-    /// <summary>True if the datagram is one or more complete DTLS 1.2 records (version fefd), all of epoch 1 and long enough to authenticate.</summary>
-    internal static bool IsEpochOneRecords(ReadOnlySpan<byte> datagram)
+    /// <summary>
+    /// True if the datagram is one or more complete DTLS 1.2 records (version fefd): of epoch 1 and long enough to
+    /// authenticate, or of epoch 0 and a change_cipher_spec or whole handshake fragments (a retransmitted flight).
+    /// </summary>
+    internal static bool IsWellFormedRecords(ReadOnlySpan<byte> datagram)
     {
         const int Header = 13;
+        const int HandshakeHeader = 12;
         if (datagram.IsEmpty)
         {
             return false;
         }
         while (!datagram.IsEmpty)
         {
-            if (datagram.Length < Header || datagram[0] is < 20 or > 23 || datagram[1] != 0xfe || datagram[2] != 0xfd || datagram[3] != 0 || datagram[4] != 1)
+            if (datagram.Length < Header || datagram[0] is < 20 or > 23 || datagram[1] != 0xfe || datagram[2] != 0xfd || datagram[3] != 0)
             {
                 return false;
             }
             int length = (datagram[11] << 8) | datagram[12];
-            // Both suites are AES-GCM: an 8-byte explicit nonce and a 16-byte tag; a shorter record is a decode_error.
-            if (length < 8 + 16 || Header + length > datagram.Length)
+            if (Header + length > datagram.Length)
+            {
+                return false;
+            }
+            var body = datagram.Slice(Header, length);
+            bool wellFormed = datagram[4] switch
+            {
+                // Both suites are AES-GCM: an 8-byte explicit nonce and a 16-byte tag; a shorter record is a decode_error.
+                1 => length >= 8 + 16,
+                0 when datagram[0] == 20 => length == 1 && body[0] == 1,
+                0 when datagram[0] == 22 => length >= HandshakeHeader
+                    && ClientHelloAssembler.ReadUInt24(body[9..]) == length - HandshakeHeader
+                    && ClientHelloAssembler.ReadUInt24(body[6..]) + ClientHelloAssembler.ReadUInt24(body[9..]) <= ClientHelloAssembler.ReadUInt24(body[1..]),
+                _ => false,
+            };
+            if (!wellFormed)
             {
                 return false;
             }

@@ -42,12 +42,13 @@ public partial class RtcSession
     {
         length = 0;
         long now = Environment.TickCount64;
-        _pathCandidate = address;
-        _pathCandidateEndPoint = endPoint;
+        // The candidate is the address the outstanding check went to: a nomination between checks changes nothing.
         if (now - _lastPathCheckTicks < PathCheckIntervalMilliseconds)
         {
             return false;
         }
+        _pathCandidate = address;
+        _pathCandidateEndPoint = endPoint;
         _lastPathCheckTicks = now;
         _pathCheckId = StunTransactionId.NewRandom();
         length = IceBinding.WriteControlledRequest(scratch, _pathCheckId, LocalIce, RemoteIce, _tieBreaker);

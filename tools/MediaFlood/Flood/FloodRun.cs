@@ -139,7 +139,7 @@ public static class FloodRun
         return GC.GetTotalMemory(forceFullCollection: true);
     }
 
-    private static async Task Until(Func<bool> condition, TimeSpan timeout, string what)
+    internal static async Task Until(Func<bool> condition, TimeSpan timeout, string what)
     {
         var deadline = Stopwatch.StartNew();
         while (!condition())

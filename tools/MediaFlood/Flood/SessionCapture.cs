@@ -67,15 +67,8 @@ public sealed class SessionCapture : IDisposable
         }
         client.SendRtcpReport();
         answer.Session.SendRtcpReport();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (answer.Session.Statistics.RtcpReceived == 0 || answer.Session.Statistics.PacketsReceived < 20)
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("the captured session's audio did not arrive");
-            }
-            await Task.Delay(20);
-        }
+        await FloodRun.Until(() => answer.Session.Statistics.RtcpReceived > 0 && answer.Session.Statistics.PacketsReceived >= 20,
+            TimeSpan.FromSeconds(20), "the captured session's audio");
         return capture;
     }
 
