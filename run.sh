@@ -12,5 +12,7 @@ fi
 . scripts/require-node.sh
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 export OpenChat__DataDirectory="${OpenChat__DataDirectory:-$(pwd)/data}"
+# Metrics and health for Prometheus on the management listener, loopback only (docs/operations.md, Metrics).
+export OpenChat__Management__Port="${OpenChat__Management__Port:-9464}"
 dotnet build src/Server/OpenChat.Server.csproj -c Release -nologo -v q
 exec dotnet src/Server/bin/Release/net10.0/OpenChat.Server.dll --contentRoot "$(pwd)/src/Server/bin/Release/net10.0" "$@"

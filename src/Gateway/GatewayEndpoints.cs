@@ -29,7 +29,7 @@ public static class GatewayEndpoints
         "media-src 'self' blob:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
     /// <summary>Addresses that belong to the server, never to the web client's pages.</summary>
-    private static readonly string[] ServerPaths = ["/api", HubPath, "/healthz"];
+    private static readonly string[] ServerPaths = ["/api", HubPath, "/healthz", "/metrics"];
 
     public static WebApplication MapOpenChatGateway(this WebApplication app)
     {

@@ -15,6 +15,12 @@ public sealed class OpenChatOptions
 
     public ClusterSettings Cluster { get; set; } = new();
 
+    /// <summary>The management listener: metrics and health for Prometheus and orchestrators, never the public port.</summary>
+    public ManagementSettings Management { get; set; } = new();
+
+    /// <summary>Traces and the log format.</summary>
+    public TelemetrySettings Telemetry { get; set; } = new();
+
     public string[] EffectiveRoles => Roles is { Length: > 0 } r
         ? r.Select(x => x.Trim().ToLowerInvariant()).Where(x => x.Length > 0).Distinct().ToArray()
         : OpenChatRoles.All;
@@ -29,6 +35,60 @@ public sealed class OpenChatOptions
                 throw new ArgumentException($"Unknown role '{role}'. Roles are: {string.Join(", ", OpenChatRoles.All)}.");
         }
         Cluster.Validate();
+        Management.Validate();
+        Telemetry.Validate();
+    }
+}
+
+/// <summary>
+/// The management listener (<c>OpenChat:Management</c>): <c>/metrics</c> in the Prometheus text format and the health
+/// endpoints, on an address and port of their own so that they are never served to the public by accident.
+/// </summary>
+public sealed class ManagementSettings
+{
+    /// <summary>The address the management listener binds to; loopback unless an operator opens it (a pod's 0.0.0.0).</summary>
+    public string Address { get; set; } = "127.0.0.1";
+
+    /// <summary>The management port; 0 turns the listener off.</summary>
+    public int Port { get; set; }
+
+    public bool Enabled => Port != 0;
+
+    public void Validate()
+    {
+        if (Port is < 0 or > 65535) throw new ArgumentException("OpenChat:Management:Port must be 0 (off) or 1 to 65535.");
+        if (Enabled && !System.Net.IPAddress.TryParse(Address.Trim('[', ']'), out _))
+            throw new ArgumentException($"OpenChat:Management:Address: '{Address}' is not an IP address (for example 127.0.0.1, 0.0.0.0 or ::).");
+    }
+}
+
+/// <summary>Traces and logs (<c>OpenChat:Telemetry</c>).</summary>
+public sealed class TelemetrySettings
+{
+    /// <summary>
+    /// Where traces go over OTLP (a collector such as <c>http://otel-collector:4317</c>); unset, no trace is recorded
+    /// or exported.
+    /// </summary>
+    public string? OtlpEndpoint { get; set; }
+
+    /// <summary>The OTLP transport: <c>grpc</c> (port 4317 by convention) or <c>http</c> (HTTP/protobuf, port 4318).</summary>
+    public string OtlpProtocol { get; set; } = "grpc";
+
+    /// <summary>The console log format: <c>text</c> for people, <c>json</c> (one object per line) for log collectors.</summary>
+    public string LogFormat { get; set; } = "text";
+
+    public bool TracesEnabled => !string.IsNullOrWhiteSpace(OtlpEndpoint);
+
+    public bool JsonLogs => string.Equals(LogFormat, "json", StringComparison.OrdinalIgnoreCase);
+
+    public void Validate()
+    {
+        if (TracesEnabled && (!Uri.TryCreate(OtlpEndpoint, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https")))
+            throw new ArgumentException($"OpenChat:Telemetry:OtlpEndpoint: '{OtlpEndpoint}' must be an http:// or https:// address.");
+        if (!string.Equals(OtlpProtocol, "grpc", StringComparison.OrdinalIgnoreCase) && !string.Equals(OtlpProtocol, "http", StringComparison.OrdinalIgnoreCase))
+            throw new ArgumentException($"OpenChat:Telemetry:OtlpProtocol: '{OtlpProtocol}' must be grpc or http.");
+        if (!JsonLogs && !string.Equals(LogFormat, "text", StringComparison.OrdinalIgnoreCase))
+            throw new ArgumentException($"OpenChat:Telemetry:LogFormat: '{LogFormat}' must be text or json.");
     }
 }
 

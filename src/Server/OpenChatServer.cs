@@ -24,6 +24,7 @@ public static class OpenChatServer
         var options = builder.Configuration.GetSection(OpenChatOptions.Section).Get<OpenChatOptions>() ?? new OpenChatOptions();
         options.Validate();
         builder.Services.AddSingleton(options);
+        builder.AddOpenChatObservability(options);
         var channels = options.HasRole(OpenChatRoles.Channels)
             ? builder.Configuration.GetSection(OpenChatOptions.Section).Get<ChannelsRoleOptions>() ?? new ChannelsRoleOptions()
             : null;
@@ -67,6 +68,7 @@ public static class OpenChatServer
         });
 
         var app = builder.Build();
+        app.UseOpenChatManagement(options.Management);
         if (certificate is not null)
             app.Logger.LogInformation("Cluster transport: TLS with mutual authentication; certificate {Fingerprint} (SHA-256), {Accepted} accepted",
                 certificate.Fingerprint, certificate.AcceptedFingerprints.Count);
