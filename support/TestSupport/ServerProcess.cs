@@ -15,6 +15,12 @@ public sealed partial class ServerProcess : IAsyncDisposable
 
     public string Name { get; }
     public string BaseUrl { get; private set; } = "";
+
+    /// <summary>
+    /// The management listener (<c>/metrics</c>, health) when the test gave the process
+    /// <c>OpenChat__Management__Port</c>; otherwise null (the listener is off).
+    /// </summary>
+    public string? ManagementUrl { get; private set; }
     public int Pid => _process.Id;
     public bool HasExited => _process.HasExited;
     public int ExitCode => _process.ExitCode;
@@ -37,9 +43,13 @@ public sealed partial class ServerProcess : IAsyncDisposable
         };
         info.Environment["DOTNET_ENVIRONMENT"] = "Production";
         info.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
+        // Off unless the test asks for it: several processes on one machine cannot share a fixed port.
+        info.Environment["OpenChat__Management__Port"] = "0";
         foreach (var (k, v) in environment) info.Environment[k] = v;
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var server = new ServerProcess(name, process);
+        if (int.TryParse(info.Environment["OpenChat__Management__Port"], out var management) && management != 0)
+            server.ManagementUrl = $"http://127.0.0.1:{management}";
         process.OutputDataReceived += (_, e) => server.OnLine(e.Data);
         process.ErrorDataReceived += (_, e) => server.OnLine(e.Data);
         process.Exited += (_, _) => server._listening.TrySetException(new InvalidOperationException($"{name} exited with {process.ExitCode}:\n{server.Output}"));

@@ -34,6 +34,7 @@ public sealed class InProcessServer : IAsyncDisposable
             {
                 ["OpenChat:DataDirectory"] = data,
                 ["OpenChat:Cluster:Port"] = "0",
+                ["OpenChat:Management:Port"] = "0",
                 ["Logging:LogLevel:Default"] = "Warning",
             });
             if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
