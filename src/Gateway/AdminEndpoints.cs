@@ -1,3 +1,4 @@
+using Akka.Cluster.Sharding;
 using Akka.Actor;
 using Akka.Hosting;
 using Microsoft.AspNetCore.Builder;
@@ -40,6 +41,19 @@ public static class AdminEndpoints
     /// <summary>A media node's last load report.</summary>
     public sealed record MediaNodeDto(string Node, int Rooms, int Members, int MaxMembers, double MixCpuPercent, double TickP99Ms,
         long LateTicks, bool Draining, DateTimeOffset ReportedAt, double InboundLossPercent);
+
+    /// <summary>A cluster member as this gateway sees it; <c>UpSince</c> is when this gateway saw it become Up.</summary>
+    public sealed record ClusterMemberDto(string Address, string[] Roles, string Status, bool Reachable, DateTimeOffset? UpSince);
+
+    /// <summary>The channel shards a channels node hosts, and the channel entities running in them.</summary>
+    public sealed record ShardAllocationDto(string Node, int Shards, int Entities);
+
+    /// <summary>
+    /// The cluster: its members, the leader, the channel shards per channels node (<c>ShardsComplete</c> is false when
+    /// a node did not answer in time and its figures are missing) and each media node's load.
+    /// </summary>
+    public sealed record ClusterDto(string Self, string? Leader, ClusterMemberDto[] Members, ShardAllocationDto[] Shards, bool ShardsComplete,
+        MediaNodeDto[] MediaNodes);
 
     public static void MapAdminEndpoints(this WebApplication app)
     {
@@ -89,7 +103,8 @@ public static class AdminEndpoints
             return await Send(directory, new UpdateChannel(channel, request.Name, request.Topic, request.Position), options.Value, StatusCodes.Status200OK);
         });
         admin.MapGet("/voice", (GatewayRuntime runtime) => VoiceRooms(runtime));
-        admin.MapGet("/media", (ActorSystem system) => MediaNodes(system));
+        admin.MapGet("/media", async (ActorSystem system) => Results.Json(await MediaNodes(system)));
+        admin.MapGet("/cluster", (ActorSystem system, GatewayRuntime runtime) => ClusterView(system, runtime));
         admin.MapDelete("/channels/{id}", async (string id, IRequiredActor<ChannelDirectory> directory, IOptions<GatewayOptions> options) =>
         {
             if (!ChannelId.TryParse(id, out var channel)) return Problem(StatusCodes.Status404NotFound, "unknown_channel", "No such channel.");
@@ -114,15 +129,45 @@ public static class AdminEndpoints
         }
     }
 
-    private static async Task<IResult> MediaNodes(ActorSystem system)
+    private static async Task<MediaNodeDto[]> MediaNodes(ActorSystem system)
     {
         var replicator = DistributedData.Get(system).Replicator;
         var response = await replicator.Ask<IGetResponse>(Dsl.Get(MediaLoad.Key, ReadLocal.Instance), TimeSpan.FromSeconds(5));
         var loads = response.IsSuccessful ? response.Get(MediaLoad.Key).Entries.Values : [];
-        return Results.Json(loads.OrderBy(l => l.Node, StringComparer.Ordinal)
+        return loads.OrderBy(l => l.Node, StringComparer.Ordinal)
             .Select(l => new MediaNodeDto(l.Node, l.Rooms, l.Members, l.MaxMembers, l.MixCpuPercent, l.TickP99Ms, l.LateTicks, l.Draining, l.ReportedAt,
                 Math.Round(l.InboundLossPercent, 2)))
-            .ToArray());
+            .ToArray();
+    }
+
+    private static async Task<IResult> ClusterView(ActorSystem system, GatewayRuntime runtime)
+    {
+        var cluster = Akka.Cluster.Cluster.Get(system);
+        var state = cluster.State;
+        var observer = ClusterObserver.For(system);
+        var members = state.Members
+            .Select(m => new ClusterMemberDto(m.Address.ToString(), m.Roles.Where(OpenChatRoles.All.Contains).Order(StringComparer.Ordinal).ToArray(),
+                ClusterObserver.StatusLabel(m.Status), !state.Unreachable.Contains(m), observer?.UpSince(m.Address)))
+            .ToArray();
+
+        // Every channels node's region answers with its shards and their entity counts; one that does not answer in
+        // time is listed under Failed and its figures are left out.
+        ShardAllocationDto[] shards = [];
+        var complete = false;
+        try
+        {
+            var timeout = runtime.Options.ClusterTimeout;
+            var stats = await runtime.Region.Ask<ClusterShardingStats>(new GetClusterShardingStats(timeout), timeout + TimeSpan.FromSeconds(1));
+            shards = stats.Regions
+                .Select(r => new ShardAllocationDto(r.Key.ToString(), r.Value.Stats.Count, r.Value.Stats.Values.Sum()))
+                .OrderBy(s => s.Node, StringComparer.Ordinal)
+                .ToArray();
+            complete = stats.Regions.Values.All(r => r.Failed.Count == 0);
+        }
+        catch (AskTimeoutException)
+        {
+        }
+        return Results.Json(new ClusterDto(cluster.SelfAddress.ToString(), state.Leader?.ToString(), members, shards, complete, await MediaNodes(system)));
     }
 
     private static async Task<IResult> Send(IRequiredActor<ChannelDirectory> directory, object command, GatewayOptions options, int successStatus)

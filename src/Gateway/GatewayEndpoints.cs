@@ -98,6 +98,7 @@ public static class GatewayEndpoints
             user = previous.User;
         }
         var (token, identity) = tokens.Issue(user, name);
+        GatewayMetrics.SessionCreated();
         return Results.Ok(new SessionDto(token, identity.User.Value, identity.DisplayName, identity.ExpiresAt));
     }
 

@@ -61,6 +61,11 @@ public static class GatewaySetup
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.OnRejected = (_, _) =>
+            {
+                GatewayMetrics.Limited("sessions");
+                return ValueTask.CompletedTask;
+            };
             o.AddPolicy(SessionRateLimitPolicy, context => RateLimitPartition.GetFixedWindowLimiter(
                 ClientAddress.Key(context),
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = auth.SessionsPerMinute, Window = TimeSpan.FromMinutes(1) }));

@@ -41,6 +41,8 @@ public static class AkkaSetup
             builder.WithSingletonProxy<ChannelDirectory>(DirectoryName, new ClusterSingletonOptions { Role = OpenChatRoles.Channels });
         }
 
+        builder.WithActors((system, registry) => ClusterObserver.Start(system, registry, options.HasRole(OpenChatRoles.Channels)));
+
         if (seeds.Length == 0)
         {
             // No seeds configured: this node is a cluster of its own (the all-in-one server).

@@ -52,8 +52,14 @@ public sealed partial class ChannelActor
         _voice.Lease.Retiring?.Ref.Tell(renew);
     }
 
+    /// <summary>The room's member count as last reported to <see cref="ChannelMetrics"/>.</summary>
+    private int _voiceMembers;
+
     private void Carry(IReadOnlyList<VoiceEffect> effects)
     {
+        var members = _voice.AnnouncedCount;
+        ChannelMetrics.VoiceMembersChanged(_voiceMembers, members);
+        _voiceMembers = members;
         foreach (var effect in effects)
         {
             switch (effect)

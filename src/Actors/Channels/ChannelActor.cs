@@ -81,6 +81,19 @@ public sealed partial class ChannelActor : ReceivePersistentActor, IWithTimers
 
     private sealed record InfoLookupFailed(string Reason);
 
+    protected override void PreStart()
+    {
+        ChannelMetrics.EntityStarted();
+        base.PreStart();
+    }
+
+    protected override void PostStop()
+    {
+        ChannelMetrics.EntityStopped();
+        ChannelMetrics.VoiceMembersChanged(_voiceMembers, 0);
+        base.PostStop();
+    }
+
     private sealed record RetryInfoLookup;
 
     private void AwaitingInfo()
@@ -168,8 +181,10 @@ public sealed partial class ChannelActor : ReceivePersistentActor, IWithTimers
                 _awaitingWrite[(post.Author, post.Nonce)] = [Sender];
                 // PersistAsync keeps order and acknowledges only after the write, but lets the journal batch
                 // a burst of posts into one round trip.
+                var writeStarted = System.Diagnostics.Stopwatch.GetTimestamp();
                 PersistAsync(store.Event, stored =>
                 {
+                    ChannelMetrics.Stored(writeStarted);
                     var message = _text.Apply(LastSequenceNr, stored);
                     var accepted = new PostAccepted(message);
                     if (_awaitingWrite.Remove((stored.Author, stored.Nonce!), out var waiting))
@@ -316,6 +331,7 @@ public sealed partial class ChannelActor : ReceivePersistentActor, IWithTimers
     {
         // The write was refused and nothing was stored: the post may be sent again with its nonce.
         _log.Error(cause, "Channel {0}: journal rejected event {1}", _id, sequenceNr);
+        ChannelMetrics.WriteFailed(rejected: true);
         if (@event is MessageStored { Nonce: { } nonce } stored)
         {
             _text.WriteFailed(stored.Author, nonce);
@@ -328,6 +344,7 @@ public sealed partial class ChannelActor : ReceivePersistentActor, IWithTimers
     {
         // The journal failed: the write may or may not have happened, and this entity stops (its parent starts it
         // again). Whoever waits hears at once that it may retry; the nonce makes a retry safe either way.
+        ChannelMetrics.WriteFailed(rejected: false);
         foreach (var waiting in _awaitingWrite.Values)
         {
             foreach (var replyTo in waiting)

@@ -11,6 +11,10 @@ public static class HubErrors
 
     public static HubException From(CommandRejected rejected) => Error(rejected.Code, rejected.Reason);
 
+    /// <summary>Whether <paramref name="error"/> carries <paramref name="code"/> (its message starts with the wire name).</summary>
+    public static bool IsCode(HubException error, ErrorCode code) =>
+        error.Message.StartsWith(code.WireName() + ":", StringComparison.Ordinal);
+
     public static HubException Unavailable() =>
         Error(ErrorCode.Unavailable, "The cluster did not answer in time; try again.");
 }

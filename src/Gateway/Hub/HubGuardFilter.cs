@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Claims;
 using Akka.Actor;
 using Microsoft.AspNetCore.SignalR;
@@ -30,18 +31,24 @@ public sealed class HubGuardFilter(
     public async Task OnConnectedAsync(HubLifetimeContext context, Func<HubLifetimeContext, Task> next)
     {
         var caller = Caller(context.Context);
-        var lease = connections.TryOpen(caller.User, caller.Address, out var reason)
-            ?? throw HubErrors.Error(ErrorCode.TooManyConnections, reason);
+        var lease = connections.TryOpen(caller.User, caller.Address, out var reason);
+        if (lease is null)
+        {
+            GatewayMetrics.Limited("connections");
+            throw HubErrors.Error(ErrorCode.TooManyConnections, reason);
+        }
         context.Context.Items[LeaseKey] = lease;
         // The user and address of a connection do not change; work them out once.
         context.Context.Items[CallerKey] = caller;
         try
         {
             await next(context);
+            GatewayMetrics.ConnectionOpened();
         }
         catch
         {
             lease.Dispose();
+            context.Context.Items.Remove(LeaseKey);
             throw;
         }
     }
@@ -54,38 +61,57 @@ public sealed class HubGuardFilter(
         }
         finally
         {
-            if (context.Context.Items.TryGetValue(LeaseKey, out var lease)) (lease as IDisposable)?.Dispose();
+            if (context.Context.Items.Remove(LeaseKey, out var lease))
+            {
+                (lease as IDisposable)?.Dispose();
+                GatewayMetrics.ConnectionClosed();
+            }
         }
     }
 
     public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext context, Func<HubInvocationContext, ValueTask<object?>> next)
     {
+        var started = Stopwatch.GetTimestamp();
+        var method = context.HubMethodName;
         var bucket = (TokenBucket)context.Context.Items.GetOrAdd(BucketKey,
             () => new TokenBucket(options.Value.CallsPerSecond * 2, options.Value.CallsPerSecond, time));
         if (!bucket.TryTake())
+        {
+            GatewayMetrics.Limited("connection");
+            GatewayMetrics.Call(method, GatewayMetrics.RateLimited, started);
             throw HubErrors.Error(ErrorCode.RateLimited, "Too many calls; slow down.");
-        var cost = EdgeBudgets.CostOf(context.HubMethodName);
+        }
+        var cost = EdgeBudgets.CostOf(method);
         if (cost != EdgeCost.None)
         {
             var (user, address) = CallerOf(context.Context);
             if (budgets.TryCharge(cost, user, address) is { } refusal)
+            {
+                GatewayMetrics.Limited("budget");
+                GatewayMetrics.Call(method, GatewayMetrics.RateLimited, started);
                 throw HubErrors.Error(ErrorCode.RateLimited, refusal);
+            }
         }
         try
         {
-            return await next(context);
+            var result = await next(context);
+            GatewayMetrics.Call(method, GatewayMetrics.Ok, started);
+            return result;
         }
         catch (AskTimeoutException)
         {
+            GatewayMetrics.Call(method, GatewayMetrics.Unavailable, started);
             throw HubErrors.Unavailable();
         }
-        catch (HubException)
+        catch (HubException e)
         {
+            GatewayMetrics.Call(method, HubErrors.IsCode(e, ErrorCode.Unavailable) ? GatewayMetrics.Unavailable : GatewayMetrics.Refused, started);
             throw;
         }
         catch (Exception e)
         {
-            log.LogError(e, "Hub method {Method} failed", context.HubMethodName);
+            GatewayMetrics.Call(method, GatewayMetrics.Error, started);
+            log.LogError(e, "Hub method {Method} failed", method);
             throw new HubException("internal: The server could not complete this call.");
         }
     }

@@ -36,6 +36,7 @@ public sealed class HubClientPush : IClientPush
     {
         if (_queue.Writer.TryWrite(channelEvent)) return true;
         _log.LogWarning("Connection {ConnectionId} fell too far behind; closing it", _context.ConnectionId);
+        GatewayMetrics.SlowReaderCutOff();
         Abort();
         return false;
     }
@@ -70,6 +71,7 @@ public sealed class HubClientPush : IClientPush
                     VoiceEnded e => _client.VoiceEnded(e.Channel.Value, e.Reason),
                     _ => Task.CompletedTask,
                 });
+                GatewayMetrics.EventPushed();
             }
         }
         catch (Exception e)

@@ -129,6 +129,7 @@ public sealed class EngineCounters
         Interlocked.Add(ref _framesSent, total.FramesSent);
         Interlocked.Add(ref _speakingEvents, total.SpeakingEvents);
         TickDuration.Record(durationTicks);
+        MediaMetrics.RecordTick(durationTicks);
         if (late)
         {
             Interlocked.Increment(ref _lateTicks);

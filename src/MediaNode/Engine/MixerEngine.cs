@@ -47,6 +47,7 @@ public sealed class MixerEngine : IDisposable
             };
             _helpers[i].Start();
         }
+        MediaMetrics.Register(this);
     }
 
     public EngineOptions Options { get; }
@@ -54,6 +55,17 @@ public sealed class MixerEngine : IDisposable
     public EngineCounters Counters { get; } = new();
 
     public int RoomCount => Volatile.Read(ref _rooms).Length;
+
+    /// <summary>Members of every room (read without locking; may lag a join or leave in progress).</summary>
+    public int MemberCount
+    {
+        get
+        {
+            int members = 0;
+            foreach (var room in Volatile.Read(ref _rooms)) members += room.MemberCount;
+            return members;
+        }
+    }
 
 
     /// <summary>Which Opus implementation Concentus picked on this machine (encoder, decoder).</summary>
@@ -125,6 +137,7 @@ public sealed class MixerEngine : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
+        MediaMetrics.Unregister(this);
         if (_helpers.Length > 0) _helperStart.Release(_helpers.Length);
         foreach (var helper in _helpers) helper.Join();
         _helperStart.Dispose();

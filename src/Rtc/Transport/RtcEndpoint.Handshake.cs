@@ -16,6 +16,7 @@ public sealed partial class RtcEndpoint
         if (!StunMessage.TryParse(datagram, out var message))
         {
             Statistics.StunMalformedField++;
+            Interlocked.Increment(ref RtcMetrics.DroppedMalformed);
             return;
         }
         if (message.MessageType == StunMessageType.BindingSuccessResponse && known is not null)
@@ -152,6 +153,7 @@ public sealed partial class RtcEndpoint
                 if (refused)
                 {
                     Statistics.DtlsMalformedField++;
+                    Interlocked.Increment(ref RtcMetrics.DroppedMalformed);
                 }
                 return;
             }
@@ -179,6 +181,7 @@ public sealed partial class RtcEndpoint
         if (!TryAcquireHandshake(client))
         {
             Statistics.HandshakesRefusedField++;
+            Interlocked.Increment(ref RtcMetrics.HandshakesRefused);
             return;
         }
         session.HelloAssembler = null;

@@ -153,6 +153,7 @@ public sealed partial class RtcEndpoint : IRtcSessionHost, IDisposable
                 continue;
             }
             Statistics.DatagramsReceivedField++;
+            Interlocked.Add(ref RtcMetrics.BytesReceived, received);
             try
             {
                 Process(buffer.AsSpan(0, received), address);
@@ -171,6 +172,7 @@ public sealed partial class RtcEndpoint : IRtcSessionHost, IDisposable
         if (kind == PacketKind.Unknown)
         {
             Statistics.DroppedUnclassifiedField++;
+            Interlocked.Increment(ref RtcMetrics.DroppedUnclassified);
             return;
         }
         if (!_byAddress.TryGetValue(address, out var session))
@@ -182,6 +184,7 @@ public sealed partial class RtcEndpoint : IRtcSessionHost, IDisposable
             else
             {
                 Statistics.DroppedUnknownSourceField++;
+                Interlocked.Increment(ref RtcMetrics.DroppedUnknownSource);
             }
             return;
         }
@@ -233,6 +236,7 @@ public sealed partial class RtcEndpoint : IRtcSessionHost, IDisposable
         try
         {
             _socket.SendTo(datagram, SocketFlags.None, destination);
+            Interlocked.Add(ref RtcMetrics.BytesSent, datagram.Length);
         }
         catch (SocketException)
         {

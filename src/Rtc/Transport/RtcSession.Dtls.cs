@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Org.BouncyCastle.Tls;
 using OpenChat.Rtc.Dtls;
 using OpenChat.Rtc.Srtp;
@@ -58,12 +59,16 @@ public partial class RtcSession
     private void RunHandshake(Func<DtlsTransport> handshake, DtlsSrtpPeer peer)
     {
         // BouncyCastle's handshake blocks: one dedicated thread per handshake (bounded by the host), none per idle session.
+        var started = Stopwatch.GetTimestamp();
+        RtcMetrics.HandshakeStarted();
         var thread = new Thread(() =>
         {
+            bool completed = false;
             try
             {
                 var dtls = handshake();
                 OnDtlsConnected(dtls, peer.Keys!);
+                completed = true;
             }
             catch (Exception e)
             {
@@ -71,6 +76,7 @@ public partial class RtcSession
             }
             finally
             {
+                RtcMetrics.HandshakeEnded(completed, started);
                 _host.OnHandshakeFinished(this);
             }
         })

@@ -8,6 +8,9 @@ namespace OpenChat.Rtc.Transport;
 /// <summary>The media half of a session: SRTP and RTCP in, RTP and RTCP out.</summary>
 public partial class RtcSession
 {
+    /// <summary>The RTP clock of the one codec the transport carries (Opus, RFC 7587).</summary>
+    private const int OpusClockRate = 48000;
+
     // ---- SRTP in ----
 
     /// <summary>
@@ -29,6 +32,7 @@ public partial class RtcSession
                 if (!inbound.UnprotectRtcp(packet, out int rtcpLength))
                 {
                     Interlocked.Increment(ref Statistics.SrtpRejectedField);
+                    Interlocked.Increment(ref RtcMetrics.SrtpAuthFailures);
                     return;
                 }
                 if (refreshesConsent)
@@ -42,6 +46,7 @@ public partial class RtcSession
             if (!inbound.UnprotectRtp(packet, out int length) || !RtpPacket.TryParse(packet[..length], out var rtp))
             {
                 Interlocked.Increment(ref Statistics.SrtpRejectedField);
+                Interlocked.Increment(ref RtcMetrics.SrtpAuthFailures);
                 return;
             }
             if (refreshesConsent)
@@ -96,6 +101,7 @@ public partial class RtcSession
                         Statistics.RemoteFractionLost = block.FractionLost;
                         Statistics.RemoteCumulativeLost = block.CumulativeLost;
                         Statistics.RemoteJitter = block.Jitter;
+                        RtcMetrics.RecordReport(block, RtcpSenderInfo.ToNtp(DateTime.UtcNow), OpusClockRate);
                     }
                 }
             }

@@ -25,6 +25,17 @@ public sealed partial class VoiceRoom(ChannelId channel, ChannelOptions options)
         _seats.Values.Where(s => s.Announced).Select(s => s.ToMember())
             .OrderBy(m => m.DisplayName, StringComparer.OrdinalIgnoreCase).ToList();
 
+    /// <summary>How many members are announced (<see cref="Members"/>'s count, without building the list).</summary>
+    public int AnnouncedCount
+    {
+        get
+        {
+            int count = 0;
+            foreach (var seat in _seats.Values) if (seat.Announced) count++;
+            return count;
+        }
+    }
+
     /// <summary>True while the room has members, a mixer or a placement under way: the channel stays up.</summary>
     public bool IsBusy => _seats.Count > 0 || Lease is not MixerLease.None { Draining: null };
 

@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace OpenChat.MediaNode.Engine;
+
+/// <summary>
+/// The mixing engines' figures (meter <c>OpenChat.Media</c>), summed over every live <see cref="MixerEngine"/> of the
+/// process (a media node has one). The engines count with <see cref="Interlocked"/> fields as they always have; the
+/// observable instruments read those when metrics are collected. The tick duration is the one instrument recorded
+/// where it happens, once per tick and without tags, which allocates nothing.
+/// </summary>
+public static class MediaMetrics
+{
+    public const string MeterName = "OpenChat.Media";
+
+    private static readonly Meter Meter = new(MeterName);
+    private static readonly Lock Gate = new();
+    private static readonly List<MixerEngine> Engines = [];
+
+    // Totals of engines already disposed, so that counters never go back.
+    private static long _retiredTicks, _retiredLate, _retiredMissed, _retiredEncodes, _retiredDecodes, _retiredReceived, _retiredSent, _retiredExpected;
+    private static long _lostReported;
+
+    private static readonly Histogram<double> TickDuration = Meter.CreateHistogram<double>(
+        "openchat.media.tick.duration", "s", "How long one 20 ms mixing tick of every room took.",
+        tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25] });
+
+    static MediaMetrics()
+    {
+        Meter.CreateObservableGauge("openchat.media.rooms", () => Sum(e => e.RoomCount), "{room}", "Voice rooms this node mixes.");
+        Meter.CreateObservableGauge("openchat.media.members", () => Sum(e => e.MemberCount), "{member}", "Members in the rooms this node mixes.");
+        Meter.CreateObservableCounter("openchat.media.encodes", () => Total(e => e.Counters.Encodes, _retiredEncodes), "{frame}", "Opus frames encoded.");
+        Meter.CreateObservableCounter("openchat.media.decodes", () => Total(e => e.Counters.Decodes, _retiredDecodes), "{frame}", "Opus frames decoded.");
+        Meter.CreateObservableCounter("openchat.media.ticks", () => Total(e => e.Counters.Ticks, _retiredTicks), "{tick}", "Mixing ticks run.");
+        Meter.CreateObservableCounter("openchat.media.ticks.late", () => Total(e => e.Counters.LateTicks, _retiredLate), "{tick}",
+            "Ticks that started later than the late-tick threshold after they were due.");
+        Meter.CreateObservableCounter("openchat.media.ticks.missed", () => Total(e => e.Counters.MissedTicks, _retiredMissed), "{tick}",
+            "Ticks skipped because the clock fell several ticks behind.");
+        Meter.CreateObservableCounter("openchat.media.packets.received", () => Total(e => e.Counters.InboundReceived, _retiredReceived), "{packet}",
+            "Audio packets that arrived from members.");
+        Meter.CreateObservableCounter("openchat.media.packets.sent", () => Total(e => e.Counters.FramesSent, _retiredSent), "{packet}",
+            "Audio packets sent to members.");
+        Meter.CreateObservableCounter("openchat.media.packets.lost", Lost, "{packet}",
+            "Audio packets members sent (by their RTP sequence numbers) that never arrived.");
+    }
+
+    internal static void Register(MixerEngine engine)
+    {
+        lock (Gate) Engines.Add(engine);
+    }
+
+    internal static void Unregister(MixerEngine engine)
+    {
+        lock (Gate)
+        {
+            if (!Engines.Remove(engine)) return;
+            var c = engine.Counters;
+            _retiredTicks += c.Ticks;
+            _retiredLate += c.LateTicks;
+            _retiredMissed += c.MissedTicks;
+            _retiredEncodes += c.Encodes;
+            _retiredDecodes += c.Decodes;
+            _retiredReceived += c.InboundReceived;
+            _retiredSent += c.FramesSent;
+            _retiredExpected += c.InboundExpected;
+        }
+    }
+
+    internal static void RecordTick(long stopwatchTicks) => TickDuration.Record(stopwatchTicks / (double)Stopwatch.Frequency);
+
+    private static int Sum(Func<MixerEngine, int> read)
+    {
+        lock (Gate)
+        {
+            int sum = 0;
+            foreach (var engine in Engines) sum += read(engine);
+            return sum;
+        }
+    }
+
+    private static long Total(Func<MixerEngine, long> read, long retired)
+    {
+        lock (Gate)
+        {
+            long sum = retired;
+            foreach (var engine in Engines) sum += read(engine);
+            return sum;
+        }
+    }
+
+    private static long Lost()
+    {
+        lock (Gate)
+        {
+            long expected = Total(e => e.Counters.InboundExpected, _retiredExpected);
+            long received = Total(e => e.Counters.InboundReceived, _retiredReceived);
+            // A late packet counted missing can still arrive; the counter holds its highest value rather than go back.
+            _lostReported = Math.Max(_lostReported, expected - received);
+            return _lostReported;
+        }
+    }
+}
