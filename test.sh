@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds everything and runs the whole test suite; ends with "N passed, N failed, N skipped".
 # Installs what the suite needs: NuGet packages (restore), the web client's npm packages, and, when run as root on
-# Debian, Chromium (browser tests), the PostgreSQL server (the PostgreSQL storage test) and libopus (the media
+# Debian, Chromium (browser tests), Prometheus (the monitoring tests), the PostgreSQL server (the PostgreSQL storage test) and libopus (the media
 # node's native Opus codec; without it the managed codec is used).
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -9,6 +9,7 @@ cd "$(dirname "$0")"
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   missing=()
   [ -x /usr/bin/chromium ] || missing+=(chromium)
+  [ -x /usr/bin/prometheus ] || missing+=(prometheus)
   ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
   compgen -G "/usr/lib/*/libopus.so" >/dev/null || missing+=(libopus-dev)
   if [ "${#missing[@]}" -gt 0 ]; then

@@ -29,11 +29,13 @@ public static class GatewayMetrics
         .Select(m => m.Name)
         .ToFrozenSet(StringComparer.Ordinal);
 
-    private static readonly UpDownCounter<long> Connections = Meter.CreateUpDownCounter<long>(
-        "openchat.gateway.connections", "{connection}", "Open hub connections.");
+    private static readonly string[] LimitScopes = ["connection", "budget", "sessions", "connections"];
 
-    private static readonly Counter<long> SessionsCreated = Meter.CreateCounter<long>(
-        "openchat.gateway.sessions.created", "{session}", "Session tokens issued (new guests and renewals).");
+    private static long _connections;
+    private static long _sessionsCreated;
+    private static long _eventsPushed;
+    private static long _slowReaders;
+    private static readonly long[] Limited = new long[LimitScopes.Length];
 
     private static readonly Counter<long> HubCalls = Meter.CreateCounter<long>(
         "openchat.gateway.hub.calls", "{call}", "Hub calls by method and outcome: ok, refused (an error answer), rate_limited, unavailable (the cluster did not answer), error.");
@@ -42,22 +44,34 @@ public static class GatewayMetrics
         "openchat.gateway.hub.call.duration", "s", "Time from a hub call's arrival to its answer, by method.",
         tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
 
-    private static readonly Counter<long> EventsPushed = Meter.CreateCounter<long>(
-        "openchat.gateway.events.pushed", "{event}", "Events delivered to clients.");
+    // Counted in fields and observed, so that each series exists (at zero) from the start rather than from its first event.
+    static GatewayMetrics()
+    {
+        Meter.CreateObservableUpDownCounter("openchat.gateway.connections", () => Volatile.Read(ref _connections), "{connection}", "Open hub connections.");
+        Meter.CreateObservableCounter("openchat.gateway.sessions.created", () => Volatile.Read(ref _sessionsCreated), "{session}",
+            "Session tokens issued (new guests and renewals).");
+        Meter.CreateObservableCounter("openchat.gateway.events.pushed", () => Volatile.Read(ref _eventsPushed), "{event}", "Events delivered to clients.");
+        Meter.CreateObservableCounter("openchat.gateway.clients.cut_off",
+            () => new Measurement<long>(Volatile.Read(ref _slowReaders), new KeyValuePair<string, object?>("reason", "slow_reader")), "{connection}",
+            "Connections the gateway closed because the client fell too far behind reading its events.");
+        Meter.CreateObservableCounter("openchat.gateway.rate_limited", () => LimitScopes.Select((scope, i) =>
+                new Measurement<long>(Volatile.Read(ref Limited[i]), new KeyValuePair<string, object?>("scope", scope))), "{request}",
+            "Requests refused for exceeding a limit, by scope: connection (calls per connection), budget (the user's or address's shared budget), " +
+            "sessions (session creation per address), connections (open connections per user or address).");
+    }
 
-    private static readonly Counter<long> ClientsCutOff = Meter.CreateCounter<long>(
-        "openchat.gateway.clients.cut_off", "{connection}", "Connections the gateway closed because the client fell too far behind reading its events.");
-
-    private static readonly Counter<long> RateLimitedCounter = Meter.CreateCounter<long>(
-        "openchat.gateway.rate_limited", "{request}", "Requests refused for exceeding a limit, by scope: connection (calls per connection), budget (the user's or address's shared budget), sessions (session creation per address), connections (open connections per user or address).");
+    /// <summary>Creates the meter's instruments, so that they are exported from the node's start.</summary>
+    public static void Enable()
+    {
+    }
 
     public static string MethodLabel(string method) => HubMethods.Contains(method) ? method : "unknown";
 
-    internal static void ConnectionOpened() => Connections.Add(1);
+    internal static void ConnectionOpened() => Interlocked.Increment(ref _connections);
 
-    internal static void ConnectionClosed() => Connections.Add(-1);
+    internal static void ConnectionClosed() => Interlocked.Decrement(ref _connections);
 
-    internal static void SessionCreated() => SessionsCreated.Add(1);
+    internal static void SessionCreated() => Interlocked.Increment(ref _sessionsCreated);
 
     internal static void Call(string method, string outcome, long startTimestamp)
     {
@@ -66,9 +80,10 @@ public static class GatewayMetrics
         HubCallDuration.Record(Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds, new KeyValuePair<string, object?>("method", label));
     }
 
-    internal static void EventPushed() => EventsPushed.Add(1);
+    internal static void EventPushed() => Interlocked.Increment(ref _eventsPushed);
 
-    internal static void SlowReaderCutOff() => ClientsCutOff.Add(1, new KeyValuePair<string, object?>("reason", "slow_reader"));
+    internal static void SlowReaderCutOff() => Interlocked.Increment(ref _slowReaders);
 
-    internal static void Limited(string scope) => RateLimitedCounter.Add(1, new KeyValuePair<string, object?>("scope", scope));
+    /// <summary>A request refused by a limit of <paramref name="scope"/> (one of connection, budget, sessions, connections).</summary>
+    internal static void Limit(string scope) => Interlocked.Increment(ref Limited[Array.IndexOf(LimitScopes, scope)]);
 }

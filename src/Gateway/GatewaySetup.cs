@@ -63,7 +63,7 @@ public static class GatewaySetup
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             o.OnRejected = (_, _) =>
             {
-                GatewayMetrics.Limited("sessions");
+                GatewayMetrics.Limit("sessions");
                 return ValueTask.CompletedTask;
             };
             o.AddPolicy(SessionRateLimitPolicy, context => RateLimitPartition.GetFixedWindowLimiter(

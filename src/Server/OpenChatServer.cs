@@ -69,6 +69,14 @@ public static class OpenChatServer
 
         var app = builder.Build();
         app.UseOpenChatManagement(options.Management);
+        // Each role's instruments exist from the start, so its series are there (at zero) before anything happens.
+        if (gateway) Gateway.GatewayMetrics.Enable();
+        if (channels is not null) Channels.ChannelMetrics.Enable();
+        if (media)
+        {
+            MediaNode.Engine.MediaMetrics.Enable();
+            Rtc.Transport.RtcMetrics.Enable();
+        }
         if (certificate is not null)
             app.Logger.LogInformation("Cluster transport: TLS with mutual authentication; certificate {Fingerprint} (SHA-256), {Accepted} accepted",
                 certificate.Fingerprint, certificate.AcceptedFingerprints.Count);

@@ -16,18 +16,23 @@ public static class ChannelMetrics
     private static long _entities;
     private static long _voiceMembers;
 
-    private static readonly Counter<long> MessagesStored = Meter.CreateCounter<long>(
-        "openchat.channels.messages.stored", "{message}", "Messages the journal confirmed stored.");
+    private static long _stored;
+    private static long _writesFailed;
+    private static long _writesRejected;
 
     private static readonly Histogram<double> JournalWrite = Meter.CreateHistogram<double>(
         "openchat.channels.journal.write.duration", "s", "Time from handing a message to the journal to its confirmation.",
         tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });
 
-    private static readonly Counter<long> JournalFailures = Meter.CreateCounter<long>(
-        "openchat.channels.journal.write.failures", "{write}", "Journal writes that failed (the journal did not answer or errored) or were rejected (refused, nothing stored), by kind.");
-
     static ChannelMetrics()
     {
+        Meter.CreateObservableCounter("openchat.channels.messages.stored", () => Volatile.Read(ref _stored), "{message}",
+            "Messages the journal confirmed stored.");
+        Meter.CreateObservableCounter("openchat.channels.journal.write.failures", () => new Measurement<long>[]
+        {
+            new(Volatile.Read(ref _writesFailed), new KeyValuePair<string, object?>("kind", "failed")),
+            new(Volatile.Read(ref _writesRejected), new KeyValuePair<string, object?>("kind", "rejected")),
+        }, "{write}", "Journal writes that failed (the journal errored or did not answer; the channel restarts) or were rejected (nothing stored), by kind.");
         Meter.CreateObservableUpDownCounter("openchat.channels.entities.active", () => Volatile.Read(ref _entities), "{channel}",
             "Channel actors running on this node.");
         Meter.CreateObservableUpDownCounter("openchat.channels.voice.members", () => Volatile.Read(ref _voiceMembers), "{member}",
@@ -36,12 +41,16 @@ public static class ChannelMetrics
 
     internal static void Stored(long writeStartTimestamp)
     {
-        MessagesStored.Add(1);
+        Interlocked.Increment(ref _stored);
         JournalWrite.Record(Stopwatch.GetElapsedTime(writeStartTimestamp).TotalSeconds);
     }
 
-    internal static void WriteFailed(bool rejected) =>
-        JournalFailures.Add(1, new KeyValuePair<string, object?>("kind", rejected ? "rejected" : "failed"));
+    internal static void WriteFailed(bool rejected) => Interlocked.Increment(ref rejected ? ref _writesRejected : ref _writesFailed);
+
+    /// <summary>Creates the meter's instruments, so that they are exported from the node's start.</summary>
+    public static void Enable()
+    {
+    }
 
     internal static void EntityStarted() => Interlocked.Increment(ref _entities);
 

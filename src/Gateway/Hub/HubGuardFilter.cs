@@ -34,7 +34,7 @@ public sealed class HubGuardFilter(
         var lease = connections.TryOpen(caller.User, caller.Address, out var reason);
         if (lease is null)
         {
-            GatewayMetrics.Limited("connections");
+            GatewayMetrics.Limit("connections");
             throw HubErrors.Error(ErrorCode.TooManyConnections, reason);
         }
         context.Context.Items[LeaseKey] = lease;
@@ -77,7 +77,7 @@ public sealed class HubGuardFilter(
             () => new TokenBucket(options.Value.CallsPerSecond * 2, options.Value.CallsPerSecond, time));
         if (!bucket.TryTake())
         {
-            GatewayMetrics.Limited("connection");
+            GatewayMetrics.Limit("connection");
             GatewayMetrics.Call(method, GatewayMetrics.RateLimited, started);
             throw HubErrors.Error(ErrorCode.RateLimited, "Too many calls; slow down.");
         }
@@ -87,7 +87,7 @@ public sealed class HubGuardFilter(
             var (user, address) = CallerOf(context.Context);
             if (budgets.TryCharge(cost, user, address) is { } refusal)
             {
-                GatewayMetrics.Limited("budget");
+                GatewayMetrics.Limit("budget");
                 GatewayMetrics.Call(method, GatewayMetrics.RateLimited, started);
                 throw HubErrors.Error(ErrorCode.RateLimited, refusal);
             }

@@ -44,6 +44,11 @@ public static class MediaMetrics
             "Audio packets members sent (by their RTP sequence numbers) that never arrived.");
     }
 
+    /// <summary>Creates the meter's instruments, so that they are exported from the node's start.</summary>
+    public static void Enable()
+    {
+    }
+
     internal static void Register(MixerEngine engine)
     {
         lock (Gate) Engines.Add(engine);

@@ -68,6 +68,11 @@ public static class RtcMetrics
         }, "{datagram}", "Datagrams dropped at the socket: from an address no session authorised, of no known protocol, or malformed STUN or DTLS.");
     }
 
+    /// <summary>Creates the meter's instruments, so that they are exported from the node's start.</summary>
+    public static void Enable()
+    {
+    }
+
     internal static void HandshakeStarted() => Interlocked.Increment(ref HandshakesActive);
 
     internal static void HandshakeEnded(bool completed, long startTimestamp)

@@ -8,6 +8,10 @@ namespace OpenChat.Rtc.Transport;
 /// <summary>The media half of a session: SRTP and RTCP in, RTP and RTCP out.</summary>
 public partial class RtcSession
 {
+    /// <summary>The middle 32 bits of the NTP time of the peer's last sender report (0: none yet), and when it arrived.</summary>
+    private uint _lastSenderReport;
+    private long _lastSenderReportTicks;
+
     /// <summary>The RTP clock of the one codec the transport carries (Opus, RFC 7587).</summary>
     private const int OpusClockRate = 48000;
 
@@ -91,6 +95,12 @@ public partial class RtcSession
         var reader = new RtcpCompoundReader(compound);
         while (reader.TryReadNext(out var packet))
         {
+            if (packet.Type == RtcpPacketType.SenderReport && packet.TryGetSenderInfo(out var sender))
+            {
+                // Kept for the LSR and DLSR of our next report, from which the peer works out the round trip.
+                _lastSenderReport = (uint)(sender.NtpTimestamp >> 16);
+                _lastSenderReportTicks = _clock.ElapsedTicks;
+            }
             if (packet.Type is RtcpPacketType.SenderReport or RtcpPacketType.ReceiverReport)
             {
                 for (int i = 0; i < packet.ReportBlockCount; i++)
@@ -186,7 +196,13 @@ public partial class RtcSession
         {
             if (_receiveStats is not null)
             {
-                block = _receiveStats.CreateReportBlock();
+                uint delay = 0;
+                if (_lastSenderReport != 0)
+                {
+                    // DLSR: the time since that sender report arrived, in units of 1/65536 s (RFC 3550 6.4.1).
+                    delay = (uint)Math.Min(uint.MaxValue, (_clock.ElapsedTicks - _lastSenderReportTicks) * 65536 / Stopwatch.Frequency);
+                }
+                block = _receiveStats.CreateReportBlock(_lastSenderReport, delay);
             }
         }
         lock (_sendLock)

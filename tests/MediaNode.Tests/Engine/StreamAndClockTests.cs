@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Diagnostics;
 using OpenChat.MediaNode.Engine;
 using Xunit;
@@ -90,13 +91,27 @@ public sealed class StreamAndClockTests
     [Theory]
     [InlineData("stand-ins")]
     [InlineData("libopus")]
+    [InlineData("libopus, metrics collected")]
     public void Steady_state_ticks_and_packet_arrivals_do_not_allocate(string codec)
     {
+        // With a listener on the media meter (as OpenTelemetry is on a node exporting metrics), every tick records its
+        // duration through System.Diagnostics.Metrics; that path must not allocate either.
+        long ticksMeasured = 0;
+        using var listener = new MeterListener();
+        if (codec.EndsWith("metrics collected", StringComparison.Ordinal))
+        {
+            listener.InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == MediaMetrics.MeterName) l.EnableMeasurementEvents(instrument);
+            };
+            listener.SetMeasurementEventCallback<double>((_, _, _, _) => Interlocked.Increment(ref ticksMeasured));
+            listener.Start();
+        }
         using var engine = new MixerEngine(new EngineOptions
         {
             RandomSeed = 3,
-            EncoderFactory = codec == "libopus" ? LibOpus.Encoder : () => new FakeOpusEncoder(),
-            DecoderFactory = codec == "libopus" ? LibOpus.Decoder : () => new FakeOpusDecoder(),
+            EncoderFactory = codec.StartsWith("libopus", StringComparison.Ordinal) ? LibOpus.Encoder : () => new FakeOpusEncoder(),
+            DecoderFactory = codec.StartsWith("libopus", StringComparison.Ordinal) ? LibOpus.Decoder : () => new FakeOpusDecoder(),
         });
         var room = engine.CreateRoom(new RoomId("r"));
         var sink = new CountingSink();
@@ -126,6 +141,7 @@ public sealed class StreamAndClockTests
         Assert.Equal(3, engine.Counters.EncodesLastTick);
         Assert.True(sink.Frames > 0);
         Assert.Equal(0, allocated);
+        if (codec.EndsWith("metrics collected", StringComparison.Ordinal)) Assert.True(Interlocked.Read(ref ticksMeasured) >= 200, $"{ticksMeasured} tick durations measured");
     }
 
     private sealed class CountingSink : IAudioSink
