@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Logging.Console;
 using OpenChat.Hosting;
 using OpenTelemetry;
 using OpenTelemetry.Exporter;
@@ -28,6 +29,10 @@ public static class Observability
     public static void AddOpenChatObservability(this WebApplicationBuilder builder, OpenChatOptions options)
     {
         var telemetry = options.Telemetry;
+        // ASP.NET Core's request start and finish lines hold the whole URL, and a browser's hub WebSocket sends its
+        // access token in the URL (browsers cannot set headers on WebSockets): they never reach the console, whatever
+        // level Microsoft.AspNetCore is set to. (This rule names the console provider, so it outranks Logging:LogLevel.)
+        builder.Logging.AddFilter<ConsoleLoggerProvider>("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         if (telemetry.JsonLogs)
         {
             builder.Logging.ClearProviders();

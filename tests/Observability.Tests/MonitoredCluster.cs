@@ -47,21 +47,28 @@ public sealed class MonitoredCluster : IAsyncLifetime
 
     private async Task<ServerProcess> StartAsync(string name, string[] roles, int port)
     {
+        var process = StartNode(name, roles, port, _seedPort, _signingKey,
+            new Dictionary<string, string> { ["OpenChat__Management__Port"] = Probe.FreeTcpPort().ToString() });
+        _processes.Add(process);
+        await process.WaitReadyAsync(TimeSpan.FromSeconds(90));
+        return process;
+    }
+
+    /// <summary>Starts a node of a loopback cluster seeded at <paramref name="seedPort"/>, with the admin key and <paramref name="settings"/>.</summary>
+    public static ServerProcess StartNode(string name, string[] roles, int port, int seedPort, string signingKey, IDictionary<string, string> settings)
+    {
         var env = new Dictionary<string, string>
         {
             ["OpenChat__DataDirectory"] = Probe.NewTempDirectory("monitored-" + name),
             ["OpenChat__Cluster__Port"] = port.ToString(),
-            ["OpenChat__Cluster__SeedNodes__0"] = NodeAddress(_seedPort),
-            ["OpenChat__Auth__SigningKey"] = _signingKey,
+            ["OpenChat__Cluster__SeedNodes__0"] = NodeAddress(seedPort),
+            ["OpenChat__Auth__SigningKey"] = signingKey,
             ["OpenChat__Auth__AdminKey"] = AdminKey,
             ["OpenChat__Media__LoadReportInterval"] = "00:00:00.500",
-            ["OpenChat__Management__Port"] = Probe.FreeTcpPort().ToString(),
         };
         for (var i = 0; i < roles.Length; i++) env[$"OpenChat__Roles__{i}"] = roles[i];
-        var process = ServerProcess.Start(name, env);
-        _processes.Add(process);
-        await process.WaitReadyAsync(TimeSpan.FromSeconds(90));
-        return process;
+        foreach (var (k, v) in settings) env[k] = v;
+        return ServerProcess.Start(name, env);
     }
 
     /// <summary>The gateway's admin view of the cluster.</summary>

@@ -1,3 +1,4 @@
+using OpenChat.Hosting;
 using Akka.Actor;
 using Akka.Event;
 using OpenChat.Channels.Voice;
@@ -16,7 +17,11 @@ public sealed partial class ChannelActor
 
     private void VoiceCommands()
     {
-        Command<JoinVoice>(join => Carry(_voice.Join(join, Sender, _info!)));
+        Command<JoinVoice>(join =>
+        {
+            using var span = ChannelTracing.Source.StartChild("channel.join_voice", join.TraceParent);
+            Carry(_voice.Join(join with { TraceParent = span.Context(join.TraceParent) }, Sender, _info!));
+        });
         Command<ResumeVoice>(resume => Carry(_voice.Resume(resume, Sender)));
         Command<LeaveVoice>(leave => Carry(_voice.Leave(leave, Sender)));
         Command<SetVoiceState>(state => Carry(_voice.SetState(state, Sender)));
@@ -71,7 +76,7 @@ public sealed partial class ChannelActor
                     Broadcast(broadcast.Message);
                     break;
                 case VoiceEffect.RequestPlacement request:
-                    _placement.Ask<object>(new PlaceMixer(_id, request.AvoidNode, Self), _options.MediaTimeout + _options.MediaTimeout)
+                    _placement.Ask<object>(new PlaceMixer(_id, request.AvoidNode, Self, request.TraceParent), _options.MediaTimeout + _options.MediaTimeout)
                         .PipeTo(Self,
                             success: reply => new PlacementAnswered(request.Request, reply),
                             failure: _ => new PlacementAnswered(request.Request, VoiceRoom.PlacementTimedOut));

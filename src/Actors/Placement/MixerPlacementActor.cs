@@ -1,3 +1,4 @@
+using OpenChat.Hosting;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.DistributedData;
@@ -152,6 +153,8 @@ public sealed class MixerPlacementActor : ReceiveActor, IWithTimers
         var excluded = _disassociated.Count == 0 ? _unreachable : new HashSet<string>(_unreachable.Concat(_disassociated.Keys));
         var context = new PlacementContext(now, excluded, l => _pending.CountAfter(l.Node, l.ReportedAt));
         var chosen = _strategy.Choose(candidates, context);
+        using var span = chosen is null ? null : ChannelTracing.Source.StartChild("placement.place_mixer", request.TraceParent);
+        span?.SetTag("openchat.media_node", chosen!.Node);
         if (chosen is null)
         {
             if (now < giveUpAt)
@@ -165,7 +168,7 @@ public sealed class MixerPlacementActor : ReceiveActor, IWithTimers
             return;
         }
         _pending.Record(chosen.Node, now);
-        chosen.Manager.Ask<MixerReady>(new CreateMixer(request.Room, request.Owner), _createTimeout)
+        chosen.Manager.Ask<MixerReady>(new CreateMixer(request.Room, request.Owner, span.Context(request.TraceParent)), _createTimeout)
             .PipeTo(replyTo, failure: e => new CommandRejected(ErrorCode.Unavailable, $"Media node {chosen.Node} did not create the mixer: {e.Message}"));
     }
 }

@@ -132,7 +132,7 @@ public sealed class ChatHub(GatewayRuntime runtime) : Hub<IChatClient>
         if (!Protocol.Voice.JoinVoice.IsValidOffer(sdpOffer))
             throw HubErrors.Error(ErrorCode.InvalidArgument, Protocol.Voice.JoinVoice.OfferRule);
         // Placement, and a new media node's answer, may take longer than an ordinary call.
-        return VoiceAnswer(await AskVoice(taken => new JoinVoiceRequest(channel.Id, sdpOffer, muted, deafened, taken, ClientAddress()), runtime.Budgets.JoinVoice));
+        return VoiceAnswer(await AskVoice(taken => new JoinVoiceRequest(channel.Id, sdpOffer, muted, deafened, taken, ClientAddress(), System.Diagnostics.Activity.Current?.Id), runtime.Budgets.JoinVoice));
     }
 
     /// <summary>Binds this connection to the user's voice membership in a channel, without touching the media session.</summary>

@@ -1,3 +1,4 @@
+using OpenChat.Hosting;
 using System.Diagnostics;
 using System.Security.Claims;
 using Akka.Actor;
@@ -73,6 +74,7 @@ public sealed class HubGuardFilter(
     {
         var started = Stopwatch.GetTimestamp();
         var method = context.HubMethodName;
+        using var span = StartCallSpan(method);
         var bucket = (TokenBucket)context.Context.Items.GetOrAdd(BucketKey,
             () => new TokenBucket(options.Value.CallsPerSecond * 2, options.Value.CallsPerSecond, time));
         if (!bucket.TryTake())
@@ -114,6 +116,20 @@ public sealed class HubGuardFilter(
             log.LogError(e, "Hub method {Method} failed", method);
             throw new HubException("internal: The server could not complete this call.");
         }
+    }
+
+    /// <summary>
+    /// A call's span, current while the hub method runs, so that what it asks of the cluster continues its trace. Each
+    /// call is a trace of its own rather than a child of the connection's request, which lasts as long as the connection.
+    /// </summary>
+    private static Activity? StartCallSpan(string method)
+    {
+        if (!GatewayTracing.Source.HasListeners()) return null;
+        Activity.Current = null;
+        var span = GatewayTracing.Source.StartActivity("hub " + GatewayMetrics.MethodLabel(method), ActivityKind.Server);
+        span?.SetTag("rpc.system", "signalr");
+        span?.SetTag("rpc.method", GatewayMetrics.MethodLabel(method));
+        return span;
     }
 
     /// <summary>The user and client address of a connection, as worked out when it connected.</summary>

@@ -1,3 +1,4 @@
+using OpenChat.Hosting;
 using Akka.Actor;
 using Akka.Cluster.Tools.PublishSubscribe;
 using OpenChat.Protocol;
@@ -99,7 +100,9 @@ public sealed partial class SessionActor
         WhenOpen(operation, () =>
         {
             if (_voice is { } current && current != request.Channel) LeaveCurrentVoice();
-            var join = new JoinVoice(request.Channel, _identity.User, _identity.DisplayName, Self, request.SdpOffer, request.Muted, request.Deafened, request.ClientAddress);
+            using var span = GatewayTracing.Source.StartChild("session.join_voice", request.TraceParent);
+            var join = new JoinVoice(request.Channel, _identity.User, _identity.DisplayName, Self, request.SdpOffer, request.Muted, request.Deafened, request.ClientAddress,
+                span.Context(request.TraceParent));
             AskChannel(join, _budgets.ChannelJoin, reply =>
             {
                 if (reply is VoiceJoined)

@@ -22,7 +22,8 @@ internal interface IVoiceRequest;
 /// The hub completes <paramref name="AnswerTaken"/> once it has the answer (or gave up waiting): the channel's voice
 /// events that follow the answer are pushed only then, so the client gets them after the member list in it.
 /// </summary>
-internal sealed record JoinVoiceRequest(ChannelId Channel, string SdpOffer, bool Muted, bool Deafened, Task? AnswerTaken = null, string? ClientAddress = null) : IVoiceRequest;
+internal sealed record JoinVoiceRequest(ChannelId Channel, string SdpOffer, bool Muted, bool Deafened, Task? AnswerTaken = null, string? ClientAddress = null,
+    string? TraceParent = null) : IVoiceRequest;
 
 /// <summary>Hub to session: bind this connection to the user's voice membership. Answered by the channel; <paramref name="AnswerTaken"/> as for a join.</summary>
 internal sealed record ResumeVoiceRequest(ChannelId Channel, Task? AnswerTaken = null) : IVoiceRequest;

@@ -1,3 +1,4 @@
+using OpenChat.Hosting;
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
@@ -132,6 +133,7 @@ public sealed class MixerActor : ReceiveActor, IWithTimers
 
     private void Connect(ConnectMember request)
     {
+        using var span = MediaTracing.Source.StartChild("mixer.connect_member", request.TraceParent);
         if (request.SdpOffer is null || request.SdpOffer.Length > JoinVoice.MaxOfferLength)
         {
             Sender.Tell(new CommandRejected(ErrorCode.InvalidArgument, $"An SDP offer has at most {JoinVoice.MaxOfferLength} characters."));

@@ -1,3 +1,4 @@
+using OpenChat.Hosting;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.DistributedData;
@@ -60,6 +61,7 @@ public sealed class MixerManagerActor : ReceiveActor, IWithTimers
 
         Receive<CreateMixer>(create =>
         {
+            using var span = MediaTracing.Source.StartChild("mixer.create", create.TraceParent);
             if (_mixers.TryGetValue(create.Room, out var mixer))
             {
                 mixer.Tell(create);

@@ -28,7 +28,7 @@ public sealed record MediaNodeLoad(
 /// channel entity: the mixer reports speaking, lost members and draining to it, and stops when it is gone.
 /// Answered with <see cref="MixerReady"/>.
 /// </summary>
-public sealed record CreateMixer(ChannelId Room, IActorRef Owner) : IProtocolMessage;
+public sealed record CreateMixer(ChannelId Room, IActorRef Owner, string? TraceParent = null) : IProtocolMessage;
 
 /// <summary>A room's mixer and the node it runs on.</summary>
 public sealed record MixerReady(ChannelId Room, IActorRef Mixer, string Node) : IProtocolMessage;
@@ -56,14 +56,14 @@ public sealed record MixerList(string Node, IReadOnlyList<ChannelId> Rooms) : IP
 /// than <paramref name="AvoidNode"/> (a node just lost). Answered with <see cref="MixerReady"/> or
 /// <see cref="Commands.CommandRejected"/> (<see cref="ErrorCode.Unavailable"/>).
 /// </summary>
-public sealed record PlaceMixer(ChannelId Room, string? AvoidNode, IActorRef Owner) : IProtocolMessage;
+public sealed record PlaceMixer(ChannelId Room, string? AvoidNode, IActorRef Owner, string? TraceParent = null) : IProtocolMessage;
 
 /// <summary>
 /// Connects a member's browser to a room mixer: the mixer accepts the WebRTC offer and answers. A member already
 /// connected is replaced (a renegotiation). Answered with <see cref="MemberConnected"/> or
 /// <see cref="Commands.CommandRejected"/> (an offer the node cannot serve, with the reason).
 /// </summary>
-public sealed record ConnectMember(ChannelId Room, UserId User, string SdpOffer, bool Muted, bool Deafened) : IProtocolMessage;
+public sealed record ConnectMember(ChannelId Room, UserId User, string SdpOffer, bool Muted, bool Deafened, string? TraceParent = null) : IProtocolMessage;
 
 /// <summary>The mixer's SDP answer for a member.</summary>
 public sealed record MemberConnected(ChannelId Room, UserId User, string SdpAnswer) : IProtocolMessage;

@@ -12,8 +12,10 @@ public sealed record VoiceMember(UserId User, string DisplayName, bool Muted, bo
 /// <see cref="VoiceEnded"/> when another connection takes the membership over. Answered with <see cref="VoiceJoined"/>
 /// (with the mixer's SDP answer) or <see cref="Commands.CommandRejected"/>. <paramref name="ClientAddress"/> is the
 /// address the client connects from, as the gateway sees it (seats per address are capped); null when unknown.
+/// <paramref name="TraceParent"/> is the W3C trace context of the join's trace, when it is traced.
 /// </summary>
-public sealed record JoinVoice(ChannelId Channel, UserId User, string DisplayName, IActorRef Session, string SdpOffer, bool Muted, bool Deafened, string? ClientAddress = null) : IWithChannelId
+public sealed record JoinVoice(ChannelId Channel, UserId User, string DisplayName, IActorRef Session, string SdpOffer, bool Muted, bool Deafened, string? ClientAddress = null,
+    string? TraceParent = null) : IWithChannelId
 {
     /// <summary>The longest SDP offer taken (a browser's is about 5,000 characters).</summary>
     public const int MaxOfferLength = 16 * 1024;

@@ -19,7 +19,7 @@ public abstract record VoiceEffect
     public sealed record Broadcast(object Message) : VoiceEffect;
 
     /// <summary>Asks placement for a mixer away from <paramref name="AvoidNode"/>; the answer comes back as <see cref="PlacementAnswered"/>.</summary>
-    public sealed record RequestPlacement(long Request, string? AvoidNode) : VoiceEffect;
+    public sealed record RequestPlacement(long Request, string? AvoidNode, string? TraceParent = null) : VoiceEffect;
 
     /// <summary>Sends a member's offer to a mixer; the answer comes back as <see cref="ConnectAnswered"/>.</summary>
     public sealed record RequestConnect(PendingJoin Pending, IActorRef Mixer, ConnectMember Message) : VoiceEffect;

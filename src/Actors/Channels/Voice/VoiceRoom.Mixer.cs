@@ -162,7 +162,7 @@ public sealed partial class VoiceRoom
     private void Connect(PendingJoin pending, IActorRef mixer)
     {
         var join = pending.Join;
-        Emit(new VoiceEffect.RequestConnect(pending, mixer, new ConnectMember(channel, join.User, join.SdpOffer, join.Muted, join.Deafened)));
+        Emit(new VoiceEffect.RequestConnect(pending, mixer, new ConnectMember(channel, join.User, join.SdpOffer, join.Muted, join.Deafened, join.TraceParent)));
     }
 
     /// <summary>Queues a join (if any) for the next mixer, asking placement for one unless a request is under way.</summary>
@@ -175,7 +175,7 @@ public sealed partial class VoiceRoom
                 break;
             case MixerLease.None none:
                 Lease = new MixerLease.Placing(++_placements, none.Next, pending is null ? [] : [pending], none.Draining);
-                Emit(new VoiceEffect.RequestPlacement(_placements, none.Next.AvoidNode));
+                Emit(new VoiceEffect.RequestPlacement(_placements, none.Next.AvoidNode, pending?.Join.TraceParent));
                 break;
         }
     }
