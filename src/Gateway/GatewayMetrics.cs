@@ -2,7 +2,9 @@ using System.Collections.Frozen;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Reflection;
+using Microsoft.AspNetCore.SignalR;
 using OpenChat.Gateway.Hub;
+using OpenChat.Protocol;
 
 namespace OpenChat.Gateway;
 
@@ -66,6 +68,12 @@ public static class GatewayMetrics
     }
 
     public static string MethodLabel(string method) => HubMethods.Contains(method) ? method : "unknown";
+
+    /// <summary>The outcome a hub error stands for: its code when that is a limit or an outage, otherwise refused.</summary>
+    internal static string OutcomeOf(HubException error) =>
+        HubErrors.IsCode(error, ErrorCode.RateLimited) ? RateLimited
+        : HubErrors.IsCode(error, ErrorCode.Unavailable) ? Unavailable
+        : Refused;
 
     internal static void ConnectionOpened() => Interlocked.Increment(ref _connections);
 

@@ -181,11 +181,13 @@ public sealed class MonitoringTests(MonitoredCluster cluster, ITestOutputHelper 
         await using var browser = await Chromium.LaunchAsync(playwright);
         var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1280, Height = 900 } });
         var query = string.Join('&',
-            "g0.expr=" + Uri.EscapeDataString("sum by (instance) (openchat_media_members)"), "g0.tab=0", "g0.range_input=5m",
-            "g1.expr=" + Uri.EscapeDataString("sum by (instance) (rate(openchat_media_packets_sent_total[10s]))"), "g1.tab=0", "g1.range_input=5m");
+            "g0.expr=" + Uri.EscapeDataString("sum by (instance) (openchat_media_members)"), "g0.tab=0", "g0.range_input=1m",
+            "g1.expr=" + Uri.EscapeDataString("sum by (instance) (rate(openchat_media_packets_sent_total[10s]))"), "g1.tab=0", "g1.range_input=1m");
         await page.GotoAsync($"{cluster.Prometheus.Url}/graph?{query}");
-        await page.Locator("canvas").First.WaitForAsync(new() { Timeout = 30_000 });
-        await Assertions.Expect(page.Locator(".graph-legend").First).ToContainTextAsync("instance");
+        // Debian's Prometheus serves the classic console: each graph is an SVG drawn by Rickshaw, with a legend of its series.
+        await page.Locator(".rickshaw_graph svg path").First.WaitForAsync(new() { State = WaitForSelectorState.Attached, Timeout = 30_000 });
+        foreach (var graph in await page.Locator(".graph_wrapper").AllAsync())
+            await Assertions.Expect(graph).ToContainTextAsync("instance=");
         var file = Path.Combine(target, "prometheus-voice.png");
         await page.ScreenshotAsync(new() { Path = file, FullPage = true });
         Assert.True(new FileInfo(file).Length > 10_000);

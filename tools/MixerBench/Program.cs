@@ -1,3 +1,4 @@
+using OpenTelemetry.Metrics;
 using System.Diagnostics;
 using System.Globalization;
 using Concentus;
@@ -8,6 +9,14 @@ using OpenChat.MixerBench;
 // Usage: see docs/mixer.md. Run in Release. One file of top-level statements (over 400 lines): the scenarios, the
 // run loop and the report read in the order the benchmark runs them.
 var options = BenchOptions.Parse(args);
+// OPENCHAT_BENCH_METRICS=1 collects every OpenChat meter with the OpenTelemetry SDK once a second, as a node that
+// exports metrics does, so that a run shows what measuring costs.
+using var metrics = Environment.GetEnvironmentVariable("OPENCHAT_BENCH_METRICS") == "1"
+    ? OpenTelemetry.Sdk.CreateMeterProviderBuilder().AddMeter("OpenChat.*")
+        .AddInMemoryExporter(new List<OpenTelemetry.Metrics.Metric>(), reader => reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = 1000)
+        .Build()
+    : null;
+Console.WriteLine($"metrics collected: {(metrics is null ? "no" : "yes (OpenTelemetry SDK, every second)")}");
 if (options.Codec == "managed") OpusCodecFactory.AttemptToUseNativeLibrary = false;
 
 var (encoderType, decoderType) = MixerEngine.CodecImplementation();

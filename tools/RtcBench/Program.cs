@@ -1,3 +1,4 @@
+using OpenTelemetry.Metrics;
 using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography;
@@ -8,6 +9,14 @@ using OpenChat.Rtc.Transport;
 // Plain Stopwatch benchmark of the SRTP hot path and of the endpoint's receive loop.
 // Run in Release: dotnet run -c Release --project tools/RtcBench [-- runs]
 int runs = args.Length > 0 && int.TryParse(args[0], out var r) ? r : 7;
+// OPENCHAT_BENCH_METRICS=1 collects every OpenChat meter with the OpenTelemetry SDK once a second, as a node that
+// exports metrics does, so that a run shows what measuring costs.
+using var metrics = Environment.GetEnvironmentVariable("OPENCHAT_BENCH_METRICS") == "1"
+    ? OpenTelemetry.Sdk.CreateMeterProviderBuilder().AddMeter("OpenChat.*")
+        .AddInMemoryExporter(new List<OpenTelemetry.Metrics.Metric>(), reader => reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = 1000)
+        .Build()
+    : null;
+Console.WriteLine($"metrics collected: {(metrics is null ? "no" : "yes (OpenTelemetry SDK, every second)")}");
 Console.WriteLine($".NET {Environment.Version}, {Environment.ProcessorCount} logical cores, {runs} runs, medians reported");
 
 foreach (var profile in new[] { SrtpProfile.Aes128CmHmacSha1_80, SrtpProfile.AeadAes128Gcm })

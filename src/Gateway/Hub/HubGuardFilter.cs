@@ -107,7 +107,7 @@ public sealed class HubGuardFilter(
         }
         catch (HubException e)
         {
-            GatewayMetrics.Call(method, HubErrors.IsCode(e, ErrorCode.Unavailable) ? GatewayMetrics.Unavailable : GatewayMetrics.Refused, started);
+            GatewayMetrics.Call(method, GatewayMetrics.OutcomeOf(e), started);
             throw;
         }
         catch (Exception e)
