@@ -38,7 +38,8 @@ public sealed class ClusterObserver
     static ClusterObserver()
     {
         Meter.CreateObservableGauge("openchat.cluster.members", MembersByRoleAndStatus, "{member}",
-            "Cluster members by role and status, as this node sees them (a member with several roles counts once per role).");
+            "Cluster members by role and status, as this node sees them (a member with several roles counts once per role). " +
+            "The label is member_role, not role, which scrape configurations use for the scraped node's own role.");
         Meter.CreateObservableGauge("openchat.cluster.members.unreachable", () => Each(o => o._cluster.State.Unreachable.Count), "{member}",
             "Members this node's failure detector marks unreachable.");
         Meter.CreateObservableGauge("openchat.cluster.shards", () => Each(o => o._shards.Shards), "{shard}",
@@ -103,7 +104,7 @@ public sealed class ClusterObserver
             foreach (var status in Statuses)
             {
                 yield return new Measurement<int>(counts.GetValueOrDefault((role, status)),
-                    new KeyValuePair<string, object?>("role", role), new KeyValuePair<string, object?>("status", StatusLabel(status)));
+                    new KeyValuePair<string, object?>("member_role", role), new KeyValuePair<string, object?>("status", StatusLabel(status)));
             }
         }
     }

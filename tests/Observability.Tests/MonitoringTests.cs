@@ -68,6 +68,13 @@ public sealed class MonitoringTests(MonitoredCluster cluster, ITestOutputHelper 
         Assert.True(view.ShardsComplete);
         Assert.Equal(view.Self, Assert.Single(view.Shards).Node);
         await Probe.UntilAsync(async () => (await cluster.ClusterAsync()).MediaNodes.Length == 2, Patience, "both media nodes' load in the view");
+        // Every node's cluster gauges say the same: one channels node, one gateway, two media nodes, all up.
+        foreach (var (role, count) in new[] { ("channels", 1), ("gateway", 1), ("media", 2) })
+        {
+            await UntilAsync($"min(openchat_cluster_members{{member_role=\"{role}\",status=\"up\"}})", v => v == count, $"{count} {role} up on every node");
+            await UntilAsync($"max(openchat_cluster_members{{member_role=\"{role}\",status=\"up\"}})", v => v == count, $"{count} {role} up on every node");
+        }
+        Assert.Equal(0, await cluster.Prometheus.ScalarAsync("max(openchat_cluster_members_unreachable)"));
     }
 
     [Fact]
@@ -202,6 +209,8 @@ public sealed class MonitoringTests(MonitoredCluster cluster, ITestOutputHelper 
 
         await Probe.UntilAsync(async () => (await cluster.ClusterAsync()).Members.Any(m => m.Address == node && !m.Reachable),
             Patience, "the view to show the killed node unreachable");
+        // The surviving nodes' gauges saw it unreachable (the rule's window keeps that visible after its removal).
+        await UntilAsync("max(max_over_time(openchat_cluster_members_unreachable[2m]))", v => v == 1, "one member seen unreachable");
         // The rule looks at the last minute, so it fires whether or not the cluster has removed the node by then.
         await Probe.UntilAsync(async () => (await cluster.Prometheus.AlertsAsync()).Contains(("OpenChatClusterMemberUnreachable", "firing")),
             TimeSpan.FromSeconds(90), "the unreachable-member alert to fire");
