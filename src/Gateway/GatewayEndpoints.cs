@@ -61,6 +61,13 @@ public static class GatewayEndpoints
 
         app.MapHub<ChatHub>(HubPath);
         app.MapPost("/api/session", CreateSession).RequireRateLimiting(GatewaySetup.SessionRateLimitPolicy);
+        // Whether a token is still accepted: the web client connects its WebSocket without negotiation (so any gateway
+        // can take it, no sticky sessions), and a browser never sees the status of a refused WebSocket upgrade.
+        app.MapGet("/api/session", (HttpContext context) => Results.Ok(new
+        {
+            userId = context.User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value,
+            displayName = context.User.FindFirst(Auth.TokenAuthenticationHandler.DisplayNameClaim)?.Value,
+        })).RequireAuthorization();
         app.MapGet("/api/info", (ChannelCatalog catalog) => Results.Ok(new
         {
             name = "OpenChat",

@@ -98,6 +98,42 @@ public sealed class TextChatTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_token_check_answers_who_the_token_is_and_401_for_a_forged_or_missing_one()
+    {
+        var session = await Clients.CreateSessionAsync(_server.BaseUrl, "Tess");
+        using var http = new HttpClient();
+        async Task<HttpResponseMessage> Check(string? token)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, _server.BaseUrl + "/api/session");
+            if (token is not null) request.Headers.Authorization = new("Bearer", token);
+            return await http.SendAsync(request);
+        }
+        var ok = await Check(session.Token);
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        var body = await ok.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        Assert.Equal(session.UserId, body.GetProperty("userId").GetString());
+        Assert.Equal("Tess", body.GetProperty("displayName").GetString());
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Check("v1.eyJVaWQiOiJ4In0.AAAA")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Check(null)).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_client_may_skip_negotiation_and_open_the_WebSocket_directly()
+    {
+        var session = await Clients.CreateSessionAsync(_server.BaseUrl, "Wes");
+        await using var hub = new HubConnectionBuilder()
+            .WithUrl(_server.BaseUrl + "/hub", o =>
+            {
+                o.SkipNegotiation = true;
+                o.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.WebSockets;
+                o.AccessTokenProvider = () => Task.FromResult<string?>(session.Token);
+            })
+            .Build();
+        await hub.StartAsync();
+        Assert.Equal(session.UserId, (await hub.InvokeAsync<UserDto>("Me")).Id);
+    }
+
+    [Fact]
     public async Task The_admin_API_is_off_unless_a_key_is_configured()
     {
         using var http = new HttpClient();

@@ -6,7 +6,7 @@ import { RtcVoicePeer } from '../voice/rtcPeer';
 import { installTestHook } from '../voice/testHook';
 import { VoiceSession } from '../voice/voiceSession';
 import { ChatClient } from './chatClient';
-import { createHubConnection, isUnauthorized } from './hubConnection';
+import { checkToken, createHubConnection, isUnauthorized } from './hubConnection';
 import { loadMemberVolumes, loadReadMarkers, saveMemberVolumes, type Preferences, type StoredSession } from './storage';
 
 export interface ChatCoreOptions {
@@ -48,6 +48,7 @@ export function createChatCore({ session, getToken, onTokenRefused, prefs, focus
     preferredChannel: () => prefs().lastChannelId,
     onStartFailed: (error) => {
       if (isUnauthorized(error)) onTokenRefused();
+      else void checkToken(getToken, onTokenRefused);
     },
     onMemberVolume: (userId, volume) =>
       saveMemberVolumes(session.userId, remember(loadMemberVolumes(session.userId), userId, volume)),

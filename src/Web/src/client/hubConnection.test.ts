@@ -1,7 +1,7 @@
 import type { RetryContext } from '@microsoft/signalr';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { maxReconnectDelayMs, minReconnectDelayMs, nextReconnectDelay, reconnectCeilingMs } from './chatClient';
-import { isUnauthorized, reconnectPolicy } from './hubConnection';
+import { checkToken, isUnauthorized, reconnectPolicy } from './hubConnection';
 
 const lost = (previousRetryCount: number, retryReason: Error = new Error('WebSocket closed with status code: 1006')): RetryContext => ({
   previousRetryCount,
@@ -69,5 +69,35 @@ describe('isUnauthorized', () => {
     expect(isUnauthorized(new Error('Failed to fetch'))).toBe(false);
     expect(isUnauthorized(new Error('request 4015 failed'))).toBe(false);
     expect(isUnauthorized(null)).toBe(false);
+  });
+});
+
+describe('the token check after a failed WebSocket connect', () => {
+  const answering = (status: number) => vi.fn(async () => new Response(null, { status })) as unknown as typeof fetch;
+
+  test('a 401 from /api/session reports the token refused, with the token as a bearer', async () => {
+    const refused = vi.fn();
+    const fetcher = answering(401);
+    await checkToken(async () => 'tok', refused, fetcher);
+    expect(refused).toHaveBeenCalledTimes(1);
+    expect(fetcher).toHaveBeenCalledWith('/api/session', expect.objectContaining({ headers: { Authorization: 'Bearer tok' } }));
+  });
+
+  test('an accepted token, another status or an unreachable gateway says nothing about the token', async () => {
+    const refused = vi.fn();
+    await checkToken(async () => 'tok', refused, answering(200));
+    await checkToken(async () => 'tok', refused, answering(503));
+    await checkToken(async () => 'tok', refused, (async () => { throw new TypeError('Failed to fetch'); }) as unknown as typeof fetch);
+    expect(refused).not.toHaveBeenCalled();
+  });
+
+  test('the reconnect policy checks the token after each failed attempt, not on the first loss', () => {
+    const failed = vi.fn();
+    const policy = reconnectPolicy(() => {}, failed);
+    policy.nextRetryDelayInMilliseconds(lost(0));
+    expect(failed).not.toHaveBeenCalled();
+    policy.nextRetryDelayInMilliseconds(lost(1));
+    policy.nextRetryDelayInMilliseconds(lost(2));
+    expect(failed).toHaveBeenCalledTimes(2);
   });
 });
