@@ -47,6 +47,14 @@ public sealed class MediaNodeOptions
     public string? RtcAdvertisedAddress { get; set; }
 
     /// <summary>
+    /// A file holding the advertised address (one IP address; surrounding white space ignored), read at start, for
+    /// deployments that give each machine its own public address without templating each node's configuration: on
+    /// Kubernetes, a ConfigMap of node name to address mounted as files, and this path built from the node's name
+    /// (<c>/run/openchat/node-addresses/$(NODE_NAME)</c>). Set this or <see cref="RtcAdvertisedAddress"/>, not both.
+    /// </summary>
+    public string? RtcAdvertisedAddressFile { get; set; }
+
+    /// <summary>
     /// DTLS handshakes the WebRTC endpoint runs at once for one client address (an IPv4 address or an IPv6 /64); each
     /// can hold about 0.6 MiB until it completes or times out.
     /// </summary>
@@ -57,6 +65,13 @@ public sealed class MediaNodeOptions
 
     public void Validate()
     {
+        if (RtcAdvertisedAddressFile is not null)
+        {
+            if (RtcAdvertisedAddress is not null)
+                throw new ArgumentException("Set OpenChat:Media:RtcAdvertisedAddress or OpenChat:Media:RtcAdvertisedAddressFile, not both.");
+            RtcAdvertisedAddress = ReadAddressFile(RtcAdvertisedAddressFile);
+            RtcAdvertisedAddressFile = null;
+        }
         if (LoadReportInterval < TimeSpan.FromMilliseconds(100)) throw new ArgumentOutOfRangeException(nameof(LoadReportInterval), "at least 100 ms");
         if (PeerTimeout < TimeSpan.FromSeconds(3) || PeerTimeout > TimeSpan.FromSeconds(60)) throw new ArgumentOutOfRangeException(nameof(PeerTimeout), "3 to 60 seconds");
         if (DrainTimeout < TimeSpan.Zero || DrainTimeout > TimeSpan.FromMinutes(10)) throw new ArgumentOutOfRangeException(nameof(DrainTimeout), "0 to 10 minutes");
@@ -71,6 +86,24 @@ public sealed class MediaNodeOptions
         if (RtcMaxHandshakesPerAddress is < 1 or > 1000)
             throw new ArgumentOutOfRangeException(nameof(RtcMaxHandshakesPerAddress), "OpenChat:Media:RtcMaxHandshakesPerAddress must be 1 to 1000");
         if (Workers is < 1 or > 64) throw new ArgumentOutOfRangeException(nameof(Workers), "1 to 64");
+    }
+
+    private static string ReadAddressFile(string path)
+    {
+        string text;
+        try
+        {
+            // An address is a few dozen bytes; anything much larger is not the file meant.
+            if (new FileInfo(path).Length > 256) throw new ArgumentException($"OpenChat:Media:RtcAdvertisedAddressFile: {path} is not a single IP address.");
+            text = File.ReadAllText(path).Trim();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ArgumentException($"OpenChat:Media:RtcAdvertisedAddressFile: cannot read {path} ({e.Message}). On Kubernetes, add this node's name and address to the media node address ConfigMap.");
+        }
+        if (!System.Net.IPAddress.TryParse(text, out _))
+            throw new ArgumentException($"OpenChat:Media:RtcAdvertisedAddressFile: {path} holds '{(text.Length > 64 ? text[..64] + "…" : text)}', not an IP address.");
+        return text;
     }
 
     public EngineOptions ToEngineOptions() => new()
