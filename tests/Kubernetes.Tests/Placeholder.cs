@@ -1,1 +1,0 @@
-namespace OpenChat.Kubernetes.Tests;
