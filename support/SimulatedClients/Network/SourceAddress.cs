@@ -84,6 +84,7 @@ public static class SourceAddress
             }
         },
         PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        UseProxy = netns is null, // a pod has no way to a proxy of the machine's
     };
 
     private static Socket NewTcp(IPAddress source) => new(source.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
