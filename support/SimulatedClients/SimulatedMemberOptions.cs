@@ -40,7 +40,8 @@ public sealed class SimulatedMemberOptions
 
     /// <summary>
     /// The loopback address this member's HTTP, hub and media traffic leaves from (see <see cref="Network.SourceAddress"/>),
-    /// so that a server counts it as a client of its own; 127.0.0.1 (the process's default) when null.
+    /// so that a server counts it as a client of its own; 127.0.0.1 (the process's default) when null. An address placed in
+    /// a network namespace (<see cref="Network.SourceAddress.PlaceInNamespace"/>) makes the member a client there.
     /// </summary>
     public System.Net.IPAddress? SourceAddress { get; init; }
 

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using OpenChat.Rtc.Dtls;
 using OpenChat.Rtc.Srtp;
 
@@ -9,6 +10,12 @@ public sealed class RtcClientOptions
 {
     /// <summary>Local address each session binds its own UDP socket to.</summary>
     public IPAddress BindAddress { get; init; } = IPAddress.Loopback;
+
+    /// <summary>
+    /// Makes each session's UDP socket, unbound, for the address family of <see cref="BindAddress"/> (the session binds
+    /// it); a plain <see cref="Socket"/> when null. Lets a test create it elsewhere, such as in another network namespace.
+    /// </summary>
+    public Func<AddressFamily, Socket>? SocketFactory { get; init; }
 
     /// <summary>The client certificate; generated when null (one per client, like a browser profile).</summary>
     public DtlsCertificate? Certificate { get; init; }

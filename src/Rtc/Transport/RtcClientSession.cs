@@ -54,7 +54,8 @@ public sealed class RtcClientSession : RtcSession
 
     internal static RtcClientSession Create(RtcClient client, RtcSessionOptions? options)
     {
-        var socket = new Socket(client.Options.BindAddress.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        var family = client.Options.BindAddress.AddressFamily;
+        var socket = client.Options.SocketFactory is { } factory ? factory(family) : new Socket(family, SocketType.Dgram, ProtocolType.Udp);
         socket.ReceiveBufferSize = 1024 * 1024;
         socket.Bind(new IPEndPoint(client.Options.BindAddress, 0));
         var host = new ClientHost(socket, client);
