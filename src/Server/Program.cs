@@ -2,6 +2,10 @@ using OpenChat.Server;
 
 if (args.Length > 0 && args[0] == ClusterCertCommand.Name)
     return ClusterCertCommand.Run(args[1..], Console.Out, Console.Error);
+if (args.Length > 0 && args[0] == BackupCommand.Name)
+    return BackupCommand.Run(args[1..], Console.Out, Console.Error);
+if (args.Length > 0 && args[0] == RestoreCommand.Name)
+    return RestoreCommand.Run(args[1..], Console.Out, Console.Error);
 
 WebApplication app;
 try

@@ -31,15 +31,19 @@ public sealed partial class ServerProcess : IAsyncDisposable
         _process = process;
     }
 
-    /// <summary>Starts the server with the given configuration (as environment variables, <c>OpenChat__Roles__0=gateway</c> style).</summary>
-    public static ServerProcess Start(string name, IDictionary<string, string> environment)
+    /// <summary>
+    /// Starts the server with the given configuration (as environment variables, <c>OpenChat__Roles__0=gateway</c> style);
+    /// <paramref name="serverDll"/> runs another build than this checkout's (<see cref="PreviousRelease"/>).
+    /// </summary>
+    public static ServerProcess Start(string name, IDictionary<string, string> environment, string? serverDll = null)
     {
-        var info = new ProcessStartInfo("dotnet", [RepoPaths.ServerDll, "--urls", "http://127.0.0.1:0"])
+        serverDll ??= RepoPaths.ServerDll;
+        var info = new ProcessStartInfo("dotnet", [serverDll, "--urls", "http://127.0.0.1:0"])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(RepoPaths.ServerDll)!,
+            WorkingDirectory = Path.GetDirectoryName(serverDll)!,
         };
         info.Environment["DOTNET_ENVIRONMENT"] = "Production";
         info.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
