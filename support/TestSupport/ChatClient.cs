@@ -46,6 +46,9 @@ public sealed class ChatClient : IAsyncDisposable
             .WithUrl(baseUrl + "/hub", o =>
             {
                 o.AccessTokenProvider = () => Task.FromResult<string?>(session.Token);
+                // As the web client: the WebSocket straight away, so any gateway behind a load balancer can take it.
+                o.SkipNegotiation = true;
+                o.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.WebSockets;
                 if (source is not null) SourceAddress.Apply(o, source);
             });
         configure?.Invoke(builder);

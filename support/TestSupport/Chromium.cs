@@ -21,9 +21,16 @@ public static class Chromium
     /// <paramref name="loopbackAlias"/>, when given, is a host name that resolves to 127.0.0.1: a page loaded
     /// through it over http:// is not a secure context, as for a server reached by its name on a network.
     /// </summary>
-    public static Task<IBrowser> LaunchAsync(IPlaywright playwright, string? fakeAudioWav = null, string? loopbackAlias = null)
+    /// <remarks>
+    /// <paramref name="networkNamespace"/>: the browser runs inside that network namespace (a client of a simulated
+    /// network), and <paramref name="server"/> (its address, <c>http://10.96.0.1</c>) is the one place it reaches by
+    /// address and is treated as a secure context, as the microphone needs.
+    /// </remarks>
+    public static Task<IBrowser> LaunchAsync(IPlaywright playwright, string? fakeAudioWav = null, string? loopbackAlias = null,
+        string? networkNamespace = null, Uri? server = null)
     {
-        var resolverRules = (loopbackAlias is null ? "" : $"MAP {loopbackAlias} 127.0.0.1 , ") + "MAP * ~NOTFOUND , EXCLUDE 127.0.0.1";
+        var resolverRules = (loopbackAlias is null ? "" : $"MAP {loopbackAlias} 127.0.0.1 , ") + "MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"
+            + (server is null ? "" : $" , EXCLUDE {server.Host}");
         if (!File.Exists(ExecutablePath)) throw new InvalidOperationException($"{ExecutablePath} is missing: apt-get install -y chromium");
         var args = new List<string>
         {
@@ -36,10 +43,19 @@ public static class Chromium
             "--disable-features=" + PlaywrightDisabledFeatures + ",WebRtcHideLocalIpsWithMdns",
         };
         if (fakeAudioWav is not null) args.Add("--use-file-for-fake-audio-capture=" + fakeAudioWav);
+        if (server is not null) args.Add("--unsafely-treat-insecure-origin-as-secure=" + server.GetLeftPart(UriPartial.Authority));
+        var executable = ExecutablePath;
+        if (networkNamespace is not null)
+        {
+            // Playwright talks to the browser over pipes, which cross namespaces; the browser's sockets stay inside.
+            executable = Path.Combine(Path.GetTempPath(), $"chromium-in-{networkNamespace}.sh");
+            File.WriteAllText(executable, $"#!/bin/sh\nexec ip netns exec {networkNamespace} {ExecutablePath} \"$@\"\n");
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(executable, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
         // Playwright gives every launch a fresh, temporary profile (--user-data-dir).
         return playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
-            ExecutablePath = ExecutablePath,
+            ExecutablePath = executable,
             Headless = true,
             IgnoreDefaultArgs = ["--disable-features=" + PlaywrightDisabledFeatures],
             Args = args,

@@ -193,6 +193,9 @@ internal sealed class SignallingLink
             .WithUrl(baseUrl.TrimEnd('/') + "/hub", o =>
             {
                 o.AccessTokenProvider = () => Task.FromResult(_session.Token);
+                // As the web client: the WebSocket straight away, so any gateway behind a load balancer can take it.
+                o.SkipNegotiation = true;
+                o.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.WebSockets;
                 if (_options.SourceAddress is { } source) Network.SourceAddress.Apply(o, source);
             })
             .Build();
