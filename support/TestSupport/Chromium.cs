@@ -40,7 +40,10 @@ public static class Chromium
             "--allow-loopback-in-peer-connection",
             "--autoplay-policy=no-user-gesture-required",
             "--host-resolver-rules=" + resolverRules,
-            "--disable-features=" + PlaywrightDisabledFeatures + ",WebRtcHideLocalIpsWithMdns",
+            // LocalNetworkAccessChecks: a document an audio probe's route fulfils counts as public to Chromium, which
+            // then refuses its WebSocket to the server on loopback or a private address; documents the server serves
+            // itself are unaffected, as for every real user.
+            "--disable-features=" + PlaywrightDisabledFeatures + ",WebRtcHideLocalIpsWithMdns,LocalNetworkAccessChecks",
         };
         if (fakeAudioWav is not null) args.Add("--use-file-for-fake-audio-capture=" + fakeAudioWav);
         if (server is not null) args.Add("--unsafely-treat-insecure-origin-as-secure=" + server.GetLeftPart(UriPartial.Authority));

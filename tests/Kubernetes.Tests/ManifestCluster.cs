@@ -153,8 +153,24 @@ public sealed class ManifestCluster : IAsyncLifetime
 
     private static bool InNetwork(IPAddress address, string cidr) => IPNetwork.Parse(cidr).Contains(address);
 
+    /// <summary>A voice room of simulated members, each sending its own tone.</summary>
+    public sealed record Room(string ChannelId, OpenChat.SimulatedClients.SimulatedMember[] Members, int[] Tones);
+
+    /// <summary>The rooms the steps started so far, still talking.</summary>
+    public List<Room> Rooms { get; } = [];
+
+    /// <summary>Messages the steps stored in the text channel, oldest first (id, text).</summary>
+    public List<(long Id, string Text)> Posted { get; } = [];
+
+    public async Task StopMembersAsync()
+    {
+        await Task.WhenAll(Rooms.SelectMany(r => r.Members).Select(m => m.DisposeAsync().AsTask()));
+        Rooms.Clear();
+    }
+
     public async Task DisposeAsync()
     {
+        await StopMembersAsync();
         Admin?.Dispose();
         if (Kube is not null) await Kube.DisposeAsync();
         if (Network is not null) await Network.DisposeAsync();

@@ -1,5 +1,8 @@
-using System.Net;
+using Microsoft.Playwright;
 using OpenChat.Kubernetes.Tests.Simulation;
+using OpenChat.SimulatedClients;
+using OpenChat.SimulatedClients.Network;
+using OpenChat.TestSupport;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -14,6 +17,63 @@ namespace OpenChat.Kubernetes.Tests;
 [TestCaseOrderer(ByNameOrderer.TypeName, ByNameOrderer.AssemblyName)]
 public sealed class ManifestClusterTests(ManifestCluster cluster, ITestOutputHelper output) : IClassFixture<ManifestCluster>
 {
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
+    private const int RoomSize = 4;
+
+    /// <summary>
+    /// Tones 170 Hz apart from 400 Hz, so the 20 ms measure of one never picks up a neighbour; rooms six apart share
+    /// tones (each member listens for its room-mates).
+    /// </summary>
+    private static int ToneOf(int room, int member) => 400 + 170 * ((room % 6) * RoomSize + member);
+
+    private async Task<ManifestCluster.Room[]> StartRoomsAsync(string[] channels, int firstRoom)
+    {
+        var rooms = channels.Select((channel, i) =>
+        {
+            var tones = Enumerable.Range(0, RoomSize).Select(m => ToneOf(firstRoom + i, m)).ToArray();
+            var members = tones.Select((tone, m) => new SimulatedMember(new SimulatedMemberOptions
+            {
+                Gateways = [cluster.GatewayUrl],
+                DisplayName = $"r{firstRoom + i}-m{m}",
+                ChannelId = channel,
+                Signal = VoiceSignal.Tone(tone),
+                CandidateFrequencies = tones.Select(t => (double)t).ToArray(),
+                SourceAddress = cluster.NextClientAddress(),
+            })).ToArray();
+            return new ManifestCluster.Room(channel, members, tones);
+        }).ToArray();
+        cluster.Rooms.AddRange(rooms);
+        await Task.WhenAll(rooms.SelectMany(r => r.Members).Select(m => m.StartAsync()));
+        await Task.WhenAll(rooms.SelectMany(HearOthersAsync));
+        return rooms;
+    }
+
+    private static IEnumerable<Task> HearOthersAsync(ManifestCluster.Room room) =>
+        room.Members.Select((m, i) => m.WaitUntilHearingAsync(room.Tones.Where((_, j) => j != i).Select(t => (double)t), Patience));
+
+    private async Task<string[]> CreateRoomsAsync(string prefix, int count)
+    {
+        var ids = new string[count];
+        for (var i = 0; i < count; i++) ids[i] = await cluster.CreateChannelAsync($"{prefix} {i + 1}", "voice");
+        return ids;
+    }
+
+    private async Task<ChatClient> ConnectTextAsync(string name) =>
+        await ChatClient.ConnectAsync(cluster.GatewayUrl, name, source: cluster.NextClientAddress());
+
+    /// <summary>The whole history of a channel, oldest first, paged as a client pages it.</summary>
+    private static async Task<List<(long Id, string Text)>> HistoryAsync(ChatClient client, string channel)
+    {
+        var all = new List<(long, string)>();
+        long? before = null;
+        while (true)
+        {
+            var page = await client.HistoryAsync(channel, before, 100);
+            all.InsertRange(0, page.Messages.Select(m => (m.Id, m.Text)));
+            if (!page.HasMore || page.Messages.Length == 0) return all;
+            before = page.Messages[0].Id;
+        }
+    }
     [Fact]
     public async Task A_every_pod_becomes_ready_as_declared_and_only_OpenChat_pods_and_nodes_reach_the_cluster_port()
     {
@@ -59,5 +119,237 @@ public sealed class ManifestClusterTests(ManifestCluster cluster, ITestOutputHel
         // Clients reach the gateways through the Service.
         using var http = OpenChat.SimulatedClients.Network.SourceAddress.HttpClient(cluster.NextClientAddress());
         Assert.Contains("\"general\"", await http.GetStringAsync(cluster.GatewayUrl + "/api/info"));
+    }
+
+    [Fact]
+    public async Task B_members_in_several_rooms_hear_each_other_and_text_history_is_stored_in_PostgreSQL()
+    {
+        var channels = await CreateRoomsAsync("Room", 10);
+        var rooms = await StartRoomsAsync(channels, 0);
+        var placed = await cluster.VoiceRoomsAsync();
+        var media = cluster.Nodes.Take(2).ToArray();
+        foreach (var node in media)
+            output.WriteLine($"{node.Name}: {channels.Count(c => ManifestCluster.IsOn(placed[c].Node, node))} rooms");
+        Assert.All(channels, c => Assert.Contains(media, n => ManifestCluster.IsOn(placed[c].Node, n)));
+        Assert.All(media, n => Assert.Contains(channels, c => ManifestCluster.IsOn(placed[c].Node, n)));
+        Assert.All(rooms.SelectMany(r => r.Members), m => Assert.False(m.Stats.HeardOwnTone, m.Stats.DisplayName));
+
+        var marker = "k8s-" + Guid.NewGuid().ToString("N")[..8];
+        await using var writer = await ConnectTextAsync("Writer");
+        await writer.OpenChannelAsync("general");
+        for (var i = 0; i < 5; i++)
+        {
+            var message = await writer.PostAsync("general", $"{marker} message {i}");
+            cluster.Posted.Add((message.Id, message.Text));
+        }
+        // The journal is PostgreSQL's: the events are rows there.
+        var rows = await cluster.QueryDatabaseAsync($"SELECT count(*) FROM journal WHERE position('{marker}'::bytea in message) > 0");
+        Assert.Equal("5", rows);
+    }
+
+    [Fact]
+    public async Task C_a_third_media_node_added_takes_the_next_rooms()
+    {
+        var node3 = cluster.Nodes[2];
+        await cluster.Kube.LabelNodeAsync(node3.Name, ManifestCluster.MediaLabel, "true");
+        await cluster.Kube.WaitUntilAsync(() => cluster.Kube.PodsOf("openchat-media").Any(p => p.Node == node3 && p.Ready),
+            TimeSpan.FromMinutes(2), "the DaemonSet's pod on node-3 to be ready");
+        await cluster.WaitForMediaNodesAsync(3);
+        var channels = await CreateRoomsAsync("Late", 2);
+        await StartRoomsAsync(channels, 10);
+        var placed = await cluster.VoiceRoomsAsync();
+        Assert.All(channels, c => Assert.True(ManifestCluster.IsOn(placed[c].Node, node3), $"{c} went to {placed[c].Node}"));
+    }
+
+    [Fact]
+    public async Task D_a_deleted_media_pod_hands_its_rooms_over_with_gaps_under_a_second()
+    {
+        var placed = await cluster.VoiceRoomsAsync();
+        var pods = cluster.Kube.PodsOf("openchat-media");
+        var victim = pods.OrderByDescending(p => cluster.Rooms.Count(r => ManifestCluster.IsOn(placed[r.ChannelId].Node, p.Node))).First();
+        var moving = cluster.Rooms.Where(r => ManifestCluster.IsOn(placed[r.ChannelId].Node, victim.Node)).ToArray();
+        var members = moving.SelectMany(r => r.Members).ToArray();
+        output.WriteLine($"deleting {victim}: {moving.Length} rooms, {members.Length} members");
+        Assert.True(members.Length >= 12, $"only {members.Length} members on {victim}");
+        foreach (var room in cluster.Rooms) foreach (var m in room.Members) m.ResetWindow();
+
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        await cluster.Kube.DeletePodAsync(victim);
+        output.WriteLine($"{victim.Name} exited with {victim.ExitCode} after {stopwatch.Elapsed.TotalSeconds:0.0} s");
+        Assert.Equal(0, victim.ExitCode); // it drained and left within the grace period; no SIGKILL
+
+        await Task.WhenAll(members.Select(m => m.WaitUntilAsync(s => s.Reconnects.Any(x => x.FirstAudio is not null), Patience)));
+        await Task.WhenAll(moving.SelectMany(HearOthersAsync));
+        var gaps = members.Select(m => m.Stats.LongestGap.TotalMilliseconds).Order().ToArray();
+        var p95 = gaps[(int)Math.Ceiling(gaps.Length * 0.95) - 1];
+        output.WriteLine($"gaps of the {gaps.Length} moved members: p50 {gaps[gaps.Length / 2]:0} ms, p95 {p95:0} ms, max {gaps[^1]:0} ms");
+        Assert.True(p95 < 1000, $"p95 gap {p95:0} ms");
+        var after = await cluster.VoiceRoomsAsync();
+        Assert.All(moving, r => Assert.False(ManifestCluster.IsOn(after[r.ChannelId].Node, victim.Node)));
+
+        // The DaemonSet puts a new media pod on the node; it joins and reports.
+        await cluster.Kube.WaitUntilAsync(() => cluster.Kube.PodsOf("openchat-media").Count(p => p.Ready) == 3, TimeSpan.FromMinutes(2),
+            "the DaemonSet to replace the deleted pod");
+        await cluster.WaitForMediaNodesAsync(3);
+    }
+
+    [Fact]
+    public async Task E_a_killed_channels_pod_keeps_history_and_voice_resumes()
+    {
+        await using var reader = await ConnectTextAsync("Reader");
+        var before = await HistoryAsync(reader, "general");
+        Assert.Equal(cluster.Posted, before.Where(m => cluster.Posted.Contains(m)).ToList());
+        var victim = cluster.Kube.PodsOf("openchat-channels")[0];
+        var restarts = victim.Restarts;
+        cluster.Kube.KillContainer(victim);
+        await cluster.Kube.WaitUntilAsync(() => victim.Restarts > restarts && victim.Ready, TimeSpan.FromMinutes(3),
+            $"{victim.Name} to restart and become ready");
+        output.WriteLine($"{victim.Name} restarted ({victim.Restarts} restarts) and is ready");
+
+        // Voice: every member hears its room again (rooms whose channel lived on the killed node are placed anew).
+        foreach (var room in cluster.Rooms) foreach (var m in room.Members) m.ResetWindow();
+        await Task.WhenAll(cluster.Rooms.SelectMany(HearOthersAsync));
+        // Text: the history is intact, and posting works.
+        await using var again = await ConnectTextAsync("Reader again");
+        await again.OpenChannelAsync("general");
+        Assert.Equal(before, await HistoryAsync(again, "general"));
+        var posted = await again.PostAsync("general", "after the channels pod was killed");
+        cluster.Posted.Add((posted.Id, posted.Text));
+    }
+
+    [Fact]
+    public async Task F_the_gateways_roll_one_at_a_time_and_clients_reconnect_without_losing_anything()
+    {
+        var oldGateways = cluster.Kube.PodsOf("openchat-gateway").Select(p => p.Name).ToHashSet();
+        using var stop = new CancellationTokenSource();
+        var sent = new List<(string Text, string Nonce)>();
+        // A client posting all through the roll-out: a post that fails for a lost gateway is sent again, with its nonce.
+        var poster = Task.Run(async () =>
+        {
+            ChatClient? client = null;
+            for (var i = 0; !stop.IsCancellationRequested || i < 3; i++)
+            {
+                var (text, nonce) = ($"during the roll-out {i}", Guid.NewGuid().ToString("N"));
+                lock (sent) sent.Add((text, nonce));
+                while (true)
+                {
+                    try
+                    {
+                        client ??= await ConnectTextAsync("Poster");
+                        await client.PostAsync("general", text, nonce);
+                        break;
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException || !stop.IsCancellationRequested)
+                    {
+                        if (client is not null) await client.DisposeAsync();
+                        client = null;
+                        await Task.Delay(200);
+                    }
+                }
+                await Task.Delay(250);
+            }
+            if (client is not null) await client.DisposeAsync();
+        });
+        foreach (var room in cluster.Rooms) foreach (var m in room.Members) m.ResetWindow();
+        await cluster.Kube.RolloutRestartAsync("openchat-gateway", TimeSpan.FromMinutes(3),
+            (old, fresh) => output.WriteLine($"rolled {old.Name} -> {fresh.Name}"));
+        await stop.CancelAsync();
+        await poster;
+        Assert.DoesNotContain(cluster.Kube.PodsOf("openchat-gateway"), p => oldGateways.Contains(p.Name));
+        Assert.Equal(2, cluster.Kube.PodsOf("openchat-gateway").Count);
+
+        // Every post is stored exactly once, in order.
+        await using var reader = await ConnectTextAsync("Auditor");
+        var history = await HistoryAsync(reader, "general");
+        var texts = history.Select(m => m.Text).ToList();
+        foreach (var (text, _) in sent) Assert.Equal(1, texts.Count(t => t == text));
+        Assert.Equal(sent.Select(s => s.Text), texts.Where(t => t.StartsWith("during the roll-out ", StringComparison.Ordinal)));
+        Assert.All(cluster.Posted, m => Assert.Contains(m, history));
+
+        // Every member's signalling moved to a new gateway with its voice session intact, and it still hears its room.
+        var members = cluster.Rooms.SelectMany(r => r.Members).ToArray();
+        Assert.All(members, m => Assert.True(m.Stats.SignallingReconnects.Count > 0, $"{m.Stats.DisplayName} never reconnected"));
+        await Task.WhenAll(cluster.Rooms.SelectMany(HearOthersAsync));
+        output.WriteLine($"{sent.Count} posts during the roll-out; {members.Length} members reconnected");
+    }
+
+    [Fact]
+    public async Task G_two_Chromium_users_on_different_gateway_replicas_chat_and_talk_without_sticky_sessions()
+    {
+        await cluster.StopMembersAsync();
+        var gateways = cluster.Kube.PodsOf("openchat-gateway");
+        async Task<double[]> ConnectionsAsync() =>
+            await Task.WhenAll(gateways.Select(async g => await ManifestCluster.MetricAsync(g, "openchat_gateway_connections") ?? 0));
+        await cluster.Kube.WaitUntilAsync(() => ConnectionsAsync().GetAwaiter().GetResult().Sum() == 0, Patience, "the simulated members to be gone");
+
+        var duet = await cluster.CreateChannelAsync("Duet", "voice");
+        // Playwright's driver runs in the client namespace too: it fetches the pages the audio probes amend.
+        using var playwright = await PlaywrightInNamespaceAsync(cluster.Clients.Namespace);
+        var work = Directory.CreateTempSubdirectory("openchat-k8s-browser-").FullName;
+        var app = new WebClientDriver(playwright, cluster.GatewayUrl, work);
+        try
+        {
+            var alice = await app.SignInAsync(await app.LaunchAsync(440, networkNamespace: cluster.Clients.Namespace), "Alice", audioProbes: true);
+            await cluster.Kube.WaitUntilAsync(() => ConnectionsAsync().GetAwaiter().GetResult().Sum() == 1, Patience, "Alice's hub connection");
+            var bob = await app.SignInAsync(await app.LaunchAsync(660, networkNamespace: cluster.Clients.Namespace), "Bob", audioProbes: true);
+            // The Service spreads connections over the replicas; Bob reloads until his hub connection is on the other one.
+            for (var attempt = 0; ; attempt++)
+            {
+                await cluster.Kube.WaitUntilAsync(() => ConnectionsAsync().GetAwaiter().GetResult().Sum() == 2, Patience, "both hub connections");
+                var counts = await ConnectionsAsync();
+                output.WriteLine($"hub connections per gateway: {string.Join(", ", counts)}");
+                if (counts.All(c => c == 1)) break;
+                Assert.True(attempt < 10, "Bob's connection kept landing on Alice's gateway");
+                await bob.ReloadAsync();
+                await Assertions.Expect(bob.GetByRole(AriaRole.Textbox, new() { Name = "Message" })).ToBeVisibleAsync(new() { Timeout = 30_000 });
+            }
+
+            // Chat: each sees the other's message, although their gateways differ.
+            await alice.GetByRole(AriaRole.Textbox, new() { Name = "Message" }).FillAsync("hello from Alice");
+            await alice.Keyboard.PressAsync("Enter");
+            await Assertions.Expect(bob.GetByText("hello from Alice")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+            await bob.GetByRole(AriaRole.Textbox, new() { Name = "Message" }).FillAsync("hello from Bob");
+            await bob.Keyboard.PressAsync("Enter");
+            await Assertions.Expect(alice.GetByText("hello from Bob")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+
+            // Talk: each hears the other's tone through the mixer on a media node.
+            await WebClientDriver.JoinVoiceAsync(alice, "Duet");
+            await WebClientDriver.JoinVoiceAsync(bob, "Duet");
+            var atAlice = new AudioProbe(alice, 440, 660);
+            var atBob = new AudioProbe(bob, 440, 660);
+            await atAlice.StartAsync();
+            await atBob.StartAsync();
+            await Probe.UntilAsync(async () => (await atAlice.SamplesAsync()).Count(s => s.Db[1] > -40 && s.Db[1] - s.Db[0] >= 20) > 25,
+                Patience, "Alice to hear Bob's 660 Hz over her own 440 Hz");
+            await Probe.UntilAsync(async () => (await atBob.SamplesAsync()).Count(s => s.Db[0] > -40 && s.Db[0] - s.Db[1] >= 20) > 25,
+                Patience, "Bob to hear Alice's 440 Hz over his own 660 Hz");
+            Assert.Empty(app.TakeCspViolations());
+            _ = duet;
+        }
+        finally
+        {
+            await app.CloseBrowsersAsync();
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    /// <summary>Starts Playwright's driver (and so the browsers it launches) inside <paramref name="netns"/>.</summary>
+    private static async Task<IPlaywright> PlaywrightInNamespaceAsync(string netns)
+    {
+        var node = Path.Combine(AppContext.BaseDirectory, ".playwright", "node", "linux-x64", "node");
+        var wrapper = Path.Combine(Path.GetTempPath(), $"playwright-node-in-{netns}.sh");
+        await File.WriteAllTextAsync(wrapper, $"#!/bin/sh\nexec ip netns exec {netns} {node} \"$@\"\n");
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(wrapper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        const string variable = "PLAYWRIGHT_NODEJS_PATH";
+        var previous = Environment.GetEnvironmentVariable(variable);
+        Environment.SetEnvironmentVariable(variable, wrapper);
+        try
+        {
+            return await Playwright.CreateAsync();
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(variable, previous);
+        }
     }
 }
