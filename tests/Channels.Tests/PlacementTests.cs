@@ -27,9 +27,26 @@ public sealed class PlacementTests
     }
 
     [Fact]
-    public void Mixing_cpu_counts_as_load_too()
+    public void A_node_whose_mixing_cpu_is_past_the_guard_goes_last()
     {
-        Assert.Equal("a", Strategy().Choose([Node("a", members: 10, cpu: 20), Node("b", members: 5, cpu: 60)], Context())!.Node);
+        for (var seed = 0; seed < 20; seed++)
+            Assert.Equal("a", Strategy(seed).Choose([Node("a", members: 40, rooms: 10, cpu: 20), Node("b", members: 5, cpu: 85)], Context())!.Node);
+    }
+
+    [Fact]
+    public void When_every_node_is_past_the_cpu_guard_members_decide()
+    {
+        for (var seed = 0; seed < 20; seed++)
+            Assert.Equal("b", Strategy(seed).Choose([Node("a", members: 40, cpu: 85), Node("b", members: 10, cpu: 95)], Context())!.Node);
+    }
+
+    [Fact]
+    public void Mixing_cpu_below_the_guard_does_not_outweigh_members()
+    {
+        // On a busy host a mixing tick measures whatever the scheduler adds to it: readings of tens of percent
+        // say nothing about the node's rooms.
+        for (var seed = 0; seed < 20; seed++)
+            Assert.Equal("b", Strategy(seed).Choose([Node("a", members: 40, rooms: 10, cpu: 3), Node("b", members: 10, rooms: 3, cpu: 60)], Context())!.Node);
     }
 
     [Fact]
@@ -108,6 +125,59 @@ public sealed class PlacementTests
         // Now level with the others on rooms: the fourth room may go anywhere.
         var spread = Enumerable.Range(0, 30).Select(seed => Strategy(seed).Choose(loads, Context(pending: pending))!.Node).ToHashSet();
         Assert.Equal(["a", "b", "new"], spread.Order());
+    }
+
+    [Fact]
+    public void One_high_cpu_reading_does_not_hold_a_node_back_but_readings_that_stay_high_do()
+    {
+        var readings = new CpuReadings(keep: 3);
+        var quiet = Node("quiet", members: 30, rooms: 10, cpu: 10);
+        PlacementContext Seen(params MediaNodeLoad[] loads)
+        {
+            readings.Observe(loads.ToDictionary(l => l.Node));
+            return new PlacementContext(Now, new HashSet<string>(), _ => 0, readings.Sustained);
+        }
+        MediaNodeLoad Busy(double cpu, double ageSeconds) => Node("busy", members: 5, rooms: 2, cpu: cpu, ageSeconds: ageSeconds);
+
+        // A spike after quiet reports: still the node with fewer members.
+        Seen(quiet, Busy(5, ageSeconds: 3));
+        Seen(quiet, Busy(6, ageSeconds: 2));
+        var spike = Busy(95, ageSeconds: 1);
+        Assert.Equal("busy", Strategy().Choose([quiet, spike], Seen(quiet, spike))!.Node);
+        // Three reports in a row at the guard or above: it goes last.
+        Seen(quiet, Busy(90, ageSeconds: 0.5));
+        var still = Busy(85, ageSeconds: 0.2);
+        Assert.Equal("quiet", Strategy().Choose([quiet, still], Seen(quiet, still))!.Node);
+        // An older report read late changes nothing; a node that stopped reporting is forgotten.
+        readings.Observe(new Dictionary<string, MediaNodeLoad> { ["quiet"] = quiet, ["busy"] = Busy(1, ageSeconds: 5) });
+        Assert.Equal(85, readings.Sustained(still));
+        readings.Observe(new Dictionary<string, MediaNodeLoad> { ["quiet"] = quiet });
+        Assert.Equal(12, readings.Sustained(Busy(12, ageSeconds: 0)));
+    }
+
+    [Fact]
+    public void An_empty_node_that_just_joined_takes_the_next_rooms_however_noisy_the_cpu_readings()
+    {
+        // A member limit of 500 as by default: the old nodes' members are a few percent of it, so any ordering by
+        // CPU share would let a momentary spike on the new node (its first ticks, a preemption) send the rooms
+        // to the old ones.
+        var pending = new PendingPlacements(TimeSpan.FromSeconds(10));
+        var loads = new[]
+        {
+            Node("a", members: 6, rooms: 2, cpu: 4, maxMembers: 500),
+            Node("b", members: 6, rooms: 2, cpu: 7, maxMembers: 500),
+            Node("new", cpu: 35, maxMembers: 500),
+        };
+        for (var seed = 0; seed < 2; seed++)
+        {
+            var node = Strategy(seed).Choose(loads, Context(pending: pending))!.Node;
+            Assert.Equal("new", node);
+            pending.Record(node, Now);
+        }
+        // The same once the new node reports its first room, with a reading of its first mixing ticks.
+        var reported = new[] { loads[0], loads[1], Node("new", members: 1, rooms: 1, cpu: 60, maxMembers: 500) };
+        for (var seed = 0; seed < 20; seed++)
+            Assert.Equal("new", Strategy(seed).Choose(reported, Context())!.Node);
     }
 
     [Fact]

@@ -10,10 +10,12 @@ public interface IMixerPlacement
 }
 
 /// <summary>
-/// What placement knows besides the reports: the time, which nodes the cluster sees as unreachable, and the
-/// rooms placed on each node that its reports do not show yet.
+/// What placement knows besides the reports: the time, which nodes the cluster sees as unreachable, the rooms
+/// placed on each node that its reports do not show yet, and the mixing CPU share a node has kept up over its
+/// last reports (without it, the report's own reading).
 /// </summary>
 public sealed record PlacementContext(
     DateTimeOffset Now,
     IReadOnlySet<string> Unreachable,
-    Func<MediaNodeLoad, int> PendingRooms);
+    Func<MediaNodeLoad, int> PendingRooms,
+    Func<MediaNodeLoad, double>? SustainedCpuPercent = null);

@@ -24,6 +24,7 @@ public sealed class MixerPlacementActor : ReceiveActor, IWithTimers
     private readonly TimeSpan _createTimeout;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly PendingPlacements _pending = new(TimeSpan.FromSeconds(10));
+    private readonly CpuReadings _cpu = new();
     private readonly HashSet<string> _unreachable = new();
     private readonly Dictionary<string, DateTimeOffset> _disassociated = new();
     private readonly List<(PlaceMixer Request, IActorRef ReplyTo, DateTimeOffset GiveUpAt)> _waiting = new();
@@ -104,6 +105,7 @@ public sealed class MixerPlacementActor : ReceiveActor, IWithTimers
     private void TakeLoads(IReadOnlyDictionary<string, MediaNodeLoad> loads)
     {
         _loads = loads;
+        _cpu.Observe(loads);
         // A node that reports again after its association closed is back.
         if (_disassociated.Count == 0) return;
         foreach (var (node, since) in _disassociated.ToList())
@@ -151,7 +153,7 @@ public sealed class MixerPlacementActor : ReceiveActor, IWithTimers
         _pending.Prune(now);
         var candidates = request.AvoidNode is null ? _loads.Values : _loads.Values.Where(l => l.Node != request.AvoidNode);
         var excluded = _disassociated.Count == 0 ? _unreachable : new HashSet<string>(_unreachable.Concat(_disassociated.Keys));
-        var context = new PlacementContext(now, excluded, l => _pending.CountAfter(l.Node, l.ReportedAt));
+        var context = new PlacementContext(now, excluded, l => _pending.CountAfter(l.Node, l.ReportedAt), _cpu.Sustained);
         var chosen = _strategy.Choose(candidates, context);
         using var span = chosen is null ? null : ChannelTracing.Source.StartChild("placement.place_mixer", request.TraceParent);
         span?.SetTag("openchat.media_node", chosen!.Node);
