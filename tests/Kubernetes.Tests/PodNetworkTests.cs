@@ -12,6 +12,7 @@ namespace OpenChat.Kubernetes.Tests;
 /// bridge, Services are nftables rules, names come from hosts files, and network policies drop what they must.
 /// The test process owns sockets in the pods (<see cref="NetHost.InNamespace{T}"/>) to listen and connect there.
 /// </summary>
+[Collection(SimulatedNetworks.Name)]
 public sealed class PodNetworkTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);

@@ -35,4 +35,26 @@ public sealed class DeployFileTests
         var (exit, output) = await PromtoolAsync("check", "config", "prometheus.yml");
         Assert.True(exit == 0, output);
     }
+
+    [Fact]
+    public async Task The_Kubernetes_scrape_configuration_passes_promtool_with_its_discovery_stood_in_for()
+    {
+        // Debian builds Prometheus without Kubernetes discovery, so its promtool refuses kubernetes_sd_configs: the
+        // block is replaced by a static target and everything else (relabelling, rules) is checked as written.
+        var text = await File.ReadAllTextAsync(Path.Combine(Directory, "prometheus-kubernetes.yml"));
+        var start = text.IndexOf("    kubernetes_sd_configs:\n", StringComparison.Ordinal);
+        var end = text.IndexOf("    relabel_configs:\n", StringComparison.Ordinal);
+        Assert.True(start > 0 && end > start, "the job discovers pods, then relabels");
+        var copy = Path.Combine(Directory, $"prometheus-kubernetes-check-{Environment.ProcessId}.yml");
+        await File.WriteAllTextAsync(copy, text[..start] + "    static_configs:\n      - targets: [\"127.0.0.1:9464\"]\n" + text[end..]);
+        try
+        {
+            var (exit, output) = await PromtoolAsync("check", "config", Path.GetFileName(copy));
+            Assert.True(exit == 0, output);
+        }
+        finally
+        {
+            File.Delete(copy);
+        }
+    }
 }

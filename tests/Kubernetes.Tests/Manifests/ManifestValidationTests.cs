@@ -39,19 +39,18 @@ public sealed class ManifestValidationTests
     [Fact]
     public async Task A_misspelt_or_unknown_field_fails_the_strict_load()
     {
-        foreach (var (file, from, to) in new[]
+        using var rendered = await RenderedManifests.RenderAsync("cluster");
+        foreach (var (from, to) in new[]
         {
-            ("overlays/cluster/gateway.yaml", "readOnlyRootFilesystem: true", "readOnlyRootFileSystem: true"),
-            ("overlays/cluster/channels.yaml", "publishNotReadyAddresses: true", "publishNotReadyAdresses: true"),
-            ("overlays/cluster/media.yaml", "      hostNetwork: true", "      hostNetwork: true\n      hostNetworking: true"),
+            ("readOnlyRootFilesystem: true", "readOnlyRootFileSystem: true"),
+            ("publishNotReadyAddresses: true", "publishNotReadyAdresses: true"),
+            ("hostNetwork: true", "hostNetworking: true"),
         })
         {
-            using var rendered = await RenderedManifests.RenderAsync("cluster");
-            var yaml = rendered.Yaml.Replace(from.Trim(), to.Trim());
+            var yaml = rendered.Yaml.Replace(from, to);
             Assert.NotEqual(rendered.Yaml, yaml);
             var error = Assert.ThrowsAny<Exception>(() => RenderedManifests.Load(yaml));
             Assert.Contains("not found", error.Message + error.InnerException?.Message);
-            _ = file;
         }
     }
 
@@ -304,6 +303,26 @@ public sealed class ManifestValidationTests
                     Assert.All(c.Ports, p => Assert.Contains(p.Protocol == "UDP" ? $"{p.ContainerPort}/udp" : $"{p.ContainerPort}", exposed));
                 }
             Assert.Contains(rendered.PodTemplates(), t => t.Template.Spec.Containers.Any(c => c.Image == rendered.ImageReference));
+        }
+    }
+
+    [Fact]
+    public async Task Prometheus_on_Kubernetes_finds_every_OpenChat_pod_by_what_the_manifests_give_them()
+    {
+        var config = File.ReadAllText(Path.Combine(RepoPaths.Root, "deploy", "prometheus", "prometheus-kubernetes.yml"));
+        Assert.Contains("names: [openchat]", config);
+        Assert.Contains("regex: management", config);
+        Assert.Contains("__meta_kubernetes_pod_annotation_prometheus_io_scrape", config);
+        foreach (var overlay in Overlays)
+        {
+            using var rendered = await RenderedManifests.RenderAsync(overlay);
+            foreach (var (_, name, template) in rendered.PodTemplates().Where(t => t.Template.Spec.Containers.Any(c => c.Image == rendered.ImageReference)))
+            {
+                Assert.Contains(template.Spec.Containers.Single().Ports, p => p.Name == "management");
+                var component = template.Metadata.Labels["app.kubernetes.io/component"];
+                Assert.Matches("^(server|gateway|channels|media)$", component);
+                Assert.Contains(component, config);
+            }
         }
     }
 

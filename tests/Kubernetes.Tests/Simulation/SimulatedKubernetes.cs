@@ -116,8 +116,12 @@ public sealed class SimulatedKubernetes : IAsyncDisposable
         }
     }
 
-    public async Task WaitUntilAllReadyAsync(TimeSpan timeout) =>
+    /// <summary>Waits until every pod is ready and the Services and names say so.</summary>
+    public async Task WaitUntilAllReadyAsync(TimeSpan timeout)
+    {
         await WaitUntilAsync(() => Pods.Count > 0 && Pods.All(p => p.Ready), timeout, "every pod to be ready");
+        await SyncNetworkAsync();
+    }
 
     public async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what)
     {
