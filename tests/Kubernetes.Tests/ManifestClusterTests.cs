@@ -176,7 +176,8 @@ public sealed class ManifestClusterTests(ManifestCluster cluster, ITestOutputHel
         var channels = await CreateRoomsAsync("Late", 2);
         await StartRoomsAsync(channels, 10);
         var placed = await cluster.VoiceRoomsAsync();
-        Assert.All(channels, c => Assert.True(ManifestCluster.IsOn(placed[c].Node, node3), $"{c} went to {placed[c].Node}"));
+        var reports = string.Join("; ", (await cluster.MediaNodesAsync()).Select(r => $"{r.Node}: {r.Rooms} rooms, {r.Members} members"));
+        Assert.All(channels, c => Assert.True(ManifestCluster.IsOn(placed[c].Node, node3), $"{c} went to {placed[c].Node} ({reports})"));
     }
 
     [Fact]

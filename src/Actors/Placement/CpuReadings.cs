@@ -24,9 +24,13 @@ public sealed class CpuReadings(int keep = 3)
         }
     }
 
-    /// <summary>The lowest of the node's last readings, this report's included: what the node has kept up.</summary>
+    /// <summary>
+    /// The lowest of the node's last readings, this report's included: what the node has kept up; 0 until the node
+    /// has reported as many readings as are kept (a node that just started reads its own warm-up and the host's
+    /// scheduling, not its rooms).
+    /// </summary>
     public double Sustained(MediaNodeLoad load) =>
-        _byNode.TryGetValue(load.Node, out var readings) && readings.Count > 0
+        _byNode.TryGetValue(load.Node, out var readings) && readings.Count >= keep
             ? Math.Min(load.MixCpuPercent, readings.Min(r => r.Cpu))
-            : load.MixCpuPercent;
+            : 0;
 }

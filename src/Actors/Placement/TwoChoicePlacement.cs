@@ -54,7 +54,9 @@ public sealed class TwoChoicePlacement(TimeSpan maxReportAge, Random? random = n
         var pending = context.PendingRooms(load);
         var members = (load.Members + pending * MediaLoadRules.AssumedMembersPerPendingRoom) / (double)Math.Max(1, load.MaxMembers);
         var cpu = (context.SustainedCpuPercent?.Invoke(load) ?? load.MixCpuPercent) / 100.0;
-        return new PlacementScore(cpu >= CpuGuard, (int)Math.Floor(members / LoadStep), load.Rooms + pending, members, cpu);
+        // One room cannot fill a node's ticks: a node with at most one reads the host, not itself.
+        var saturated = cpu >= CpuGuard && load.Rooms + pending >= 2;
+        return new PlacementScore(saturated, (int)Math.Floor(members / LoadStep), load.Rooms + pending, members, cpu);
     }
 }
 
