@@ -22,10 +22,11 @@ public sealed class ManifestClusterTests(ManifestCluster cluster, ITestOutputHel
     private const int RoomSize = 4;
 
     /// <summary>
-    /// Tones 170 Hz apart from 400 Hz, so the 20 ms measure of one never picks up a neighbour; rooms six apart share
-    /// tones (each member listens for its room-mates).
+    /// Tones 170 Hz apart from 400 Hz, so the 20 ms measure of one never picks up a neighbour; room-mates are six
+    /// steps apart (member m of room r takes step 6m + r mod 6), so no member's tone lies where the mix of its
+    /// room-mates has intermodulation products; rooms six apart share tones (each member listens for its room-mates).
     /// </summary>
-    private static int ToneOf(int room, int member) => 400 + 170 * ((room % 6) * RoomSize + member);
+    private static int ToneOf(int room, int member) => 400 + 170 * (member * 6 + room % 6);
 
     private async Task<ManifestCluster.Room[]> StartRoomsAsync(string[] channels, int firstRoom)
     {
