@@ -120,8 +120,12 @@ public sealed class SimulatedPod
 
     private void Kill(int signal)
     {
-        if (_process is { HasExited: false } p) ImageCatalog.Run("kill", "-" + signal, p.Id.ToString());
+        // The process may exit between the check and the signal (ESRCH): there is nothing left to signal then.
+        if (_process is { HasExited: false } p) _ = SendSignal(p.Id, signal);
     }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SendSignal(int pid, int signal);
 
     private void StartContainer()
     {
