@@ -170,11 +170,31 @@ public sealed class ManifestCluster : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await StopMembersAsync();
-        Admin?.Dispose();
-        if (Kube is not null) await Kube.DisposeAsync();
-        if (Network is not null) await Network.DisposeAsync();
-        Manifests?.Dispose();
+        // Each part is taken down even when one before it fails (a member left in a broken state, say): the pods'
+        // processes, namespaces and folders must never outlive the test.
+        try
+        {
+            await StopMembersAsync();
+        }
+        finally
+        {
+            try
+            {
+                Admin?.Dispose();
+                if (Kube is not null) await Kube.DisposeAsync();
+            }
+            finally
+            {
+                try
+                {
+                    if (Network is not null) await Network.DisposeAsync();
+                }
+                finally
+                {
+                    Manifests?.Dispose();
+                }
+            }
+        }
     }
 }
 

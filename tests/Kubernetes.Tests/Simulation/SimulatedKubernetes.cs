@@ -464,7 +464,11 @@ public sealed class SimulatedKubernetes : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         foreach (var pod in Pods) pod.KillContainer();
-        foreach (var pod in Pods) await pod.DeleteAsync();
+        foreach (var pod in Pods)
+        {
+            try { await pod.DeleteAsync(); }
+            catch (Exception e) when (e is InvalidOperationException or TimeoutException) { /* killed above; its namespace goes with the network */ }
+        }
         lock (_createdMountPoints)
             foreach (var dir in _createdMountPoints)
                 try { Directory.Delete(dir); } catch (IOException) { }
