@@ -65,7 +65,7 @@ public sealed class SimulatedKubernetes : IAsyncDisposable
         var values = nodes.Select(a => (uint)IPAddress.NetworkToHostOrder(BitConverter.ToInt32(a.GetAddressBytes()))).ToList();
         for (var bits = 32; bits >= 8; bits--)
         {
-            var mask = bits == 0 ? 0u : uint.MaxValue << (32 - bits);
+            var mask = uint.MaxValue << (32 - bits);
             if (values.All(v => (v & mask) == (values[0] & mask)))
                 return $"{new IPAddress(BitConverter.GetBytes(IPAddress.HostToNetworkOrder((int)(values[0] & mask))))}/{bits}";
         }
@@ -108,7 +108,7 @@ public sealed class SimulatedKubernetes : IAsyncDisposable
         lock (_revisions) _revisions[deployment] = _revisions.GetValueOrDefault(deployment, 1) + 1;
         foreach (var pod in old)
         {
-            var fresh = await StartPodAsync("Deployment", deployment, d.Spec.Template, NextNode(), HostNetwork(d.Spec.Template) ? null : NewPodName(deployment), 0);
+            var fresh = await StartPodAsync("Deployment", deployment, d.Spec.Template, NextNode(), HostNetwork(d.Spec.Template) ? null : NewPodName(deployment));
             await WaitUntilAsync(() => fresh.Ready, timeout, $"the new pod {fresh.Name} to be ready");
             await pod.DeleteAsync();
             await RemovePodAsync(pod);
@@ -167,7 +167,7 @@ public sealed class SimulatedKubernetes : IAsyncDisposable
                 {
                     var name = $"{s.Metadata.Name}-{i}";
                     if (Pods.Any(p => p.Name == name)) continue;
-                    var pod = await StartPodAsync("StatefulSet", s.Metadata.Name, s.Spec.Template, Nodes[i % Nodes.Count], name, i);
+                    var pod = await StartPodAsync("StatefulSet", s.Metadata.Name, s.Spec.Template, Nodes[i % Nodes.Count], name);
                     if (ordered) await WaitUntilAsync(() => pod.Ready, TimeSpan.FromMinutes(3), $"{name} to be ready (OrderedReady)");
                 }
             }
@@ -175,13 +175,13 @@ public sealed class SimulatedKubernetes : IAsyncDisposable
             {
                 var missing = (d.Spec.Replicas ?? 1) - PodsOf(d.Metadata.Name).Count;
                 for (var i = 0; i < missing; i++)
-                    await StartPodAsync("Deployment", d.Metadata.Name, d.Spec.Template, NextNode(), HostNetwork(d.Spec.Template) ? null : NewPodName(d.Metadata.Name), 0);
+                    await StartPodAsync("Deployment", d.Metadata.Name, d.Spec.Template, NextNode(), HostNetwork(d.Spec.Template) ? null : NewPodName(d.Metadata.Name));
             }
             foreach (var ds in _manifests.All<V1DaemonSet>())
                 foreach (var node in Nodes.Where(n => (ds.Spec.Template.Spec.NodeSelector ?? new Dictionary<string, string>())
                              .All(kv => n.Labels.TryGetValue(kv.Key, out var v) && v == kv.Value)))
                     if (!PodsOf(ds.Metadata.Name).Any(p => p.Node == node))
-                        await StartPodAsync("DaemonSet", ds.Metadata.Name, ds.Spec.Template, node, $"{ds.Metadata.Name}-{node.Name}-{Guid.NewGuid().ToString("N")[..5]}", 0);
+                        await StartPodAsync("DaemonSet", ds.Metadata.Name, ds.Spec.Template, node, $"{ds.Metadata.Name}-{node.Name}-{Guid.NewGuid().ToString("N")[..5]}");
         }
         finally
         {
@@ -189,14 +189,14 @@ public sealed class SimulatedKubernetes : IAsyncDisposable
         }
     }
 
-    private async Task<SimulatedPod> StartPodAsync(string kind, string workload, V1PodTemplateSpec template, SimulatedNode node, string? name, int ordinal)
+    private async Task<SimulatedPod> StartPodAsync(string kind, string workload, V1PodTemplateSpec template, SimulatedNode node, string? name)
     {
         name ??= $"{workload}-{Guid.NewGuid().ToString("N")[..5]}";
         if (template.Spec.HostNetwork == true && Pods.Any(p => p.HostNetwork && p.Node == node
                 && p.Container.Ports.Any(a => template.Spec.Containers.SelectMany(c => c.Ports ?? []).Any(b => a.ContainerPort == b.ContainerPort && a.Protocol == b.Protocol))))
             throw new InvalidOperationException($"{name}: a host port on {node.Name} is taken");
         var host = template.Spec.HostNetwork == true ? node.Host : await Network.AddHostAsync(name);
-        var pod = new SimulatedPod(this, name, kind, workload, template, node, host, ordinal);
+        var pod = new SimulatedPod(this, name, kind, workload, template, node, host);
         lock (_pods) _pods.Add(pod);
         await SyncNetworkAsync();
         pod.Start();

@@ -33,7 +33,7 @@ public sealed class SimulatedPod
     private int _consecutiveCrashes;
 
     internal SimulatedPod(SimulatedKubernetes cluster, string name, string workloadKind, string workloadName, V1PodTemplateSpec template,
-        SimulatedNode node, NetHost host, int ordinal)
+        SimulatedNode node, NetHost host)
     {
         _cluster = cluster;
         Name = name;
@@ -42,7 +42,6 @@ public sealed class SimulatedPod
         Template = template;
         Node = node;
         Host = host;
-        Ordinal = ordinal;
         VolumeRoot = Path.Combine(cluster.Root, "pods", name + "-" + Guid.NewGuid().ToString("N")[..6]);
     }
 
@@ -55,7 +54,6 @@ public sealed class SimulatedPod
     public IDictionary<string, string> Labels => Template.Metadata.Labels;
     public SimulatedNode Node { get; }
     public NetHost Host { get; }
-    public int Ordinal { get; }
     public bool HostNetwork => Spec.HostNetwork == true;
     public IPAddress Address => Host.Address;
     public bool Ready { get; private set; }
