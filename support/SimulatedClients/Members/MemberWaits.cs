@@ -120,7 +120,10 @@ internal sealed class MemberWaits(SimulatedMemberOptions options, object gate, F
             $"in voice {s.InVoice}, {s.PacketsReceived} packets, {s.AudibleFrames} audible frames, heard " +
             $"[{string.Join(", ", s.HeardFrequencies.Select(f => $"{f.FrequencyHz:0} Hz"))}], dominant " +
             $"[{string.Join(", ", s.DominantFrequencies.Take(3).Select(d => $"{d.FrequencyHz:0} Hz x{d.Frames}"))}], " +
-            $"{s.Reconnects.Count} media reconnects, {s.SignallingReconnects.Count} signalling reconnects");
+            $"{s.Reconnects.Count} media reconnects [{string.Join("; ", s.Reconnects.Select(r => $"{r.At:HH:mm:ss.fff} {r.Reason}: {r.Attempts} attempts, " +
+                $"connected {(r.Connected is { } c ? $"{c.TotalMilliseconds:0} ms" : "never")}{(r.Error is null ? "" : ", " + r.Error)}"))}], " +
+            $"{s.SignallingReconnects.Count} signalling reconnects [{string.Join("; ", s.SignallingReconnects.Select(r => $"{r.At:HH:mm:ss.fff} " +
+                $"{r.FromGateway} -> {r.ToGateway ?? "none"}{(r.VoiceStateIntact ? "" : ", voice state lost")}{(r.Error is null ? "" : ", " + r.Error)}"))}]");
     }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
