@@ -245,19 +245,24 @@ public sealed class ManifestClusterTests(ManifestCluster cluster, ITestOutputHel
         var oldGateways = cluster.Kube.PodsOf("openchat-gateway").Select(p => p.Name).ToHashSet();
         using var stop = new CancellationTokenSource();
         var sent = new List<(string Text, string Nonce)>();
-        // A client posting all through the roll-out: a post that fails for a lost gateway is sent again, with its nonce.
+        // A client posting all through the roll-out: a post that fails for a lost gateway is sent again, with its nonce,
+        // by the same user (a nonce is the author's own: another user's post with it is another post).
+        var posterAddress = cluster.NextClientAddress();
         var poster = Task.Run(async () =>
         {
+            SessionDto? session = null;
             ChatClient? client = null;
             for (var i = 0; !stop.IsCancellationRequested || i < 3; i++)
             {
                 var (text, nonce) = ($"during the roll-out {i}", Guid.NewGuid().ToString("N"));
                 lock (sent) sent.Add((text, nonce));
+                var failing = System.Diagnostics.Stopwatch.StartNew();
                 while (true)
                 {
                     try
                     {
-                        client ??= await ConnectTextAsync("Poster");
+                        session ??= await ChatClient.CreateSessionAsync(cluster.GatewayUrl, "Poster", source: posterAddress);
+                        client ??= await ChatClient.ConnectAsync(cluster.GatewayUrl, "Poster", session, source: posterAddress);
                         await client.PostAsync("general", text, nonce);
                         break;
                     }
@@ -265,6 +270,8 @@ public sealed class ManifestClusterTests(ManifestCluster cluster, ITestOutputHel
                     {
                         if (client is not null) await client.DisposeAsync();
                         client = null;
+                        // A roll-out takes seconds from a client's view; a post that cannot get through for longer is a fault.
+                        if (failing.Elapsed > Patience) throw new TimeoutException($"'{text}' could not be posted for {Patience.TotalSeconds} s", e);
                         await Task.Delay(200);
                     }
                 }
