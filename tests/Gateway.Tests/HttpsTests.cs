@@ -121,6 +121,38 @@ public sealed class HttpsTests : IDisposable
     }
 
     [Fact]
+    public async Task New_PEM_files_are_served_without_a_restart_once_they_are_a_valid_pair()
+    {
+        var (certificatePath, keyPath, first) = WritePemPair("renewed", ["127.0.0.1"]);
+        var log = new LogCapture();
+        await using var server = await InProcessServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["OpenChat:Https:CertificatePath"] = certificatePath,
+            ["OpenChat:Https:KeyPath"] = keyPath,
+            ["OpenChat:Https:Port"] = "0",
+            ["OpenChat:Https:ReloadInterval"] = "00:00:01",
+            ["Logging:LogLevel:OpenChat.Gateway.Https"] = "Information",
+        }, log.AddTo);
+        var https = HttpsAddress(server);
+        Assert.Equal(first, WebCertificate.FingerprintOf((await HandshakeAsync(https)).Certificate));
+
+        // A key that is not the certificate's is not taken: the previous pair stays, and the log says why.
+        var (_, strayKey, _) = WritePemPair("stray", ["127.0.0.1"]);
+        File.WriteAllText(keyPath, File.ReadAllText(strayKey));
+        await Probe.UntilAsync(() => Task.FromResult(log.Entries.Any(e => e.Level == LogLevel.Warning && e.Message.Contains("cannot be served", StringComparison.Ordinal))),
+            TimeSpan.FromSeconds(30), "the refusal of a mismatched key to be logged");
+        Assert.Equal(first, WebCertificate.FingerprintOf((await HandshakeAsync(https)).Certificate));
+
+        // A renewed pair (both files replaced) is served to the next connection.
+        var (nextCertificate, nextKey, next) = WritePemPair("next", ["127.0.0.1"]);
+        File.WriteAllText(certificatePath, File.ReadAllText(nextCertificate));
+        File.WriteAllText(keyPath, File.ReadAllText(nextKey));
+        await Probe.UntilAsync(async () => WebCertificate.FingerprintOf((await HandshakeAsync(https)).Certificate) == next,
+            TimeSpan.FromSeconds(30), "the renewed certificate to be served");
+        Assert.Contains(log.Entries, e => e.Message.Contains("now serving", StringComparison.Ordinal) && e.Message.Contains(next, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_key_that_is_not_the_certificates_stops_the_start_with_a_message_naming_both_files()
     {
         var (certificatePath, _, _) = WritePemPair("one", ["127.0.0.1"]);

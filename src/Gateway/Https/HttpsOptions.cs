@@ -37,6 +37,9 @@ public sealed class HttpsOptions
     /// </summary>
     public int Port { get; set; } = 8443;
 
+    /// <summary>How often the PEM files are looked at for a new certificate (a renewal); zero: only at start.</summary>
+    public TimeSpan ReloadInterval { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Sends <c>Strict-Transport-Security</c> (one year) on HTTPS responses; not with a self-signed certificate.</summary>
     public bool Hsts { get; set; }
 
@@ -53,6 +56,8 @@ public sealed class HttpsOptions
             throw new ArgumentException($"OpenChat:Https:Mode: '{Mode}' must be {Off}, {Pem} or {SelfSigned}.");
         if (!Enabled) return;
         if (Port is < 0 or > 65535) throw new ArgumentException("OpenChat:Https:Port must be 1 to 65535 (0 picks a free port).");
+        if (ReloadInterval != TimeSpan.Zero && ReloadInterval < TimeSpan.FromSeconds(1))
+            throw new ArgumentException("OpenChat:Https:ReloadInterval must be 0 (never) or at least 00:00:01.");
         if (mode == Pem && string.IsNullOrWhiteSpace(CertificatePath))
             throw new ArgumentException("OpenChat:Https:Mode is pem but OpenChat:Https:CertificatePath is not set: name the certificate's PEM file (and its key in OpenChat:Https:KeyPath).");
         if (mode == SelfSigned && !string.IsNullOrWhiteSpace(CertificatePath))

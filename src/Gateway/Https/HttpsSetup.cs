@@ -51,14 +51,18 @@ public static class HttpsSetup
             if (!list.Contains(url, StringComparer.OrdinalIgnoreCase)) list.Add(url);
         }
         builder.WebHost.UseUrls(string.Join(';', list));
+        var served = new ServedCertificate(certificate);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureHttpsDefaults(https =>
         {
             https.ServerCertificate = certificate.Certificate;
-            if (certificate.Chain.Count > 0) https.ServerCertificateChain = certificate.Chain;
             https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
+            // Each handshake presents the current certificate (with its intermediates), so a renewal needs no restart.
+            https.OnAuthenticate = (_, tls) => tls.ServerCertificateContext = served.HandshakeContext;
         }));
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton(certificate);
+        builder.Services.AddSingleton(served);
+        if (options.EffectiveMode == HttpsOptions.Pem && options.ReloadInterval > TimeSpan.Zero)
+            builder.Services.AddHostedService<CertificateReloader>();
         return certificate;
     }
 
