@@ -33,6 +33,9 @@ public sealed class HttpsTests : IDisposable
         var (served, protocol) = await HandshakeAsync(https);
         Assert.Equal(fingerprint, WebCertificate.FingerprintOf(served));
         Assert.True(protocol is SslProtocols.Tls12 or SslProtocols.Tls13, $"negotiated {protocol}");
+        // The server itself refuses TLS 1.1 (OpenSSL's client is told to allow it, with any cipher); 1.2 is the control.
+        Assert.Contains("alert protocol version", await OpenSslClientAsync(https, "-tls1_1"), StringComparison.Ordinal);
+        Assert.Contains("Protocol  : TLSv1.2", await OpenSslClientAsync(https, "-tls1_2"), StringComparison.Ordinal);
 
         using var client = PinnedClient(fingerprint);
         using (var info = await client.GetAsync(https + "/api/info"))
@@ -247,6 +250,25 @@ public sealed class HttpsTests : IDisposable
         });
         await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = uri.Host });
         return (presented ?? throw new InvalidOperationException("no certificate presented"), tls.SslProtocol);
+    }
+
+    /// <summary>What <c>openssl s_client</c> prints for one handshake with the address at that protocol version.</summary>
+    private static async Task<string> OpenSslClientAsync(string httpsAddress, string version)
+    {
+        var uri = new Uri(httpsAddress);
+        var info = new System.Diagnostics.ProcessStartInfo("openssl",
+            ["s_client", "-connect", $"{uri.Host}:{uri.Port}", version, "-cipher", "DEFAULT@SECLEVEL=0"])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = System.Diagnostics.Process.Start(info)!;
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        return await stdout + await stderr;
     }
 
     /// <summary>An HTTP client that does not follow redirects and accepts exactly the certificate with this fingerprint.</summary>
