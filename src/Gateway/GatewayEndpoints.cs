@@ -9,6 +9,7 @@ using OpenChat.Protocol.Ids;
 using Microsoft.Extensions.DependencyInjection;
 using OpenChat.Gateway.Auth;
 using OpenChat.Gateway.Edge;
+using OpenChat.Gateway.Https;
 using OpenChat.Gateway.Hub;
 using OpenChat.Gateway.Sessions;
 using OpenChat.Gateway.WebClient;
@@ -36,6 +37,7 @@ public static class GatewayEndpoints
         var gateway = app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value;
         // First, so that every limit keyed by client address sees the client rather than the proxy.
         app.UseForwardedHeaders(ForwardedHeadersSetup.Options(gateway));
+        app.UseOpenChatHttpsRedirect();
         app.UseMiddleware<ApiBodyLimit>();
         app.Use((context, next) =>
         {

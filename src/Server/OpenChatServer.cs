@@ -5,6 +5,7 @@ using OpenChat.Channels.Hosting;
 using OpenChat.Hosting;
 using OpenChat.Protocol.Cluster;
 using OpenChat.Gateway;
+using OpenChat.Gateway.Https;
 using OpenChat.MediaNode;
 
 namespace OpenChat.Server;
@@ -24,6 +25,12 @@ public static class OpenChatServer
         var options = builder.Configuration.GetSection(OpenChatOptions.Section).Get<OpenChatOptions>() ?? new OpenChatOptions();
         options.Validate();
         builder.Services.AddSingleton(options);
+        var gateway = options.HasRole(OpenChatRoles.Gateway);
+        var https = HttpsSetup.ReadOptions(builder.Configuration);
+        if (https.Enabled && !gateway)
+            throw new ArgumentException("OpenChat:Https serves the web client, so it is for nodes with the gateway role; this node has none.");
+        // Before the management listener adds its address: only the public addresses get an HTTPS listener.
+        var webCertificate = https.Enabled ? builder.UseOpenChatHttps(https, options.DataDirectory) : null;
         builder.AddOpenChatObservability(options);
         var channels = options.HasRole(OpenChatRoles.Channels)
             ? builder.Configuration.GetSection(OpenChatOptions.Section).Get<ChannelsRoleOptions>() ?? new ChannelsRoleOptions()
@@ -38,7 +45,6 @@ public static class OpenChatServer
                 "\"Host=db;Database=openchat;Username=openchat;Password=...\"). A single channels node may keep SQLite if its " +
                 "only seed is its own address.");
         var certificate = options.Cluster.UsesTls ? ClusterCertificate.Load(options.Cluster.Certificate, DateTimeOffset.UtcNow) : null;
-        var gateway = options.HasRole(OpenChatRoles.Gateway);
         if (gateway) builder.Services.AddOpenChatGateway(builder.Configuration, options);
         var media = options.HasRole(OpenChatRoles.Media);
         var mediaOptions = media ? MediaSetup.ReadOptions(builder.Configuration) : null;
@@ -85,6 +91,7 @@ public static class OpenChatServer
                 "without authentication. Anyone who can reach {Host}:{Port} can join the cluster with any role, post as any user " +
                 "and take over voice rooms. Set OpenChat:Cluster:Certificate:Path on every node.",
                 options.Cluster.Hostname, options.Cluster.Port);
+        if (webCertificate is not null) HttpsSetup.LogCertificate(app.Services.GetRequiredService<ILoggerFactory>(), webCertificate, https);
         app.MapHealthChecks("/healthz/live", new() { Predicate = c => c.Tags.Contains("live") });
         app.MapHealthChecks("/healthz/ready", new() { Predicate = c => c.Tags.Contains("ready") });
         if (gateway) app.MapOpenChatGateway();

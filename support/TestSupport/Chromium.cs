@@ -24,10 +24,13 @@ public static class Chromium
     /// <remarks>
     /// <paramref name="networkNamespace"/>: the browser runs inside that network namespace (a client of a simulated
     /// network), and <paramref name="server"/> (its address, <c>http://10.96.0.1</c>) is the one place it reaches by
-    /// address and is treated as a secure context, as the microphone needs.
+    /// address and is treated as a secure context, as the microphone needs (unless <paramref name="plainHttpIsSecure"/>
+    /// is false: then an http:// server is what it is, not a secure context). An https:// server is a secure context by
+    /// itself; <paramref name="serverCertificateSpki"/> (base64 of the SHA-256 of its certificate's public key info) makes
+    /// Chromium accept that one self-signed certificate, and no other certificate error.
     /// </remarks>
     public static Task<IBrowser> LaunchAsync(IPlaywright playwright, string? fakeAudioWav = null, string? loopbackAlias = null,
-        string? networkNamespace = null, Uri? server = null)
+        string? networkNamespace = null, Uri? server = null, string? serverCertificateSpki = null, bool plainHttpIsSecure = true)
     {
         var resolverRules = (loopbackAlias is null ? "" : $"MAP {loopbackAlias} 127.0.0.1 , ") + "MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"
             + (server is null ? "" : $" , EXCLUDE {server.Host}");
@@ -46,7 +49,9 @@ public static class Chromium
             "--disable-features=" + PlaywrightDisabledFeatures + ",WebRtcHideLocalIpsWithMdns,LocalNetworkAccessChecks",
         };
         if (fakeAudioWav is not null) args.Add("--use-file-for-fake-audio-capture=" + fakeAudioWav);
-        if (server is not null) args.Add("--unsafely-treat-insecure-origin-as-secure=" + server.GetLeftPart(UriPartial.Authority));
+        if (server is not null && server.Scheme == Uri.UriSchemeHttp && plainHttpIsSecure)
+            args.Add("--unsafely-treat-insecure-origin-as-secure=" + server.GetLeftPart(UriPartial.Authority));
+        if (serverCertificateSpki is not null) args.Add("--ignore-certificate-errors-spki-list=" + serverCertificateSpki);
         var executable = ExecutablePath;
         if (networkNamespace is not null)
         {

@@ -11,7 +11,10 @@ public sealed partial class ServerProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
     private readonly TaskCompletionSource<string> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
+    private static readonly HttpClient LoopbackHttp = new() { Timeout = TimeSpan.FromSeconds(5) };
+    private HttpClient Http => _namespaceHttp ?? LoopbackHttp;
+    private HttpClient? _namespaceHttp;
+    private string? _url;
 
     public string Name { get; }
     public string BaseUrl { get; private set; } = "";
@@ -35,10 +38,18 @@ public sealed partial class ServerProcess : IAsyncDisposable
     /// Starts the server with the given configuration (as environment variables, <c>OpenChat__Roles__0=gateway</c> style);
     /// <paramref name="serverDll"/> runs another build than this checkout's (<see cref="PreviousRelease"/>).
     /// </summary>
-    public static ServerProcess Start(string name, IDictionary<string, string> environment, string? serverDll = null)
+    /// <remarks>
+    /// <paramref name="networkNamespace"/>: the process runs in that namespace (<c>ip netns exec</c>) on
+    /// <paramref name="url"/>, an http:// address there with a fixed port, which then is its <see cref="BaseUrl"/>.
+    /// </remarks>
+    public static ServerProcess Start(string name, IDictionary<string, string> environment, string? serverDll = null,
+        string? networkNamespace = null, string? url = null)
     {
         serverDll ??= RepoPaths.ServerDll;
-        var info = new ProcessStartInfo("dotnet", [serverDll, "--urls", "http://127.0.0.1:0"])
+        if ((networkNamespace is null) != (url is null)) throw new ArgumentException("A namespace and its address go together.", nameof(url));
+        string[] command = [serverDll, "--urls", url ?? "http://127.0.0.1:0"];
+        var info = new ProcessStartInfo(networkNamespace is null ? "dotnet" : "ip",
+            networkNamespace is null ? command : ["netns", "exec", networkNamespace, "dotnet", .. command])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -52,6 +63,11 @@ public sealed partial class ServerProcess : IAsyncDisposable
         foreach (var (k, v) in environment) info.Environment[k] = v;
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var server = new ServerProcess(name, process);
+        if (networkNamespace is not null)
+        {
+            server._url = url!.TrimEnd('/');
+            server._namespaceHttp = NamespaceHttp.Create(networkNamespace);
+        }
         if (int.TryParse(info.Environment["OpenChat__Management__Port"], out var management) && management != 0)
             server.ManagementUrl = $"http://127.0.0.1:{management}";
         process.OutputDataReceived += (_, e) => server.OnLine(e.Data);
@@ -68,6 +84,11 @@ public sealed partial class ServerProcess : IAsyncDisposable
         if (line is null) return;
         _output.Enqueue(line);
         while (_output.Count > 2000) _output.TryDequeue(out _);
+        if (_url is not null)
+        {
+            if (line.Contains("Now listening on: " + _url, StringComparison.Ordinal)) _listening.TrySetResult(_url);
+            return;
+        }
         var match = ListeningPattern().Match(line);
         if (match.Success) _listening.TrySetResult(match.Groups[1].Value);
     }
@@ -149,6 +170,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
             await _process.WaitForExitAsync();
         }
         _process.Dispose();
+        _namespaceHttp?.Dispose();
     }
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]

@@ -6,7 +6,11 @@ namespace OpenChat.TestSupport;
 /// Drives the web client of a running server in Debian's Chromium: browsers with fake microphones, signing in,
 /// joining voice. Each launched browser is closed by <see cref="CloseBrowsersAsync"/>.
 /// </summary>
-public sealed class WebClientDriver(IPlaywright playwright, string baseUrl, string workDirectory)
+/// <remarks>
+/// <paramref name="pageFetcher"/>: the client fetching the pages an audio probe amends, when Playwright's own fetch
+/// cannot reach or trust the server (a server in another network namespace with a self-signed certificate).
+/// </remarks>
+public sealed class WebClientDriver(IPlaywright playwright, string baseUrl, string workDirectory, HttpClient? pageFetcher = null)
 {
     private readonly List<IBrowser> _browsers = new();
     private readonly List<string> _cspViolations = new();
@@ -16,7 +20,9 @@ public sealed class WebClientDriver(IPlaywright playwright, string baseUrl, stri
     /// <summary>A browser of its own (its fake microphone plays a tone at <paramref name="toneHz"/>, or Chromium's beep).</summary>
     /// <remarks><paramref name="loopbackAlias"/>: see <see cref="Chromium.LaunchAsync"/>.</remarks>
     /// <remarks><paramref name="networkNamespace"/>: the browser runs there and treats the server's address as secure (see <see cref="Chromium.LaunchAsync"/>).</remarks>
-    public async Task<IBrowser> LaunchAsync(double? toneHz = null, string? loopbackAlias = null, string? networkNamespace = null)
+    /// <remarks><paramref name="serverCertificateSpki"/>, <paramref name="plainHttpIsSecure"/>: see <see cref="Chromium.LaunchAsync"/>.</remarks>
+    public async Task<IBrowser> LaunchAsync(double? toneHz = null, string? loopbackAlias = null, string? networkNamespace = null,
+        string? serverCertificateSpki = null, bool plainHttpIsSecure = true)
     {
         string? wav = null;
         if (toneHz is { } hz)
@@ -24,7 +30,8 @@ public sealed class WebClientDriver(IPlaywright playwright, string baseUrl, stri
             wav = Path.Combine(workDirectory, $"tone-{hz:0}.wav");
             if (!File.Exists(wav)) ToneWav.Write(wav, hz, seconds: 4, amplitude: 0.4);
         }
-        var browser = await Chromium.LaunchAsync(playwright, wav, loopbackAlias, networkNamespace, networkNamespace is null ? null : new Uri(baseUrl));
+        var browser = await Chromium.LaunchAsync(playwright, wav, loopbackAlias, networkNamespace, networkNamespace is null ? null : new Uri(baseUrl),
+            serverCertificateSpki, plainHttpIsSecure);
         _browsers.Add(browser);
         return browser;
     }
@@ -68,11 +75,24 @@ public sealed class WebClientDriver(IPlaywright playwright, string baseUrl, stri
         {
             await page.RouteAsync(url => new Uri(url).AbsolutePath == "/", async route =>
             {
-                var response = await route.FetchAsync();
-                var headers = new Dictionary<string, string>(response.Headers);
-                if (headers.TryGetValue("content-security-policy", out var policy))
+                var response = pageFetcher is null ? await route.FetchAsync() : null;
+                var headers = response is not null ? new Dictionary<string, string>(response.Headers) : null;
+                byte[]? body = null;
+                var status = 200;
+                if (response is null)
+                {
+                    using var fetched = await pageFetcher!.GetAsync(route.Request.Url);
+                    status = (int)fetched.StatusCode;
+                    body = await fetched.Content.ReadAsByteArrayAsync();
+                    headers = fetched.Headers.Concat(fetched.Content.Headers)
+                        .ToDictionary(h => h.Key.ToLowerInvariant(), h => string.Join(", ", h.Value));
+                    headers.Remove("content-length");
+                }
+                if (headers!.TryGetValue("content-security-policy", out var policy))
                     headers["content-security-policy"] = policy.Replace("script-src 'self'", "script-src 'self' blob:", StringComparison.Ordinal);
-                await route.FulfillAsync(new RouteFulfillOptions { Response = response, Headers = headers });
+                await route.FulfillAsync(response is not null
+                    ? new RouteFulfillOptions { Response = response, Headers = headers }
+                    : new RouteFulfillOptions { Status = status, Headers = headers, BodyBytes = body });
             });
         }
         page.Console += (_, message) =>

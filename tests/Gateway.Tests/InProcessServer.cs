@@ -17,6 +17,9 @@ public sealed class InProcessServer : IAsyncDisposable
     public string BaseUrl { get; }
     public string DataDirectory { get; }
 
+    /// <summary>Every address Kestrel listens on (the HTTPS one too, when the server serves HTTPS).</summary>
+    public IReadOnlyList<string> Addresses => [.. _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses];
+
     private InProcessServer(WebApplication app, string baseUrl, string dataDirectory)
     {
         _app = app;
@@ -41,7 +44,7 @@ public sealed class InProcessServer : IAsyncDisposable
             configure?.Invoke(builder);
         });
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First(a => a.StartsWith("http://", StringComparison.Ordinal));
         var server = new InProcessServer(app, address.TrimEnd('/'), data);
         using var http = new HttpClient();
         await Probe.UntilAsync(async () => (await http.GetAsync(server.BaseUrl + "/healthz/ready")).IsSuccessStatusCode,

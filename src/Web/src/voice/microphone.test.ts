@@ -6,6 +6,7 @@ const domError = (name: string) => Object.assign(new Error('raw browser text'), 
 describe('explainMicrophoneError', () => {
   test('an insecure page is told to use https', () => {
     expect(explainMicrophoneError(null, false)).toContain('https://');
+    expect(explainMicrophoneError(null, false)).toContain('OpenChat__Https__Mode=self-signed');
     expect(explainMicrophoneError(null, true)).toBe('this browser cannot capture audio.');
   });
 

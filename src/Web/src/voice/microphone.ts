@@ -198,7 +198,8 @@ export function explainMicrophoneError(error: unknown, secureContext: boolean): 
   if (error === null)
     return secureContext
       ? 'this browser cannot capture audio.'
-      : 'browsers allow the microphone only on https:// pages or on localhost; ask the operator for the https:// address.';
+      : 'browsers allow the microphone only on https:// pages or on localhost; ask the operator for the https:// address ' +
+        '(a server on a home or office network can make its own certificate: start it with OpenChat__Https__Mode=self-signed).';
   const name = error instanceof DOMException || error instanceof Error ? error.name : '';
   switch (name) {
     case 'NotAllowedError':
