@@ -336,10 +336,10 @@ public sealed class ManifestClusterTests(ManifestCluster cluster, ITestOutputHel
             // Chat: each sees the other's message, although their gateways differ.
             await alice.GetByRole(AriaRole.Textbox, new() { Name = "Message" }).FillAsync("hello from Alice");
             await alice.Keyboard.PressAsync("Enter");
-            await Assertions.Expect(bob.GetByText("hello from Alice")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+            await SeesAsync(bob, "Bob", "hello from Alice");
             await bob.GetByRole(AriaRole.Textbox, new() { Name = "Message" }).FillAsync("hello from Bob");
             await bob.Keyboard.PressAsync("Enter");
-            await Assertions.Expect(alice.GetByText("hello from Bob")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+            await SeesAsync(alice, "Alice", "hello from Bob");
 
             // Talk: each hears the other's tone through the mixer on a media node.
             await WebClientDriver.JoinVoiceAsync(alice, "Duet");
@@ -358,6 +358,20 @@ public sealed class ManifestClusterTests(ManifestCluster cluster, ITestOutputHel
         {
             await app.CloseBrowsersAsync();
             Directory.Delete(work, recursive: true);
+        }
+    }
+
+    /// <summary>Waits until <paramref name="page"/> shows <paramref name="text"/>; a failure tells what the page showed instead.</summary>
+    private static async Task SeesAsync(IPage page, string who, string text)
+    {
+        try
+        {
+            await Assertions.Expect(page.GetByText(text)).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        }
+        catch (Exception e)
+        {
+            var shown = await page.Locator("body").InnerTextAsync();
+            throw new Xunit.Sdk.XunitException($"{who} did not see '{text}' ({e.Message.Split('\n')[0]}); the page showed:\n{(shown.Length > 3000 ? shown[..3000] : shown)}");
         }
     }
 
