@@ -188,6 +188,45 @@ public class TcpTransportTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Sending_to_a_peer_that_stops_reading_drops_packets_without_blocking_or_allocating()
+    {
+        using var endpoint = new RtcEndpoint(TcpOptions());
+        using var peer = RawPeer.ForNewSession(endpoint);
+        peer.Socket.ReceiveBufferSize = 4096;
+        await peer.ConnectAsync();
+        peer.Socket.Send(Frame(peer.Check(out _)));
+        await peer.ReadStunResponseAsync();
+        IRtcSessionHost host = endpoint;
+        var key = TcpPathKey.Create((IPEndPoint)peer.Socket.LocalEndPoint!);
+        var packet = new byte[200];
+        packet[0] = 0x80;
+
+        // The peer reads nothing: the kernel's buffers fill, then the connection's queue, then packets are dropped.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (int i = 0; i < 100_000 && endpoint.Statistics.TcpSendDropped == 0; i++)
+        {
+            host.Send(packet, key);
+        }
+        Assert.True(endpoint.Statistics.TcpSendDropped > 0, "the queue never filled");
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10_000; i++)
+        {
+            host.Send(packet, key);
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        output.WriteLine($"queue full after {clock.ElapsedMilliseconds} ms; dropped {endpoint.Statistics.TcpSendDropped}; {allocated} bytes allocated by 10,000 sends");
+        Assert.True(clock.Elapsed < Timeout, $"sending took {clock.Elapsed}");
+        Assert.Equal(0, allocated);
+        Assert.Equal(1, endpoint.TcpConnectionCount);
+
+        // What was queued still arrives whole once the peer reads again.
+        for (int i = 0; i < 10; i++)
+        {
+            Assert.Equal(packet, await peer.ReadFrameAsync().WaitAsync(Timeout));
+        }
+    }
+
+    [Fact]
     public async Task Connection_without_a_check_is_closed_after_the_idle_timeout()
     {
         using var endpoint = new RtcEndpoint(TcpOptions(idle: TimeSpan.FromMilliseconds(500)));
@@ -249,7 +288,7 @@ public class TcpTransportTests(ITestOutputHelper output)
             return message;
         }
 
-        private async Task<byte[]> ReadFrameAsync()
+        public async Task<byte[]> ReadFrameAsync()
         {
             while (true)
             {
