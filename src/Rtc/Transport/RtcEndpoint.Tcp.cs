@@ -106,19 +106,28 @@ public sealed partial class RtcEndpoint
             socket.Dispose();
             return;
         }
-        socket.NoDelay = true;
-        var connection = new RtcTcpConnection(this, socket, remote, _options.MaxTcpFrameLength, _options.TcpSendQueueBytes);
+        // The limits are checked before anything is allocated for the connection: a flood of connections costs no buffers.
+        RtcTcpConnection? connection = null;
+        var client = ClientAddress.From(remote.Address);
         lock (_tcpByClient)
         {
-            _tcpByClient.TryGetValue(connection.Client, out int open);
-            if (_disposed || _tcpConnections.Count >= _options.MaxTcpConnections || open >= _options.MaxTcpConnectionsPerAddress
-                || !_tcpConnections.TryAdd(connection.Key, connection))
+            _tcpByClient.TryGetValue(client, out int open);
+            if (!_disposed && _tcpConnections.Count < _options.MaxTcpConnections && open < _options.MaxTcpConnectionsPerAddress)
             {
-                Interlocked.Increment(ref Statistics.TcpRefusedField);
-                socket.Dispose();
-                return;
+                socket.NoDelay = true;
+                var admitted = new RtcTcpConnection(this, socket, remote, _options.MaxTcpFrameLength, _options.TcpSendQueueBytes);
+                if (_tcpConnections.TryAdd(admitted.Key, admitted))
+                {
+                    _tcpByClient[client] = open + 1;
+                    connection = admitted;
+                }
             }
-            _tcpByClient[connection.Client] = open + 1;
+        }
+        if (connection is null)
+        {
+            Interlocked.Increment(ref Statistics.TcpRefusedField);
+            socket.Dispose();
+            return;
         }
         Interlocked.Increment(ref Statistics.TcpAcceptedField);
         Interlocked.Increment(ref RtcMetrics.TcpConnectionsOpen);
