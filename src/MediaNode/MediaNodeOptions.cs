@@ -43,6 +43,12 @@ public sealed class MediaNodeOptions
     /// <summary>The WebRTC UDP port; 0 picks a free one.</summary>
     public int RtcPort { get; set; }
 
+    /// <summary>
+    /// The TCP port of the node's passive ICE-TCP candidate (RFC 6544), on <see cref="RtcBindAddress"/>, for browsers
+    /// whose network blocks UDP; 0 (default) for none. Answers offer it next to the UDP candidate, ranked below it.
+    /// </summary>
+    public int RtcTcpPort { get; set; }
+
     /// <summary>The address browsers are told to send media to (the node's public address); defaults to the bind address.</summary>
     public string? RtcAdvertisedAddress { get; set; }
 
@@ -83,6 +89,7 @@ public sealed class MediaNodeOptions
         if (RtcAdvertisedAddress is not null && !System.Net.IPAddress.TryParse(RtcAdvertisedAddress, out _))
             throw new ArgumentException("OpenChat:Media:RtcAdvertisedAddress must be an IP address.");
         if (RtcPort is < 0 or > 65535) throw new ArgumentOutOfRangeException(nameof(RtcPort), "0 to 65535");
+        if (RtcTcpPort is < 0 or > 65535) throw new ArgumentOutOfRangeException(nameof(RtcTcpPort), "OpenChat:Media:RtcTcpPort must be 0 (no ICE-TCP) to 65535");
         if (RtcMaxHandshakesPerAddress is < 1 or > 1000)
             throw new ArgumentOutOfRangeException(nameof(RtcMaxHandshakesPerAddress), "OpenChat:Media:RtcMaxHandshakesPerAddress must be 1 to 1000");
         if (Workers is < 1 or > 64) throw new ArgumentOutOfRangeException(nameof(Workers), "1 to 64");

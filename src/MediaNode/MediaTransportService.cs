@@ -5,7 +5,7 @@ using OpenChat.Rtc.Transport;
 
 namespace OpenChat.MediaNode;
 
-/// <summary>The node's one WebRTC endpoint: a single UDP socket shared by every member of every room.</summary>
+/// <summary>The node's one WebRTC endpoint: a single UDP socket shared by every member of every room, and optionally one ICE-TCP listener.</summary>
 public sealed class MediaTransportService : IDisposable
 {
     public MediaTransportService(IOptions<MediaNodeOptions> options, ILogger<MediaTransportService> log)
@@ -15,11 +15,16 @@ public sealed class MediaTransportService : IDisposable
         {
             BindAddress = IPAddress.Parse(o.RtcBindAddress),
             Port = o.RtcPort,
+            TcpPort = o.RtcTcpPort == 0 ? null : o.RtcTcpPort,
             AdvertisedAddress = o.RtcAdvertisedAddress is null ? null : IPAddress.Parse(o.RtcAdvertisedAddress),
             ConsentTimeout = o.PeerTimeout,
             MaxHandshakesPerAddress = o.RtcMaxHandshakesPerAddress,
         });
         log.LogInformation("WebRTC endpoint on udp/{Local}, advertised as {Advertised}", Endpoint.LocalEndPoint, Endpoint.AdvertisedEndPoint);
+        if (Endpoint.TcpLocalEndPoint is { } tcp)
+        {
+            log.LogInformation("ICE-TCP on tcp/{Local}, advertised as {Advertised}", tcp, Endpoint.TcpAdvertisedEndPoint);
+        }
     }
 
     public RtcEndpoint Endpoint { get; }

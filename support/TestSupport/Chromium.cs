@@ -69,4 +69,27 @@ public static class Chromium
             Args = args,
         });
     }
+
+    /// <summary>
+    /// Starts Playwright's driver (and so the browsers it launches) inside <paramref name="netns"/>: its own requests,
+    /// such as the fetches behind the pages an audio probe amends, then leave from there too.
+    /// </summary>
+    public static async Task<IPlaywright> PlaywrightInNamespaceAsync(string netns)
+    {
+        var node = Path.Combine(AppContext.BaseDirectory, ".playwright", "node", "linux-x64", "node");
+        var wrapper = Path.Combine(Path.GetTempPath(), $"playwright-node-in-{netns}.sh");
+        await File.WriteAllTextAsync(wrapper, $"#!/bin/sh\nexec ip netns exec {netns} {node} \"$@\"\n");
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(wrapper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        const string variable = "PLAYWRIGHT_NODEJS_PATH";
+        var previous = Environment.GetEnvironmentVariable(variable);
+        Environment.SetEnvironmentVariable(variable, wrapper);
+        try
+        {
+            return await Playwright.CreateAsync();
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(variable, previous);
+        }
+    }
 }

@@ -82,7 +82,10 @@ public sealed class MixerActor : ReceiveActor, IWithTimers
         Receive<SessionConnected>(connected =>
         {
             if (_members.TryGetValue(connected.User, out var member) && ReferenceEquals(member.Session, connected.Session))
+            {
+                _log.Debug("Room {0}: a member's media connected over {1}", _room, connected.Session.Transport);
                 _owner.Tell(new MemberMediaConnected(_room, connected.User));
+            }
         });
         Receive<RenewMixerLease>(renew =>
         {

@@ -3,9 +3,12 @@ using System.Net;
 
 namespace OpenChat.Rtc.Ice;
 
-/// <summary>An ICE candidate as carried in <c>a=candidate</c> (RFC 8839); only UDP host candidates are used here.</summary>
+/// <summary>An ICE candidate as carried in <c>a=candidate</c> (RFC 8839); host candidates, UDP or TCP (RFC 6544).</summary>
 public sealed record IceCandidate(string Foundation, int Component, string Transport, uint Priority, IPAddress Address, int Port, string Type)
 {
+    /// <summary>For a TCP candidate: <c>active</c>, <c>passive</c> or <c>so</c> (RFC 6544 4.5); null for UDP.</summary>
+    public string? TcpType { get; init; }
+
     /// <summary>RFC 8445 5.1.2.1 priority: type preference, local preference, component.</summary>
     public static uint ComputePriority(int typePreference, int localPreference, int component) =>
         (uint)((typePreference << 24) + (localPreference << 8) + (256 - component));
@@ -31,11 +34,19 @@ public sealed record IceCandidate(string Foundation, int Component, string Trans
         {
             return false;
         }
-        candidate = new IceCandidate(p[0], component, p[2].ToLowerInvariant(), priority, address, port, p[7]);
+        string? tcpType = null;
+        for (int i = 8; i + 1 < p.Length; i += 2)
+        {
+            if (p[i] == "tcptype")
+            {
+                tcpType = p[i + 1];
+            }
+        }
+        candidate = new IceCandidate(p[0], component, p[2].ToLowerInvariant(), priority, address, port, p[7]) { TcpType = tcpType };
         return true;
     }
 
     /// <summary>The attribute value (without <c>a=</c>).</summary>
     public string ToSdpValue() =>
-        string.Create(CultureInfo.InvariantCulture, $"candidate:{Foundation} {Component} {Transport} {Priority} {Address} {Port} typ {Type}");
+        string.Create(CultureInfo.InvariantCulture, $"candidate:{Foundation} {Component} {Transport} {Priority} {Address} {Port} typ {Type}{(TcpType is null ? "" : " tcptype " + TcpType)}");
 }

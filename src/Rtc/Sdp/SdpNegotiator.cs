@@ -126,6 +126,10 @@ public static class SdpNegotiator
             {
                 Line(sb, "a=" + local.Candidate.ToSdpValue());
             }
+            if (local.TcpCandidate is not null)
+            {
+                Line(sb, "a=" + local.TcpCandidate.ToSdpValue());
+            }
             Line(sb, "a=end-of-candidates");
         }
         return sb.ToString();
@@ -186,7 +190,8 @@ public static class SdpNegotiator
         var candidates = new List<IceCandidate>();
         foreach (var c in audio.GetAll("candidate"))
         {
-            if (IceCandidate.TryParse(c, out var candidate) && candidate!.Transport == "udp" && candidate.Component == 1)
+            if (IceCandidate.TryParse(c, out var candidate) && candidate!.Component == 1
+                && (candidate.Transport == "udp" || (candidate.Transport == "tcp" && candidate.TcpType == "passive")))
             {
                 candidates.Add(candidate);
             }

@@ -17,6 +17,12 @@ public sealed class RtcClientOptions
     /// </summary>
     public Func<AddressFamily, Socket>? SocketFactory { get; init; }
 
+    /// <summary>
+    /// Connect over ICE-TCP: open a TCP connection to the answer's passive TCP candidate and send everything in RFC 4571
+    /// frames on it (as a browser does when UDP is blocked), instead of using the UDP candidate.
+    /// </summary>
+    public bool UseTcp { get; init; }
+
     /// <summary>The client certificate; generated when null (one per client, like a browser profile).</summary>
     public DtlsCertificate? Certificate { get; init; }
 

@@ -72,13 +72,19 @@ public sealed class RtcClientSession : RtcSession
     {
         var answer = SdpNegotiator.AcceptAnswer(SdpSessionDescription.Parse(sdpAnswer));
         var family = _host.Socket.AddressFamily;
-        var candidate = answer.Candidates.FirstOrDefault(c => c.Address.AddressFamily == family)
-            ?? throw new OfferRejectedException("The answer has no UDP host candidate we can reach.");
+        string transport = _client.Options.UseTcp ? "tcp" : "udp";
+        var candidate = answer.Candidates.FirstOrDefault(c => c.Address.AddressFamily == family && c.Transport == transport)
+            ?? throw new OfferRejectedException($"The answer has no {transport.ToUpperInvariant()} host candidate we can reach.");
         RemoteIce = new IceCredentials(answer.RemoteUfrag, answer.RemotePassword);
         RemoteFingerprint = answer.RemoteFingerprint;
         OpusPayloadType = answer.OpusPayloadType;
         AudioLevelExtensionId = answer.AudioLevelExtensionId;
         var serverEndPoint = new IPEndPoint(candidate.Address, candidate.Port);
+        if (_client.Options.UseTcp)
+        {
+            await _host.ConnectTcpAsync(serverEndPoint, _client.Options.BindAddress, cancellationToken).ConfigureAwait(false);
+            _ = TcpReceiveLoopAsync(serverEndPoint.Serialize());
+        }
         _server = serverEndPoint.Serialize();
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stop.Token);
@@ -174,6 +180,51 @@ public sealed class RtcClientSession : RtcSession
         }
     }
 
+    /// <summary>Reads RFC 4571 frames from the TCP connection and processes each as a datagram from the server.</summary>
+    private async Task TcpReceiveLoopAsync(SocketAddress server)
+    {
+        var buffer = GC.AllocateUninitializedArray<byte>(2 * 65538, pinned: true);
+        int filled = 0;
+        var token = _stop.Token;
+        try
+        {
+            while (!token.IsCancellationRequested)
+            {
+                int received = await _host.Tcp!.ReceiveAsync(buffer.AsMemory(filled), SocketFlags.None, token).ConfigureAwait(false);
+                if (received == 0)
+                {
+                    Close("the server closed the TCP connection");
+                    return;
+                }
+                filled += received;
+                int offset = 0;
+                while (filled - offset >= 2)
+                {
+                    int length = (buffer[offset] << 8) | buffer[offset + 1];
+                    if (filled - offset - 2 < length)
+                    {
+                        break;
+                    }
+                    try
+                    {
+                        Process(buffer.AsSpan(offset + 2, length), server);
+                    }
+                    catch (Exception)
+                    {
+                        // Never let one frame stop the loop.
+                    }
+                    offset += 2 + length;
+                }
+                buffer.AsSpan(offset, filled - offset).CopyTo(buffer);
+                filled -= offset;
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            Close("TCP connection failed: " + e.Message);
+        }
+    }
+
     private void Process(Span<byte> datagram, SocketAddress address)
     {
         var server = _server;
@@ -239,6 +290,7 @@ public sealed class RtcClientSession : RtcSession
         _consentTimer?.Dispose();
         _stop.Cancel();
         _host.Socket.Dispose();
+        _host.Tcp?.Dispose();
     }
 
     private sealed class ClientHost(Socket socket, RtcClient client) : IRtcSessionHost
@@ -249,10 +301,44 @@ public sealed class RtcClientSession : RtcSession
         public IReadOnlyList<SrtpProfile> SrtpProfiles => client.Options.SrtpProfiles;
         public TimeSpan HandshakeTimeout => client.Options.HandshakeTimeout;
 
+        /// <summary>The connection to the server's passive TCP candidate, in TCP mode.</summary>
+        public Socket? Tcp { get; private set; }
+
+        private readonly object _tcpSendLock = new();
+
+        public async Task ConnectTcpAsync(IPEndPoint server, IPAddress bindAddress, CancellationToken cancellationToken)
+        {
+            var tcp = new Socket(server.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                tcp.Bind(new IPEndPoint(bindAddress, 0));
+                await tcp.ConnectAsync(server, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                tcp.Dispose();
+                throw;
+            }
+            Tcp = tcp;
+        }
+
         public void Send(ReadOnlySpan<byte> datagram, SocketAddress destination)
         {
             try
             {
+                if (Tcp is { } tcp)
+                {
+                    // A test client: one blocking framed write at a time is enough.
+                    Span<byte> frame = stackalloc byte[datagram.Length + 2];
+                    frame[0] = (byte)(datagram.Length >> 8);
+                    frame[1] = (byte)datagram.Length;
+                    datagram.CopyTo(frame[2..]);
+                    lock (_tcpSendLock)
+                    {
+                        tcp.Send(frame);
+                    }
+                    return;
+                }
                 Socket.SendTo(datagram, SocketFlags.None, destination);
             }
             catch (SocketException)

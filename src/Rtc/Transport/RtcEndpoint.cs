@@ -13,7 +13,8 @@ using OpenChat.Rtc.Stun;
 namespace OpenChat.Rtc.Transport;
 
 /// <summary>
-/// The server side a media node runs: one UDP socket shared by every session, ICE-lite, DTLS server, SRTP.
+/// The server side a media node runs: one UDP socket shared by every session (and optionally one TCP listener for
+/// ICE-TCP), ICE-lite, DTLS server, SRTP.
 /// </summary>
 /// <remarks>
 /// One dedicated receive thread reads the socket and demultiplexes by first byte (RFC 7983). A datagram from an
@@ -35,6 +36,7 @@ public sealed partial class RtcEndpoint : IRtcSessionHost, IDisposable
     private readonly ConcurrentDictionary<SocketAddress, RtcSession> _byAddress = new();
     private readonly DtlsVerifier _verifier;
     private readonly byte[] _stunResponse = new byte[256];
+    private readonly object _processGate = new();
     private int _handshakes;
     private volatile bool _disposed;
 
@@ -69,6 +71,16 @@ public sealed partial class RtcEndpoint : IRtcSessionHost, IDisposable
         var advertised = _options.AdvertisedAddress
             ?? (_options.BindAddress.Equals(IPAddress.Any) || _options.BindAddress.Equals(IPAddress.IPv6Any) ? IPAddress.Loopback : _options.BindAddress);
         AdvertisedEndPoint = new IPEndPoint(advertised, _options.AdvertisedPort ?? LocalEndPoint.Port);
+
+        try
+        {
+            StartTcp();
+        }
+        catch
+        {
+            _socket.Dispose();
+            throw;
+        }
 
         _receiveThread = new Thread(ReceiveLoop) { IsBackground = true, Name = $"rtc-endpoint-{LocalEndPoint.Port}" };
         _receiveThread.Start();
@@ -125,7 +137,8 @@ public sealed partial class RtcEndpoint : IRtcSessionHost, IDisposable
         while (!_byUfrag.TryAdd(ice.Ufrag, session));
 
         var local = new SdpLocalParameters(ice, Certificate.Fingerprint,
-            IceCandidate.Host(AdvertisedEndPoint.Address, AdvertisedEndPoint.Port), session.LocalSsrc, session.Cname, options?.UseDtx ?? false);
+            IceCandidate.Host(AdvertisedEndPoint.Address, AdvertisedEndPoint.Port), session.LocalSsrc, session.Cname, options?.UseDtx ?? false,
+            TcpCandidate());
         return new RtcAnswer(session, SdpNegotiator.WriteAnswer(offer, accepted, local));
     }
 
@@ -154,9 +167,22 @@ public sealed partial class RtcEndpoint : IRtcSessionHost, IDisposable
             }
             Statistics.DatagramsReceivedField++;
             Interlocked.Add(ref RtcMetrics.BytesReceived, received);
+            ProcessGuarded(buffer.AsSpan(0, received), address);
+        }
+    }
+
+    /// <summary>
+    /// Processes one packet from the UDP socket or one frame from a TCP connection. Packets are processed one at a
+    /// time (the lock is uncontended while only UDP carries traffic), so the handling code keeps its single-reader
+    /// state: the STUN answer buffer, ClientHello reassembly, path checks.
+    /// </summary>
+    private void ProcessGuarded(Span<byte> packet, SocketAddress address)
+    {
+        lock (_processGate)
+        {
             try
             {
-                Process(buffer.AsSpan(0, received), address);
+                Process(packet, address);
             }
             catch (Exception)
             {
@@ -206,6 +232,7 @@ public sealed partial class RtcEndpoint : IRtcSessionHost, IDisposable
     private void OnTimer()
     {
         long now = Environment.TickCount64;
+        CloseIdleTcpConnections(now);
         foreach (var session in _byUfrag.Values)
         {
             if (session.IsClosed)
@@ -233,6 +260,11 @@ public sealed partial class RtcEndpoint : IRtcSessionHost, IDisposable
 
     private void Send(ReadOnlySpan<byte> datagram, SocketAddress destination)
     {
+        if (TcpPathKey.IsTcp(destination))
+        {
+            SendTcp(datagram, destination);
+            return;
+        }
         try
         {
             _socket.SendTo(datagram, SocketFlags.None, destination);
@@ -257,6 +289,7 @@ public sealed partial class RtcEndpoint : IRtcSessionHost, IDisposable
                 _byAddress.TryRemove(new KeyValuePair<SocketAddress, RtcSession>(a, session));
             }
         }
+        CloseTcpConnectionsOf(session);
         try
         {
             SessionClosed?.Invoke(session, session.CloseReason ?? "closed");
@@ -280,6 +313,7 @@ public sealed partial class RtcEndpoint : IRtcSessionHost, IDisposable
             session.Close("endpoint disposed");
         }
         _socket.Dispose();
+        StopTcp();
         _receiveThread.Join(TimeSpan.FromSeconds(2));
     }
 

@@ -4,7 +4,7 @@ using OpenChat.Rtc.Srtp;
 
 namespace OpenChat.Rtc.Transport;
 
-/// <summary>Settings of a media node's endpoint: one UDP socket shared by all sessions.</summary>
+/// <summary>Settings of a media node's endpoint: one UDP socket shared by all sessions, and optionally one TCP listener (ICE-TCP).</summary>
 public sealed class RtcEndpointOptions
 {
     /// <summary>Address to bind (default any IPv4).</summary>
@@ -18,6 +18,33 @@ public sealed class RtcEndpointOptions
 
     /// <summary>Port written in the candidate; defaults to the bound port.</summary>
     public int? AdvertisedPort { get; init; }
+
+    /// <summary>
+    /// TCP port of the passive ICE-TCP candidate (RFC 6544), for browsers whose network blocks UDP; null (default) for
+    /// none, 0 for a free port. Advertised with a lower priority than UDP.
+    /// </summary>
+    public int? TcpPort { get; init; }
+
+    /// <summary>Port written in the TCP candidate; defaults to the bound TCP port.</summary>
+    public int? AdvertisedTcpPort { get; init; }
+
+    /// <summary>Largest RFC 4571 frame accepted on a TCP connection (what a UDP datagram to the endpoint carries); a larger one closes the connection.</summary>
+    public int MaxTcpFrameLength { get; init; } = 1500;
+
+    /// <summary>TCP connections open at once; further ones are closed on accept.</summary>
+    public int MaxTcpConnections { get; init; } = 1000;
+
+    /// <summary>TCP connections open at once from one client address (an IPv4 address, or an IPv6 /64 prefix).</summary>
+    public int MaxTcpConnectionsPerAddress { get; init; } = 8;
+
+    /// <summary>A TCP connection that has not sent a valid ICE check within this time after accept is closed.</summary>
+    public TimeSpan TcpIdleTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Bytes queued for sending per TCP connection (16 KiB: about 2.5 s of a 32 kbit/s stream); a packet that does not fit
+    /// is dropped, so a slow reader never blocks the sender and its delay stays bounded.
+    /// </summary>
+    public int TcpSendQueueBytes { get; init; } = 16 * 1024;
 
     /// <summary>The node certificate; generated when null.</summary>
     public DtlsCertificate? Certificate { get; init; }

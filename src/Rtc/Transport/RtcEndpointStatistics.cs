@@ -18,6 +18,12 @@ public sealed class RtcEndpointStatistics
     internal long DtlsOffPathField;
     internal long DtlsMalformedField;
     internal long SendErrorsField;
+    internal long TcpAcceptedField;
+    internal long TcpRefusedField;
+    internal long TcpFramesReceivedField;
+    internal long TcpFramesTooLongField;
+    internal long TcpUnverifiedClosedField;
+    internal long TcpSendDroppedField;
 
     /// <summary>Datagrams read from the socket.</summary>
     public long DatagramsReceived => Volatile.Read(ref DatagramsReceivedField);
@@ -63,4 +69,22 @@ public sealed class RtcEndpointStatistics
 
     /// <summary>Socket send failures.</summary>
     public long SendErrors => Volatile.Read(ref SendErrorsField);
+
+    /// <summary>TCP connections accepted.</summary>
+    public long TcpAccepted => Volatile.Read(ref TcpAcceptedField);
+
+    /// <summary>TCP connections closed on accept: over a connection limit, or refused by <see cref="RtcEndpointOptions.AcceptRemote"/>.</summary>
+    public long TcpRefused => Volatile.Read(ref TcpRefusedField);
+
+    /// <summary>RFC 4571 frames read from TCP connections.</summary>
+    public long TcpFramesReceived => Volatile.Read(ref TcpFramesReceivedField);
+
+    /// <summary>TCP connections closed for a frame longer than <see cref="RtcEndpointOptions.MaxTcpFrameLength"/>.</summary>
+    public long TcpFramesTooLong => Volatile.Read(ref TcpFramesTooLongField);
+
+    /// <summary>TCP connections closed because their first frame was not a valid ICE check, or none came in time.</summary>
+    public long TcpUnverifiedClosed => Volatile.Read(ref TcpUnverifiedClosedField);
+
+    /// <summary>Packets dropped because a TCP connection's send queue was full.</summary>
+    public long TcpSendDropped => Volatile.Read(ref TcpSendDroppedField);
 }

@@ -26,6 +26,9 @@ public static class RtcMetrics
     internal static long DroppedUnknownSource;
     internal static long DroppedUnclassified;
     internal static long DroppedMalformed;
+    internal static long SessionsConnectedUdp;
+    internal static long SessionsConnectedTcp;
+    internal static long TcpConnectionsOpen;
 
     private static readonly Histogram<double> HandshakeDuration = Meter.CreateHistogram<double>(
         "openchat.rtc.dtls.handshake.duration", "s", "Time from a DTLS handshake's start to its end, completed or failed.",
@@ -54,12 +57,19 @@ public static class RtcMetrics
             new(Volatile.Read(ref HandshakesFailed), new KeyValuePair<string, object?>("outcome", "failed")),
             new(Volatile.Read(ref HandshakesRefused), new KeyValuePair<string, object?>("outcome", "refused")),
         }, "{handshake}", "DTLS handshakes by outcome: completed, failed, or refused because a handshake cap was reached.");
+        Meter.CreateObservableCounter("openchat.rtc.sessions.connected", () => new Measurement<long>[]
+        {
+            new(Volatile.Read(ref SessionsConnectedUdp), new KeyValuePair<string, object?>("transport", "udp")),
+            new(Volatile.Read(ref SessionsConnectedTcp), new KeyValuePair<string, object?>("transport", "tcp")),
+        }, "{session}", "Sessions whose DTLS handshake completed, by the transport of their path: udp, or tcp (ICE-TCP).");
+        Meter.CreateObservableUpDownCounter("openchat.rtc.tcp.connections", () => Volatile.Read(ref TcpConnectionsOpen),
+            "{connection}", "ICE-TCP connections open, checked or still waiting for their first ICE check.");
         Meter.CreateObservableCounter("openchat.rtc.srtp.auth_failures", () => Volatile.Read(ref SrtpAuthFailures),
             "{packet}", "SRTP and SRTCP packets refused: failed authentication, replayed, or malformed.");
         Meter.CreateObservableCounter("openchat.rtc.network.transmit", () => Volatile.Read(ref BytesSent),
-            "By", "UDP payload bytes the media sockets sent (media, RTCP, STUN, DTLS).");
+            "By", "Packet bytes the media sockets sent (media, RTCP, STUN, DTLS; UDP payloads and ICE-TCP frames).");
         Meter.CreateObservableCounter("openchat.rtc.network.receive", () => Volatile.Read(ref BytesReceived),
-            "By", "UDP payload bytes the media sockets received.");
+            "By", "Packet bytes the media sockets received (UDP payloads and ICE-TCP frames).");
         Meter.CreateObservableCounter("openchat.rtc.datagrams.dropped", () => new Measurement<long>[]
         {
             new(Volatile.Read(ref DroppedUnknownSource), new KeyValuePair<string, object?>("reason", "unknown_source")),

@@ -111,6 +111,10 @@ public partial class RtcSession
             }
         }
         Touch();
+        if (_isDtlsServer)
+        {
+            Interlocked.Increment(ref Transport == RtcTransport.Tcp ? ref RtcMetrics.SessionsConnectedTcp : ref RtcMetrics.SessionsConnectedUdp);
+        }
         SafeInvoke(() => Connected?.Invoke(this));
     }
 

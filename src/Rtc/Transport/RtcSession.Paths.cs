@@ -24,6 +24,9 @@ public partial class RtcSession
     private StunTransactionId _pathCheckId;
     private long _lastPathCheckTicks = long.MinValue / 2;
 
+    /// <summary>The transport of the selected path (UDP, or a TCP connection to the passive candidate); null before ICE selects one.</summary>
+    public RtcTransport? Transport => RemoteAddress is { } remote ? (TcpPathKey.IsTcp(remote) ? RtcTransport.Tcp : RtcTransport.Udp) : null;
+
     /// <summary>Reassembles a fragmented ClientHello before the cookie exchange (receive thread only).</summary>
     internal ClientHelloAssembler? HelloAssembler { get; set; }
 

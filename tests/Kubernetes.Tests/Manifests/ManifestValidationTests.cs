@@ -201,6 +201,9 @@ public sealed class ManifestValidationTests
         var rtc = media.Containers.Single().Ports.Single(p => p.Name == "rtc");
         Assert.Equal(("UDP", rtc.ContainerPort), (rtc.Protocol, rtc.HostPort!.Value));
         Assert.Equal(rtc.ContainerPort.ToString(), Value(rendered, media.Containers.Single(), "OpenChat__Media__RtcPort"));
+        var rtcTcp = media.Containers.Single().Ports.Single(p => p.Name == "rtc-tcp");
+        Assert.Equal(("TCP", rtcTcp.ContainerPort), (rtcTcp.Protocol, rtcTcp.HostPort!.Value));
+        Assert.Equal(rtcTcp.ContainerPort.ToString(), Value(rendered, media.Containers.Single(), "OpenChat__Media__RtcTcpPort"));
         // The grace period covers the drain (20 s by default) and leaving the cluster.
         Assert.True(media.TerminationGracePeriodSeconds >= 20 + 15 + 10);
         Assert.NotNull(media.Affinity?.PodAntiAffinity);

@@ -10,7 +10,7 @@ public sealed class AdvertisedAddressFileTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static MediaNodeOptions Read(params (string Key, string Value)[] settings) =>
+    internal static MediaNodeOptions Read(params (string Key, string Value)[] settings) =>
         MediaSetup.ReadOptions(new ConfigurationBuilder()
             .AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)))
             .Build());
