@@ -1,0 +1,64 @@
+using System.Net;
+using System.Text;
+using OpenChat.Gateway.Turn;
+using OpenChat.TestSupport;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace OpenChat.Network.Tests.Turn;
+
+/// <summary>
+/// The credentials the gateway hands out, checked by the real coturn with the settings deploy/coturn recommends: the
+/// right one allocates a relay; one signed with another secret, one past its expiry, and one whose username names
+/// another user than the password was made for are refused with 401.
+/// </summary>
+[Collection(ClientNetworks.Name)]
+public sealed class CoturnCredentialTests(ITestOutputHelper output)
+{
+    private const string Secret = "coturn-test-secret-0123456789";
+
+    [Fact]
+    public async Task Coturn_allocates_only_for_a_current_credential_of_the_user_it_names()
+    {
+        var folder = Probe.NewTempDirectory("coturn");
+        var port = FreeUdpPort();
+        var server = new IPEndPoint(IPAddress.Loopback, port);
+        var coturn = await Coturn.StartAsync(folder,
+            [.. Coturn.Settings(Secret, "127.0.0.1", "127.0.0.1", folder), $"listening-port={port}", "no-tls", "no-dtls"]);
+        try
+        {
+            var secret = Encoding.UTF8.GetBytes(Secret);
+            var expires = DateTimeOffset.UtcNow.AddMinutes(5);
+            var ada = TurnCredentials.Username(expires, "user-ada");
+
+            var good = await TurnAllocateClient.AllocateAsync(server, ada, TurnCredentials.Password(secret, ada));
+            Assert.True(good.Allocated, $"refused {good.ErrorCode} {good.Reason}");
+            Assert.Equal(IPAddress.Loopback, good.Relayed?.Address);
+
+            var wrongSecret = await TurnAllocateClient.AllocateAsync(server, ada,
+                TurnCredentials.Password(Encoding.UTF8.GetBytes("another-secret-0123456789"), ada));
+            Assert.Equal(401, wrongSecret.ErrorCode);
+
+            var past = TurnCredentials.Username(DateTimeOffset.UtcNow.AddSeconds(-10), "user-ada");
+            var expired = await TurnAllocateClient.AllocateAsync(server, past, TurnCredentials.Password(secret, past));
+            Assert.Equal(401, expired.ErrorCode);
+
+            // Ada's password under a username naming Bob.
+            var bob = TurnCredentials.Username(expires, "user-bob");
+            var otherUser = await TurnAllocateClient.AllocateAsync(server, bob, TurnCredentials.Password(secret, ada));
+            Assert.Equal(401, otherUser.ErrorCode);
+        }
+        finally
+        {
+            await coturn.DisposeAsync();
+            output.WriteLine(coturn.Output);
+            Directory.Delete(folder, true);
+        }
+    }
+
+    private static int FreeUdpPort()
+    {
+        using var socket = new System.Net.Sockets.UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)socket.Client.LocalEndPoint!).Port;
+    }
+}
