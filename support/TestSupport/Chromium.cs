@@ -24,13 +24,14 @@ public static class Chromium
     /// <remarks>
     /// <paramref name="networkNamespace"/>: the browser runs inside that network namespace (a client of a simulated
     /// network), and <paramref name="server"/> (its address, <c>http://10.96.0.1</c>) is the one place it reaches by
-    /// address and is treated as a secure context, as the microphone needs.
+    /// address and is treated as a secure context, as the microphone needs. <paramref name="alsoReachable"/>: further
+    /// addresses the browser may connect to (a TURN server); the resolver rules map every other name to nothing.
     /// </remarks>
     public static Task<IBrowser> LaunchAsync(IPlaywright playwright, string? fakeAudioWav = null, string? loopbackAlias = null,
-        string? networkNamespace = null, Uri? server = null)
+        string? networkNamespace = null, Uri? server = null, IEnumerable<string>? alsoReachable = null)
     {
         var resolverRules = (loopbackAlias is null ? "" : $"MAP {loopbackAlias} 127.0.0.1 , ") + "MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"
-            + (server is null ? "" : $" , EXCLUDE {server.Host}");
+            + (server is null ? "" : $" , EXCLUDE {server.Host}") + string.Concat((alsoReachable ?? []).Select(h => $" , EXCLUDE {h}"));
         if (!File.Exists(ExecutablePath)) throw new InvalidOperationException($"{ExecutablePath} is missing: apt-get install -y chromium");
         var args = new List<string>
         {
@@ -63,5 +64,31 @@ public static class Chromium
             IgnoreDefaultArgs = ["--disable-features=" + PlaywrightDisabledFeatures],
             Args = args,
         });
+    }
+
+    /// <summary>
+    /// Starts Playwright's driver (and so the browsers it launches) inside <paramref name="netns"/>: it fetches the
+    /// pages the audio probes amend, so it must reach what the browsers reach. <paramref name="home"/>, when given, is
+    /// the HOME the driver and its browsers see: Chromium on Linux trusts the certificate authorities of the NSS
+    /// database in <c>$HOME/.pki/nssdb</c>.
+    /// </summary>
+    public static async Task<IPlaywright> PlaywrightInNamespaceAsync(string netns, string? home = null)
+    {
+        var node = Path.Combine(AppContext.BaseDirectory, ".playwright", "node", "linux-x64", "node");
+        var wrapper = Path.Combine(Path.GetTempPath(), $"playwright-node-in-{netns}.sh");
+        var environment = home is null ? "" : $"env HOME='{home}' ";
+        await File.WriteAllTextAsync(wrapper, $"#!/bin/sh\nexec {environment}ip netns exec {netns} {node} \"$@\"\n");
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(wrapper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        const string variable = "PLAYWRIGHT_NODEJS_PATH";
+        var previous = Environment.GetEnvironmentVariable(variable);
+        Environment.SetEnvironmentVariable(variable, wrapper);
+        try
+        {
+            return await Playwright.CreateAsync();
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(variable, previous);
+        }
     }
 }

@@ -16,7 +16,9 @@ public sealed class WebClientDriver(IPlaywright playwright, string baseUrl, stri
     /// <summary>A browser of its own (its fake microphone plays a tone at <paramref name="toneHz"/>, or Chromium's beep).</summary>
     /// <remarks><paramref name="loopbackAlias"/>: see <see cref="Chromium.LaunchAsync"/>.</remarks>
     /// <remarks><paramref name="networkNamespace"/>: the browser runs there and treats the server's address as secure (see <see cref="Chromium.LaunchAsync"/>).</remarks>
-    public async Task<IBrowser> LaunchAsync(double? toneHz = null, string? loopbackAlias = null, string? networkNamespace = null)
+    /// <remarks><paramref name="alsoReachable"/>: addresses besides the server's that the browser connects to (a TURN server).</remarks>
+    public async Task<IBrowser> LaunchAsync(double? toneHz = null, string? loopbackAlias = null, string? networkNamespace = null,
+        IEnumerable<string>? alsoReachable = null)
     {
         string? wav = null;
         if (toneHz is { } hz)
@@ -24,7 +26,7 @@ public sealed class WebClientDriver(IPlaywright playwright, string baseUrl, stri
             wav = Path.Combine(workDirectory, $"tone-{hz:0}.wav");
             if (!File.Exists(wav)) ToneWav.Write(wav, hz, seconds: 4, amplitude: 0.4);
         }
-        var browser = await Chromium.LaunchAsync(playwright, wav, loopbackAlias, networkNamespace, networkNamespace is null ? null : new Uri(baseUrl));
+        var browser = await Chromium.LaunchAsync(playwright, wav, loopbackAlias, networkNamespace, networkNamespace is null ? null : new Uri(baseUrl), alsoReachable);
         _browsers.Add(browser);
         return browser;
     }

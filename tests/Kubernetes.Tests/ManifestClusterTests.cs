@@ -306,7 +306,7 @@ public sealed class ManifestClusterTests(ManifestCluster cluster, ITestOutputHel
 
         await cluster.CreateChannelAsync("Duet", "voice");
         // Playwright's driver runs in the client namespace too: it fetches the pages the audio probes amend.
-        using var playwright = await PlaywrightInNamespaceAsync(cluster.Clients.Namespace);
+        using var playwright = await Chromium.PlaywrightInNamespaceAsync(cluster.Clients.Namespace);
         var work = Directory.CreateTempSubdirectory("openchat-k8s-browser-").FullName;
         var app = new WebClientDriver(playwright, cluster.GatewayUrl, work);
         try
@@ -351,26 +351,6 @@ public sealed class ManifestClusterTests(ManifestCluster cluster, ITestOutputHel
         {
             await app.CloseBrowsersAsync();
             Directory.Delete(work, recursive: true);
-        }
-    }
-
-    /// <summary>Starts Playwright's driver (and so the browsers it launches) inside <paramref name="netns"/>.</summary>
-    private static async Task<IPlaywright> PlaywrightInNamespaceAsync(string netns)
-    {
-        var node = Path.Combine(AppContext.BaseDirectory, ".playwright", "node", "linux-x64", "node");
-        var wrapper = Path.Combine(Path.GetTempPath(), $"playwright-node-in-{netns}.sh");
-        await File.WriteAllTextAsync(wrapper, $"#!/bin/sh\nexec ip netns exec {netns} {node} \"$@\"\n");
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(wrapper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        const string variable = "PLAYWRIGHT_NODEJS_PATH";
-        var previous = Environment.GetEnvironmentVariable(variable);
-        Environment.SetEnvironmentVariable(variable, wrapper);
-        try
-        {
-            return await Playwright.CreateAsync();
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable(variable, previous);
         }
     }
 }
