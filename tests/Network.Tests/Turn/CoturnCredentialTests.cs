@@ -10,7 +10,7 @@ namespace OpenChat.Network.Tests.Turn;
 /// <summary>
 /// The credentials the gateway hands out, checked by the real coturn with the settings deploy/coturn recommends: the
 /// right one allocates a relay; one signed with another secret, one past its expiry, and one whose username names
-/// another user than the password was made for are refused with 401.
+/// another user than the password was made for are refused with 401; and the relay reaches only the allowed peer.
 /// </summary>
 [Collection(ClientNetworks.Name)]
 public sealed class CoturnCredentialTests(ITestOutputHelper output)
@@ -24,7 +24,9 @@ public sealed class CoturnCredentialTests(ITestOutputHelper output)
         var port = FreeUdpPort();
         var server = new IPEndPoint(IPAddress.Loopback, port);
         var coturn = await Coturn.StartAsync(folder,
-            [.. Coturn.Settings(Secret, "127.0.0.1", "127.0.0.1", folder), $"listening-port={port}", "no-tls", "no-dtls"]);
+            [.. Coturn.Settings(Secret, "127.0.0.1", "127.0.0.1", folder), $"listening-port={port}", "no-tls", "no-dtls",
+                // The media node stands at 127.0.0.1 here; coturn refuses loopback peers unless told otherwise.
+                "allow-loopback-peers"]);
         try
         {
             var secret = Encoding.UTF8.GetBytes(Secret);
@@ -47,6 +49,18 @@ public sealed class CoturnCredentialTests(ITestOutputHelper output)
             var bob = TurnCredentials.Username(expires, "user-bob");
             var otherUser = await TurnAllocateClient.AllocateAsync(server, bob, TurnCredentials.Password(secret, ada));
             Assert.Equal(401, otherUser.ErrorCode);
+
+            // Not an open relay: a permission only for the allowed peer (the media node; here 127.0.0.1). Nothing
+            // is sent to any peer.
+            var (client, allocated) = await TurnAllocateClient.AllocateKeepingAsync(server, ada, TurnCredentials.Password(secret, ada));
+            using (client)
+            {
+                Assert.True(allocated.Allocated);
+                Assert.Equal(0, await client.CreatePermissionAsync(IPAddress.Loopback));
+                Assert.Equal(403, await client.CreatePermissionAsync(IPAddress.Parse("127.0.0.2")));
+                Assert.Equal(403, await client.CreatePermissionAsync(IPAddress.Parse("192.0.2.1")));
+                Assert.Equal(403, await client.CreatePermissionAsync(IPAddress.Parse("224.0.0.1")));
+            }
         }
         finally
         {
