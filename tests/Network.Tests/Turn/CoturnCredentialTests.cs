@@ -10,7 +10,8 @@ namespace OpenChat.Network.Tests.Turn;
 /// <summary>
 /// The credentials the gateway hands out, checked by the real coturn with the settings deploy/coturn recommends: the
 /// right one allocates a relay; one signed with another secret, one past its expiry, and one whose username names
-/// another user than the password was made for are refused with 401; and the relay reaches only the allowed peer.
+/// another user than the password was made for are refused with 401; an allocation made before its credential expired
+/// goes on being refreshed after (coturn 4.6.1); and the relay reaches only the allowed peer.
 /// </summary>
 [Collection(ClientNetworks.Name)]
 public sealed class CoturnCredentialTests(ITestOutputHelper output)
@@ -60,6 +61,24 @@ public sealed class CoturnCredentialTests(ITestOutputHelper output)
                 Assert.Equal(403, await client.CreatePermissionAsync(IPAddress.Parse("127.0.0.2")));
                 Assert.Equal(403, await client.CreatePermissionAsync(IPAddress.Parse("192.0.2.1")));
                 Assert.Equal(403, await client.CreatePermissionAsync(IPAddress.Parse("224.0.0.1")));
+            }
+
+            // What expiry does to an allocation made before it (coturn 4.6.1, measured here): nothing. The session keeps
+            // the key it authenticated with, so its Refresh and CreatePermission go on succeeding; only a new
+            // allocation with the expired credential is refused. A client needs a fresh credential for every new
+            // allocation (a new peer connection, an ICE restart, a network change), which is why it renews in time.
+            var soon = TurnCredentials.Username(DateTimeOffset.UtcNow.AddSeconds(2), "user-ada");
+            var (early, made) = await TurnAllocateClient.AllocateKeepingAsync(server, soon, TurnCredentials.Password(secret, soon));
+            using (early)
+            {
+                Assert.True(made.Allocated);
+                Assert.Equal(0, await early.RefreshAsync());
+                Assert.Equal(0, await early.CreatePermissionAsync(IPAddress.Loopback));
+                var expiry = DateTimeOffset.FromUnixTimeSeconds(long.Parse(soon.Split(':')[0]));
+                await Probe.UntilAsync(() => Task.FromResult(DateTimeOffset.UtcNow > expiry.AddSeconds(1)), TimeSpan.FromSeconds(10), "the credential to expire");
+                Assert.Equal(0, await early.RefreshAsync());
+                Assert.Equal(0, await early.CreatePermissionAsync(IPAddress.Loopback));
+                Assert.Equal(401, (await TurnAllocateClient.AllocateAsync(server, soon, TurnCredentials.Password(secret, soon))).ErrorCode);
             }
         }
         finally

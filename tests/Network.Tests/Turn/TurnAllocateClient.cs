@@ -18,6 +18,8 @@ public sealed class TurnAllocateClient : IDisposable
     private const ushort AllocateError = 0x0113;
     private const ushort CreatePermissionRequest = 0x0008;
     private const ushort CreatePermissionSuccess = 0x0108;
+    private const ushort RefreshRequest = 0x0004;
+    private const ushort RefreshSuccess = 0x0104;
     private const ushort RequestedTransport = 0x0019;
     private const ushort XorRelayedAddress = 0x0016;
     private const ushort XorPeerAddress = 0x0012;
@@ -83,6 +85,14 @@ public sealed class TurnAllocateClient : IDisposable
         return answer.Type == CreatePermissionSuccess ? 0 : answer.ErrorCode ?? -1;
     }
 
+    /// <summary>Refreshes the allocation with the credentials it was made with: 0 when refreshed, else the error code.</summary>
+    public async Task<int> RefreshAsync()
+    {
+        var credentials = _credentials ?? throw new InvalidOperationException("no allocation");
+        var (answer, _) = await ExchangeAsync(Build(RefreshRequest, credentials, null), default);
+        return answer.Type == RefreshSuccess ? 0 : answer.ErrorCode ?? -1;
+    }
+
     public void Dispose() => _socket.Dispose();
 
     private static byte[] Build(ushort type, (string User, string Realm, string Nonce, byte[] Key)? credentials, IPAddress? peer)
@@ -95,7 +105,7 @@ public sealed class TurnAllocateClient : IDisposable
             writer.AddXorMappedAddress(peer, 0);
             BinaryPrimitives.WriteUInt16BigEndian(buffer.AsSpan(StunMessage.HeaderLength), XorPeerAddress);
         }
-        else
+        else if (type == AllocateRequest)
         {
             // REQUESTED-TRANSPORT: UDP (17) and three reserved bytes.
             writer.AddString((StunAttributeType)RequestedTransport, "\u0011\0\0\0");

@@ -88,8 +88,8 @@ public sealed class TurnOnlyBrowserTests(ITestOutputHelper output)
             await HearsAsync(atBob, heard: 0, own: 1, since: 0, "Bob to hear Alice's 440 Hz over his own 660 Hz");
             output.WriteLine($"{started.Elapsed.TotalSeconds:0.0} s: each hears the other");
 
-            // Past the first credential's expiry: coturn would refuse every Refresh, CreatePermission and ChannelBind
-            // of an allocation made with it, so the client must have moved to a new one, and released the old.
+            // Past the first credential's expiry: the client has moved to a new credential and released the allocation
+            // made with the old one (which coturn would not let it make again).
             var deadline = expiry.AddSeconds(2);
             await Probe.UntilAsync(() => Task.FromResult(DateTimeOffset.UtcNow > deadline), Lifetime * 3, "the first credential to expire");
             var after = await AudioProbe.NowAsync(alice);

@@ -55,8 +55,9 @@ type Attempt = { outcome: 'done' } | { outcome: 'stale' } | { outcome: 'retry'; 
  * media path fails, resuming after the signalling connection came back, and leaving.
  *
  * Each attempt asks for ICE servers first, so every new peer connection has a fresh TURN credential. A TURN
- * server refuses to refresh an allocation once its credential has expired, so before that (`RenewAt` of the
- * lifetime) a connected session moves to a new peer connection the same way as on `VoiceReconnect`.
+ * server refuses new allocations with an expired credential (the browser makes one on an ICE restart or a network
+ * change), so before expiry (`RenewAt` of the lifetime) a connected session moves to a new peer connection the
+ * same way as on `VoiceReconnect`.
  *
  * Every operation bumps a generation; a step that finds the generation changed after an await stops and
  * closes what it created, so a newer operation always wins. The active peer keeps playing until a newer one
