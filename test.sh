@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds everything and runs the whole test suite; ends with "N passed, N failed, N skipped".
 # Installs what the suite needs: NuGet packages (restore), the web client's npm packages, and, when run as root on
-# Debian, Chromium (browser tests), Prometheus (the monitoring tests), the PostgreSQL server (the PostgreSQL storage test), nftables (the
+# Debian, Chromium (browser tests), coturn and NSS's certutil (the TURN tests), Prometheus (the monitoring tests), the PostgreSQL server (the PostgreSQL storage test), nftables (the
 # simulated pod network's services and network policies) and libopus (the media node's native Opus codec; without it the
 # managed codec is used).
 set -uo pipefail
@@ -14,6 +14,8 @@ if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
   compgen -G "/usr/lib/*/libopus.so" >/dev/null || missing+=(libopus-dev)
   command -v nft >/dev/null 2>&1 || missing+=(nftables)
+  [ -x /usr/bin/turnserver ] || missing+=(coturn)
+  command -v certutil >/dev/null 2>&1 || missing+=(libnss3-tools)
   if [ "${#missing[@]}" -gt 0 ]; then
     echo "Installing ${missing[*]}..."
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null

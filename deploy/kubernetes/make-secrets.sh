@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes the secret files an overlay's secretGenerator reads, in DIR (the overlay's secrets/ folder):
 #   make-secrets.sh [--single-node] DIR
-# cluster (default): signing-key, admin-key, cluster.pfx, cluster-password, postgres-password,
+# cluster (default): signing-key, admin-key, cluster.pfx, cluster-password, postgres-password, turn-secret,
 #                    database-connection-string (for the PostgreSQL StatefulSet of the overlay; for a server of your
 #                    own, replace that file's content with its connection string)
 # --single-node:     admin-key
@@ -33,6 +33,7 @@ make admin-key random base64 32
 make signing-key random base64 32
 make cluster-password random hex 24
 make postgres-password random hex 24
+make turn-secret random hex 32
 make database-connection-string sh -c "printf 'Host=openchat-postgres;Database=openchat;Username=openchat;Password=%s' \"\$(cat '$dir/postgres-password')\""
 
 if [ -e "$dir/cluster.pfx" ]; then

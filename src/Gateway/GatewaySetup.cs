@@ -9,6 +9,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
+using OpenChat.Gateway.Turn;
 using OpenChat.Protocol.Cluster;
 using OpenChat.Hosting;
 using Microsoft.Extensions.Logging;
@@ -33,10 +34,14 @@ public static class GatewaySetup
         gateway.Validate();
         var auth = configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();
         auth.Validate();
+        var turn = configuration.GetSection(TurnOptions.Section).Get<TurnOptions>() ?? new TurnOptions();
+        turn.Validate();
 
         services.AddSingleton(Options.Create(gateway));
         services.AddSingleton(CallBudgets.From(gateway, configuration));
         services.AddSingleton(Options.Create(auth));
+        services.AddSingleton(Options.Create(turn));
+        services.AddSingleton<TurnCredentials>();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(new TokenService(TokenService.LoadOrCreateKey(auth, openChat.DataDirectory), auth.TokenLifetime));
         services.AddSingleton<ChannelCatalog>();

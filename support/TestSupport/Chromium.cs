@@ -27,13 +27,15 @@ public static class Chromium
     /// address and is treated as a secure context, as the microphone needs (unless <paramref name="plainHttpIsSecure"/>
     /// is false: then an http:// server is what it is, not a secure context). An https:// server is a secure context by
     /// itself; <paramref name="serverCertificateSpki"/> (base64 of the SHA-256 of its certificate's public key info) makes
-    /// Chromium accept that one self-signed certificate, and no other certificate error.
+    /// Chromium accept that one self-signed certificate, and no other certificate error. <paramref name="alsoReachable"/>:
+    /// further addresses the browser may connect to (a TURN server); the resolver rules map every other name to nothing.
     /// </remarks>
     public static Task<IBrowser> LaunchAsync(IPlaywright playwright, string? fakeAudioWav = null, string? loopbackAlias = null,
-        string? networkNamespace = null, Uri? server = null, string? serverCertificateSpki = null, bool plainHttpIsSecure = true)
+        string? networkNamespace = null, Uri? server = null, string? serverCertificateSpki = null, bool plainHttpIsSecure = true,
+        IEnumerable<string>? alsoReachable = null)
     {
         var resolverRules = (loopbackAlias is null ? "" : $"MAP {loopbackAlias} 127.0.0.1 , ") + "MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"
-            + (server is null ? "" : $" , EXCLUDE {server.Host}");
+            + (server is null ? "" : $" , EXCLUDE {server.Host}") + string.Concat((alsoReachable ?? []).Select(h => $" , EXCLUDE {h}"));
         if (!File.Exists(ExecutablePath)) throw new InvalidOperationException($"{ExecutablePath} is missing: apt-get install -y chromium");
         var args = new List<string>
         {
@@ -72,13 +74,16 @@ public static class Chromium
 
     /// <summary>
     /// Starts Playwright's driver (and so the browsers it launches) inside <paramref name="netns"/>: its own requests,
-    /// such as the fetches behind the pages an audio probe amends, then leave from there too.
+    /// such as the fetches behind the pages an audio probe amends, then leave from there too. <paramref name="home"/>,
+    /// when given, is the HOME the driver and its browsers see: Chromium on Linux trusts the certificate authorities of
+    /// the NSS database in <c>$HOME/.pki/nssdb</c>.
     /// </summary>
-    public static async Task<IPlaywright> PlaywrightInNamespaceAsync(string netns)
+    public static async Task<IPlaywright> PlaywrightInNamespaceAsync(string netns, string? home = null)
     {
         var node = Path.Combine(AppContext.BaseDirectory, ".playwright", "node", "linux-x64", "node");
         var wrapper = Path.Combine(Path.GetTempPath(), $"playwright-node-in-{netns}.sh");
-        await File.WriteAllTextAsync(wrapper, $"#!/bin/sh\nexec ip netns exec {netns} {node} \"$@\"\n");
+        var environment = home is null ? "" : $"env HOME='{home}' ";
+        await File.WriteAllTextAsync(wrapper, $"#!/bin/sh\nexec {environment}ip netns exec {netns} {node} \"$@\"\n");
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(wrapper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         const string variable = "PLAYWRIGHT_NODEJS_PATH";
         var previous = Environment.GetEnvironmentVariable(variable);

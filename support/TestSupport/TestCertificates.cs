@@ -4,6 +4,9 @@ using System.Security.Cryptography.X509Certificates;
 
 namespace OpenChat.TestSupport;
 
+/// <summary>PEM files of a test certificate authority and a TLS server certificate it signed, for servers that read PEM (coturn).</summary>
+public sealed record TestTlsFiles(string CaCertificate, string Certificate, string Key);
+
 /// <summary>A cluster certificate made for one test in its own folder; nothing secret is committed.</summary>
 public sealed record TestCertificate(string Path, string Password, string Fingerprint)
 {
@@ -65,5 +68,39 @@ public static class TestCertificates
             throw;
         }
         return (process.ExitCode, await stdout + await stderr);
+    }
+
+    /// <summary>
+    /// A certificate authority made here and a server certificate it signed for <paramref name="address"/> (an IP
+    /// address subject alternative name, as a client that connects by address checks), valid for a day, as PEM files
+    /// in <paramref name="folder"/>. A client trusts the server by trusting <see cref="TestTlsFiles.CaCertificate"/>.
+    /// </summary>
+    public static TestTlsFiles TlsServerPem(string folder, System.Net.IPAddress address)
+    {
+        var now = DateTimeOffset.UtcNow;
+        using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var caRequest = new CertificateRequest("CN=OpenChat test CA", caKey, HashAlgorithmName.SHA256);
+        caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
+        caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        caRequest.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(caRequest.PublicKey, false));
+        using var ca = caRequest.CreateSelfSigned(now.AddMinutes(-5), now.AddDays(1));
+
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN={address}", key, HashAlgorithmName.SHA256);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(address);
+        request.CertificateExtensions.Add(names.Build());
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, true, false));
+        using var certificate = request.Create(ca, now.AddMinutes(-5), now.AddDays(1), RandomNumberGenerator.GetBytes(12));
+
+        var files = new TestTlsFiles(System.IO.Path.Combine(folder, "test-ca.pem"), System.IO.Path.Combine(folder, "server.pem"),
+            System.IO.Path.Combine(folder, "server.key"));
+        File.WriteAllText(files.CaCertificate, ca.ExportCertificatePem());
+        File.WriteAllText(files.Certificate, certificate.ExportCertificatePem() + "\n" + ca.ExportCertificatePem());
+        File.WriteAllText(files.Key, key.ExportPkcs8PrivateKeyPem());
+        return files;
     }
 }

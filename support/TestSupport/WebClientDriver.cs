@@ -21,8 +21,9 @@ public sealed class WebClientDriver(IPlaywright playwright, string baseUrl, stri
     /// <remarks><paramref name="loopbackAlias"/>: see <see cref="Chromium.LaunchAsync"/>.</remarks>
     /// <remarks><paramref name="networkNamespace"/>: the browser runs there and treats the server's address as secure (see <see cref="Chromium.LaunchAsync"/>).</remarks>
     /// <remarks><paramref name="serverCertificateSpki"/>, <paramref name="plainHttpIsSecure"/>: see <see cref="Chromium.LaunchAsync"/>.</remarks>
+    /// <remarks><paramref name="alsoReachable"/>: addresses besides the server's that the browser connects to (a TURN server).</remarks>
     public async Task<IBrowser> LaunchAsync(double? toneHz = null, string? loopbackAlias = null, string? networkNamespace = null,
-        string? serverCertificateSpki = null, bool plainHttpIsSecure = true)
+        string? serverCertificateSpki = null, bool plainHttpIsSecure = true, IEnumerable<string>? alsoReachable = null)
     {
         string? wav = null;
         if (toneHz is { } hz)
@@ -31,7 +32,7 @@ public sealed class WebClientDriver(IPlaywright playwright, string baseUrl, stri
             if (!File.Exists(wav)) ToneWav.Write(wav, hz, seconds: 4, amplitude: 0.4);
         }
         var browser = await Chromium.LaunchAsync(playwright, wav, loopbackAlias, networkNamespace, networkNamespace is null ? null : new Uri(baseUrl),
-            serverCertificateSpki, plainHttpIsSecure);
+            serverCertificateSpki, plainHttpIsSecure, alsoReachable);
         _browsers.Add(browser);
         return browser;
     }

@@ -62,7 +62,7 @@ public sealed class EdgeBudgetTests
         Assert.Equal(EdgeCost.Post, EdgeBudgets.CostOf("PostMessage"));
         Assert.Equal(EdgeCost.ChannelOpen, EdgeBudgets.CostOf("OpenChannel"));
         Assert.Equal(EdgeCost.HistoryPage, EdgeBudgets.CostOf("GetHistory"));
-        foreach (var voice in new[] { "JoinVoice", "ResumeVoice", "LeaveVoice", "SetVoiceState", "SetMemberVolume" })
+        foreach (var voice in new[] { "GetIceServers", "JoinVoice", "ResumeVoice", "LeaveVoice", "SetVoiceState", "SetMemberVolume" })
             Assert.Equal(EdgeCost.VoiceChange, EdgeBudgets.CostOf(voice));
         Assert.Equal(EdgeCost.None, EdgeBudgets.CostOf("Me"));
 

@@ -44,7 +44,8 @@ public sealed class EdgeBudgets
         "PostMessage" => EdgeCost.Post,
         "OpenChannel" => EdgeCost.ChannelOpen,
         "GetHistory" => EdgeCost.HistoryPage,
-        "JoinVoice" or "ResumeVoice" or "LeaveVoice" or "SetVoiceState" or "SetMemberVolume" => EdgeCost.VoiceChange,
+        // A client asks for ICE servers before each join: fresh TURN credentials are minted only as often as joins.
+        "GetIceServers" or "JoinVoice" or "ResumeVoice" or "LeaveVoice" or "SetVoiceState" or "SetMemberVolume" => EdgeCost.VoiceChange,
         _ => EdgeCost.None,
     };
 

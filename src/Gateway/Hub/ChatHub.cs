@@ -12,6 +12,7 @@ using OpenChat.Protocol.Text;
 using HistoryQuery = OpenChat.Protocol.Queries.GetHistory;
 using OpenChat.Gateway.Auth;
 using OpenChat.Gateway.Sessions;
+using OpenChat.Gateway.Turn;
 
 namespace OpenChat.Gateway.Hub;
 
@@ -20,7 +21,7 @@ namespace OpenChat.Gateway.Hub;
 /// never reaches the cluster) and hands the call to the connection's session actor or the channel region.
 /// </summary>
 [Authorize(AuthenticationSchemes = TokenAuthenticationHandler.SchemeName)]
-public sealed class ChatHub(GatewayRuntime runtime) : Hub<IChatClient>
+public sealed class ChatHub(GatewayRuntime runtime, TurnCredentials turn) : Hub<IChatClient>
 {
     private const string SessionKey = "openchat:session";
     private const string PushKey = "openchat:push";
@@ -122,6 +123,12 @@ public sealed class ChatHub(GatewayRuntime runtime) : Hub<IChatClient>
     /// </summary>
     private string? ClientAddress() =>
         HubGuardFilter.CallerOf(Context).Address is var key && key != Edge.ClientAddress.Unknown ? key : null;
+
+    /// <summary>
+    /// The STUN and TURN servers this user's next peer connection should use, with a TURN credential of its own that
+    /// expires at <c>expiresAt</c>; an empty list when none are configured.
+    /// </summary>
+    public IceServersDto GetIceServers() => turn.For(CurrentIdentity().User.Value);
 
     /// <summary>Joins a voice channel (or renegotiates in it) with a WebRTC offer; returns the media node's answer and the members.</summary>
     public async Task<VoiceJoinedDto> JoinVoice(string channelId, string sdpOffer, bool muted, bool deafened)

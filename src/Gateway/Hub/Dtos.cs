@@ -39,6 +39,18 @@ public sealed record VoiceJoinedDto(string ChannelId, string? SdpAnswer, VoiceMe
         new(joined.Channel.Value, joined.SdpAnswer, joined.Members.Select(VoiceMemberDto.From).ToArray());
 }
 
+/// <summary>
+/// The ICE servers for a peer connection (an <c>RTCIceServer</c>): STUN URLs without a credential, or TURN URLs with
+/// one username and credential.
+/// </summary>
+public sealed record IceServerDto(string[] Urls, string? Username, string? Credential);
+
+/// <summary>
+/// What <c>GetIceServers</c> returns: the servers, and when their TURN credential expires (null, and no TTL, when
+/// there is no TURN server). <c>TtlSeconds</c> is the credential's lifetime from now, for clients whose clock differs.
+/// </summary>
+public sealed record IceServersDto(IceServerDto[] IceServers, DateTimeOffset? ExpiresAt, int? TtlSeconds);
+
 /// <summary>A page of older messages, oldest first.</summary>
 public sealed record HistoryDto(string ChannelId, MessageDto[] Messages, bool HasMore);
 

@@ -55,11 +55,12 @@ public sealed class ManifestValidationTests
     }
 
     [Theory]
-    [InlineData("single-node")]
-    [InlineData("cluster")]
-    public async Task Every_pod_is_probed_hardened_bounded_and_scraped(string overlay)
+    [InlineData("single-node", null)]
+    [InlineData("cluster", null)]
+    [InlineData("cluster", "components/coturn")]
+    public async Task Every_pod_is_probed_hardened_bounded_and_scraped(string overlay, string? component)
     {
-        using var rendered = await RenderedManifests.RenderAsync(overlay);
+        using var rendered = await RenderedManifests.RenderAsync(overlay, component is null ? null : new OperatorSettings { Components = [component] });
         foreach (var (kind, name, template) in rendered.PodTemplates())
         {
             var spec = template.Spec;
@@ -279,6 +280,40 @@ public sealed class ManifestValidationTests
         // The node name variable is defined before the value that uses it.
         var names = env.Select(e => e.Name).ToList();
         Assert.True(names.IndexOf("NODE_NAME") < names.IndexOf("OpenChat__Media__RtcAdvertisedAddressFile"));
+    }
+
+    [Fact]
+    public async Task The_coturn_component_shares_the_turn_secret_with_the_gateways_and_relays_only_to_the_nodes()
+    {
+        using var rendered = await RenderedManifests.RenderAsync("cluster", new OperatorSettings { Components = ["components/coturn"] });
+        var gateway = rendered.Get<V1Deployment>("openchat-gateway").Spec.Template.Spec.Containers.Single();
+        var secret = gateway.Env.Single(e => e.Name == "OpenChat__Media__TurnSecret").ValueFrom.SecretKeyRef;
+        var coturn = rendered.Get<V1Deployment>("openchat-coturn").Spec.Template.Spec.Containers.Single();
+        var coturnSecret = coturn.Env.Single(e => e.Name == "TURN_SECRET").ValueFrom.SecretKeyRef;
+        Assert.Equal((secret.Name, secret.Key), (coturnSecret.Name, coturnSecret.Key));
+        Assert.Contains(rendered.All<V1Secret>(), s => s.Metadata.Name == secret.Name && s.Data.ContainsKey(secret.Key) && s.Data[secret.Key].Length >= 16);
+        Assert.Contains("--static-auth-secret=$(TURN_SECRET)", coturn.Args);
+
+        // The URLs the gateways hand out are ones the gateway accepts, and one is TURN over TLS on 443.
+        var servers = gateway.EnvFrom.Select(f => f.ConfigMapRef?.Name).OfType<string>()
+            .SelectMany(name => rendered.All<V1ConfigMap>().Single(m => m.Metadata.Name == name).Data)
+            .Where(kv => kv.Key.StartsWith("OpenChat__Media__TurnServers__", StringComparison.Ordinal)).Select(kv => kv.Value).ToList();
+        Assert.All(servers, url => Assert.Null(OpenChat.Gateway.Turn.TurnOptions.CheckUrl(url)));
+        Assert.Contains(servers, url => url.StartsWith("turns:", StringComparison.Ordinal) && url.Contains(":443?transport=tcp", StringComparison.Ordinal));
+        var service = rendered.Get<V1Service>("openchat-coturn");
+        var tls = service.Spec.Ports.Single(p => p.Port == 443);
+        Assert.Equal("TCP", tls.Protocol);
+        Assert.Equal(5349, coturn.Ports.Single(p => p.Name == tls.TargetPort.Value).ContainerPort);
+
+        // Not an open relay: every peer refused but the allowed ranges, UDP relay only, no CLI.
+        var config = rendered.All<V1ConfigMap>().Single(m => m.Metadata.Name.StartsWith("openchat-coturn", StringComparison.Ordinal)).Data["turnserver.conf"]
+            .Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).ToList();
+        Assert.Contains("use-auth-secret", config);
+        Assert.Contains("denied-peer-ip=0.0.0.0-255.255.255.255", config);
+        Assert.Contains("denied-peer-ip=::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", config);
+        Assert.Contains(config, l => l.StartsWith("allowed-peer-ip=", StringComparison.Ordinal));
+        Assert.DoesNotContain(config, l => l.StartsWith("static-auth-secret", StringComparison.Ordinal));
+        Assert.All(new[] { "no-tcp-relay", "no-multicast-peers", "no-cli" }, o => Assert.Contains(o, config));
     }
 
     [Fact]

@@ -6,6 +6,7 @@ import {
   type ChannelDto,
   type ChannelViewDto,
   type HistoryDto,
+  type IceServersDto,
   type MemberDto,
   type MessageDto,
   type VoiceJoinedDto,
@@ -264,6 +265,10 @@ export class ChatClient implements VoiceSignalling {
       this.volumeTimers.delete(userId);
       void this.hub.invoke(HubMethods.setMemberVolume, userId, clamped).catch(() => {});
     }, 150));
+  }
+
+  getIceServers(): Promise<IceServersDto> {
+    return this.hub.invoke<IceServersDto>(HubMethods.getIceServers);
   }
 
   async joinVoice(channelId: string, sdpOffer: string, muted: boolean, deafened: boolean): Promise<VoiceJoinedDto> {

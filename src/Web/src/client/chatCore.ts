@@ -57,7 +57,7 @@ export function createChatCore({ session, getToken, onTokenRefused, prefs, focus
   const voice = new VoiceSession({
     signalling: client,
     prepare: () => microphone.start(prefs().inputDeviceId),
-    createPeer: () => new RtcVoicePeer(microphone.sendTrack!, microphone.sendStream!),
+    createPeer: (iceServers) => new RtcVoicePeer(microphone.sendTrack!, microphone.sendStream!, iceServers),
     onStatus: (status) => store.dispatch({ type: 'voiceStatus', status }),
     onMembers: (channelId, members) => store.dispatch({ type: 'voiceMembers', channelId, members }),
     onActivePeer: (peer) => onRemoteStream(peer?.remoteStream ?? null),

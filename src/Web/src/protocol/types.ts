@@ -55,6 +55,20 @@ export interface VoiceJoinedDto {
   members: VoiceMemberDto[];
 }
 
+/** One entry of `GetIceServers`: STUN URLs without a credential, or TURN URLs with one. */
+export interface IceServerDto {
+  urls: string[];
+  username: string | null;
+  credential: string | null;
+}
+
+/** What `GetIceServers` returns; `ttlSeconds` is how long the TURN credential is valid from now (null: no TURN). */
+export interface IceServersDto {
+  iceServers: IceServerDto[];
+  expiresAt: string | null;
+  ttlSeconds: number | null;
+}
+
 export interface UserDto {
   id: string;
   displayName: string;
@@ -75,6 +89,7 @@ export const HubMethods = {
   closeChannel: 'CloseChannel',
   postMessage: 'PostMessage',
   getHistory: 'GetHistory',
+  getIceServers: 'GetIceServers',
   joinVoice: 'JoinVoice',
   resumeVoice: 'ResumeVoice',
   leaveVoice: 'LeaveVoice',

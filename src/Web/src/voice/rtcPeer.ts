@@ -10,8 +10,8 @@ export class RtcVoicePeer implements VoicePeer {
   private readonly listeners = new Set<() => void>();
   private closed = false;
 
-  constructor(track: MediaStreamTrack, stream: MediaStream) {
-    this.pc = new RTCPeerConnection({ iceServers: [], bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
+  constructor(track: MediaStreamTrack, stream: MediaStream, iceServers: RTCIceServer[] = []) {
+    this.pc = new RTCPeerConnection({ iceServers, bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
     this.pc.addTransceiver(track, { direction: 'sendrecv', streams: [stream] });
     this.pc.ontrack = (e) => {
       this.stream = e.streams[0] ?? new MediaStream([e.track]);

@@ -1,5 +1,5 @@
 /** The fakes and the session under test shared by the VoiceSession test files. */
-import type { VoiceJoinedDto, VoiceMemberDto } from '../protocol/types';
+import type { IceServersDto, VoiceJoinedDto, VoiceMemberDto } from '../protocol/types';
 import type { VoiceStatus } from './types';
 import { VoiceSession, type PeerState, type VoicePeer, type VoiceSignalling } from './voiceSession';
 
@@ -10,7 +10,10 @@ export class FakePeer implements VoicePeer {
   readonly remoteStream: MediaStream;
   private readonly listeners = new Set<() => void>();
 
-  constructor(readonly id: number) {
+  constructor(
+    readonly id: number,
+    readonly iceServers: RTCIceServer[] = [],
+  ) {
     this.remoteStream = { id: `stream-${id}` } as unknown as MediaStream;
   }
 
@@ -47,6 +50,13 @@ export class FakeSignalling implements VoiceSignalling {
   joinResult: ((channelId: string, offer: string) => Promise<VoiceJoinedDto>) | null = null;
   resumeResult: ((channelId: string) => Promise<VoiceJoinedDto>) | null = null;
   setStateResult: (() => Promise<void>) | null = null;
+  /** What GetIceServers answers; no servers (as a server without TURN) unless a test says otherwise. */
+  iceResult: () => Promise<IceServersDto> = () => Promise.resolve({ iceServers: [], expiresAt: null, ttlSeconds: null });
+
+  getIceServers(): Promise<IceServersDto> {
+    this.calls.push({ method: 'GetIceServers', args: [] });
+    return this.iceResult();
+  }
 
   joinVoice(channelId: string, sdpOffer: string, muted: boolean, deafened: boolean): Promise<VoiceJoinedDto> {
     this.calls.push({ method: 'JoinVoice', args: [channelId, sdpOffer, muted, deafened] });
@@ -117,8 +127,8 @@ export function resetVoiceFixture(): void {
   memberUpdates = [];
   session = new VoiceSession({
     signalling,
-    createPeer: () => {
-      const peer = new FakePeer(peers.length + 1);
+    createPeer: (iceServers) => {
+      const peer = new FakePeer(peers.length + 1, iceServers);
       peers.push(peer);
       return peer;
     },

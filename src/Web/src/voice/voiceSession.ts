@@ -1,5 +1,6 @@
 import { describeError, parseHubError, type HubError } from '../protocol/errors';
-import type { VoiceJoinedDto, VoiceMemberDto } from '../protocol/types';
+import type { IceServersDto, VoiceJoinedDto, VoiceMemberDto } from '../protocol/types';
+import { noIceServers, toIceConfig, type IceConfig } from './iceServers';
 import { initialVoice, type VoiceStatus } from './types';
 
 export type PeerState = 'new' | 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
@@ -19,6 +20,8 @@ export interface VoicePeer {
 
 /** The hub methods voice uses. */
 export interface VoiceSignalling {
+  /** The STUN/TURN servers for the next peer connection, with a fresh TURN credential. */
+  getIceServers(): Promise<IceServersDto>;
   joinVoice(channelId: string, sdpOffer: string, muted: boolean, deafened: boolean): Promise<VoiceJoinedDto>;
   resumeVoice(channelId: string): Promise<VoiceJoinedDto>;
   leaveVoice(): Promise<void>;
@@ -27,8 +30,8 @@ export interface VoiceSignalling {
 
 export interface VoiceSessionOptions {
   signalling: VoiceSignalling;
-  /** A new peer connection carrying the (one, shared) microphone track. */
-  createPeer: () => VoicePeer;
+  /** A new peer connection carrying the (one, shared) microphone track, using these STUN/TURN servers. */
+  createPeer: (iceServers: RTCIceServer[]) => VoicePeer;
   /** Gets the microphone ready before the first offer; a rejection ends the join with its message. */
   prepare?: () => Promise<void>;
   onStatus: (status: VoiceStatus) => void;
@@ -51,6 +54,11 @@ type Attempt = { outcome: 'done' } | { outcome: 'stale' } | { outcome: 'retry'; 
  * The user's voice session: joining, renegotiating when the server moves the mixer (`VoiceReconnect`) or the
  * media path fails, resuming after the signalling connection came back, and leaving.
  *
+ * Each attempt asks for ICE servers first, so every new peer connection has a fresh TURN credential. A TURN
+ * server refuses new allocations with an expired credential (the browser makes one on an ICE restart or a network
+ * change), so before expiry (`RenewAt` of the lifetime) a connected session moves to a new peer connection the
+ * same way as on `VoiceReconnect`.
+ *
  * Every operation bumps a generation; a step that finds the generation changed after an await stops and
  * closes what it created, so a newer operation always wins. The active peer keeps playing until a newer one
  * has connected.
@@ -65,6 +73,8 @@ export class VoiceSession {
   private state: VoiceStatus = initialVoice;
   /** The server may not know the latest mute/deafen choice (the call failed); send it on resume. */
   private stateUnsent = false;
+  /** The credential of the peer now playing; its renewal timer acts only while this is still the same object. */
+  private credential: object | null = null;
 
   constructor(options: VoiceSessionOptions) {
     this.opts = {
@@ -195,7 +205,12 @@ export class VoiceSession {
 
   private async attempt(gen: number): Promise<Attempt> {
     const channelId = this.state.channelId!;
-    const peer = this.opts.createPeer();
+    const ice = await this.iceConfig();
+    if (gen !== this.generation) return { outcome: 'stale' };
+    // The renewal timer starts when the credential was issued, not when the peer connected.
+    const credential = {};
+    if (ice.renewAfterMs !== null) void this.opts.delay(ice.renewAfterMs).then(() => this.renew(credential));
+    const peer = this.opts.createPeer(ice.iceServers);
     this.pending = peer;
     const stale = (): Attempt => {
       if (this.pending === peer) this.pending = null;
@@ -221,6 +236,7 @@ export class VoiceSession {
       }
       this.pending = null;
       this.setActive(peer);
+      this.credential = credential;
       this.update({ phase: 'connected', error: null });
       return { outcome: 'done' };
     } catch (e) {
@@ -230,6 +246,25 @@ export class VoiceSession {
       const error = parseHubError(e);
       return fatalCodes.has(error.code ?? '') ? { outcome: 'fatal', error } : { outcome: 'retry', error };
     }
+  }
+
+  /** The ICE servers for a new peer; none when the server cannot say (the peer then uses host candidates, as without TURN). */
+  private async iceConfig(): Promise<IceConfig> {
+    try {
+      return toIceConfig(await this.opts.signalling.getIceServers());
+    } catch {
+      return noIceServers;
+    }
+  }
+
+  /**
+   * The playing peer's TURN credential is about to expire: negotiate a new peer with a fresh one, keeping the old
+   * one playing until it connects. Nothing to do when that peer was replaced or voice ended meanwhile (its successor
+   * has a credential of its own), or when another negotiation is under way (it fetches a fresh one).
+   */
+  private async renew(credential: object): Promise<void> {
+    if (credential !== this.credential || this.state.phase !== 'connected') return;
+    await this.negotiate(this.cancel());
   }
 
   /** True once the peer is connected; false when it fails, closes or takes longer than the timeout. */
@@ -259,6 +294,7 @@ export class VoiceSession {
     this.stopWatchingActive?.();
     this.stopWatchingActive = null;
     this.active = peer;
+    if (!peer) this.credential = null;
     if (peer) {
       this.stopWatchingActive = peer.subscribe(() => {
         if (peer !== this.active) return;
