@@ -95,6 +95,9 @@ public class IceTcpTests(ITestOutputHelper output)
                 output.WriteLine($"{name}: selected {path.Local} -> {path.Remote}; gathered {string.Join(", ", path.Gathered)}");
                 Assert.Equal(udpBlocked ? "tcp" : "udp", path.Protocol);
                 Assert.Contains($":{(udpBlocked ? RtcTcpPort : RtcPort)}", path.Remote);
+                // The voice panel says which path the call takes.
+                await Assertions.Expect(page.GetByRole(AriaRole.Status, new() { Name = "Connection quality" }))
+                    .ToContainTextAsync(udpBlocked ? "Direct TCP" : "Direct UDP", new() { Timeout = 15_000 });
             }
             output.WriteLine($"Alice: click on the voice channel to first sample of Bob's tone {heard - clicked:0} ms (upper bound: the probe starts once connected)");
             if (udpBlocked)

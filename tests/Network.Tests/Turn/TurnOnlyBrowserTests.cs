@@ -76,6 +76,8 @@ public sealed class TurnOnlyBrowserTests(ITestOutputHelper output)
             // Every packet goes through coturn over TLS: the only candidate pair that can work.
             Assert.Equal("relay/tls", await SelectedLocalCandidateAsync(alice));
             Assert.Equal("relay/tls", await SelectedLocalCandidateAsync(bob));
+            await Assertions.Expect(alice.GetByRole(AriaRole.Status, new() { Name = "Connection quality" }))
+                .ToContainTextAsync("Relayed (TLS)", new() { Timeout = 15_000 });
             var firstUsername = await TurnUsernameAsync(alice);
             var expiry = DateTimeOffset.FromUnixTimeSeconds(long.Parse(firstUsername.Split(':')[0]));
             output.WriteLine($"Alice's first TURN username {firstUsername}");
