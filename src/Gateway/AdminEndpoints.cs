@@ -36,7 +36,18 @@ public static class AdminEndpoints
     public sealed record UpdateChannelRequest(string? Name, string? Topic, int? Position);
 
     /// <summary>A voice channel as operators see it: where its mixer runs and who is in it.</summary>
-    public sealed record VoiceRoomDto(string ChannelId, string? Node, VoiceMemberDto[] Members);
+    public sealed record VoiceRoomDto(string ChannelId, string? Node, AdminVoiceMemberDto[] Members);
+
+    /// <summary>
+    /// A voice member as operators see it: with <c>Path</c>, how its media reaches the media node (<c>udp</c>, <c>tcp</c>
+    /// for ICE-TCP, <c>relay</c> through TURN; null until its media connected).
+    /// </summary>
+    public sealed record AdminVoiceMemberDto(string UserId, string DisplayName, bool Muted, bool Deafened, bool Speaking, string? Path)
+    {
+        public static AdminVoiceMemberDto From(VoiceMember m, IReadOnlyList<MemberMediaPath>? paths) =>
+            new(m.User.Value, m.DisplayName, m.Muted, m.Deafened, m.Speaking,
+                paths?.FirstOrDefault(p => p.User == m.User)?.Path.ToString().ToLowerInvariant());
+    }
 
     /// <summary>A media node's last load report.</summary>
     public sealed record MediaNodeDto(string Node, int Rooms, int Members, int MaxMembers, double MixCpuPercent, double TickP99Ms,
@@ -121,7 +132,7 @@ public static class AdminEndpoints
             var replies = await Task.WhenAll(voiceChannels.Select(c =>
                 runtime.Region.Ask<object>(new GetVoiceStatus(c.Id), runtime.Options.ClusterTimeout)));
             // A channel deleted since the catalog was read answers with a refusal: it has no room to list.
-            return Results.Json(replies.OfType<VoiceStatus>().Select(s => new VoiceRoomDto(s.Channel.Value, s.Node, s.Members.Select(VoiceMemberDto.From).ToArray())).ToArray());
+            return Results.Json(replies.OfType<VoiceStatus>().Select(s => new VoiceRoomDto(s.Channel.Value, s.Node, s.Members.Select(m => AdminVoiceMemberDto.From(m, s.Paths)).ToArray())).ToArray());
         }
         catch (AskTimeoutException)
         {

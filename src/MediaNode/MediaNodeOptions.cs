@@ -69,6 +69,21 @@ public sealed class MediaNodeOptions
     /// <summary>Threads that mix rooms on each tick.</summary>
     public int Workers { get; set; } = 1;
 
+    /// <summary>
+    /// The TURN servers the gateways hand to clients (<c>OpenChat:Media:TurnServers</c>): a session whose media comes
+    /// from the address of one named by IP address counts as relayed (<see cref="MediaPathClassifier"/>).
+    /// </summary>
+    public string[] TurnServers { get; set; } = [];
+
+    /// <summary>
+    /// Further addresses TURN relays send from, where a URL names a host rather than its address, or the relay's
+    /// address is not the one clients connect to (a load balancer in front of coturn).
+    /// </summary>
+    public string[] TurnRelayAddresses { get; set; } = [];
+
+    /// <summary>At most this many <see cref="TurnRelayAddresses"/>.</summary>
+    public const int MaxTurnRelayAddresses = 32;
+
     public void Validate()
     {
         if (RtcAdvertisedAddressFile is not null)
@@ -93,6 +108,13 @@ public sealed class MediaNodeOptions
         if (RtcMaxHandshakesPerAddress is < 1 or > 1000)
             throw new ArgumentOutOfRangeException(nameof(RtcMaxHandshakesPerAddress), "OpenChat:Media:RtcMaxHandshakesPerAddress must be 1 to 1000");
         if (Workers is < 1 or > 64) throw new ArgumentOutOfRangeException(nameof(Workers), "1 to 64");
+        if (TurnRelayAddresses.Length > MaxTurnRelayAddresses)
+            throw new ArgumentException($"OpenChat:Media:TurnRelayAddresses has {TurnRelayAddresses.Length} addresses; at most {MaxTurnRelayAddresses}.");
+        for (var i = 0; i < TurnRelayAddresses.Length; i++)
+        {
+            if (!System.Net.IPAddress.TryParse(TurnRelayAddresses[i], out _))
+                throw new ArgumentException($"OpenChat:Media:TurnRelayAddresses:{i} must be an IP address.");
+        }
     }
 
     private static string ReadAddressFile(string path)

@@ -25,7 +25,12 @@ public sealed class MediaTransportService : IDisposable
         {
             log.LogInformation("ICE-TCP on tcp/{Local}, advertised as {Advertised}", tcp, Endpoint.TcpAdvertisedEndPoint);
         }
+        Paths = MediaPathClassifier.From(o);
+        if (Paths.Relays.Count > 0) log.LogInformation("Media from {Relays} counts as relayed (TURN)", string.Join(", ", Paths.Relays));
     }
+
+    /// <summary>Tells how each session's media reaches the node: UDP, TCP or through a TURN relay.</summary>
+    public MediaPathClassifier Paths { get; }
 
     public RtcEndpoint Endpoint { get; }
 

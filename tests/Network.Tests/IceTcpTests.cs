@@ -22,7 +22,9 @@ public class IceTcpTests(ITestOutputHelper output)
     private const int HttpPort = 8080;
     private const int RtcPort = 40000;
     private const int RtcTcpPort = 40001;
+    private const int ManagementPort = 9464;
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(45);
+    private static readonly string AdminKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 
     [Theory]
     [InlineData(true)]
@@ -48,6 +50,8 @@ public class IceTcpTests(ITestOutputHelper output)
             ["OpenChat__Media__RtcBindAddress"] = serverHost.Address.ToString(),
             ["OpenChat__Media__RtcPort"] = RtcPort.ToString(),
             ["OpenChat__Media__RtcTcpPort"] = RtcTcpPort.ToString(),
+            ["OpenChat__Auth__AdminKey"] = AdminKey,
+            ["OpenChat__Management__Port"] = ManagementPort.ToString(),
         });
         output.WriteLine($"{clock.Elapsed.TotalSeconds:0.0} s: server ready");
         using var playwright = await Chromium.PlaywrightInNamespaceAsync(clients.Namespace);
@@ -98,6 +102,22 @@ public class IceTcpTests(ITestOutputHelper output)
                 // The voice panel says which path the call takes.
                 await Assertions.Expect(page.GetByRole(AriaRole.Status, new() { Name = "Connection quality" }))
                     .ToContainTextAsync(udpBlocked ? "Direct TCP" : "Direct UDP", new() { Timeout = 15_000 });
+            }
+            // Operators see each member's path in the admin voice list and the node's metrics.
+            var expected = udpBlocked ? "tcp" : "udp";
+            using (var admin = NamespaceHttp.Create(clients.Namespace))
+            {
+                admin.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminKey);
+                var rooms = JsonDocument.Parse(await admin.GetStringAsync(server.BaseUrl + "/api/admin/voice")).RootElement;
+                var lounge = rooms.EnumerateArray().Single(r => r.GetProperty("members").GetArrayLength() > 0);
+                Assert.Equal([expected, expected], lounge.GetProperty("members").EnumerateArray().Select(m => m.GetProperty("path").GetString()));
+            }
+            using (var management = NamespaceHttp.Create(serverHost.Namespace))
+            {
+                var metrics = await management.GetStringAsync($"http://127.0.0.1:{ManagementPort}/metrics");
+                var line = metrics.Split('\n').Single(l => l.StartsWith("openchat_media_members_connected{", StringComparison.Ordinal)
+                    && l.Contains($"path=\"{expected}\"", StringComparison.Ordinal));
+                Assert.Equal("2", line.Split(' ')[^1]);
             }
             output.WriteLine($"Alice: click on the voice channel to first sample of Bob's tone {heard - clicked:0} ms (upper bound: the probe starts once connected)");
             if (udpBlocked)

@@ -20,6 +20,7 @@ public static class MediaMetrics
     // Totals of engines already disposed, so that counters never go back.
     private static long _retiredTicks, _retiredLate, _retiredMissed, _retiredEncodes, _retiredDecodes, _retiredReceived, _retiredSent, _retiredExpected;
     private static long _lostReported;
+    private static long _membersUdp, _membersTcp, _membersRelay;
 
     private static readonly Histogram<double> TickDuration = Meter.CreateHistogram<double>(
         "openchat.media.tick.duration", "s", "How long one 20 ms mixing tick of every room took.",
@@ -40,8 +41,33 @@ public static class MediaMetrics
             "Audio packets that arrived from members.");
         Meter.CreateObservableCounter("openchat.media.packets.sent", () => Total(e => e.Counters.FramesSent, _retiredSent), "{packet}",
             "Audio packets sent to members.");
+        Meter.CreateObservableGauge("openchat.media.members.connected", () => new Measurement<long>[]
+        {
+            new(Volatile.Read(ref _membersUdp), new KeyValuePair<string, object?>("path", "udp")),
+            new(Volatile.Read(ref _membersTcp), new KeyValuePair<string, object?>("path", "tcp")),
+            new(Volatile.Read(ref _membersRelay), new KeyValuePair<string, object?>("path", "relay")),
+        }, "{member}", "Members whose media session is connected, by how it reaches the node: udp, tcp (ICE-TCP), or relay (a TURN relay).");
         Meter.CreateObservableCounter("openchat.media.packets.lost", Lost, "{packet}",
             "Audio packets members sent (by their RTP sequence numbers) that never arrived.");
+    }
+
+    /// <summary>A member's media session connected over <paramref name="path"/>.</summary>
+    public static void MemberConnected(Protocol.Media.MediaPath path) => Interlocked.Increment(ref MembersOn(path));
+
+    /// <summary>A member whose media session had connected over <paramref name="path"/> left.</summary>
+    public static void MemberLeft(Protocol.Media.MediaPath path) => Interlocked.Decrement(ref MembersOn(path));
+
+    private static ref long MembersOn(Protocol.Media.MediaPath path)
+    {
+        switch (path)
+        {
+            case Protocol.Media.MediaPath.Tcp:
+                return ref _membersTcp;
+            case Protocol.Media.MediaPath.Relay:
+                return ref _membersRelay;
+            default:
+                return ref _membersUdp;
+        }
     }
 
     /// <summary>Creates the meter's instruments, so that they are exported from the node's start.</summary>

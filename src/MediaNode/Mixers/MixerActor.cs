@@ -32,13 +32,18 @@ public sealed class MixerActor : ReceiveActor, IWithTimers
     private readonly ChannelId _room;
     private readonly MixerRoom _mixerRoom;
     private readonly RtcEndpoint _endpoint;
+    private readonly MediaPathClassifier? _paths;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<UserId, Member> _members = new();
     private readonly Dictionary<MemberId, UserId> _users = new();
     private IActorRef _owner;
     private long _nextMemberId;
 
-    private sealed record Member(MemberId Id, RtcSession Session);
+    private sealed record Member(MemberId Id, RtcSession Session)
+    {
+        /// <summary>How the session's media reaches the node, once it connected (counted in <see cref="MediaMetrics"/>).</summary>
+        public MediaPath? Path { get; set; }
+    }
 
     private sealed record SessionClosed(UserId User, RtcSession Session, string Reason);
 
@@ -50,8 +55,9 @@ public sealed class MixerActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public MixerActor(ChannelId room, MixerRoom mixerRoom, RtcEndpoint endpoint, IActorRef owner)
+    public MixerActor(ChannelId room, MixerRoom mixerRoom, RtcEndpoint endpoint, IActorRef owner, MediaPathClassifier? paths = null)
     {
+        _paths = paths;
         _room = room;
         _mixerRoom = mixerRoom;
         _endpoint = endpoint;
@@ -83,8 +89,14 @@ public sealed class MixerActor : ReceiveActor, IWithTimers
         {
             if (_members.TryGetValue(connected.User, out var member) && ReferenceEquals(member.Session, connected.Session))
             {
-                _log.Debug("Room {0}: a member's media connected over {1}", _room, connected.Session.Transport);
-                _owner.Tell(new MemberMediaConnected(_room, connected.User));
+                // A session reported twice is counted once.
+                if (member.Path is null && _paths?.Classify(connected.Session) is { } path)
+                {
+                    member.Path = path;
+                    MediaMetrics.MemberConnected(path);
+                }
+                _log.Debug("Room {0}: a member's media connected over {1}", _room, member.Path);
+                _owner.Tell(new MemberMediaConnected(_room, connected.User, member.Path));
             }
         });
         Receive<RenewMixerLease>(renew =>
@@ -129,8 +141,8 @@ public sealed class MixerActor : ReceiveActor, IWithTimers
         });
     }
 
-    public static Props Props(ChannelId room, MixerRoom mixerRoom, RtcEndpoint endpoint, IActorRef owner) =>
-        Akka.Actor.Props.Create(() => new MixerActor(room, mixerRoom, endpoint, owner));
+    public static Props Props(ChannelId room, MixerRoom mixerRoom, RtcEndpoint endpoint, IActorRef owner, MediaPathClassifier? paths = null) =>
+        Akka.Actor.Props.Create(() => new MixerActor(room, mixerRoom, endpoint, owner, paths));
 
     public static RoomId RoomIdFor(ChannelId room) => new(room.Value);
 
@@ -195,6 +207,7 @@ public sealed class MixerActor : ReceiveActor, IWithTimers
     private void Remove(UserId user, string reason)
     {
         if (!_members.Remove(user, out var member)) return;
+        if (member.Path is { } path) MediaMetrics.MemberLeft(path);
         _users.Remove(member.Id);
         _mixerRoom.RemoveMember(member.Id);
         member.Session.Close(reason);

@@ -75,7 +75,7 @@ public sealed class MixerManagerActor : ReceiveActor, IWithTimers
                 }
                 var room = _media.Engine.CreateRoom(MixerActor.RoomIdFor(create.Room));
                 // A fresh name each time: the previous mixer of this room may still be stopping.
-                mixer = Context.ActorOf(MixerActor.Props(create.Room, room, _transport.Endpoint, create.Owner), $"mixer-{create.Room.Value}-{++_created}");
+                mixer = Context.ActorOf(MixerActor.Props(create.Room, room, _transport.Endpoint, create.Owner, _transport.Paths), $"mixer-{create.Room.Value}-{++_created}");
                 Context.Watch(mixer);
                 _mixers[create.Room] = mixer;
                 _rooms[mixer] = create.Room;

@@ -85,9 +85,21 @@ public sealed record SetMixVolume(ChannelId Room, UserId Listener, UserId Talker
 
 /// <summary>
 /// Mixer to owner: the member's media session connected (ICE and DTLS completed). Until then the member holds a
-/// seat but is not counted or announced: an SDP offer alone costs nothing to send.
+/// seat but is not counted or announced: an SDP offer alone costs nothing to send. <paramref name="Path"/> is how the
+/// media reaches the node (null from nodes that do not tell).
 /// </summary>
-public sealed record MemberMediaConnected(ChannelId Room, UserId User) : IProtocolMessage;
+public sealed record MemberMediaConnected(ChannelId Room, UserId User, MediaPath? Path = null) : IProtocolMessage;
+
+/// <summary>
+/// How a member's media reaches its media node: straight over UDP, straight over TCP (the node's ICE-TCP port), or
+/// through a TURN relay (from a relay address the node knows).
+/// </summary>
+public enum MediaPath
+{
+    Udp,
+    Tcp,
+    Relay,
+}
 
 /// <summary>
 /// Owner to mixer, every few seconds: keep running for <paramref name="ValidFor"/> more. A mixer whose lease lapses

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using OpenChat.Protocol.Ids;
+using OpenChat.Protocol.Media;
 
 namespace OpenChat.Protocol.Voice;
 
@@ -84,5 +85,11 @@ public sealed record VoiceTakenOver(ChannelId Channel, IActorRef Session) : IPro
 /// <summary>Asks a channel for its voice state (operators' view). Answered with <see cref="VoiceStatus"/>.</summary>
 public sealed record GetVoiceStatus(ChannelId Channel) : IWithChannelId;
 
-/// <summary>A voice channel's members and the media node its mixer runs on (null when it has none).</summary>
-public sealed record VoiceStatus(ChannelId Channel, string? Node, IReadOnlyList<VoiceMember> Members) : IProtocolMessage;
+/// <summary>
+/// A voice channel's members and the media node its mixer runs on (null when it has none); <paramref name="Paths"/>:
+/// how each member's media reaches it, for the members whose mixer told (operators' view only).
+/// </summary>
+public sealed record VoiceStatus(ChannelId Channel, string? Node, IReadOnlyList<VoiceMember> Members, IReadOnlyList<MemberMediaPath>? Paths = null) : IProtocolMessage;
+
+/// <summary>How one member's media reaches the media node.</summary>
+public sealed record MemberMediaPath(UserId User, MediaPath Path);

@@ -278,6 +278,27 @@ public sealed class VoiceRoomMemberTests : VoiceRoomSpec
     }
 
     [Fact]
+    public void Operators_see_how_each_members_media_reaches_the_mixer_until_it_joins_again()
+    {
+        SeatAliceAndBob();
+        Assert.Empty(Room.Status().Paths!);
+
+        Room.MemberMediaConnected(new MemberMediaConnected(Lounge, Alice, MediaPath.Relay), MixerA.Ref);
+        Room.MemberMediaConnected(new MemberMediaConnected(Lounge, Bob, MediaPath.Tcp), MixerA.Ref);
+        // A report from a mixer that does not hold the member's session changes nothing.
+        Room.MemberMediaConnected(new MemberMediaConnected(Lounge, Bob, MediaPath.Udp), MixerB.Ref);
+        Assert.Equal([new MemberMediaPath(Alice, MediaPath.Relay), new MemberMediaPath(Bob, MediaPath.Tcp)], Room.Status().Paths!);
+
+        // A new join's session has no path until its media connects.
+        var again = new PendingJoin(JoinOf(Bob, BobSession), BobCaller, 2);
+        Room.Join(again.Join, BobCaller, LoungeInfo);
+        Room.ConnectAnswered(Answer(again, MixerA.Ref));
+        Assert.Equal([new MemberMediaPath(Alice, MediaPath.Relay)], Room.Status().Paths!);
+        Room.MemberMediaConnected(new MemberMediaConnected(Lounge, Bob, MediaPath.Udp), MixerA.Ref);
+        Assert.Equal([new MemberMediaPath(Alice, MediaPath.Relay), new MemberMediaPath(Bob, MediaPath.Udp)], Room.Status().Paths!);
+    }
+
+    [Fact]
     public void Members_whose_media_has_not_connected_do_not_count_toward_the_limit_and_are_bounded_by_it_apart()
     {
         Room = new VoiceRoom(Lounge, new ChannelOptions { MaxVoiceMembers = 2 });

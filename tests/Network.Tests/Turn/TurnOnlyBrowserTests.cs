@@ -19,6 +19,7 @@ namespace OpenChat.Network.Tests.Turn;
 public sealed class TurnOnlyBrowserTests(ITestOutputHelper output)
 {
     private const string Secret = "turn-only-test-secret-0123456789";
+    private static readonly string AdminKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
     private static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
@@ -58,6 +59,7 @@ public sealed class TurnOnlyBrowserTests(ITestOutputHelper output)
             ["OpenChat__Media__TurnServers__0"] = $"turns:{turn.Address}:443?transport=tcp",
             ["OpenChat__Media__TurnSecret"] = Secret,
             ["OpenChat__Media__TurnCredentialLifetime"] = Lifetime.ToString("c"),
+            ["OpenChat__Auth__AdminKey"] = AdminKey,
         }));
         await using var _ = openChat;
         using var playwright = await Chromium.PlaywrightInNamespaceAsync(clients.Namespace, home);
@@ -78,6 +80,19 @@ public sealed class TurnOnlyBrowserTests(ITestOutputHelper output)
             Assert.Equal("relay/tls", await SelectedLocalCandidateAsync(bob));
             await Assertions.Expect(alice.GetByRole(AriaRole.Status, new() { Name = "Connection quality" }))
                 .ToContainTextAsync("Relayed (TLS)", new() { Timeout = 15_000 });
+            // The media node knows the relay by the address in the TURN URL: operators see both members relayed.
+            using (var admin = NamespaceHttp.Create(server.Namespace))
+            {
+                admin.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminKey);
+                string[] paths = [];
+                await Probe.UntilAsync(async () =>
+                {
+                    var rooms = System.Text.Json.JsonDocument.Parse(await admin.GetStringAsync(baseUrl + "/api/admin/voice")).RootElement;
+                    paths = rooms.EnumerateArray().SelectMany(r => r.GetProperty("members").EnumerateArray())
+                        .Select(m => m.GetProperty("path").GetString() ?? "none").ToArray();
+                    return paths.Length == 2 && paths.All(p => p == "relay");
+                }, TimeSpan.FromSeconds(15), "the admin voice list to show both members relayed");
+            }
             var firstUsername = await TurnUsernameAsync(alice);
             var expiry = DateTimeOffset.FromUnixTimeSeconds(long.Parse(firstUsername.Split(':')[0]));
             output.WriteLine($"Alice's first TURN username {firstUsername}");

@@ -147,6 +147,7 @@ public sealed partial class VoiceRoom
         seat.ConnectedMixer = mixer;
         seat.Speaking = false;
         seat.MediaConnected = false;
+        seat.Path = null;
         // The mixer's state may lag behind changes made while the offer was on its way.
         Tell(mixer, new UpdateMember(channel, user, seat.Muted, seat.Deafened));
         foreach (var (target, volume) in seat.Volumes)

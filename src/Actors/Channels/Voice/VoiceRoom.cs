@@ -42,7 +42,8 @@ public sealed partial class VoiceRoom(ChannelId channel, ChannelOptions options)
     /// <summary>True when <paramref name="actor"/> is the connection of one of the members.</summary>
     public bool HoldsSession(IActorRef actor) => _seats.Values.Any(s => actor.Equals(s.Session));
 
-    public VoiceStatus Status() => new(channel, Lease.Current?.Node, Members);
+    public VoiceStatus Status() => new(channel, Lease.Current?.Node, Members,
+        _seats.Values.Where(s => s.Announced && s.Path is not null).Select(s => new MemberMediaPath(s.User, s.Path!.Value)).OrderBy(p => p.User.Value, StringComparer.Ordinal).ToList());
 
     public IReadOnlyList<VoiceEffect> Join(JoinVoice join, IActorRef replyTo, ChannelInfo info) => Decide(() =>
     {
@@ -162,6 +163,7 @@ public sealed partial class VoiceRoom(ChannelId channel, ChannelOptions options)
     {
         if (!_seats.TryGetValue(connected.User, out var seat) || !from.Equals(seat.ConnectedMixer)) return;
         seat.MediaConnected = true;
+        seat.Path = connected.Path;
         if (seat.Announced) return;
         seat.Announced = true;
         Emit(new VoiceEffect.Broadcast(new VoiceMemberJoined(channel, seat.ToMember())));

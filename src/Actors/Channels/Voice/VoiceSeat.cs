@@ -1,5 +1,6 @@
 using Akka.Actor;
 using OpenChat.Protocol.Ids;
+using OpenChat.Protocol.Media;
 using OpenChat.Protocol.Voice;
 
 namespace OpenChat.Channels.Voice;
@@ -28,6 +29,9 @@ internal sealed class VoiceSeat(UserId user, string name)
 
     /// <summary>Counts the member's joins, so the answer to an older one is recognised.</summary>
     public long Generation { get; set; }
+
+    /// <summary>How the media session of the member's latest join reaches its mixer, once connected (if the mixer told).</summary>
+    public MediaPath? Path { get; set; }
 
     /// <summary>The mixer that holds this member's media session, if any.</summary>
     public IActorRef? ConnectedMixer { get; set; }
