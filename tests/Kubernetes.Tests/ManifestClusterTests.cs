@@ -245,19 +245,24 @@ public sealed class ManifestClusterTests(ManifestCluster cluster, ITestOutputHel
         var oldGateways = cluster.Kube.PodsOf("openchat-gateway").Select(p => p.Name).ToHashSet();
         using var stop = new CancellationTokenSource();
         var sent = new List<(string Text, string Nonce)>();
-        // A client posting all through the roll-out: a post that fails for a lost gateway is sent again, with its nonce.
+        // A client posting all through the roll-out: a post that fails for a lost gateway is sent again, with its nonce,
+        // by the same user (a nonce is the author's own: another user's post with it is another post).
+        var posterAddress = cluster.NextClientAddress();
         var poster = Task.Run(async () =>
         {
+            SessionDto? session = null;
             ChatClient? client = null;
             for (var i = 0; !stop.IsCancellationRequested || i < 3; i++)
             {
                 var (text, nonce) = ($"during the roll-out {i}", Guid.NewGuid().ToString("N"));
                 lock (sent) sent.Add((text, nonce));
+                var failing = System.Diagnostics.Stopwatch.StartNew();
                 while (true)
                 {
                     try
                     {
-                        client ??= await ConnectTextAsync("Poster");
+                        session ??= await ChatClient.CreateSessionAsync(cluster.GatewayUrl, "Poster", source: posterAddress);
+                        client ??= await ChatClient.ConnectAsync(cluster.GatewayUrl, "Poster", session, source: posterAddress);
                         await client.PostAsync("general", text, nonce);
                         break;
                     }
@@ -265,6 +270,8 @@ public sealed class ManifestClusterTests(ManifestCluster cluster, ITestOutputHel
                     {
                         if (client is not null) await client.DisposeAsync();
                         client = null;
+                        // A roll-out takes seconds from a client's view; a post that cannot get through for longer is a fault.
+                        if (failing.Elapsed > Patience) throw new TimeoutException($"'{text}' could not be posted for {Patience.TotalSeconds} s", e);
                         await Task.Delay(200);
                     }
                 }
@@ -329,10 +336,10 @@ public sealed class ManifestClusterTests(ManifestCluster cluster, ITestOutputHel
             // Chat: each sees the other's message, although their gateways differ.
             await alice.GetByRole(AriaRole.Textbox, new() { Name = "Message" }).FillAsync("hello from Alice");
             await alice.Keyboard.PressAsync("Enter");
-            await Assertions.Expect(bob.GetByText("hello from Alice")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+            await SeesAsync(bob, "Bob", "hello from Alice");
             await bob.GetByRole(AriaRole.Textbox, new() { Name = "Message" }).FillAsync("hello from Bob");
             await bob.Keyboard.PressAsync("Enter");
-            await Assertions.Expect(alice.GetByText("hello from Bob")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+            await SeesAsync(alice, "Alice", "hello from Bob");
 
             // Talk: each hears the other's tone through the mixer on a media node.
             await WebClientDriver.JoinVoiceAsync(alice, "Duet");
@@ -351,6 +358,20 @@ public sealed class ManifestClusterTests(ManifestCluster cluster, ITestOutputHel
         {
             await app.CloseBrowsersAsync();
             Directory.Delete(work, recursive: true);
+        }
+    }
+
+    /// <summary>Waits until <paramref name="page"/> shows <paramref name="text"/>; a failure tells what the page showed instead.</summary>
+    private static async Task SeesAsync(IPage page, string who, string text)
+    {
+        try
+        {
+            await Assertions.Expect(page.GetByText(text)).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        }
+        catch (Exception e)
+        {
+            var shown = await page.Locator("body").InnerTextAsync();
+            throw new Xunit.Sdk.XunitException($"{who} did not see '{text}' ({e.Message.Split('\n')[0]}); the page showed:\n{(shown.Length > 3000 ? shown[..3000] : shown)}");
         }
     }
 }
