@@ -30,7 +30,9 @@ public static class Chromium
         string? networkNamespace = null, Uri? server = null)
     {
         var resolverRules = (loopbackAlias is null ? "" : $"MAP {loopbackAlias} 127.0.0.1 , ") + "MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"
-            + (server is null ? "" : $" , EXCLUDE {server.Host}");
+            + (server is null ? "" : $" , EXCLUDE {server.Host}")
+            // An IPv6 server is matched unbracketed.
+            + (server is { HostNameType: UriHostNameType.IPv6 } ? $" , EXCLUDE {server.DnsSafeHost}" : "");
         if (!File.Exists(ExecutablePath)) throw new InvalidOperationException($"{ExecutablePath} is missing: apt-get install -y chromium");
         var args = new List<string>
         {
