@@ -58,6 +58,44 @@ public sealed partial class RtcEndpoint
         return advertised;
     }
 
+    /// <summary>
+    /// Makes and binds one socket per address, all on one port (so each advertised address pairs with the same port).
+    /// With port 0 the first socket picks a free one; if the next family has it taken, all are closed and tried again.
+    /// IPv6 sockets are IPv6-only, so IPv4 peers always arrive on the IPv4 socket as plain IPv4 addresses.
+    /// </summary>
+    private static List<Socket> BindAll(IReadOnlyList<IPAddress> bind, int port, Func<AddressFamily, Socket> create)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            var sockets = new List<Socket>(bind.Count);
+            try
+            {
+                int next = port;
+                foreach (var address in bind)
+                {
+                    var socket = create(address.AddressFamily);
+                    sockets.Add(socket);
+                    if (address.AddressFamily == AddressFamily.InterNetworkV6)
+                    {
+                        socket.DualMode = false;
+                    }
+                    socket.Bind(new IPEndPoint(address, next));
+                    next = ((IPEndPoint)socket.LocalEndPoint!).Port;
+                }
+                return sockets;
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse && port == 0 && sockets.Count > 1 && attempt < 10)
+            {
+                sockets.ForEach(s => s.Dispose());
+            }
+            catch
+            {
+                sockets.ForEach(s => s.Dispose());
+                throw;
+            }
+        }
+    }
+
     private static IPAddress DefaultAdvertised(IPAddress bound) =>
         bound.Equals(IPAddress.Any) ? IPAddress.Loopback : bound.Equals(IPAddress.IPv6Any) ? IPAddress.IPv6Loopback : bound;
 

@@ -48,20 +48,12 @@ public sealed partial class RtcEndpoint
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxTcpFrameLength, 1500, nameof(RtcEndpointOptions.MaxTcpFrameLength));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(_options.MaxTcpFrameLength, ushort.MaxValue, nameof(RtcEndpointOptions.MaxTcpFrameLength));
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.TcpSendQueueBytes, 4 * 1024, nameof(RtcEndpointOptions.TcpSendQueueBytes));
+        _tcpListeners.AddRange(BindAll(bind, port, family => new Socket(family, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true }));
         try
         {
-            foreach (var address in bind)
+            foreach (var listener in _tcpListeners)
             {
-                var listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-                _tcpListeners.Add(listener);
-                if (address.AddressFamily == AddressFamily.InterNetworkV6)
-                {
-                    listener.DualMode = false;
-                }
-                listener.NoDelay = true;
-                listener.Bind(new IPEndPoint(address, port));
                 listener.Listen(128);
-                port = ((IPEndPoint)listener.LocalEndPoint!).Port;
             }
         }
         catch
@@ -69,6 +61,7 @@ public sealed partial class RtcEndpoint
             StopTcp();
             throw;
         }
+        port = ((IPEndPoint)_tcpListeners[0].LocalEndPoint!).Port;
         TcpLocalEndPoints = [.. _tcpListeners.Select(l => (IPEndPoint)l.LocalEndPoint!)];
         int advertisedPort = _options.AdvertisedTcpPort ?? port;
         TcpAdvertisedEndPoints = [.. AdvertisedEndPoints.Select(e => new IPEndPoint(e.Address, advertisedPort))];

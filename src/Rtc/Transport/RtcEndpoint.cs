@@ -61,30 +61,8 @@ public sealed partial class RtcEndpoint : IRtcSessionHost, IDisposable
         ArgumentOutOfRangeException.ThrowIfGreaterThan(_options.MaxClientHelloLength, ushort.MaxValue - 12, nameof(RtcEndpointOptions.MaxClientHelloLength));
 
         var bind = BindAddressesOf(_options);
-        var sockets = new List<Socket>(bind.Count);
-        try
-        {
-            int port = _options.Port;
-            foreach (var address in bind)
-            {
-                var socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-                sockets.Add(socket);
-                if (address.AddressFamily == AddressFamily.InterNetworkV6)
-                {
-                    // IPv4 peers use the IPv4 socket, so no address ever arrives as IPv4-mapped IPv6.
-                    socket.DualMode = false;
-                }
-                socket.ReceiveBufferSize = _options.ReceiveBufferSize;
-                // Every family on one port, so each advertised address pairs with the same port.
-                socket.Bind(new IPEndPoint(address, port));
-                port = ((IPEndPoint)socket.LocalEndPoint!).Port;
-            }
-        }
-        catch
-        {
-            sockets.ForEach(s => s.Dispose());
-            throw;
-        }
+        var advertised = AdvertisedAddressesOf(_options, bind);
+        var sockets = BindAll(bind, _options.Port, family => new Socket(family, SocketType.Dgram, ProtocolType.Udp) { ReceiveBufferSize = _options.ReceiveBufferSize });
         _sockets = [.. sockets];
         _socket4 = sockets.Find(s => s.AddressFamily == AddressFamily.InterNetwork);
         _socket6 = sockets.Find(s => s.AddressFamily == AddressFamily.InterNetworkV6);
@@ -93,7 +71,7 @@ public sealed partial class RtcEndpoint : IRtcSessionHost, IDisposable
         int advertisedPort = _options.AdvertisedPort ?? LocalEndPoint.Port;
         try
         {
-            AdvertisedEndPoints = [.. AdvertisedAddressesOf(_options, bind).Select(a => new IPEndPoint(a, advertisedPort))];
+            AdvertisedEndPoints = [.. advertised.Select(a => new IPEndPoint(a, advertisedPort))];
             StartTcp(bind);
         }
         catch
