@@ -120,6 +120,16 @@ public class DualStackTests(ITestOutputHelper output)
             }
             Assert.Equal(0, endpoint.Statistics.ReceiveErrors);
             Assert.Equal(0, endpoint.Statistics.SendErrors);
+
+            // Sending picks the socket of the destination's family without allocating.
+            var payload = LoopbackTests.Payload(1);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 200; i++)
+            {
+                Assert.True(v6.Server.SendAudio(payload, (uint)((count + i) * 960)));
+                Assert.True(v4.Server.SendAudio(payload, (uint)((count + i) * 960)));
+            }
+            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
         }
         finally
         {
