@@ -5,7 +5,7 @@ using OpenChat.Rtc.Transport;
 
 namespace OpenChat.MediaNode;
 
-/// <summary>The node's one WebRTC endpoint: a single UDP socket shared by every member of every room, and optionally one ICE-TCP listener.</summary>
+/// <summary>The node's one WebRTC endpoint: a UDP socket per address family bound, shared by every member of every room, and optionally an ICE-TCP listener each.</summary>
 public sealed class MediaTransportService : IDisposable
 {
     public MediaTransportService(IOptions<MediaNodeOptions> options, ILogger<MediaTransportService> log)
@@ -13,17 +13,19 @@ public sealed class MediaTransportService : IDisposable
         var o = options.Value;
         Endpoint = new RtcEndpoint(new RtcEndpointOptions
         {
-            BindAddress = IPAddress.Parse(o.RtcBindAddress),
+            BindAddresses = o.BindAddresses(),
             Port = o.RtcPort,
             TcpPort = o.RtcTcpPort == 0 ? null : o.RtcTcpPort,
-            AdvertisedAddress = o.RtcAdvertisedAddress is null ? null : IPAddress.Parse(o.RtcAdvertisedAddress),
+            AdvertisedAddresses = o.AdvertisedAddresses(),
             ConsentTimeout = o.PeerTimeout,
             MaxHandshakesPerAddress = o.RtcMaxHandshakesPerAddress,
         });
-        log.LogInformation("WebRTC endpoint on udp/{Local}, advertised as {Advertised}", Endpoint.LocalEndPoint, Endpoint.AdvertisedEndPoint);
-        if (Endpoint.TcpLocalEndPoint is { } tcp)
+        log.LogInformation("WebRTC endpoint on udp/{Local}, advertised as {Advertised}",
+            string.Join(", ", Endpoint.LocalEndPoints), string.Join(", ", Endpoint.AdvertisedEndPoints));
+        if (Endpoint.TcpLocalEndPoints.Count > 0)
         {
-            log.LogInformation("ICE-TCP on tcp/{Local}, advertised as {Advertised}", tcp, Endpoint.TcpAdvertisedEndPoint);
+            log.LogInformation("ICE-TCP on tcp/{Local}, advertised as {Advertised}",
+                string.Join(", ", Endpoint.TcpLocalEndPoints), string.Join(", ", Endpoint.TcpAdvertisedEndPoints));
         }
         Paths = MediaPathClassifier.From(o);
         if (Paths.Relays.Count > 0) log.LogInformation("Media from {Relays} counts as relayed (TURN)", string.Join(", ", Paths.Relays));

@@ -35,7 +35,10 @@ public static class Chromium
         IEnumerable<string>? alsoReachable = null)
     {
         var resolverRules = (loopbackAlias is null ? "" : $"MAP {loopbackAlias} 127.0.0.1 , ") + "MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"
-            + (server is null ? "" : $" , EXCLUDE {server.Host}") + string.Concat((alsoReachable ?? []).Select(h => $" , EXCLUDE {h}"));
+            + (server is null ? "" : $" , EXCLUDE {server.Host}")
+            // An IPv6 server is matched unbracketed.
+            + (server is { HostNameType: UriHostNameType.IPv6 } ? $" , EXCLUDE {server.DnsSafeHost}" : "")
+            + string.Concat((alsoReachable ?? []).Select(h => $" , EXCLUDE {h}"));
         if (!File.Exists(ExecutablePath)) throw new InvalidOperationException($"{ExecutablePath} is missing: apt-get install -y chromium");
         var args = new List<string>
         {

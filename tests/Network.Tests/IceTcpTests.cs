@@ -139,7 +139,7 @@ public class IceTcpTests(ITestOutputHelper output)
         }
     }
 
-    private static Task<string> RtpStatsAsync(IPage page) => page.EvaluateAsync<string>("""
+    internal static Task<string> RtpStatsAsync(IPage page) => page.EvaluateAsync<string>("""
         async () => JSON.stringify([...(await window.__openchat.peerConnection.getStats()).values()]
           .filter(s => s.type === 'inbound-rtp' || s.type === 'outbound-rtp' || s.type === 'transport')
           .map(s => ({ type: s.type, packets: s.packetsReceived ?? s.packetsSent, state: s.dtlsState, ice: s.iceState })))
@@ -151,10 +151,10 @@ public class IceTcpTests(ITestOutputHelper output)
         Assert.True(result.ExitCode == 0, $"nft {string.Join(' ', args)}: {result.StandardError}");
     }
 
-    private sealed record SelectedPath(string Protocol, string Local, string Remote, string[] Gathered);
+    internal sealed record SelectedPath(string Protocol, string Local, string Remote, string[] Gathered);
 
     /// <summary>The selected candidate pair of the page's voice peer connection, from <c>getStats()</c>, and the local candidates it gathered.</summary>
-    private static async Task<SelectedPath> SelectedPathAsync(IPage page)
+    internal static async Task<SelectedPath> SelectedPathAsync(IPage page)
     {
         var json = await page.EvaluateAsync<string>("""
             async () => {
@@ -176,7 +176,7 @@ public class IceTcpTests(ITestOutputHelper output)
     }
 
     /// <summary>The all-in-one server as a process in a host's namespace, listening on the host's address.</summary>
-    private sealed class NamespacedServer : IAsyncDisposable
+    internal sealed class NamespacedServer : IAsyncDisposable
     {
         private readonly Process _process;
         private readonly List<string> _output = [];
@@ -197,10 +197,11 @@ public class IceTcpTests(ITestOutputHelper output)
             }
         }
 
-        public static async Task<NamespacedServer> StartAsync(NetHost host, IDictionary<string, string> environment)
+        /// <summary>Starts the server on the host's address, and on <paramref name="moreUrls"/> too (Kestrel <c>--urls</c>).</summary>
+        public static async Task<NamespacedServer> StartAsync(NetHost host, IDictionary<string, string> environment, IEnumerable<string>? moreUrls = null)
         {
             var baseUrl = $"http://{host.Address}:{HttpPort}";
-            var info = host.Command("dotnet", [RepoPaths.ServerDll, "--urls", baseUrl]);
+            var info = host.Command("dotnet", [RepoPaths.ServerDll, "--urls", string.Join(';', [baseUrl, .. moreUrls ?? []])]);
             info.RedirectStandardOutput = true;
             info.RedirectStandardError = true;
             info.WorkingDirectory = Path.GetDirectoryName(RepoPaths.ServerDll)!;

@@ -122,13 +122,9 @@ public static class SdpNegotiator
             Line(sb, $"a=rtpmap:{accepted.OpusPayloadType} opus/48000/2");
             Line(sb, $"a=fmtp:{accepted.OpusPayloadType} minptime=10;useinbandfec=1{(local.UseDtx ? ";usedtx=1" : "")}");
             Line(sb, $"a=ssrc:{local.Ssrc} cname:{local.Cname}");
-            if (local.Candidate is not null)
+            foreach (var candidate in local.AllCandidates)
             {
-                Line(sb, "a=" + local.Candidate.ToSdpValue());
-            }
-            if (local.TcpCandidate is not null)
-            {
-                Line(sb, "a=" + local.TcpCandidate.ToSdpValue());
+                Line(sb, "a=" + candidate.ToSdpValue());
             }
             Line(sb, "a=end-of-candidates");
         }

@@ -13,26 +13,33 @@ namespace OpenChat.Rtc.Transport;
 /// </summary>
 public sealed partial class RtcEndpoint
 {
-    private Socket? _tcpListener;
+    private readonly List<Socket> _tcpListeners = [];
     private readonly ConcurrentDictionary<SocketAddress, RtcTcpConnection> _tcpConnections = new();
     private readonly Dictionary<ClientAddress, int> _tcpByClient = [];
 
-    /// <summary>The bound TCP listener's address, or null when ICE-TCP is off.</summary>
-    public IPEndPoint? TcpLocalEndPoint { get; private set; }
+    /// <summary>The first bound TCP listener's address, or null when ICE-TCP is off.</summary>
+    public IPEndPoint? TcpLocalEndPoint => TcpLocalEndPoints.Count > 0 ? TcpLocalEndPoints[0] : null;
 
-    /// <summary>The address and port written in answers' passive TCP candidate, or null when ICE-TCP is off.</summary>
-    public IPEndPoint? TcpAdvertisedEndPoint { get; private set; }
+    /// <summary>The bound TCP listeners' addresses (one per address family bound); empty when ICE-TCP is off.</summary>
+    public IReadOnlyList<IPEndPoint> TcpLocalEndPoints { get; private set; } = [];
+
+    /// <summary>The address and port of answers' first passive TCP candidate, or null when ICE-TCP is off.</summary>
+    public IPEndPoint? TcpAdvertisedEndPoint => TcpAdvertisedEndPoints.Count > 0 ? TcpAdvertisedEndPoints[0] : null;
+
+    /// <summary>The addresses and port of answers' passive TCP candidates, most preferred first; empty when ICE-TCP is off.</summary>
+    public IReadOnlyList<IPEndPoint> TcpAdvertisedEndPoints { get; private set; } = [];
 
     /// <summary>Open TCP connections (bound to a session or still waiting for their first check).</summary>
     public int TcpConnectionCount => _tcpConnections.Count;
 
     /// <summary>
-    /// The passive candidate's priority (RFC 6544 4.2): host type preference, local preference with the passive
-    /// direction preference (4 of 7) in its top bits, so it ranks below the UDP host candidate and UDP wins when it works.
+    /// The priority of the passive candidate on the advertised address at <paramref name="index"/> (RFC 6544 4.2): host
+    /// type preference, local preference with the passive direction preference (4 of 7) in its top bits and the
+    /// address's rank below them, so every TCP candidate ranks below every UDP one and UDP wins when it works.
     /// </summary>
-    internal static uint TcpCandidatePriority { get; } = IceCandidate.ComputePriority(126, (4 << 13) | 8191, 1);
+    internal static uint TcpCandidatePriority(int index) => IceCandidate.ComputePriority(126, (4 << 13) | (8191 - index), 1);
 
-    private void StartTcp()
+    private void StartTcp(IReadOnlyList<IPAddress> bind)
     {
         if (_options.TcpPort is not { } port)
         {
@@ -41,27 +48,34 @@ public sealed partial class RtcEndpoint
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxTcpFrameLength, 1500, nameof(RtcEndpointOptions.MaxTcpFrameLength));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(_options.MaxTcpFrameLength, ushort.MaxValue, nameof(RtcEndpointOptions.MaxTcpFrameLength));
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.TcpSendQueueBytes, 4 * 1024, nameof(RtcEndpointOptions.TcpSendQueueBytes));
-        var listener = new Socket(_options.BindAddress.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        _tcpListeners.AddRange(BindAll(bind, port, family => new Socket(family, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true }));
         try
         {
-            listener.NoDelay = true;
-            listener.Bind(new IPEndPoint(_options.BindAddress, port));
-            listener.Listen(128);
+            foreach (var listener in _tcpListeners)
+            {
+                listener.Listen(128);
+            }
         }
         catch
         {
-            listener.Dispose();
+            StopTcp();
             throw;
         }
-        _tcpListener = listener;
-        TcpLocalEndPoint = (IPEndPoint)listener.LocalEndPoint!;
-        TcpAdvertisedEndPoint = new IPEndPoint(AdvertisedEndPoint.Address, _options.AdvertisedTcpPort ?? TcpLocalEndPoint.Port);
-        _ = AcceptLoopAsync(listener);
+        port = ((IPEndPoint)_tcpListeners[0].LocalEndPoint!).Port;
+        TcpLocalEndPoints = [.. _tcpListeners.Select(l => (IPEndPoint)l.LocalEndPoint!)];
+        int advertisedPort = _options.AdvertisedTcpPort ?? port;
+        TcpAdvertisedEndPoints = [.. AdvertisedEndPoints.Select(e => new IPEndPoint(e.Address, advertisedPort))];
+        foreach (var listener in _tcpListeners)
+        {
+            _ = AcceptLoopAsync(listener);
+        }
     }
 
-    private IceCandidate? TcpCandidate() => TcpAdvertisedEndPoint is { } tcp
-        ? new IceCandidate("2", 1, "tcp", TcpCandidatePriority, tcp.Address, tcp.Port, "host") { TcpType = "passive" }
-        : null;
+    private static IceCandidate TcpCandidate(IPEndPoint tcp, int index) =>
+        new((2 * index + 2).ToString(System.Globalization.CultureInfo.InvariantCulture), 1, "tcp", TcpCandidatePriority(index), tcp.Address, tcp.Port, "host")
+        {
+            TcpType = "passive",
+        };
 
     private async Task AcceptLoopAsync(Socket listener)
     {
@@ -239,7 +253,10 @@ public sealed partial class RtcEndpoint
 
     private void StopTcp()
     {
-        _tcpListener?.Dispose();
+        foreach (var listener in _tcpListeners)
+        {
+            listener.Dispose();
+        }
         foreach (var connection in _tcpConnections.Values)
         {
             connection.Close("endpoint disposed");

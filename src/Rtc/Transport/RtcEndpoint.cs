@@ -29,8 +29,12 @@ public sealed partial class RtcEndpoint : IRtcSessionHost, IDisposable
     private static readonly TimeSpan RtcpInterval = TimeSpan.FromSeconds(5);
 
     private readonly RtcEndpointOptions _options;
-    private readonly Socket _socket;
-    private readonly Thread _receiveThread;
+    private readonly Socket[] _sockets;
+    private readonly Socket? _socket4;
+    private readonly Socket? _socket6;
+    private readonly Thread[] _receiveThreads;
+    private readonly IceCandidate[] _udpCandidates;
+    private readonly IceCandidate[] _answerCandidates;
     private readonly Timer _timer;
     private readonly ConcurrentDictionary<string, RtcSession> _byUfrag = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<SocketAddress, RtcSession> _byAddress = new();
@@ -56,42 +60,51 @@ public sealed partial class RtcEndpoint : IRtcSessionHost, IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxClientHelloLength, 512, nameof(RtcEndpointOptions.MaxClientHelloLength));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(_options.MaxClientHelloLength, ushort.MaxValue - 12, nameof(RtcEndpointOptions.MaxClientHelloLength));
 
-        _socket = new Socket(_options.BindAddress.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        var bind = BindAddressesOf(_options);
+        var advertised = AdvertisedAddressesOf(_options, bind);
+        var sockets = BindAll(bind, _options.Port, family => new Socket(family, SocketType.Dgram, ProtocolType.Udp) { ReceiveBufferSize = _options.ReceiveBufferSize });
+        _sockets = [.. sockets];
+        _socket4 = sockets.Find(s => s.AddressFamily == AddressFamily.InterNetwork);
+        _socket6 = sockets.Find(s => s.AddressFamily == AddressFamily.InterNetworkV6);
+        LocalEndPoints = [.. sockets.Select(s => (IPEndPoint)s.LocalEndPoint!)];
+        LocalEndPoint = LocalEndPoints[0];
+        int advertisedPort = _options.AdvertisedPort ?? LocalEndPoint.Port;
         try
         {
-            _socket.ReceiveBufferSize = _options.ReceiveBufferSize;
-            _socket.Bind(new IPEndPoint(_options.BindAddress, _options.Port));
+            AdvertisedEndPoints = [.. advertised.Select(a => new IPEndPoint(a, advertisedPort))];
+            StartTcp(bind);
         }
         catch
         {
-            _socket.Dispose();
+            sockets.ForEach(s => s.Dispose());
             throw;
         }
-        LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
-        var advertised = _options.AdvertisedAddress
-            ?? (_options.BindAddress.Equals(IPAddress.Any) || _options.BindAddress.Equals(IPAddress.IPv6Any) ? IPAddress.Loopback : _options.BindAddress);
-        AdvertisedEndPoint = new IPEndPoint(advertised, _options.AdvertisedPort ?? LocalEndPoint.Port);
+        AdvertisedEndPoint = AdvertisedEndPoints[0];
+        _udpCandidates = [.. AdvertisedEndPoints.Select(UdpCandidate)];
+        _answerCandidates = [.. _udpCandidates, .. TcpAdvertisedEndPoints.Select(TcpCandidate)];
 
-        try
+        _receiveThreads = [.. _sockets.Select(s => new Thread(() => ReceiveLoop(s)) { IsBackground = true, Name = $"rtc-endpoint-{LocalEndPoint.Port}-{(s.AddressFamily == AddressFamily.InterNetworkV6 ? "v6" : "v4")}" })];
+        foreach (var thread in _receiveThreads)
         {
-            StartTcp();
+            thread.Start();
         }
-        catch
-        {
-            _socket.Dispose();
-            throw;
-        }
-
-        _receiveThread = new Thread(ReceiveLoop) { IsBackground = true, Name = $"rtc-endpoint-{LocalEndPoint.Port}" };
-        _receiveThread.Start();
         _timer = new Timer(_ => OnTimer(), null, _options.TimerPeriod, _options.TimerPeriod);
     }
 
-    /// <summary>The bound socket address.</summary>
+    /// <summary>Most advertised addresses an endpoint takes: each adds candidates to every answer and checks to every browser.</summary>
+    public const int MaxAdvertisedAddresses = 8;
+
+    /// <summary>The first bound socket address.</summary>
     public IPEndPoint LocalEndPoint { get; }
 
-    /// <summary>The address and port written in answers' host candidate.</summary>
+    /// <summary>The bound socket addresses, one per address family bound.</summary>
+    public IReadOnlyList<IPEndPoint> LocalEndPoints { get; }
+
+    /// <summary>The address and port of answers' first (most preferred) host candidate, also written in the <c>c=</c> line.</summary>
     public IPEndPoint AdvertisedEndPoint { get; }
+
+    /// <summary>The addresses and port of answers' UDP host candidates, most preferred first.</summary>
+    public IReadOnlyList<IPEndPoint> AdvertisedEndPoints { get; }
 
     /// <summary>The node's DTLS certificate (its fingerprint goes in every answer).</summary>
     public DtlsCertificate Certificate { get; }
@@ -136,22 +149,21 @@ public sealed partial class RtcEndpoint : IRtcSessionHost, IDisposable
         }
         while (!_byUfrag.TryAdd(ice.Ufrag, session));
 
-        var local = new SdpLocalParameters(ice, Certificate.Fingerprint,
-            IceCandidate.Host(AdvertisedEndPoint.Address, AdvertisedEndPoint.Port), session.LocalSsrc, session.Cname, options?.UseDtx ?? false,
-            TcpCandidate());
+        var local = new SdpLocalParameters(ice, Certificate.Fingerprint, _udpCandidates[0], session.LocalSsrc, session.Cname,
+            options?.UseDtx ?? false, Candidates: _answerCandidates);
         return new RtcAnswer(session, SdpNegotiator.WriteAnswer(offer, accepted, local));
     }
 
-    private void ReceiveLoop()
+    private void ReceiveLoop(Socket socket)
     {
         var buffer = GC.AllocateUninitializedArray<byte>(65536, pinned: true);
-        var address = new SocketAddress(_socket.AddressFamily);
+        var address = new SocketAddress(socket.AddressFamily);
         while (!_disposed)
         {
             int received;
             try
             {
-                received = _socket.ReceiveFrom(buffer, SocketFlags.None, address);
+                received = socket.ReceiveFrom(buffer, SocketFlags.None, address);
             }
             catch (ObjectDisposedException)
             {
@@ -265,9 +277,15 @@ public sealed partial class RtcEndpoint : IRtcSessionHost, IDisposable
             SendTcp(datagram, destination);
             return;
         }
+        var socket = destination.Family == AddressFamily.InterNetworkV6 ? _socket6 : _socket4;
+        if (socket is null)
+        {
+            Interlocked.Increment(ref Statistics.SendErrorsField);
+            return;
+        }
         try
         {
-            _socket.SendTo(datagram, SocketFlags.None, destination);
+            socket.SendTo(datagram, SocketFlags.None, destination);
             Interlocked.Add(ref RtcMetrics.BytesSent, datagram.Length);
         }
         catch (SocketException)
@@ -312,9 +330,15 @@ public sealed partial class RtcEndpoint : IRtcSessionHost, IDisposable
         {
             session.Close("endpoint disposed");
         }
-        _socket.Dispose();
+        foreach (var socket in _sockets)
+        {
+            socket.Dispose();
+        }
         StopTcp();
-        _receiveThread.Join(TimeSpan.FromSeconds(2));
+        foreach (var thread in _receiveThreads)
+        {
+            thread.Join(TimeSpan.FromSeconds(2));
+        }
     }
 
     /// <summary>Sends the HelloVerifyRequest to the address the ClientHello came from.</summary>

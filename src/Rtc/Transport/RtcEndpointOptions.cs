@@ -10,11 +10,25 @@ public sealed class RtcEndpointOptions
     /// <summary>Address to bind (default any IPv4).</summary>
     public IPAddress BindAddress { get; init; } = IPAddress.Any;
 
+    /// <summary>
+    /// Addresses to bind instead of <see cref="BindAddress"/>, at most one per address family (for example
+    /// <c>0.0.0.0</c> and <c>::</c>): a UDP socket each, and with <see cref="TcpPort"/> a TCP listener each, all on the
+    /// same port. IPv6 sockets are IPv6-only, so an IPv4 peer always arrives on the IPv4 socket with a plain IPv4 address.
+    /// </summary>
+    public IReadOnlyList<IPAddress>? BindAddresses { get; init; }
+
     /// <summary>UDP port to bind; 0 picks a free one.</summary>
     public int Port { get; init; }
 
     /// <summary>Address written in the answer's host candidate (the node's public address); defaults to the bound address.</summary>
     public IPAddress? AdvertisedAddress { get; init; }
+
+    /// <summary>
+    /// Addresses written in the answer's host candidates instead of <see cref="AdvertisedAddress"/>, most preferred
+    /// first (at most <see cref="RtcEndpoint.MaxAdvertisedAddresses"/>, no duplicates, each of a family that is bound).
+    /// Each gets a UDP candidate and, with ICE-TCP, a passive TCP candidate; the first also goes in the <c>c=</c> line.
+    /// </summary>
+    public IReadOnlyList<IPAddress>? AdvertisedAddresses { get; init; }
 
     /// <summary>Port written in the candidate; defaults to the bound port.</summary>
     public int? AdvertisedPort { get; init; }

@@ -98,6 +98,15 @@ public class LoopbackTests(ITestOutputHelper output)
         RtcSessionOptions? serverSession = null, RtcSessionOptions? clientSession = null)
     {
         var endpoint = new RtcEndpoint(endpointOptions);
+        var (server, client) = await ConnectTo(endpoint, clientOptions, serverSession, clientSession);
+        return (endpoint, server, client);
+    }
+
+    /// <summary>Connects a new client session to <paramref name="endpoint"/>; completes when both sides are connected.</summary>
+    internal static async Task<(RtcSession Server, RtcClientSession Client)> ConnectTo(
+        RtcEndpoint endpoint, RtcClientOptions? clientOptions = null,
+        RtcSessionOptions? serverSession = null, RtcSessionOptions? clientSession = null)
+    {
         var client = new RtcClient(clientOptions);
         var clientSessionObj = client.CreateSession(clientSession);
         var answer = endpoint.AcceptOffer(clientSessionObj.Offer, serverSession);
@@ -109,7 +118,7 @@ public class LoopbackTests(ITestOutputHelper output)
         }
         await clientSessionObj.ConnectAsync(answer.Sdp).WaitAsync(TimeSpan.FromSeconds(20));
         await serverConnected.Task.WaitAsync(TimeSpan.FromSeconds(20));
-        return (endpoint, answer.Session, clientSessionObj);
+        return (answer.Session, clientSessionObj);
     }
 
     [Theory]
