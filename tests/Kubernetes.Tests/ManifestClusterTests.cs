@@ -291,7 +291,12 @@ public sealed class ManifestClusterTests(ManifestCluster cluster, ITestOutputHel
         await using var reader = await ConnectTextAsync("Auditor");
         var history = await HistoryAsync(reader, "general");
         var texts = history.Select(m => m.Text).ToList();
-        foreach (var (text, _) in sent) Assert.Equal(1, texts.Count(t => t == text));
+        foreach (var (text, nonce) in sent)
+        {
+            var copies = texts.Count(t => t == text);
+            Assert.True(copies == 1, $"'{text}' (nonce {nonce}) is stored {copies} times; the last of the {texts.Count} messages: " +
+                                     string.Join(" | ", history.TakeLast(12).Select(m => $"{m.Id}: {m.Text}")));
+        }
         Assert.Equal(sent.Select(s => s.Text), texts.Where(t => t.StartsWith("during the roll-out ", StringComparison.Ordinal)));
         Assert.All(cluster.Posted, m => Assert.Contains(m, history));
 

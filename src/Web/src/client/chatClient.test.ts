@@ -33,6 +33,7 @@ class FakeHub implements HubLike {
   /** How many more times OpenChannel of a channel is refused as unavailable. */
   openFailures = new Map<string, number>();
   postFailures = 0;
+  joinFailures = 0;
   /** OpenChannel answers with null lists and no voice list. */
   nullLists = false;
   private reconnecting: ((e?: Error) => void)[] = [];
@@ -67,6 +68,12 @@ class FakeHub implements HubLike {
       }
       case 'GetHistory':
         return this.history as T;
+      case 'JoinVoice':
+        if (this.joinFailures > 0) {
+          this.joinFailures--;
+          throw new Error(`HubException: unavailable: No voice server answered in time; try again.`);
+        }
+        return { channelId: args[0], sdpAnswer: 'answer', members: [] } as T;
       case 'PostMessage':
         if (this.postFailures > 0) {
           this.postFailures--;
@@ -372,6 +379,21 @@ describe('calls', () => {
     expect(store.getState().views.random!.hasMore).toBe(false);
     await client.loadOlder('random');
     expect(hub.invocations.filter((i) => i.method === 'GetHistory')).toHaveLength(1);
+  });
+
+  test('a voice join refused with unavailable is sent again with the same offer, five times at most', async () => {
+    await client.start();
+    hub.invocations = [];
+    hub.joinFailures = 2;
+    const joined = await client.joinVoice('lounge', 'offer', false, false);
+    expect(joined.sdpAnswer).toBe('answer');
+    const calls = hub.invocations.filter((i) => i.method === 'JoinVoice');
+    expect(calls.map((c) => c.args)).toEqual(Array(3).fill(['lounge', 'offer', false, false]));
+    // Five refusals in a row: the caller hears the last.
+    hub.invocations = [];
+    hub.joinFailures = 5;
+    await expect(client.joinVoice('lounge', 'offer', false, false)).rejects.toThrow(/unavailable/);
+    expect(hub.invocations.filter((i) => i.method === 'JoinVoice')).toHaveLength(5);
   });
 
   test('a post refused with unavailable is sent again with the same nonce, and each post has its own', async () => {

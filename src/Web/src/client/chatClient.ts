@@ -271,8 +271,12 @@ export class ChatClient implements VoiceSignalling {
     return this.hub.invoke<IceServersDto>(HubMethods.getIceServers);
   }
 
+  /**
+   * Joins a voice channel with an offer. A join refused with `unavailable` (no voice server answered in time, the
+   * cluster is busy) is sent again with the same offer: a join replaces the member's previous one, so a retry is safe.
+   */
   async joinVoice(channelId: string, sdpOffer: string, muted: boolean, deafened: boolean): Promise<VoiceJoinedDto> {
-    return withMembers(await this.hub.invoke<VoiceJoinedDto>(HubMethods.joinVoice, channelId, sdpOffer, muted, deafened));
+    return withMembers(await this.retrying(() => this.hub.invoke<VoiceJoinedDto>(HubMethods.joinVoice, channelId, sdpOffer, muted, deafened)));
   }
 
   async resumeVoice(channelId: string): Promise<VoiceJoinedDto> {
