@@ -463,7 +463,7 @@ public sealed class SimulatedKubernetes : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var pod in Pods) pod.KillContainer();
+        foreach (var pod in Pods) pod.Abandon();
         foreach (var pod in Pods)
         {
             try { await pod.DeleteAsync(); }

@@ -28,6 +28,9 @@ public sealed class SimulatedPod
     private readonly SimulatedKubernetes _cluster;
     private readonly List<string> _log = [];
     private readonly CancellationTokenSource _stop = new();
+
+    /// <summary>Orders container starts against termination: once a pod is terminating, no container starts in it.</summary>
+    private readonly Lock _gate = new();
     private Process? _process;
     private Task? _probing;
     private int _consecutiveCrashes;
@@ -80,7 +83,8 @@ public sealed class SimulatedPod
     /// <summary>Deletes the pod: out of every Service at once, SIGTERM, SIGKILL after the grace period, network removed.</summary>
     internal async Task DeleteAsync()
     {
-        Terminating = true;
+        // A restart the kubelet had under way either started already (and is signalled below) or never starts.
+        lock (_gate) Terminating = true;
         SetReady(false);
         var grace = TimeSpan.FromSeconds(Spec.TerminationGracePeriodSeconds ?? 30);
         var exited = await SignalAndWaitAsync(grace);
@@ -97,6 +101,13 @@ public sealed class SimulatedPod
 
     /// <summary>The container's process killed with SIGKILL (a crash): the kubelet restarts it in the same pod.</summary>
     internal void KillContainer() => Kill(9);
+
+    /// <summary>The pod is going away with its cluster: its container is killed and never restarted.</summary>
+    internal void Abandon()
+    {
+        lock (_gate) Terminating = true;
+        Kill(9);
+    }
 
     /// <summary>The exit code of the last container run, once it exited after <see cref="DeleteAsync"/>.</summary>
     public int? ExitCode { get; private set; }
@@ -173,11 +184,15 @@ public sealed class SimulatedPod
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) Write(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Write(e.Data); };
         process.Exited += (_, _) => OnExited(process);
-        Write($"[simulation] starting container {c.Name} ({c.Image}) as {uid}:{gid}");
-        process.Start();
+        lock (_gate)
+        {
+            if (Terminating) return;
+            Write($"[simulation] starting container {c.Name} ({c.Image}) as {uid}:{gid}");
+            process.Start();
+            _process = process;
+        }
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        _process = process;
         Started = false;
     }
 
