@@ -172,8 +172,8 @@ public sealed class WebClientTests(WebApp app, ITestOutputHelper output) : IClas
     {
         var (alice, _) = await AliceAndBobInVoiceAsync("Quality Room", aliceTone: 440, bobTone: 660);
         var quality = alice.GetByRole(AriaRole.Status, new() { Name = "Connection quality" });
-        // Loopback: a round trip of a few ms and nothing lost once the room's mix is flowing.
-        await Assertions.Expect(quality).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^Ping (<1|\d+) ms · 0\.0 % loss$"),
+        // Loopback: straight over UDP, a round trip of a few ms and nothing lost once the room's mix is flowing.
+        await Assertions.Expect(quality).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^Direct UDP · Ping (<1|\d+) ms · 0\.0 % loss$"),
             new() { Timeout = 15_000 });
         output.WriteLine($"Alice's voice panel: {await quality.TextContentAsync()}");
         var ping = System.Text.RegularExpressions.Regex.Match((await quality.TextContentAsync())!, @"Ping (<1|\d+) ms").Groups[1].Value;
