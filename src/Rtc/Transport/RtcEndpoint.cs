@@ -177,7 +177,8 @@ public sealed partial class RtcEndpoint : IRtcSessionHost, IDisposable
                 }
                 continue;
             }
-            Statistics.DatagramsReceivedField++;
+            // One receive thread per address family: the count is shared.
+            Interlocked.Increment(ref Statistics.DatagramsReceivedField);
             Interlocked.Add(ref RtcMetrics.BytesReceived, received);
             ProcessGuarded(buffer.AsSpan(0, received), address);
         }
