@@ -40,14 +40,15 @@ public sealed partial class ServerProcess : IAsyncDisposable
     /// </summary>
     /// <remarks>
     /// <paramref name="networkNamespace"/>: the process runs in that namespace (<c>ip netns exec</c>) on
-    /// <paramref name="url"/>, an http:// address there with a fixed port, which then is its <see cref="BaseUrl"/>.
+    /// <paramref name="url"/>, an http:// address there with a fixed port, which then is its <see cref="BaseUrl"/>;
+    /// <paramref name="moreUrls"/> are further addresses it listens on there (another address family, say).
     /// </remarks>
     public static ServerProcess Start(string name, IDictionary<string, string> environment, string? serverDll = null,
-        string? networkNamespace = null, string? url = null)
+        string? networkNamespace = null, string? url = null, IEnumerable<string>? moreUrls = null)
     {
         serverDll ??= RepoPaths.ServerDll;
         if ((networkNamespace is null) != (url is null)) throw new ArgumentException("A namespace and its address go together.", nameof(url));
-        string[] command = [serverDll, "--urls", url ?? "http://127.0.0.1:0"];
+        string[] command = [serverDll, "--urls", string.Join(';', [url ?? "http://127.0.0.1:0", .. moreUrls ?? []])];
         var info = new ProcessStartInfo(networkNamespace is null ? "dotnet" : "ip",
             networkNamespace is null ? command : ["netns", "exec", networkNamespace, "dotnet", .. command])
         {

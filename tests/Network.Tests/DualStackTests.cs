@@ -37,7 +37,7 @@ public class DualStackTests(ITestOutputHelper output)
 
         var work = Probe.NewTempDirectory("dual-stack");
         var v6Url = $"http://[{ServerV6}]:8080";
-        await using var server = await IceTcpTests.NamespacedServer.StartAsync(serverHost, new Dictionary<string, string>
+        await using var server = await IceTcpTests.StartServerAsync(serverHost, new Dictionary<string, string>
         {
             ["OpenChat__DataDirectory"] = Path.Combine(work, "data"),
             ["OpenChat__Cluster__Port"] = "0",

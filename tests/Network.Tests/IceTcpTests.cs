@@ -43,7 +43,7 @@ public class IceTcpTests(ITestOutputHelper output)
         }
 
         var work = Probe.NewTempDirectory("ice-tcp");
-        await using var server = await NamespacedServer.StartAsync(serverHost, new Dictionary<string, string>
+        await using var server = await StartServerAsync(serverHost, new Dictionary<string, string>
         {
             ["OpenChat__DataDirectory"] = Path.Combine(work, "data"),
             ["OpenChat__Cluster__Port"] = "0",
@@ -175,84 +175,19 @@ public class IceTcpTests(ITestOutputHelper output)
             e.GetProperty("gathered").EnumerateArray().Select(g => g.GetString()!).ToArray());
     }
 
-    /// <summary>The all-in-one server as a process in a host's namespace, listening on the host's address.</summary>
-    internal sealed class NamespacedServer : IAsyncDisposable
+    /// <summary>Starts the all-in-one server in <paramref name="host"/>'s namespace on its address (and <paramref name="moreUrls"/>), ready.</summary>
+    internal static async Task<ServerProcess> StartServerAsync(NetHost host, IDictionary<string, string> environment, IEnumerable<string>? moreUrls = null)
     {
-        private readonly Process _process;
-        private readonly List<string> _output = [];
-
-        private NamespacedServer(Process process, string baseUrl)
+        var server = ServerProcess.Start("server", environment, networkNamespace: host.Namespace, url: $"http://{host.Address}:{HttpPort}", moreUrls: moreUrls);
+        try
         {
-            _process = process;
-            BaseUrl = baseUrl;
+            await server.WaitReadyAsync(TimeSpan.FromSeconds(90));
         }
-
-        public string BaseUrl { get; }
-
-        public string Output
+        catch
         {
-            get
-            {
-                lock (_output) return string.Join('\n', _output.TakeLast(200));
-            }
+            await server.DisposeAsync();
+            throw;
         }
-
-        /// <summary>Starts the server on the host's address, and on <paramref name="moreUrls"/> too (Kestrel <c>--urls</c>).</summary>
-        public static async Task<NamespacedServer> StartAsync(NetHost host, IDictionary<string, string> environment, IEnumerable<string>? moreUrls = null)
-        {
-            var baseUrl = $"http://{host.Address}:{HttpPort}";
-            var info = host.Command("dotnet", [RepoPaths.ServerDll, "--urls", string.Join(';', [baseUrl, .. moreUrls ?? []])]);
-            info.RedirectStandardOutput = true;
-            info.RedirectStandardError = true;
-            info.WorkingDirectory = Path.GetDirectoryName(RepoPaths.ServerDll)!;
-            info.Environment["DOTNET_ENVIRONMENT"] = "Production";
-            info.Environment["OpenChat__Management__Port"] = "0";
-            foreach (var (k, v) in environment) info.Environment[k] = v;
-            var process = Process.Start(info)!;
-            var server = new NamespacedServer(process, baseUrl);
-            process.OutputDataReceived += (_, e) => server.OnLine(e.Data);
-            process.ErrorDataReceived += (_, e) => server.OnLine(e.Data);
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            try
-            {
-                using var http = new HttpClient(SourceAddress.Handler(host.Address, host.Namespace)) { Timeout = TimeSpan.FromSeconds(5) };
-                await Probe.UntilAsync(async () =>
-                {
-                    if (process.HasExited) throw new InvalidOperationException("The server exited:\n" + server.Output);
-                    try
-                    {
-                        using var response = await http.GetAsync(baseUrl + "/healthz/ready");
-                        return response.IsSuccessStatusCode;
-                    }
-                    catch (HttpRequestException)
-                    {
-                        return false;
-                    }
-                }, TimeSpan.FromSeconds(90), "the server to be ready\n" + server.Output);
-            }
-            catch
-            {
-                await server.DisposeAsync();
-                throw;
-            }
-            return server;
-        }
-
-        private void OnLine(string? line)
-        {
-            if (line is null) return;
-            lock (_output) _output.Add(line);
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync();
-            }
-            _process.Dispose();
-        }
+        return server;
     }
 }
