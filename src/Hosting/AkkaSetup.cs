@@ -22,7 +22,7 @@ public static class AkkaSetup
     /// registers the region and the singleton themselves, see the channels role's setup).
     /// </summary>
     public static AkkaConfigurationBuilder AddOpenChatCluster(this AkkaConfigurationBuilder builder, OpenChatOptions options,
-        ClusterCertificate? certificate = null)
+        ClusterCertificate? certificate = null, FirstSeedTiming? firstSeed = null)
     {
         var seeds = options.Cluster.EffectiveSeedNodes;
         builder
@@ -30,7 +30,7 @@ public static class AkkaSetup
             .WithClustering(new ClusterOptions
             {
                 Roles = options.EffectiveRoles,
-                SeedNodes = seeds,
+                // No seed-nodes setting: SeedJoin joins through the seeds (and decides when the first seed forms the cluster).
                 SplitBrainResolver = SplitBrainResolver,
             })
             .WithCustomSerializer(ProtocolSerializer.Name, [typeof(IProtocolMessage)], system => new ProtocolSerializer(system));
@@ -43,15 +43,7 @@ public static class AkkaSetup
 
         builder.WithActors((system, registry) => ClusterObserver.Start(system, registry, options.HasRole(OpenChatRoles.Channels)));
 
-        if (seeds.Length == 0)
-        {
-            // No seeds configured: this node is a cluster of its own (the all-in-one server).
-            builder.WithActors((system, _) =>
-            {
-                var cluster = Akka.Cluster.Cluster.Get(system);
-                cluster.Join(cluster.SelfAddress);
-            });
-        }
+        builder.WithActors((system, _) => SeedJoin.Start(system, seeds, firstSeed));
         return builder;
     }
 

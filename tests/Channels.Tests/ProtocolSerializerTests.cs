@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.TestKit.Xunit2;
 using OpenChat.Protocol.Ids;
 using OpenChat.Protocol;
+using OpenChat.Protocol.Cluster;
 using OpenChat.Protocol.Commands;
 using OpenChat.Protocol.Events;
 using OpenChat.Protocol.Media;
@@ -97,6 +98,8 @@ public sealed class ProtocolSerializerTests : TestKit
         yield return new GetVoiceStatus(Channel);
         yield return new VoiceStatus(Channel, "akka.tcp://openchat@127.0.0.1:4055", [Voice]);
         yield return new VoiceStatus(Channel, null, []);
+        yield return new ClusterMembershipQuery();
+        yield return new ClusterMembershipAnswer(true);
         yield return new MessageStored(User, "Ålice", "text", At);
         yield return new MessageStored(User, "Ålice", "text", At, "n-1");
         yield return new ChannelStateSnapshot([Message]);

@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using OpenChat.Protocol.Cluster;
 using OpenChat.Protocol.Commands;
 using OpenChat.Protocol.Events;
 using OpenChat.Protocol.Media;
@@ -80,6 +81,9 @@ public static class ProtocolManifests
         ("v.taken-over", typeof(VoiceTakenOver)),
         ("v.status-get", typeof(GetVoiceStatus)),
         ("v.status", typeof(VoiceStatus)),
+        // Cluster formation
+        ("cl.member-get", typeof(ClusterMembershipQuery)),
+        ("cl.member", typeof(ClusterMembershipAnswer)),
         // Stored events and snapshots (never rename these)
         ("j.msg", typeof(MessageStored)),
         ("s.channel", typeof(ChannelStateSnapshot)),
