@@ -43,6 +43,9 @@ public static class AkkaSetup
 
         builder.WithActors((system, registry) => ClusterObserver.Start(system, registry, options.HasRole(OpenChatRoles.Channels)));
 
+        // A node that cannot join through its seeds for this long stops (its liveness check fails, so it is started
+        // afresh) rather than wait for ever on a connection to a seed that went bad.
+        builder.AddHocon($"akka.cluster.shutdown-after-unsuccessful-join-seed-nodes = {SeedJoin.GiveUpAfter.TotalSeconds:0}s", HoconAddMode.Prepend);
         builder.WithActors((system, _) => SeedJoin.Start(system, seeds, firstSeed));
         return builder;
     }

@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
+using Akka.Remote;
 using OpenChat.Protocol.Cluster;
 
 namespace OpenChat.Hosting;
@@ -19,6 +20,9 @@ public static class SeedJoin
 {
     /// <summary>The actor on every node that answers <see cref="ClusterMembershipQuery"/>.</summary>
     public const string MembershipActorName = "cluster-membership";
+
+    /// <summary>How long a node tries to join through its seeds before it stops (and is started again).</summary>
+    public static readonly TimeSpan GiveUpAfter = TimeSpan.FromSeconds(120);
 
     public static void Start(ActorSystem system, IReadOnlyList<string> seeds, FirstSeedTiming? timing = null)
     {
@@ -54,16 +58,16 @@ public static class SeedJoin
     }
 }
 
-/// <summary>How long the first seed waits for another seed's port and answer, and between rounds of asking.</summary>
-public sealed record FirstSeedTiming(TimeSpan ConnectTimeout, TimeSpan AnswerTimeout, TimeSpan Pause)
+/// <summary>How long the first seed waits for another seed's answer, and between rounds of asking.</summary>
+public sealed record FirstSeedTiming(TimeSpan AnswerTimeout, TimeSpan Pause)
 {
-    public static readonly FirstSeedTiming Default = new(TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(2));
+    public static readonly FirstSeedTiming Default = new(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(2));
 }
 
 /// <summary>What the first seed learnt of another seed.</summary>
 public enum SeedState
 {
-    /// <summary>No node is there: its name does not resolve or its port refuses connections.</summary>
+    /// <summary>No node is there: its name does not resolve, or remoting's connection to it was refused.</summary>
     Absent,
 
     /// <summary>A node is there and says it is in no cluster (it is starting, like this one).</summary>
@@ -72,21 +76,23 @@ public enum SeedState
     /// <summary>A node is there and is joining or up in a cluster.</summary>
     Member,
 
-    /// <summary>Its port accepts connections (or does not answer at all) but no answer came in time: it may be busy.</summary>
+    /// <summary>No answer in time and no sign that nothing is there: it may be busy.</summary>
     NoAnswer,
 }
 
 /// <summary>
-/// The first seed's way in: it asks every other seed, in rounds, whether it is in a cluster. One that is makes this
-/// node join through the other seeds (as any node does, retrying until let in); when every other seed is absent or in
-/// no cluster, this node forms the cluster. While some seed does not answer, nothing is decided: a busy seed is not
-/// taken for a missing one.
+/// The first seed's way in. It starts Akka's join through the other seeds at once (which never forms a cluster and
+/// keeps trying until a seed lets it in), and meanwhile asks every other seed, in rounds, whether it is in a cluster.
+/// When every other seed is absent or in no cluster, this node forms the cluster. While some seed does not answer,
+/// nothing more is decided: a busy seed is not taken for a missing one. The asking uses remoting only (nothing
+/// connects to a seed's port outside it), and stops once this node is in a cluster.
 /// </summary>
 public sealed class FirstSeedJoiner : ReceiveActor, IWithTimers
 {
     private readonly Address[] _others;
     private readonly FirstSeedTiming _timing;
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly HashSet<Address> _refused = [];
     private int _round;
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -101,31 +107,48 @@ public sealed class FirstSeedJoiner : ReceiveActor, IWithTimers
         _timing = timing;
         Receive<Probed>(Decide);
         Receive<ProbeAgain>(_ => Probe());
+        Receive<AssociationErrorEvent>(e =>
+        {
+            if (_others.Contains(e.RemoteAddress) && IsRefusal(e.Cause)) _refused.Add(e.RemoteAddress);
+        });
     }
 
     /// <summary>What the first seed does with what it learnt of the other seeds.</summary>
     public enum Decision
     {
-        JoinOthers,
         FormCluster,
         AskAgain,
+        Joining,
     }
 
     public static Decision Decide(IEnumerable<SeedState> others)
     {
         var states = others.ToList();
-        if (states.Contains(SeedState.Member)) return Decision.JoinOthers;
+        if (states.Contains(SeedState.Member)) return Decision.Joining;
         return states.All(s => s is SeedState.Absent or SeedState.NotMember) ? Decision.FormCluster : Decision.AskAgain;
     }
 
-    protected override void PreStart() => Probe();
+    protected override void PreStart()
+    {
+        Context.System.EventStream.Subscribe(Self, typeof(AssociationErrorEvent));
+        Cluster.Get(Context.System).JoinSeedNodes(_others);
+        Probe();
+    }
+
+    protected override void PostStop() => Context.System.EventStream.Unsubscribe(Self);
 
     private void Probe()
     {
+        if (SeedJoin.IsMember(Cluster.Get(Context.System).SelfMember.Status))
+        {
+            Context.Stop(Self);
+            return;
+        }
         _round++;
+        _refused.Clear();
         var system = Context.System;
         var timing = _timing;
-        Task.WhenAll(_others.Select(async seed => (seed, await ProbeAsync(system, seed, timing))))
+        Task.WhenAll(_others.Select(async seed => (seed, await AskAsync(system, seed, timing))))
             .PipeTo(Self, success: seeds => new Probed(seeds),
                 failure: _ => new Probed(_others.Select(seed => (seed, SeedState.NoAnswer)).ToArray()));
     }
@@ -133,17 +156,23 @@ public sealed class FirstSeedJoiner : ReceiveActor, IWithTimers
     private void Decide(Probed probed)
     {
         var cluster = Cluster.Get(Context.System);
-        var seen = string.Join(", ", probed.Seeds.Select(s => $"{s.Seed}: {s.State}"));
-        switch (Decide(probed.Seeds.Select(s => s.State)))
+        if (SeedJoin.IsMember(cluster.SelfMember.Status))
         {
-            case Decision.JoinOthers:
-                _log.Info("First seed: another seed is in a cluster ({0}); joining it", seen);
-                cluster.JoinSeedNodes(_others);
-                Context.Stop(Self);
-                break;
+            Context.Stop(Self);
+            return;
+        }
+        // No answer, but remoting's connection was refused: no node listens there.
+        var seeds = probed.Seeds.Select(s => (s.Seed, State: s.State == SeedState.NoAnswer && _refused.Contains(s.Seed) ? SeedState.Absent : s.State)).ToArray();
+        var seen = string.Join(", ", seeds.Select(s => $"{s.Seed}: {s.State}"));
+        switch (Decide(seeds.Select(s => s.State)))
+        {
             case Decision.FormCluster:
                 _log.Info("First seed: no other seed is in a cluster ({0}); forming the cluster", seen);
                 cluster.Join(cluster.SelfAddress);
+                Context.Stop(Self);
+                break;
+            case Decision.Joining:
+                _log.Info("First seed: another seed is in a cluster ({0}); joining it", seen);
                 Context.Stop(Self);
                 break;
             default:
@@ -154,25 +183,16 @@ public sealed class FirstSeedJoiner : ReceiveActor, IWithTimers
         }
     }
 
-    /// <summary>Whether a node listens at <paramref name="seed"/>, and if so whether it says it is in a cluster.</summary>
-    public static async Task<SeedState> ProbeAsync(ActorSystem system, Address seed, FirstSeedTiming timing)
+    /// <summary>Whether the node at <paramref name="seed"/> says it is in a cluster; <see cref="SeedState.Absent"/> when its name does not resolve.</summary>
+    public static async Task<SeedState> AskAsync(ActorSystem system, Address seed, FirstSeedTiming timing)
     {
-        using (var cts = new CancellationTokenSource(timing.ConnectTimeout))
-        using (var socket = new Socket(SocketType.Stream, ProtocolType.Tcp))
+        try
         {
-            try
-            {
-                await socket.ConnectAsync(seed.Host!, seed.Port!.Value, cts.Token);
-            }
-            catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionRefused or SocketError.HostNotFound or SocketError.NoData)
-            {
-                return SeedState.Absent;
-            }
-            catch (Exception e) when (e is SocketException or OperationCanceledException)
-            {
-                // Unreachable or silent: a node cut off by the network may well be in a cluster.
-                return SeedState.NoAnswer;
-            }
+            await System.Net.Dns.GetHostAddressesAsync(seed.Host!);
+        }
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.HostNotFound or SocketError.NoData)
+        {
+            return SeedState.Absent;
         }
         try
         {
@@ -184,5 +204,17 @@ public sealed class FirstSeedJoiner : ReceiveActor, IWithTimers
         {
             return SeedState.NoAnswer;
         }
+    }
+
+    /// <summary>Whether an association failed because the connection was refused or the name does not resolve.</summary>
+    public static bool IsRefusal(Exception? cause)
+    {
+        for (var e = cause; e is not null; e = e.InnerException)
+        {
+            if (e is SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.HostNotFound or SocketError.NoData }) return true;
+            if (e is AggregateException aggregate && aggregate.InnerExceptions.Any(IsRefusal)) return true;
+            if (e.Message.Contains("Connection refused", StringComparison.OrdinalIgnoreCase)) return true;
+        }
+        return false;
     }
 }

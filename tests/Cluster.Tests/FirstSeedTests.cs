@@ -24,7 +24,7 @@ namespace OpenChat.Cluster.Tests;
 public sealed class FirstSeedTests : IAsyncLifetime
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
-    private static readonly FirstSeedTiming Quick = new(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(200));
+    private static readonly FirstSeedTiming Quick = new(TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(200));
     private readonly List<IHost> _hosts = [];
     private readonly List<ActorSystem> _systems = [];
     private TcpListener? _silent;
@@ -154,7 +154,7 @@ public sealed class FirstSeedTests : IAsyncLifetime
     [Fact]
     public void The_decision_waits_for_every_seed_unless_one_is_in_a_cluster()
     {
-        Assert.Equal(FirstSeedJoiner.Decision.JoinOthers, FirstSeedJoiner.Decide([SeedState.NoAnswer, SeedState.Member]));
+        Assert.Equal(FirstSeedJoiner.Decision.Joining, FirstSeedJoiner.Decide([SeedState.NoAnswer, SeedState.Member]));
         Assert.Equal(FirstSeedJoiner.Decision.FormCluster, FirstSeedJoiner.Decide([SeedState.Absent, SeedState.NotMember]));
         Assert.Equal(FirstSeedJoiner.Decision.AskAgain, FirstSeedJoiner.Decide([SeedState.Absent, SeedState.NoAnswer]));
     }
