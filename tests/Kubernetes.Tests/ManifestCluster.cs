@@ -127,7 +127,7 @@ public sealed class ManifestCluster : IAsyncLifetime
     }
 
     /// <summary>A pod's metric from its own management port (read from inside its namespace, as a node's Prometheus would).</summary>
-    public static async Task<double?> MetricAsync(SimulatedPod pod, string name)
+    public static async Task<double?> MetricAsync(SimulatedPod pod, string name, params (string Label, string Value)[] labels)
     {
         var port = pod.ResolvePort("management");
         using var http = new HttpClient(new SocketsHttpHandler
@@ -146,6 +146,7 @@ public sealed class ManifestCluster : IAsyncLifetime
             if (!line.StartsWith(name, StringComparison.Ordinal)) continue;
             var rest = line[name.Length..];
             if (rest.Length > 0 && rest[0] != ' ' && rest[0] != '{') continue;
+            if (!labels.All(l => rest.Contains($"{l.Label}=\"{l.Value}\"", StringComparison.Ordinal))) continue;
             return double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
         }
         return null;
