@@ -70,6 +70,8 @@ public sealed class ManifestClusterTests(ManifestCluster cluster, ITestOutputHel
             }
             catch (Microsoft.AspNetCore.SignalR.HubException e) when (e.Message.Contains("unavailable:", StringComparison.Ordinal) && attempt < 10)
             {
+                // As a client does: a little later each time (the journal's circuit breaker fails calls fast for 2 s).
+                await Task.Delay(TimeSpan.FromMilliseconds(250 * attempt));
             }
         }
     }
