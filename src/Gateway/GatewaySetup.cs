@@ -1,4 +1,5 @@
 using System.Threading.RateLimiting;
+using Akka.Actor;
 using Akka.Hosting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
@@ -92,7 +93,8 @@ public static class GatewaySetup
             var identities = resolver.GetService<IdentityCache>();
             var sessions = system.ActorOf(SessionsActor.Props(identities, resolver.GetService<TimeProvider>()), "sessions");
             registry.Register<SessionsKey>(sessions);
-            system.ActorOf(IdentityWatcher.Props(registry.Get<AccountsSingleton>(), identities, sessions), "identity-watcher");
+            identities.Changed += () => sessions.Tell(SessionsActor.Recheck.Instance, ActorRefs.NoSender);
+            system.ActorOf(IdentityWatcher.Props(registry.Get<AccountsSingleton>(), identities), "identity-watcher");
             // Sessions of one user find each other through it (a user is in at most one voice channel).
             Akka.Cluster.Tools.PublishSubscribe.DistributedPubSub.Get(system);
             var catalog = resolver.GetService<ChannelCatalog>();

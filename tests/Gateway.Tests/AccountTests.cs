@@ -157,7 +157,20 @@ public sealed partial class AccountTests
         }
         var bytes = Directory.EnumerateFiles(data, "openchat.db*").SelectMany(File.ReadAllBytes).ToArray();
         Assert.DoesNotContain(secret, Encoding.UTF8.GetString(bytes));
-        var hashes = HashPattern().Matches(Encoding.UTF8.GetString(bytes)).Select(m => m.Groups[1].Value).Distinct().ToList();
+        var hashes = new List<string>();
+        await using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(data, "openchat.db")};Mode=ReadOnly;Pooling=False"))
+        {
+            await db.OpenAsync();
+            await using var query = db.CreateCommand();
+            query.CommandText = "SELECT message FROM journal WHERE persistence_id = 'accounts'";
+            await using var rows = await query.ExecuteReaderAsync();
+            while (await rows.ReadAsync())
+            {
+                var payload = Encoding.UTF8.GetString((byte[])rows[0]);
+                Assert.DoesNotContain(secret, payload);
+                if (JsonDocument.Parse(payload).RootElement.TryGetProperty("PasswordHash", out var hash)) hashes.Add(hash.GetString()!);
+            }
+        }
         Assert.NotEmpty(hashes);
         var hasher = new PasswordHasher<object>();
         foreach (var hash in hashes)
@@ -167,9 +180,6 @@ public sealed partial class AccountTests
             Assert.Equal(PasswordVerificationResult.Success, hasher.VerifyHashedPassword(new object(), hash, secret));
         }
     }
-
-    [GeneratedRegex("\"PasswordHash\":\"([A-Za-z0-9+/=]+)\"")]
-    private static partial Regex HashPattern();
 
     [Fact]
     public async Task Password_guessing_against_one_account_is_slowed_as_configured_from_any_address()

@@ -144,6 +144,7 @@ public static class AccountEndpoints
         var hash = await passwords.HashAsync(request.Password!);
         var reply = await Ask(accounts, new RegisterAccount(username, hash, claim), budgets);
         if (reply is not AccountView account) return Refused(reply);
+        if (claim is not null) identities.ApplyOwn(cut: new UserSessionsCut(account.User, account.CreatedAt));
         logs.CreateLogger(LogCategory).LogInformation("Account {User} registered as {Username} from {Address}", account.User, account.Username, ClientAddress.Key(context));
         // A claim cut the guest's sessions at the registration: the account's first token is issued after it.
         var session = tokens.IssueNew(account.User, DisplayNameOf(account), SessionKind.Account, account.Username, claim is null ? null : account.CreatedAt);
@@ -205,15 +206,24 @@ public static class AccountEndpoints
         return check.Account?.User == caller.User ? null : check.Refusal ?? WrongCredentials();
     }
 
-    private static async Task<IResult> SignOut(HttpContext context, TokenService tokens, IRequiredActor<AccountsSingleton> accounts, CallBudgets budgets)
+    private static async Task<IResult> SignOut(HttpContext context, TokenService tokens, IdentityCache identities, IRequiredActor<AccountsSingleton> accounts, CallBudgets budgets)
     {
         var caller = Caller(context);
         // A token of the earlier form names no session: ending it ends all of the user's (they are a guest's).
         object message = caller.SessionId is { } sid
             ? new RevokeSession(caller.User, sid, caller.AuthTime + tokens.MaxSessionAge)
             : new RevokeAllSessions(caller.User);
-        var reply = await Ask(accounts, message, budgets);
-        return reply is RevocationDone or SessionsCut ? Results.NoContent() : Refused(reply);
+        switch (await Ask(accounts, message, budgets))
+        {
+            case RevocationDone when message is RevokeSession revoke:
+                identities.ApplyOwn(revoked: new RevokedSession(revoke.User, revoke.SessionId, revoke.Until));
+                return Results.NoContent();
+            case SessionsCut cut:
+                identities.ApplyOwn(cut: new UserSessionsCut(cut.User, cut.NotBefore));
+                return Results.NoContent();
+            case var other:
+                return Refused(other);
+        }
     }
 
     private static async Task<IResult> SignOutEverywhere(HttpContext context, TokenService tokens, IdentityCache identities,
@@ -222,6 +232,7 @@ public static class AccountEndpoints
         var caller = Caller(context);
         var reply = await Ask(accounts, new RevokeAllSessions(caller.User), budgets);
         if (reply is not SessionsCut cut) return Refused(reply);
+        identities.ApplyOwn(cut: new UserSessionsCut(cut.User, cut.NotBefore));
         // This client goes on, in a session of its own that begins now.
         var session = tokens.IssueNew(caller.User, caller.DisplayName, caller.Kind, caller.Username, cut.NotBefore);
         return Results.Ok(Dto(session, identities));
@@ -248,11 +259,12 @@ public static class AccountEndpoints
         if (await CheckOwnPassword(caller, request!.CurrentPassword, context, passwords, accounts, budgets) is { } refused) return refused;
         var reply = await Ask(accounts, new Protocol.Accounts.ChangePassword(caller.User, await passwords.HashAsync(request.NewPassword!)), budgets);
         if (reply is not SessionsCut cut) return Refused(reply);
+        identities.ApplyOwn(cut: new UserSessionsCut(cut.User, cut.NotBefore));
         var session = tokens.IssueNew(caller.User, caller.DisplayName, SessionKind.Account, caller.Username, cut.NotBefore);
         return Results.Ok(Dto(session, identities));
     }
 
-    private static async Task<IResult> DeleteAccount([Microsoft.AspNetCore.Mvc.FromBody] PasswordRequest? request, HttpContext context, PasswordHashing passwords,
+    private static async Task<IResult> DeleteAccount([Microsoft.AspNetCore.Mvc.FromBody] PasswordRequest? request, HttpContext context, IdentityCache identities, PasswordHashing passwords,
         IRequiredActor<AccountsSingleton> accounts, CallBudgets budgets, ILoggerFactory logs)
     {
         var caller = Caller(context);
@@ -261,6 +273,7 @@ public static class AccountEndpoints
         if (await CheckOwnPassword(caller, request?.Password, context, passwords, accounts, budgets) is { } refused) return refused;
         var reply = await Ask(accounts, new Protocol.Accounts.DeleteAccount(caller.User), budgets);
         if (reply is not RevocationDone) return Refused(reply);
+        identities.ApplyOwn(deleted: caller.User);
         logs.CreateLogger(LogCategory).LogInformation("Account {User} ({Username}) deleted by its owner", caller.User, caller.Username);
         return Results.NoContent();
     }
@@ -279,7 +292,10 @@ public static class AccountEndpoints
         var reply = await Ask(accounts, new RedeemResetCode(request.Code, hash, ClientAddress.Key(context)), budgets);
         if (reply is SignInThrottled throttled) return Throttled(throttled.RetryAfter);
         if (reply is not AccountView account) return Refused(reply);
-        var session = tokens.IssueNew(account.User, DisplayNameOf(account), SessionKind.Account, account.Username, identities.CutOf(account.User) ?? DateTimeOffset.UtcNow);
+        // The reset ended every older session of the account, as of about now.
+        var now = DateTimeOffset.UtcNow;
+        identities.ApplyOwn(cut: new UserSessionsCut(account.User, now));
+        var session = tokens.IssueNew(account.User, DisplayNameOf(account), SessionKind.Account, account.Username, identities.CutOf(account.User));
         return Results.Ok(Dto(session, identities));
     }
 

@@ -36,6 +36,16 @@ public sealed class IdentityCache(TimeProvider time)
 
     public void MarkUnavailable() => _unavailable = true;
 
+    /// <summary>Raised after every update, so that the sessions ended by it can be closed.</summary>
+    public event Action? Changed;
+
+    /// <summary>
+    /// What this gateway just had the singleton store (a cut, a revocation), applied at once so that its own next
+    /// request sees it; the singleton's own message follows and changes nothing more.
+    /// </summary>
+    public void ApplyOwn(UserSessionsCut? cut = null, RevokedSession? revoked = null, UserId? deleted = null) =>
+        Apply(new IdentityUpdate(false, null, cut is null ? [] : [cut], revoked is null ? [] : [revoked], deleted is { } d ? [d] : []));
+
     public UserId? Owner => _state.Owner;
 
     public bool IsOwner(UserId user) => _state.Owner == user;
@@ -53,9 +63,13 @@ public sealed class IdentityCache(TimeProvider time)
             if (r.Until > now) state.Revoked[(r.User, r.SessionId)] = r.Until;
         }
         foreach (var user in update.Deleted) state.Deleted[user] = true;
+        if (update.Full)
+        {
+            _state = state;
+            _loaded = true;
+        }
+        Changed?.Invoke();
         if (!update.Full) return;
-        _state = state;
-        _loaded = true;
         // Revocations outlive their sessions only until those would have expired anyway.
         foreach (var (key, until) in state.Revoked)
         {

@@ -6,8 +6,8 @@ using OpenChat.Protocol.Accounts;
 namespace OpenChat.Gateway.Sessions;
 
 /// <summary>
-/// Keeps the gateway's <see cref="IdentityCache"/> in step with the accounts singleton and has the sessions it ends
-/// closed. Registers again periodically: a singleton that moved has forgotten its watchers (and answers a new
+/// Keeps the gateway's <see cref="IdentityCache"/> in step with the accounts singleton and so has the sessions it ends
+/// closed (through <see cref="IdentityCache.Changed"/>). Registers again periodically: a singleton that moved has forgotten its watchers (and answers a new
 /// registration with everything).
 /// </summary>
 public sealed class IdentityWatcher : ReceiveActor, IWithTimers
@@ -22,7 +22,7 @@ public sealed class IdentityWatcher : ReceiveActor, IWithTimers
 
     private sealed record GiveUp;
 
-    public IdentityWatcher(IActorRef accounts, IdentityCache cache, IActorRef sessions)
+    public IdentityWatcher(IActorRef accounts, IdentityCache cache)
     {
         Receive<Register>(_ => accounts.Tell(new WatchIdentity(Self)));
         Receive<GiveUp>(_ =>
@@ -41,7 +41,6 @@ public sealed class IdentityWatcher : ReceiveActor, IWithTimers
                 _log.Info("Sessions' revocations loaded");
                 Timers.StartPeriodicTimer("register", new Register(), Refresh);
             }
-            sessions.Tell(SessionsActor.Recheck.Instance);
         });
     }
 
@@ -54,6 +53,6 @@ public sealed class IdentityWatcher : ReceiveActor, IWithTimers
         Self.Tell(new Register());
     }
 
-    public static Props Props(IActorRef accounts, IdentityCache cache, IActorRef sessions) =>
-        Akka.Actor.Props.Create(() => new IdentityWatcher(accounts, cache, sessions));
+    public static Props Props(IActorRef accounts, IdentityCache cache) =>
+        Akka.Actor.Props.Create(() => new IdentityWatcher(accounts, cache));
 }
