@@ -42,7 +42,7 @@ public sealed class TokenService
 
     /// <summary>A token for a new session (a sign-in, a new guest) that began now.</summary>
     public (string Token, SessionIdentity Identity) IssueNew(UserId user, string displayName, SessionKind kind, string? username, DateTimeOffset? notBefore = null) =>
-        Issue(user, displayName, kind, username, NewSessionId(), Now(notBefore));
+        Issue(user, displayName, kind, username, NewSessionId(), Now(notBefore), notBefore);
 
     /// <summary>
     /// The next token of an existing session: same session id and start, a later expiry but never past the start plus
