@@ -89,7 +89,7 @@ describe('messages for refusals', () => {
 });
 
 describe('client-side checks mirror the server’s rules', () => {
-  test('usernames: 2 to 32 letters and digits of one script and _ . -', () => {
+  test('usernames: 2 to 32 letters and digits of one script, and _ . - between them', () => {
     expect(validateUsername('alice')).toBeNull();
     expect(validateUsername('Ali_ce.2-x')).toBeNull();
     expect(validateUsername('ＡＬＩＣＥ')).toBeNull();
@@ -99,13 +99,18 @@ describe('client-side checks mirror the server’s rules', () => {
     expect(validateUsername('al ice')).toContain('only letters, digits');
     expect(validateUsername('al@ice')).toContain('only letters, digits');
     expect(validateUsername('Аlice')).toBe('Use letters of one script only.'); // Cyrillic А, Latin lice
+    expect(validateUsername('١٢')).toContain('only letters, digits'); // digits other than 0-9 look like others
+    expect(validateUsername('_alice')).toBe('Use _ . - only between letters or digits.');
+    expect(validateUsername('ali..ce')).toBe('Use _ . - only between letters or digits.');
+    expect(validateUsername('alice-')).toBe('Use _ . - only between letters or digits.');
   });
 
-  test('passwords: 8 to 128 characters, not the username, repeated the same', () => {
+  test('passwords: 8 to 128 characters, not containing the username, repeated the same', () => {
     expect(validateNewPassword('correct horse', 'correct horse', 'alice')).toBeNull();
     expect(validateNewPassword('short', 'short', 'alice')).toBe('Use a password of at least 8 characters.');
     expect(validateNewPassword('x'.repeat(129), 'x'.repeat(129), 'alice')).toBe('Use a password of at most 128 characters.');
-    expect(validateNewPassword('Alice.123', 'Alice.123', 'alice.123')).toBe('The password cannot be the username.');
+    expect(validateNewPassword('Alice.123', 'Alice.123', 'alice.123')).toBe('The password cannot contain the username.');
+    expect(validateNewPassword('my-alice-pw', 'my-alice-pw', 'Alice')).toBe('The password cannot contain the username.');
     expect(validateNewPassword('correct horse', 'correct hose', 'alice')).toBe('The passwords do not match.');
   });
 });

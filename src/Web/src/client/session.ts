@@ -174,13 +174,18 @@ export function validateDisplayName(name: string): string | null {
 const scripts = ['Latin', 'Cyrillic', 'Greek', 'Armenian', 'Hebrew', 'Arabic', 'Devanagari', 'Han', 'Hiragana', 'Katakana', 'Hangul', 'Thai'];
 const scriptPatterns = scripts.map((s) => new RegExp(`\\p{Script=${s}}`, 'u'));
 
-/** Mirrors the server's username rule: 2 to 32 characters, letters and digits of one script and `_ . -`. */
+/**
+ * Mirrors the server's username rule: 2 to 32 characters (after NFKC), letters and digits (0-9) of one script, and
+ * `_ . -` between them (not first, last or twice in a row).
+ */
 export function validateUsername(username: string): string | null {
-  if (username.length < 2) return 'Use at least 2 characters.';
-  if (username.length > 32) return 'Use at most 32 characters.';
-  if (!/^[\p{L}\p{Nd}_.-]+$/u.test(username)) return 'Use only letters, digits and _ . - (no spaces).';
+  const name = username.trim().normalize('NFKC');
+  if (name.length < 2) return 'Use at least 2 characters.';
+  if (name.length > 32) return 'Use at most 32 characters.';
+  if (!/^[\p{L}\p{M}0-9_.-]+$/u.test(name) || /^\p{M}/u.test(name)) return 'Use only letters, digits and _ . - (no spaces).';
+  if (/^[_.-]|[_.-]$|[_.-]{2}/.test(name)) return 'Use _ . - only between letters or digits.';
   const used = new Set<number>();
-  for (const ch of username) {
+  for (const ch of name) {
     if (!/\p{L}/u.test(ch)) continue;
     const script = scriptPatterns.findIndex((p) => p.test(ch));
     if (script >= 0) used.add(script);
@@ -189,11 +194,12 @@ export function validateUsername(username: string): string | null {
   return null;
 }
 
-/** Mirrors the server's password rule (8 to 128 characters, not the username) and checks the repeat. */
+/** Mirrors the server's password rule (8 to 128 characters, not containing the username) and checks the repeat. */
 export function validateNewPassword(password: string, repeat: string, username: string | null): string | null {
   if (password.length < 8) return 'Use a password of at least 8 characters.';
   if (password.length > 128) return 'Use a password of at most 128 characters.';
-  if (username && password.trim().toLowerCase() === username.trim().toLowerCase()) return 'The password cannot be the username.';
+  const name = username?.trim().toLowerCase();
+  if (name && password.toLowerCase().includes(name)) return 'The password cannot contain the username.';
   if (password !== repeat) return 'The passwords do not match.';
   return null;
 }

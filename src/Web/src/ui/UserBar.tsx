@@ -24,6 +24,7 @@ export function UserBar() {
   const [dialog, setDialog] = useState(false);
   const accountButton = useRef<HTMLButtonElement>(null);
   const settingsId = useId();
+  const guestTagId = useId();
   const accountId = useId();
   const toggle = (panel: 'settings' | 'account') => setOpen((o) => (o === panel ? null : panel));
   const showDialog = () => {
@@ -81,7 +82,8 @@ export function UserBar() {
           type="button"
           className="user-button"
           ref={accountButton}
-          aria-label={`Account: ${me?.displayName ?? ''}${guest ? ' (guest)' : ''}`}
+          aria-label={`Account: ${me?.displayName ?? ''}`}
+          aria-describedby={guest ? guestTagId : undefined}
           aria-expanded={open === 'account'}
           aria-controls={accountId}
           title={me?.displayName}
@@ -90,7 +92,7 @@ export function UserBar() {
           {me && <Avatar userId={me.id} name={me.displayName} size={32} />}
           <span className="user-name">{me?.displayName}</span>
           {guest && (
-            <span className="guest-tag" aria-hidden="true">
+            <span className="guest-tag" id={guestTagId}>
               guest
             </span>
           )}

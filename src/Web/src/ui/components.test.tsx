@@ -387,8 +387,11 @@ describe('user bar and account settings', () => {
 
   test('a guest’s own name carries a guest tag, and the guest can create an account that keeps their id', async () => {
     const account = renderBar({ session: guestSession });
-    expect(accountButton().getAttribute('aria-label')).toBe('Account: Ada (guest)');
-    expect(container.querySelector('.guest-tag')!.textContent).toBe('guest');
+    // The name stays the name; "guest" is the button's description.
+    expect(accountButton().getAttribute('aria-label')).toBe('Account: Ada');
+    const tag = container.querySelector('.guest-tag')!;
+    expect(tag.textContent).toBe('guest');
+    expect(accountButton().getAttribute('aria-describedby')).toBe(tag.id);
     await act(async () => accountButton().click());
     expect(button('Change display name')).toBeDefined();
     await click('Account settings');
@@ -407,6 +410,7 @@ describe('user bar and account settings', () => {
     const deleteAccount = vi.fn().mockRejectedValueOnce(new ApiError(401, 'invalid_credentials', 'x')).mockResolvedValue(undefined);
     renderBar({ session: accountSession, deleteAccount });
     expect(container.querySelector('.guest-tag')).toBeNull();
+    expect(accountButton().hasAttribute('aria-describedby')).toBe(false);
     await act(async () => accountButton().click());
     expect(button('Change display name')).toBeUndefined();
     await click('Account settings');
