@@ -4,6 +4,7 @@ using Akka.Hosting;
 using Akka.Persistence.Sql.Hosting;
 using LinqToDB;
 using Microsoft.Data.Sqlite;
+using OpenChat.Channels.Accounts;
 using OpenChat.Channels.Directory;
 using OpenChat.Channels.Placement;
 using OpenChat.Hosting;
@@ -13,7 +14,7 @@ using OpenChat.Protocol.Media;
 
 namespace OpenChat.Channels.Hosting;
 
-/// <summary>Registers the channels role: the journal, the channel shard region, mixer placement and the directory singleton.</summary>
+/// <summary>Registers the channels role: the journal, the channel shard region, mixer placement the directory and accounts singletons.</summary>
 public static class ChannelsSetup
 {
     public static AkkaConfigurationBuilder AddChannelsRole(this AkkaConfigurationBuilder builder, OpenChatOptions node, ChannelsRoleOptions options)
@@ -52,6 +53,10 @@ public static class ChannelsSetup
         builder.WithSingleton<ChannelDirectory>(
             AkkaSetup.DirectoryName,
             (_, registry, _) => DirectoryActor.Props(options.Directory, registry.Get<ChannelRegion>()),
+            new ClusterSingletonOptions { Role = OpenChatRoles.Channels });
+        builder.WithSingleton<AccountsSingleton>(
+            AkkaSetup.AccountsName,
+            (_, _, _) => AccountsActor.Props(options.Auth),
             new ClusterSingletonOptions { Role = OpenChatRoles.Channels });
         return builder;
     }
