@@ -95,6 +95,7 @@ public static class AdminEndpoints
             return result;
         });
 
+        admin.MapPost("/accounts/{userId}/reset-link", AccountEndpoints.IssueResetLink);
         admin.MapPost("/channels", async (CreateChannelRequest? request, IRequiredActor<ChannelDirectory> directory, IOptions<GatewayOptions> options) =>
         {
             if (request is null) return Problem(StatusCodes.Status400BadRequest, "invalid_argument", "A JSON body is required.");

@@ -62,7 +62,7 @@ public static class GatewayEndpoints
         app.UseAuthorization();
 
         app.MapHub<ChatHub>(HubPath);
-        app.MapPost("/api/session", CreateSession).RequireRateLimiting(GatewaySetup.SessionRateLimitPolicy);
+        app.MapAccountEndpoints();
         // Whether a token is still accepted: the web client connects its WebSocket without negotiation (so any gateway
         // can take it, no sticky sessions), and a browser never sees the status of a refused WebSocket upgrade.
         app.MapGet("/api/session", (HttpContext context) => Results.Ok(new
@@ -70,11 +70,17 @@ public static class GatewayEndpoints
             userId = context.User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value,
             displayName = context.User.FindFirst(Auth.TokenAuthenticationHandler.DisplayNameClaim)?.Value,
         })).RequireAuthorization();
-        app.MapGet("/api/info", (ChannelCatalog catalog) => Results.Ok(new
+        app.MapGet("/api/info", (ChannelCatalog catalog, IOptions<AuthOptions> auth, IdentityCache identities) => Results.Ok(new
         {
             name = "OpenChat",
             version = typeof(GatewayEndpoints).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "dev",
             channels = catalog.Channels.Select(ChannelDto.From),
+            auth = new
+            {
+                guestsAllowed = auth.Value.AllowGuests,
+                registrationOpen = auth.Value.AllowRegistration,
+                setupRequired = identities.Loaded && identities.Owner is null,
+            },
         }));
         app.MapAdminEndpoints();
         app.MapGet("/", ServeClient);
@@ -85,30 +91,6 @@ public static class GatewayEndpoints
                 ? Results.NotFound().ExecuteAsync(context)
                 : ServeClient(context).ExecuteAsync(context));
         return app;
-    }
-
-    /// <summary>
-    /// Starts a guest session: a display name, optionally with the previous token so the user keeps their id.
-    /// </summary>
-    private static IResult CreateSession(SessionRequest? request, TokenService tokens, IOptions<AuthOptions> auth)
-    {
-        if (!auth.Value.AllowGuests)
-            return Problem(StatusCodes.Status403Forbidden, "forbidden", "This server does not admit guests.");
-        if (request is null)
-            return Problem(StatusCodes.Status400BadRequest, "invalid_argument", "A JSON body with displayName is required.");
-        var name = TextRules.NormalizeDisplayName(request.DisplayName, out var reason);
-        if (name is null) return Problem(StatusCodes.Status400BadRequest, "invalid_argument", reason);
-
-        var user = UserId.NewGuest();
-        if (!string.IsNullOrEmpty(request.Token))
-        {
-            var previous = tokens.Validate(request.Token);
-            if (previous is null) return Problem(StatusCodes.Status401Unauthorized, "invalid_token", "The previous token is invalid or expired.");
-            user = previous.User;
-        }
-        var (token, identity) = tokens.Issue(user, name);
-        GatewayMetrics.SessionCreated();
-        return Results.Ok(new SessionDto(token, identity.User.Value, identity.DisplayName, identity.ExpiresAt));
     }
 
     /// <summary>The error body every gateway HTTP endpoint uses: <c>{"error": code, "message": detail}</c>.</summary>

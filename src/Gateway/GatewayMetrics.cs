@@ -31,7 +31,7 @@ public static class GatewayMetrics
         .Select(m => m.Name)
         .ToFrozenSet(StringComparer.Ordinal);
 
-    private static readonly string[] LimitScopes = ["connection", "budget", "sessions", "connections"];
+    private static readonly string[] LimitScopes = ["connection", "budget", "sessions", "connections", "sign-in"];
 
     private static long _connections;
     private static long _sessionsCreated;

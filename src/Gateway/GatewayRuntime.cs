@@ -37,7 +37,7 @@ public sealed class GatewayRuntime(
     {
         var push = new HubClientPush(hub.Clients.Client(context.ConnectionId), context, Options.OutboundQueue, loggers.CreateLogger<HubClientPush>());
         var props = SessionActor.Props(identity, region.ActorRef, push, Options, budgets, time);
-        var session = await sessions.ActorRef.Ask<IActorRef>(new SessionsActor.Start(context.ConnectionId, props, push), budgets.Cluster);
+        var session = await sessions.ActorRef.Ask<IActorRef>(new SessionsActor.Start(context.ConnectionId, props, push, identity), budgets.Cluster);
         return (session, push);
     }
 }

@@ -1,4 +1,5 @@
 using System.Threading.RateLimiting;
+using Akka.Actor;
 using Akka.Hosting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
@@ -43,7 +44,10 @@ public static class GatewaySetup
         services.AddSingleton(Options.Create(turn));
         services.AddSingleton<TurnCredentials>();
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(new TokenService(TokenService.LoadOrCreateKey(auth, openChat.DataDirectory), auth.TokenLifetime));
+        services.AddSingleton(sp => new TokenService(SigningKeyRing.Load(auth, openChat.DataDirectory), auth.TokenLifetime, auth.MaxSessionAge,
+            sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IdentityCache>();
+        services.AddSingleton(new PasswordHashing(auth));
         services.AddSingleton<ChannelCatalog>();
         services.AddSingleton<EdgeBudgets>();
         services.AddSingleton(new ConnectionLimits(gateway.MaxConnectionsPerUser, gateway.MaxConnectionsPerAddress));
@@ -75,7 +79,9 @@ public static class GatewaySetup
                 ClientAddress.Key(context),
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = auth.SessionsPerMinute, Window = TimeSpan.FromMinutes(1) }));
         });
-        services.AddHealthChecks().AddCheck<ChannelCatalogHealthCheck>("channel-catalog", tags: ["ready"]);
+        services.AddHealthChecks()
+            .AddCheck<ChannelCatalogHealthCheck>("channel-catalog", tags: ["ready"])
+            .AddCheck<IdentityCacheHealthCheck>("identities", tags: ["ready"]);
         return services;
     }
 
@@ -84,7 +90,11 @@ public static class GatewaySetup
     {
         return builder.WithActors((system, registry, resolver) =>
         {
-            registry.Register<SessionsKey>(system.ActorOf(SessionsActor.Props(), "sessions"));
+            var identities = resolver.GetService<IdentityCache>();
+            var sessions = system.ActorOf(SessionsActor.Props(identities, resolver.GetService<TimeProvider>()), "sessions");
+            registry.Register<SessionsKey>(sessions);
+            identities.Changed += () => sessions.Tell(SessionsActor.Recheck.Instance, ActorRefs.NoSender);
+            system.ActorOf(IdentityWatcher.Props(registry.Get<AccountsSingleton>(), identities), "identity-watcher");
             // Sessions of one user find each other through it (a user is in at most one voice channel).
             Akka.Cluster.Tools.PublishSubscribe.DistributedPubSub.Get(system);
             var catalog = resolver.GetService<ChannelCatalog>();
@@ -101,4 +111,13 @@ public sealed class ChannelCatalogHealthCheck(ChannelCatalog catalog) : IHealthC
         Task.FromResult(catalog.IsLoaded
             ? HealthCheckResult.Healthy($"{catalog.Channels.Count} channels")
             : HealthCheckResult.Unhealthy("The channel list has not been loaded yet."));
+}
+
+/// <summary>A gateway is ready once it knows which sessions are revoked.</summary>
+public sealed class IdentityCacheHealthCheck(IdentityCache identities) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(identities.Loaded ? HealthCheckResult.Healthy("revocations loaded")
+            : identities.Unavailable ? HealthCheckResult.Degraded("The accounts singleton does not answer; tokens are not checked for revocation.")
+            : HealthCheckResult.Unhealthy("The sessions' revocations have not been loaded yet."));
 }

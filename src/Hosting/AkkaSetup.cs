@@ -15,6 +15,7 @@ public static class AkkaSetup
     public const string SystemName = "openchat";
     public const string ChannelsTypeName = "channels";
     public const string DirectoryName = "channel-directory";
+    public const string AccountsName = "accounts";
 
     /// <summary>
     /// Remoting, clustering (roles, seeds, split-brain resolver) and the protocol serializer; on nodes without the
@@ -39,6 +40,7 @@ public static class AkkaSetup
         {
             builder.WithShardRegionProxy<ChannelRegion>(ChannelsTypeName, OpenChatRoles.Channels, ChannelExtractor(options));
             builder.WithSingletonProxy<ChannelDirectory>(DirectoryName, new ClusterSingletonOptions { Role = OpenChatRoles.Channels });
+            builder.WithSingletonProxy<AccountsSingleton>(AccountsName, new ClusterSingletonOptions { Role = OpenChatRoles.Channels });
         }
 
         builder.WithActors((system, registry) => ClusterObserver.Start(system, registry, options.HasRole(OpenChatRoles.Channels)));

@@ -19,4 +19,4 @@ public sealed record HistoryDto(string ChannelId, MessageDto[] Messages, bool Ha
 
 public sealed record UserDto(string Id, string DisplayName);
 
-public sealed record SessionDto(string Token, string UserId, string DisplayName, DateTimeOffset ExpiresAt);
+public sealed record SessionDto(string Token, string UserId, string DisplayName, DateTimeOffset ExpiresAt, string Kind = "guest", string? Username = null, bool Owner = false);

@@ -3,8 +3,8 @@ using Microsoft.Playwright;
 namespace OpenChat.TestSupport;
 
 /// <summary>
-/// Drives the web client of a running server in Debian's Chromium: browsers with fake microphones, signing in,
-/// joining voice. Each launched browser is closed by <see cref="CloseBrowsersAsync"/>.
+/// Drives the web client of a running server in Debian's Chromium: browsers with fake microphones, joining as a
+/// guest, registering and signing in with a password, joining voice. Each launched browser is closed by <see cref="CloseBrowsersAsync"/>.
 /// </summary>
 /// <remarks>
 /// <paramref name="pageFetcher"/>: the client fetching the pages an audio probe amends, when Playwright's own fetch
@@ -56,11 +56,25 @@ public sealed class WebClientDriver(IPlaywright playwright, string baseUrl, stri
     }
 
     /// <summary>
-    /// Opens the client in a new page of <paramref name="browser"/> and joins as <paramref name="name"/>;
+    /// Opens the client in a new page of <paramref name="browser"/> and joins as the guest <paramref name="name"/>;
     /// <paramref name="origin"/> is the server's address (another name for it, say), the server's own when null.
     /// <paramref name="audioProbes"/>: the page will run an <see cref="AudioProbe"/>, so its policy admits blob: scripts.
     /// </summary>
     public async Task<IPage> SignInAsync(IBrowser browser, string name, int width = 1280, int height = 800, string? origin = null,
+        bool audioProbes = false)
+    {
+        var page = await OpenAsync(browser, name, width, height, origin, audioProbes);
+        await page.GetByLabel("Display name").FillAsync(name);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Join" }).ClickAsync();
+        await ExpectChatAsync(page);
+        return page;
+    }
+
+    /// <summary>
+    /// Opens the client's sign-in screen in a new page of <paramref name="browser"/>; <paramref name="who"/> names the
+    /// page in policy reports. The rest as for <see cref="SignInAsync"/>.
+    /// </summary>
+    public async Task<IPage> OpenAsync(IBrowser browser, string who, int width = 1280, int height = 800, string? origin = null,
         bool audioProbes = false)
     {
         if (audioProbes && origin is not null) throw new ArgumentException("audio probes run only on pages of the server's own origin", nameof(audioProbes));
@@ -99,14 +113,51 @@ public sealed class WebClientDriver(IPlaywright playwright, string baseUrl, stri
         page.Console += (_, message) =>
         {
             if (message.Text.Contains("Content Security Policy", StringComparison.Ordinal))
-                lock (_cspViolations) _cspViolations.Add($"{name}: {message.Text}");
+                lock (_cspViolations) _cspViolations.Add($"{who}: {message.Text}");
         };
         await page.GotoAsync((origin ?? baseUrl) + "/");
-        await page.GetByLabel("Display name").FillAsync(name);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Join" }).ClickAsync();
-        await Assertions.Expect(page.GetByRole(AriaRole.Textbox, new() { Name = "Message" })).ToBeVisibleAsync(new() { Timeout = 20_000 });
         return page;
     }
+
+    /// <summary>Opens the client and creates the account <paramref name="username"/>; returns the signed-in page.</summary>
+    public async Task<IPage> RegisterAsync(IBrowser browser, string username, string password)
+    {
+        var page = await OpenAsync(browser, username);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create an account" }).ClickAsync();
+        await FillNewAccountAsync(page, username, password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create account", Exact = true }).ClickAsync();
+        await ExpectChatAsync(page);
+        return page;
+    }
+
+    /// <summary>Fills the Username, Password and Repeat password fields of a new account's form.</summary>
+    public static async Task FillNewAccountAsync(IPage page, string username, string password)
+    {
+        await page.GetByLabel("Username", new() { Exact = true }).FillAsync(username);
+        await page.GetByLabel("Password", new() { Exact = true }).FillAsync(password);
+        await page.GetByLabel("Repeat password", new() { Exact = true }).FillAsync(password);
+    }
+
+    /// <summary>Signs in with a username and password on a page showing the sign-in screen (no wait for the answer).</summary>
+    public static async Task SubmitSignInAsync(IPage page, string username, string password)
+    {
+        await page.GetByLabel("Username", new() { Exact = true }).FillAsync(username);
+        await page.GetByLabel("Password", new() { Exact = true }).FillAsync(password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in", Exact = true }).ClickAsync();
+    }
+
+    /// <summary>Opens the client and signs in with a username and password; returns the signed-in page.</summary>
+    public async Task<IPage> SignInWithPasswordAsync(IBrowser browser, string username, string password)
+    {
+        var page = await OpenAsync(browser, username);
+        await SubmitSignInAsync(page, username, password);
+        await ExpectChatAsync(page);
+        return page;
+    }
+
+    /// <summary>Waits until the page shows the chat (the message box).</summary>
+    public static Task ExpectChatAsync(IPage page) =>
+        Assertions.Expect(page.GetByRole(AriaRole.Textbox, new() { Name = "Message" })).ToBeVisibleAsync(new() { Timeout = 20_000 });
 
     /// <summary>Clicks a voice channel and waits until the client's voice session is connected.</summary>
     public static async Task<IPage> JoinVoiceAsync(IPage page, string channelName)

@@ -68,6 +68,16 @@ public sealed class WebApp : IAsyncLifetime
         bool audioProbes = false) =>
         _driver.SignInAsync(browser, name, width, height, origin, audioProbes);
 
+    /// <inheritdoc cref="WebClientDriver.OpenAsync"/>
+    public Task<IPage> OpenAsync(IBrowser browser, string who) => _driver.OpenAsync(browser, who);
+
+    /// <inheritdoc cref="WebClientDriver.RegisterAsync"/>
+    public Task<IPage> RegisterAsync(IBrowser browser, string username, string password) => _driver.RegisterAsync(browser, username, password);
+
+    /// <inheritdoc cref="WebClientDriver.SignInWithPasswordAsync"/>
+    public Task<IPage> SignInWithPasswordAsync(IBrowser browser, string username, string password) =>
+        _driver.SignInWithPasswordAsync(browser, username, password);
+
     /// <inheritdoc cref="WebClientDriver.JoinVoiceAsync"/>
     public static Task<IPage> JoinVoiceAsync(IPage page, string channelName) => WebClientDriver.JoinVoiceAsync(page, channelName);
 

@@ -4,6 +4,7 @@ using Akka.TestKit.Xunit2;
 using OpenChat.Protocol.Ids;
 using OpenChat.Protocol;
 using OpenChat.Protocol.Cluster;
+using OpenChat.Protocol.Accounts;
 using OpenChat.Protocol.Commands;
 using OpenChat.Protocol.Events;
 using OpenChat.Protocol.Media;
@@ -108,6 +109,43 @@ public sealed class ProtocolSerializerTests : TestKit
         yield return new DirectoryChannelCreated(Info);
         yield return new DirectoryChannelUpdated(Info);
         yield return new DirectoryChannelDeleted(Channel);
+        // Accounts
+        var at = DateTimeOffset.Parse("2026-12-01T10:00:00+00:00");
+        var view = new AccountView(User, "Ålice", at, Owner: true);
+        yield return view;
+        yield return new RegisterAccount("Ålice", "AQAAAAIAAYag", null);
+        yield return new RegisterAccount("Ålice", "AQAAAAIAAYag", new UserId("g-1"));
+        yield return new BeginSignIn("Ålice", "127.0.0.9");
+        yield return new SignInChallenge(view, "AQAAAAIAAYag");
+        yield return new SignInChallenge(null, null);
+        yield return new SignInThrottled(TimeSpan.FromSeconds(20));
+        yield return new EndSignIn("Ålice", "127.0.0.9", true, "AQAAAAIAAYah");
+        yield return new ChangePassword(User, "AQAAAAIAAYah");
+        yield return new RevokeAllSessions(User);
+        yield return new SessionsCut(User, at);
+        yield return new RevokeSession(User, "sid-1", at);
+        yield return RevocationDone.Instance;
+        yield return new DeleteAccount(User);
+        yield return new ClaimOwnership(User, "ABCD-EFGH-JKMN-PQRS", "127.0.0.9");
+        yield return new IssueResetCode(User);
+        yield return new ResetCode("code-1", at);
+        yield return new RedeemResetCode("code-1", "AQAAAAIAAYah", "127.0.0.9");
+        yield return new CheckGuestName("Ålice");
+        yield return new NameAvailability(true);
+        yield return new GetAccount(User);
+        yield return new AccountLookup(view);
+        yield return new WatchIdentity(actor);
+        yield return new IdentityUpdate(true, User, [new UserSessionsCut(User, at)], [new RevokedSession(User, "sid-1", at)], [User]);
+        yield return new AccountRegistered(User, "Ålice", "AQAAAAIAAYag", at, false);
+        yield return new AccountPasswordChanged(User, "AQAAAAIAAYah", at);
+        yield return new AccountSessionsCut(User, at);
+        yield return new AccountSessionRevoked(User, "sid-1", at);
+        yield return new AccountDeleted(User, at);
+        yield return new OwnershipClaimed(User, at);
+        yield return new ResetCodeIssued(User, "ABCDEF", at);
+        yield return new PasswordResetDone(User, "AQAAAAIAAYah", "ABCDEF", at);
+        yield return new AccountsSnapshot([new StoredAccount(User, "Ålice", "AQAAAAIAAYag", at, false)], User,
+            [new UserSessionsCut(User, at)], [new RevokedSession(User, "sid-1", at)], [new StoredResetCode(User, "ABCDEF", at)]);
     }
 
     [Fact]
@@ -135,7 +173,8 @@ public sealed class ProtocolSerializerTests : TestKit
             Assert.IsType(sample.GetType(), back);
             // Records holding lists compare lists by reference, so compare the canonical bytes as well.
             Assert.Equal(bytes, serializer.ToBinary(back));
-            if (sample is not (HistoryPage or PresenceList or Subscribed or ChannelList or ChannelStateSnapshot or DirectorySeeded or MixerList or VoiceJoined or VoiceStatus))
+            if (sample is not (HistoryPage or PresenceList or Subscribed or ChannelList or ChannelStateSnapshot or DirectorySeeded or MixerList or VoiceJoined or VoiceStatus
+                    or IdentityUpdate or AccountsSnapshot))
                 Assert.Equal(sample, back);
         }
     }

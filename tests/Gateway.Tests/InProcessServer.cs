@@ -27,9 +27,10 @@ public sealed class InProcessServer : IAsyncDisposable
         DataDirectory = dataDirectory;
     }
 
-    public static async Task<InProcessServer> StartAsync(IDictionary<string, string?>? settings = null, Action<WebApplicationBuilder>? configure = null)
+    public static async Task<InProcessServer> StartAsync(IDictionary<string, string?>? settings = null, Action<WebApplicationBuilder>? configure = null,
+        string? dataDirectory = null)
     {
-        var data = Probe.NewTempDirectory("gateway");
+        var data = dataDirectory ?? Probe.NewTempDirectory("gateway");
         var app = OpenChatServer.Build([], builder =>
         {
             builder.WebHost.UseUrls("http://127.0.0.1:0");

@@ -11,11 +11,15 @@ public sealed class ChannelsRoleOptions
 
     public DirectoryOptions Directory { get; set; } = new();
 
+    /// <summary><c>OpenChat:Auth</c>: the accounts singleton's part of it.</summary>
+    public Accounts.AccountsOptions Auth { get; set; } = new();
+
     public void Validate()
     {
         Persistence.Validate();
         Channels.Validate();
         Directory.Validate();
+        Auth.Validate();
     }
 }
 

@@ -1,9 +1,12 @@
+using Akka.Actor;
 using Akka.Cluster.Hosting;
+using Akka.Pattern;
 using Akka.Cluster.Sharding;
 using Akka.Hosting;
 using Akka.Persistence.Sql.Hosting;
 using LinqToDB;
 using Microsoft.Data.Sqlite;
+using OpenChat.Channels.Accounts;
 using OpenChat.Channels.Directory;
 using OpenChat.Channels.Placement;
 using OpenChat.Hosting;
@@ -13,7 +16,7 @@ using OpenChat.Protocol.Media;
 
 namespace OpenChat.Channels.Hosting;
 
-/// <summary>Registers the channels role: the journal, the channel shard region, mixer placement and the directory singleton.</summary>
+/// <summary>Registers the channels role: the journal, the channel shard region, mixer placement the directory and accounts singletons.</summary>
 public static class ChannelsSetup
 {
     public static AkkaConfigurationBuilder AddChannelsRole(this AkkaConfigurationBuilder builder, OpenChatOptions node, ChannelsRoleOptions options)
@@ -51,10 +54,22 @@ public static class ChannelsSetup
             "mixer-placement")));
         builder.WithSingleton<ChannelDirectory>(
             AkkaSetup.DirectoryName,
-            (_, registry, _) => DirectoryActor.Props(options.Directory, registry.Get<ChannelRegion>()),
+            (_, registry, _) => RestartedWhenStopped(DirectoryActor.Props(options.Directory, registry.Get<ChannelRegion>()), "directory"),
+            new ClusterSingletonOptions { Role = OpenChatRoles.Channels });
+        builder.WithSingleton<AccountsSingleton>(
+            AkkaSetup.AccountsName,
+            (_, _, _) => RestartedWhenStopped(AccountsActor.Props(options.Auth), "accounts"),
             new ClusterSingletonOptions { Role = OpenChatRoles.Channels });
         return builder;
     }
+
+    /// <summary>
+    /// A singleton's event-sourced actor behind a backoff supervisor: when its recovery fails (the database down or
+    /// slow to replay) it stops, and is started again after 0.5 s, the pause doubling up to 10 s, instead of staying
+    /// down until the node restarts. Messages to the singleton reach it through the supervisor, sender kept.
+    /// </summary>
+    public static Props RestartedWhenStopped(Props child, string name) =>
+        BackoffSupervisor.Props(Backoff.OnStop(child, name, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(10), 0.2, maxNrOfRetries: -1));
 
     /// <summary>The journal's connection string and Linq2Db provider; prepares the SQLite file when that is the store.</summary>
     public static (string ConnectionString, string Provider) ResolvePersistence(PersistenceSettings persistence, string dataDirectory)

@@ -210,14 +210,8 @@ public sealed class ChatHub(GatewayRuntime runtime, TurnCredentials turn) : Hub<
         }
     }
 
-    private SessionIdentity CurrentIdentity()
-    {
-        var user = Context.User?.FindFirstValue(ClaimTypes.NameIdentifier);
-        var name = Context.User?.FindFirstValue(TokenAuthenticationHandler.DisplayNameClaim);
-        if (string.IsNullOrEmpty(user) || string.IsNullOrEmpty(name))
-            throw HubErrors.Error(ErrorCode.Forbidden, "A session token is required.");
-        return new SessionIdentity(new UserId(user), name, DateTimeOffset.MaxValue);
-    }
+    private SessionIdentity CurrentIdentity() =>
+        SessionClaims.From(Context.User) ?? throw HubErrors.Error(ErrorCode.Forbidden, "A session token is required.");
 
     private IActorRef Session() =>
         Context.Items.TryGetValue(SessionKey, out var session) && session is IActorRef actor

@@ -58,7 +58,7 @@ public sealed record HistoryDto(string ChannelId, MessageDto[] Messages, bool Ha
 public sealed record UserDto(string Id, string DisplayName);
 
 /// <summary>The answer to <c>POST /api/session</c>.</summary>
-public sealed record SessionDto(string Token, string UserId, string DisplayName, DateTimeOffset ExpiresAt);
+public sealed record SessionDto(string Token, string UserId, string DisplayName, DateTimeOffset ExpiresAt, string Kind = "guest", string? Username = null, bool Owner = false);
 
 /// <summary>The body of <c>POST /api/session</c>.</summary>
 public sealed record SessionRequest(string? DisplayName, string? Token);

@@ -1,19 +1,29 @@
 using Akka.Actor;
+using OpenChat.Gateway.Auth;
 
 namespace OpenChat.Gateway.Sessions;
 
 /// <summary>
 /// Parent of the session actors on a gateway. A session that fails is stopped, not restarted: its subscriptions
-/// would be gone, so its client is disconnected and reconnects cleanly.
+/// would be gone, so its client is disconnected and reconnects cleanly. A session also ends (and its connection
+/// closes) when its token expires, or when the accounts singleton says it was revoked (<see cref="Recheck"/>).
 /// </summary>
-public sealed class SessionsActor : ReceiveActor
+public sealed class SessionsActor : ReceiveActor, IWithTimers
 {
     /// <summary>Creates a session actor for a connection; answered with its <see cref="IActorRef"/>.</summary>
-    public sealed record Start(string ConnectionId, Props Props, IClientPush Push);
+    public sealed record Start(string ConnectionId, Props Props, IClientPush Push, SessionIdentity Identity);
 
-    private readonly Dictionary<IActorRef, IClientPush> _pushes = new();
+    /// <summary>Revocations changed: end every session that is no longer valid.</summary>
+    public sealed record Recheck
+    {
+        public static readonly Recheck Instance = new();
+    }
 
-    public SessionsActor()
+    private sealed record Expired(IActorRef Session);
+
+    private readonly Dictionary<IActorRef, (IClientPush Push, SessionIdentity Identity)> _sessions = new();
+
+    public SessionsActor(IdentityCache identities, TimeProvider time)
     {
         Receive<Start>(start =>
         {
@@ -23,17 +33,32 @@ public sealed class SessionsActor : ReceiveActor
             {
                 child = Context.ActorOf(start.Props, name);
                 Context.Watch(child);
-                _pushes[child] = start.Push;
+                _sessions[child] = (start.Push, start.Identity);
+                var left = start.Identity.ExpiresAt - time.GetUtcNow();
+                if (start.Identity.ExpiresAt != DateTimeOffset.MaxValue)
+                    Timers.StartSingleTimer(child, new Expired(child), left > TimeSpan.Zero ? left : TimeSpan.Zero);
             }
             Sender.Tell(child);
         });
+        Receive<Expired>(e => Context.Stop(e.Session));
+        Receive<Recheck>(_ =>
+        {
+            foreach (var (session, (_, identity)) in _sessions)
+            {
+                if (identities.IsRevoked(identity)) Context.Stop(session);
+            }
+        });
         Receive<Terminated>(t =>
         {
-            if (_pushes.Remove(t.ActorRef, out var push)) push.Abort();
+            Timers.Cancel(t.ActorRef);
+            if (_sessions.Remove(t.ActorRef, out var entry)) entry.Push.Abort();
         });
     }
 
+    public ITimerScheduler Timers { get; set; } = null!;
+
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
 
-    public static Props Props() => Akka.Actor.Props.Create(() => new SessionsActor());
+    public static Props Props(IdentityCache identities, TimeProvider time) =>
+        Akka.Actor.Props.Create(() => new SessionsActor(identities, time));
 }

@@ -8,3 +8,6 @@ public sealed class ChannelDirectory;
 
 /// <summary>Actor registry key of the mixer placement actor on channels nodes.</summary>
 public sealed class MixerPlacement;
+
+/// <summary>Actor registry key of the accounts singleton (or its proxy on nodes without the channels role).</summary>
+public sealed class AccountsSingleton;

@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using OpenChat.Protocol.Cluster;
+using OpenChat.Protocol.Accounts;
 using OpenChat.Protocol.Commands;
 using OpenChat.Protocol.Events;
 using OpenChat.Protocol.Media;
@@ -84,6 +85,29 @@ public static class ProtocolManifests
         // Cluster formation
         ("cl.member-get", typeof(ClusterMembershipQuery)),
         ("cl.member", typeof(ClusterMembershipAnswer)),
+        // Accounts
+        ("acc.view", typeof(AccountView)),
+        ("acc.register", typeof(RegisterAccount)),
+        ("acc.sign-in", typeof(BeginSignIn)),
+        ("acc.challenge", typeof(SignInChallenge)),
+        ("acc.throttled", typeof(SignInThrottled)),
+        ("acc.sign-in-end", typeof(EndSignIn)),
+        ("acc.password", typeof(ChangePassword)),
+        ("acc.revoke-all", typeof(RevokeAllSessions)),
+        ("acc.cut", typeof(SessionsCut)),
+        ("acc.revoke", typeof(RevokeSession)),
+        ("acc.revoked", typeof(RevocationDone)),
+        ("acc.delete", typeof(DeleteAccount)),
+        ("acc.claim", typeof(ClaimOwnership)),
+        ("acc.reset-issue", typeof(IssueResetCode)),
+        ("acc.reset-code", typeof(ResetCode)),
+        ("acc.reset-redeem", typeof(RedeemResetCode)),
+        ("acc.guest-name", typeof(CheckGuestName)),
+        ("acc.name-free", typeof(NameAvailability)),
+        ("acc.get", typeof(GetAccount)),
+        ("acc.lookup", typeof(AccountLookup)),
+        ("acc.watch", typeof(WatchIdentity)),
+        ("acc.update", typeof(IdentityUpdate)),
         // Stored events and snapshots (never rename these)
         ("j.msg", typeof(MessageStored)),
         ("s.channel", typeof(ChannelStateSnapshot)),
@@ -91,6 +115,15 @@ public static class ProtocolManifests
         ("j.dir-created", typeof(DirectoryChannelCreated)),
         ("j.dir-updated", typeof(DirectoryChannelUpdated)),
         ("j.dir-deleted", typeof(DirectoryChannelDeleted)),
+        ("j.acc-registered", typeof(AccountRegistered)),
+        ("j.acc-password", typeof(AccountPasswordChanged)),
+        ("j.acc-cut", typeof(AccountSessionsCut)),
+        ("j.acc-revoked", typeof(AccountSessionRevoked)),
+        ("j.acc-deleted", typeof(AccountDeleted)),
+        ("j.acc-owner", typeof(OwnershipClaimed)),
+        ("j.acc-reset-issued", typeof(ResetCodeIssued)),
+        ("j.acc-reset-done", typeof(PasswordResetDone)),
+        ("s.accounts", typeof(AccountsSnapshot)),
     ];
 
     private static readonly FrozenDictionary<string, Type> ByManifest =

@@ -7,6 +7,12 @@ export interface StoredSession {
   userId: string;
   displayName: string;
   expiresAt: string;
+  /** Absent in sessions stored before accounts: those are guest sessions renewed through `POST /api/session`. */
+  kind?: 'account' | 'guest';
+  username?: string | null;
+  owner?: boolean;
+  /** When this client received the token (ISO-8601), to tell its lifetime. */
+  issuedAt?: string;
 }
 
 export type ThemeChoice = 'system' | 'light' | 'dark';

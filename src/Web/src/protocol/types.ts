@@ -74,11 +74,24 @@ export interface UserDto {
   displayName: string;
 }
 
+export type SessionKind = 'account' | 'guest';
+
+/** What every endpoint that signs someone in answers. `kind`, `username` and `owner` are absent from servers before accounts. */
 export interface SessionDto {
   token: string;
   userId: string;
   displayName: string;
   expiresAt: string;
+  kind?: SessionKind;
+  username?: string | null;
+  owner?: boolean;
+}
+
+/** `GET /api/info`; `auth` is absent from servers before accounts. */
+export interface ServerInfo {
+  name: string;
+  version: string;
+  auth?: { guestsAllowed: boolean; registrationOpen: boolean; setupRequired: boolean };
 }
 
 /** Hub methods, by name, as the server spells them. */

@@ -1,5 +1,19 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
-import { createSession, SessionError } from '../client/session';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import {
+  ApiError,
+  authOptions,
+  changePassword,
+  claimServer,
+  createSession,
+  deleteAccount,
+  fetchServerInfo,
+  register,
+  resetPassword,
+  signInWithPassword,
+  signOutEverywhere,
+  signOutSession,
+} from '../client/session';
+import { isGuest, renewalDueAt, renewStored, SignedOutError, toStored } from '../client/sessionKeeper';
 import {
   forgetUser,
   loadLastName,
@@ -11,26 +25,55 @@ import {
   type Preferences,
   type StoredSession,
 } from '../client/storage';
+import type { ServerInfo, SessionDto } from '../protocol/types';
+import { AccountContext, type Account } from './account';
 import { ChatApp } from './ChatApp';
-import { JoinScreen } from './JoinScreen';
+import { SignInScreen, type SignInActions, type SignInMode } from './SignInScreen';
 import { applyTheme } from './theme';
 
-/** Refresh the token when less than this is left of it. */
-const RefreshBeforeExpiryMs = 24 * 60 * 60 * 1000;
+export const SignedOutNotice = 'You were signed out.';
 
-type Phase = { kind: 'join'; error: string | null } | { kind: 'resuming' } | { kind: 'chat'; session: StoredSession };
+/** The longest a browser timer can wait. */
+const MaxTimerMs = 2 ** 31 - 1;
+
+type Phase =
+  | { kind: 'signIn'; mode: SignInMode; notice: string | null }
+  | { kind: 'resuming' }
+  /** `generation` changes when the session is replaced (not when renewed): the chat then connects again with the new token. */
+  | { kind: 'chat'; session: StoredSession; generation: number };
+
+/** A password reset link opens the client at `/#reset=<code>`. */
+function resetCodeFromUrl(): string | null {
+  const match = /^#reset=([^&]+)$/.exec(window.location.hash);
+  return match ? decodeURIComponent(match[1]!) : null;
+}
+
+function clearResetCode() {
+  if (window.location.hash.startsWith('#reset=')) history.replaceState(null, '', window.location.pathname + window.location.search);
+}
+
+function initialPhase(resetCode: string | null): Phase {
+  if (resetCode) return { kind: 'signIn', mode: 'reset', notice: null };
+  return loadSession() ? { kind: 'resuming' } : { kind: 'signIn', mode: 'signIn', notice: null };
+}
 
 /**
- * The top level: the join screen, or the chat once a session exists. A stored session is refreshed at start
- * (POST /api/session with the previous token keeps the user id).
+ * The top level: the sign-in screen, or the chat once a session exists. A stored session is renewed at start; while
+ * the chat runs its token is renewed before it expires and whenever the hub refused it. A session the server ended
+ * (401 from renewal) returns to the sign-in screen with "You were signed out".
  */
 export function App() {
   const [prefs, setPrefsState] = useState<Preferences>(loadPreferences);
-  const [phase, setPhase] = useState<Phase>(() => (loadSession() ? { kind: 'resuming' } : { kind: 'join', error: null }));
-  const [busy, setBusy] = useState(false);
+  const resetCode = useRef(resetCodeFromUrl());
+  const [phase, setPhase] = useState<Phase>(() => initialPhase(resetCode.current));
+  const [info, setInfo] = useState<ServerInfo | null>(null);
   const sessionRef = useRef<StoredSession | null>(loadSession());
+  const generation = useRef(0);
 
   useEffect(() => applyTheme(prefs.theme), [prefs.theme]);
+
+  const refreshInfo = useCallback(() => void fetchServerInfo().then((i) => i && setInfo(i)), []);
+  useEffect(refreshInfo, [refreshInfo]);
 
   const setPrefs = useCallback((change: Partial<Preferences>) => {
     setPrefsState((p) => {
@@ -40,73 +83,185 @@ export function App() {
     });
   }, []);
 
-  const signIn = useCallback(async (displayName: string): Promise<boolean> => {
-    const previous = sessionRef.current;
-    try {
-      let dto;
-      try {
-        dto = await createSession(displayName, previous?.token ?? null);
-      } catch (e) {
-        // An expired or foreign token: start as a new user rather than not at all.
-        if (!(e instanceof SessionError) || e.code !== 'invalid_token') throw e;
-        dto = await createSession(displayName, null);
-      }
-      const session: StoredSession = { token: dto.token, userId: dto.userId, displayName: dto.displayName, expiresAt: dto.expiresAt };
-      sessionRef.current = session;
-      saveSession(session);
-      saveLastName(session.displayName);
-      setPhase({ kind: 'chat', session });
-      return true;
-    } catch (e) {
-      setPhase({ kind: 'join', error: e instanceof Error ? e.message : String(e) });
-      return false;
-    }
+  /** Keeps `session` (a renewal of the current one when `renewed`, else a new one: the chat reconnects). */
+  const keep = useCallback((session: StoredSession, renewed = false) => {
+    sessionRef.current = session;
+    saveSession(session);
+    saveLastName(session.displayName);
+    if (!renewed) generation.current++;
+    setPhase({ kind: 'chat', session, generation: generation.current });
   }, []);
 
+  const enter = useCallback((dto: SessionDto) => keep(toStored(dto)), [keep]);
+
+  /** The server ended the session: forget it (not the name, the read markers) and show the sign-in screen. */
+  const signedOut = useCallback((notice: string | null) => {
+    sessionRef.current = null;
+    saveSession(null);
+    setPhase({ kind: 'signIn', mode: 'signIn', notice });
+    refreshInfo();
+  }, [refreshInfo]);
+
+  // One renewal at a time; the hub's reconnects, the timer and a refused token may all ask at once.
+  const renewing = useRef<Promise<void> | null>(null);
+  const renew = useCallback((): Promise<void> => {
+    const session = sessionRef.current;
+    if (!session) return Promise.resolve();
+    renewing.current ??= renewStored(session)
+      .then((renewed) => {
+        // A session replaced meanwhile (sign-out, another sign-in) stays as it is.
+        if (sessionRef.current === session) keep(renewed, renewed.userId === session.userId);
+      })
+      .catch((e) => {
+        if (e instanceof SignedOutError && sessionRef.current === session) signedOut(SignedOutNotice);
+        else throw e;
+      })
+      .finally(() => {
+        renewing.current = null;
+      });
+    return renewing.current;
+  }, [keep, signedOut]);
+
+  // At start: renew the stored session; a network failure keeps it while it is still valid (the hub will tell).
   useEffect(() => {
-    if (phase.kind === 'resuming' && sessionRef.current) void signIn(sessionRef.current.displayName);
+    if (phase.kind !== 'resuming') return;
+    const stored = sessionRef.current!;
+    renew().catch((e) => {
+      if (sessionRef.current !== stored) return;
+      if (Date.parse(stored.expiresAt) > Date.now()) keep(stored, true);
+      else setPhase({ kind: 'signIn', mode: 'signIn', notice: e instanceof ApiError ? e.message : String(e) });
+    });
     // Only once, at start.
   }, []);
 
+  // While the chat runs: renew when the token comes near its end.
+  const chatSession = phase.kind === 'chat' ? phase.session : null;
+  useEffect(() => {
+    if (!chatSession) return;
+    const timer = setTimeout(() => void renew().catch(() => {}), Math.min(MaxTimerMs, Math.max(0, renewalDueAt(chatSession) - Date.now())));
+    return () => clearTimeout(timer);
+  }, [chatSession, renew]);
+
   const tokenRefused = useRef(false);
 
-  // The hub asks for the token on every (re)connect: refresh it when it is about to expire or was refused.
+  // The hub asks for the token on every (re)connect: renew it first when it is due or was refused.
   const getToken = useCallback(async (): Promise<string> => {
     const session = sessionRef.current;
     if (!session) return '';
-    if (tokenRefused.current || Date.parse(session.expiresAt) - Date.now() < RefreshBeforeExpiryMs) {
+    if (tokenRefused.current || Date.now() >= renewalDueAt(session)) {
       try {
-        const dto = await createSession(session.displayName, session.token);
+        await renew();
         tokenRefused.current = false;
-        sessionRef.current = { ...session, token: dto.token, expiresAt: dto.expiresAt };
-        saveSession(sessionRef.current);
-      } catch (e) {
-        if (e instanceof SessionError && e.code === 'invalid_token') {
-          // The server no longer knows this token (its signing key changed): sign in again as a new user.
-          tokenRefused.current = false;
-          void signIn(session.displayName);
-        }
-        // Otherwise use what we have; the hub says whether it still works.
+      } catch {
+        // Unreachable or busy: use what we have; the hub says whether it still works.
       }
     }
-    return sessionRef.current!.token;
-  }, [signIn]);
+    return sessionRef.current?.token ?? '';
+  }, [renew]);
 
+  // The hub or GET /api/session refused the token: renew now, so a session ended elsewhere shows the sign-in screen at once.
   const onTokenRefused = useCallback(() => {
     tokenRefused.current = true;
-  }, []);
+    void renew().then(
+      () => (tokenRefused.current = false),
+      () => {},
+    );
+  }, [renew]);
 
-  const changeName = useCallback(() => setPhase({ kind: 'join', error: null }), []);
+  const changeName = useCallback(() => setPhase({ kind: 'signIn', mode: 'signIn', notice: null }), []);
 
   const signOut = useCallback(() => {
     const session = sessionRef.current;
     sessionRef.current = null;
-    if (session) forgetUser(session.userId);
-    setPhase({ kind: 'join', error: null });
-  }, []);
+    if (session) {
+      void signOutSession(session.token).catch(() => {});
+      forgetUser(session.userId);
+    }
+    setPhase({ kind: 'signIn', mode: 'signIn', notice: null });
+    refreshInfo();
+  }, [refreshInfo]);
+
+  // An account made by a setup attempt whose code was refused: the next attempt uses it instead of registering again.
+  const setupAccount = useRef<StoredSession | null>(null);
+
+  const signInActions: SignInActions = useMemo(
+    () => ({
+      guest: async (displayName) => {
+        const previous = sessionRef.current;
+        const token = previous && isGuest(previous) ? previous.token : null;
+        let dto: SessionDto;
+        try {
+          dto = await createSession(displayName, token);
+        } catch (e) {
+          // An expired or foreign token: start as a new guest rather than not at all.
+          if (!(e instanceof ApiError) || e.code !== 'invalid_token' || token === null) throw e;
+          dto = await createSession(displayName, null);
+        }
+        enter(dto);
+      },
+      signIn: async (username, password) => enter(await signInWithPassword(username, password)),
+      register: async (username, password) => enter(await register(username, password, null)),
+      setup: async (code, username, password) => {
+        const account = setupAccount.current ?? toStored(await register(username, password, null));
+        setupAccount.current = account;
+        try {
+          enter(await claimServer(account.token, code));
+          setupAccount.current = null;
+          refreshInfo();
+        } catch (e) {
+          if (e instanceof ApiError && e.code === 'forbidden')
+            throw new ApiError(e.status, e.code, e.message + ` The account ${account.username} was created; try the code again.`);
+          throw e;
+        }
+      },
+      reset: async (newPassword) => {
+        enter(await resetPassword(resetCode.current ?? '', newPassword));
+        resetCode.current = null;
+        clearResetCode();
+      },
+    }),
+    [enter, refreshInfo],
+  );
+
+  const auth = authOptions(info);
+  const account: Account | null = useMemo(() => {
+    if (!chatSession) return null;
+    const token = () => sessionRef.current?.token ?? '';
+    return {
+      session: chatSession,
+      setupRequired: auth.setupRequired,
+      registrationOpen: auth.registrationOpen,
+      claim: async (username, password) => enter(await register(username, password, token())),
+      changePassword: async (current, next) => enter(await changePassword(token(), current, next)),
+      signOutEverywhere: async () => enter(await signOutEverywhere(token())),
+      deleteAccount: async (password) => {
+        await deleteAccount(token(), password);
+        const session = sessionRef.current;
+        if (session) forgetUser(session.userId);
+        signedOut('Your account was deleted.');
+      },
+      setup: async (code) => {
+        enter(await claimServer(token(), code));
+        refreshInfo();
+      },
+    };
+  }, [chatSession, auth.setupRequired, auth.registrationOpen, enter, signedOut, refreshInfo]);
 
   if (phase.kind === 'chat') {
-    return <ChatApp key={phase.session.token} session={phase.session} getToken={getToken} onTokenRefused={onTokenRefused} prefs={prefs} setPrefs={setPrefs} changeName={changeName} signOut={signOut} />;
+    return (
+      <AccountContext.Provider value={account}>
+        <ChatApp
+          key={phase.generation}
+          session={phase.session}
+          getToken={getToken}
+          onTokenRefused={onTokenRefused}
+          prefs={prefs}
+          setPrefs={setPrefs}
+          changeName={changeName}
+          signOut={signOut}
+        />
+      </AccountContext.Provider>
+    );
   }
   if (phase.kind === 'resuming') {
     return (
@@ -116,17 +271,15 @@ export function App() {
     );
   }
   return (
-    <JoinScreen
+    <SignInScreen
+      key={phase.mode}
+      info={info}
+      initialMode={phase.mode}
       initialName={loadLastName()}
-      error={phase.error}
-      busy={busy}
+      notice={phase.notice}
       prefs={prefs}
       setPrefs={setPrefs}
-      onJoin={async (name) => {
-        setBusy(true);
-        await signIn(name);
-        setBusy(false);
-      }}
+      actions={signInActions}
     />
   );
 }

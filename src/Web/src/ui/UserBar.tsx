@@ -1,23 +1,36 @@
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
+import { isGuest } from '../client/sessionKeeper';
 import { listInputDevices } from '../voice/microphone';
 import { keyLabel } from '../voice/pushToTalk';
+import { useAccount } from './account';
+import { AccountDialog } from './AccountDialog';
 import { Avatar } from './Avatar';
 import { useChat, useChatState } from './context';
 import { Icon, type IconName } from './Icon';
 
 /**
- * The signed-in user: the account menu (change name, sign out) behind the name, mute, deafen (also before
- * joining voice) and voice settings.
+ * The signed-in user: the account menu (account settings, setting up a server without an owner, a guest's change of
+ * name, sign out) behind the name, mute, deafen (also before joining voice) and voice settings. A guest's own name
+ * carries a "guest" tag.
  */
 export function UserBar() {
   const { voice, changeName, signOut } = useChat();
   const me = useChatState((s) => s.me);
   const muted = useChatState((s) => s.voice.muted);
   const deafened = useChatState((s) => s.voice.deafened);
+  const account = useAccount();
+  const guest = account ? isGuest(account.session) : false;
   const [open, setOpen] = useState<'settings' | 'account' | null>(null);
+  const [dialog, setDialog] = useState(false);
+  const accountButton = useRef<HTMLButtonElement>(null);
   const settingsId = useId();
+  const guestTagId = useId();
   const accountId = useId();
   const toggle = (panel: 'settings' | 'account') => setOpen((o) => (o === panel ? null : panel));
+  const showDialog = () => {
+    setOpen(null);
+    setDialog(true);
+  };
 
   // Escape closes an open panel.
   useEffect(() => {
@@ -32,11 +45,33 @@ export function UserBar() {
   return (
     <div className="user-area">
       {open === 'settings' && <VoiceSettings id={settingsId} />}
+      {dialog && account && (
+        <AccountDialog
+          account={account}
+          signOut={signOut}
+          onClose={() => {
+            setDialog(false);
+            accountButton.current?.focus();
+          }}
+        />
+      )}
       {open === 'account' && (
         <section className="account-menu" id={accountId} aria-label="Account">
-          <button type="button" className="menu-item" onClick={changeName}>
-            <Icon name="edit" size={16} /> Change display name
-          </button>
+          {account && (
+            <button type="button" className="menu-item" onClick={showDialog}>
+              <Icon name="users" size={16} /> Account settings
+            </button>
+          )}
+          {account && !guest && account.setupRequired && (
+            <button type="button" className="menu-item" onClick={showDialog}>
+              <Icon name="sliders" size={16} /> Set up this server
+            </button>
+          )}
+          {(!account || guest) && (
+            <button type="button" className="menu-item" onClick={changeName}>
+              <Icon name="edit" size={16} /> Change display name
+            </button>
+          )}
           <button type="button" className="menu-item danger" onClick={signOut} title="Sign out and forget me on this device">
             <Icon name="signOut" size={16} /> Sign out
           </button>
@@ -46,7 +81,9 @@ export function UserBar() {
         <button
           type="button"
           className="user-button"
+          ref={accountButton}
           aria-label={`Account: ${me?.displayName ?? ''}`}
+          aria-describedby={guest ? guestTagId : undefined}
           aria-expanded={open === 'account'}
           aria-controls={accountId}
           title={me?.displayName}
@@ -54,6 +91,11 @@ export function UserBar() {
         >
           {me && <Avatar userId={me.id} name={me.displayName} size={32} />}
           <span className="user-name">{me?.displayName}</span>
+          {guest && (
+            <span className="guest-tag" id={guestTagId}>
+              guest
+            </span>
+          )}
         </button>
         <div className="user-buttons">
           <ToggleButton label="Mute" offLabel="Unmute" on={muted} icon="mic" onIcon="micOff" onToggle={() => voice.setMuted(!muted)} />

@@ -3,12 +3,17 @@ import { act } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import type { ChatClient } from '../client/chatClient';
-import { defaultPreferences } from '../client/storage';
+import { defaultPreferences, type StoredSession } from '../client/storage';
 import type { MessageDto } from '../protocol/types';
 import { createStore, type Store } from '../state/createStore';
 import { initialState } from '../state/store';
 import type { Microphone } from '../voice/microphone';
 import type { VoiceSession } from '../voice/voiceSession';
+import { ApiError } from '../client/session';
+import type { ServerInfo } from '../protocol/types';
+import { AccountContext, type Account } from './account';
+import { App } from './App';
+import { SignInScreen, type SignInActions } from './SignInScreen';
 import { Composer } from './Composer';
 import { ChatContext, type Chat } from './context';
 import { MessageText } from './MessageText';
@@ -20,6 +25,7 @@ let container: HTMLDivElement;
 let root: Root;
 
 beforeEach(() => {
+  localStorage.clear();
   container = document.createElement('div');
   document.body.appendChild(container);
   root = createRoot(container);
@@ -28,6 +34,8 @@ beforeEach(() => {
 afterEach(() => {
   act(() => root.unmount());
   container.remove();
+  vi.unstubAllGlobals();
+  history.replaceState(null, '', '/');
 });
 
 describe('MessageText', () => {
@@ -171,5 +179,276 @@ describe('UserBar', () => {
     act(() => window.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape' })));
     expect(account.getAttribute('aria-expanded')).toBe('false');
     expect(item('Sign out')).toBeUndefined();
+  });
+});
+
+const info = (auth: Partial<NonNullable<ServerInfo['auth']>> = {}): ServerInfo => ({
+  name: 'OpenChat',
+  version: '1.0',
+  auth: { guestsAllowed: true, registrationOpen: true, setupRequired: false, ...auth },
+});
+
+/** The input labelled `label` (exactly). */
+function field(label: string): HTMLInputElement {
+  const l = [...container.querySelectorAll('label')].find((x) => x.textContent === label);
+  if (!l) throw new Error(`no field ${label}`);
+  return container.querySelector<HTMLInputElement>(`#${CSS.escape(l.htmlFor)}`)!;
+}
+
+function fill(label: string, text: string) {
+  const input = field(label);
+  const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!;
+  act(() => {
+    setter.call(input, text);
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+  });
+}
+
+const button = (text: string) => [...container.querySelectorAll<HTMLButtonElement>('button')].find((b) => b.textContent?.trim() === text);
+
+async function click(text: string) {
+  const b = button(text);
+  if (!b) throw new Error(`no button ${text}`);
+  await act(async () => b.click());
+}
+
+const alerts = () => [...container.querySelectorAll('[role="alert"]')].map((a) => a.textContent);
+
+function actions(parts: Partial<SignInActions> = {}): SignInActions {
+  return { guest: vi.fn(), signIn: vi.fn(), register: vi.fn(), setup: vi.fn(), reset: vi.fn(), ...parts };
+}
+
+function renderScreen(a: SignInActions, serverInfo: ServerInfo | null = info(), notice: string | null = null) {
+  act(() =>
+    root.render(<SignInScreen info={serverInfo} initialMode="signIn" initialName="" notice={notice} prefs={defaultPreferences} setPrefs={() => {}} actions={a} />),
+  );
+}
+
+describe('sign-in screen', () => {
+  test('a wrong password is explained and the inputs point at the message', async () => {
+    const signIn = vi.fn().mockRejectedValue(new ApiError(401, 'invalid_credentials', 'x'));
+    renderScreen(actions({ signIn }));
+    fill('Username', 'alice');
+    fill('Password', 'not-her-password');
+    await click('Sign in');
+    expect(signIn).toHaveBeenCalledWith('alice', 'not-her-password');
+    expect(alerts()).toEqual(['Wrong username or password.']);
+    const error = container.querySelector('[role="alert"]')!;
+    expect(field('Password').getAttribute('aria-invalid')).toBe('true');
+    expect(field('Password').getAttribute('aria-describedby')).toBe(error.id);
+  });
+
+  test('throttled sign-in says how long to wait', async () => {
+    renderScreen(actions({ signIn: vi.fn().mockRejectedValue(new ApiError(429, 'throttled', 'x', 25)) }));
+    fill('Username', 'alice');
+    fill('Password', 'guess-number-9');
+    await click('Sign in');
+    expect(alerts()).toEqual(['Too many attempts; try again in 25 s.']);
+  });
+
+  test('registration checks the rules before asking the server, and shows name_taken', async () => {
+    const register = vi.fn().mockRejectedValue(new ApiError(409, 'name_taken', 'x'));
+    renderScreen(actions({ register }));
+    await click('Create an account');
+    fill('Username', 'alice');
+    fill('Password', 'correct horse');
+    fill('Repeat password', 'correct hose');
+    await click('Create account');
+    expect(alerts()).toEqual(['The passwords do not match.']);
+    fill('Username', 'al ice');
+    fill('Repeat password', 'correct horse');
+    await click('Create account');
+    expect(alerts()).toEqual(['Username: Use only letters, digits and _ . - (no spaces).']);
+    expect(register).not.toHaveBeenCalled();
+    fill('Username', 'alice');
+    await click('Create account');
+    expect(register).toHaveBeenCalledWith('alice', 'correct horse');
+    expect(alerts()).toEqual(['That username is taken; choose another.']);
+  });
+
+  test('the server’s own message is shown when it refuses a registration the client let through', async () => {
+    renderScreen(actions({ register: vi.fn().mockRejectedValue(new ApiError(400, 'invalid_argument', 'That username is reserved.')) }));
+    await click('Create an account');
+    fill('Username', 'admin');
+    fill('Password', 'correct horse');
+    fill('Repeat password', 'correct horse');
+    await click('Create account');
+    expect(alerts()).toEqual(['That username is reserved.']);
+  });
+
+  test('continuing as a guest is offered only when the server allows guests; a registered name is refused clearly', async () => {
+    renderScreen(actions(), info({ guestsAllowed: false, registrationOpen: false }));
+    expect(button('Join as guest')).toBeUndefined();
+    expect(button('Create an account')).toBeUndefined();
+
+    const guest = vi.fn().mockRejectedValue(new ApiError(409, 'name_taken', 'x'));
+    renderScreen(actions({ guest }), info());
+    fill('Display name', 'Alice');
+    await click('Join as guest');
+    expect(guest).toHaveBeenCalledWith('Alice');
+    expect(alerts()).toEqual(['That name belongs to a registered account: sign in, or choose another name.']);
+  });
+
+  test('guests refused by the server (forbidden) are told to sign in', async () => {
+    renderScreen(actions({ guest: vi.fn().mockRejectedValue(new ApiError(403, 'forbidden', 'x')) }), null);
+    fill('Display name', 'Ada');
+    await click('Join as guest');
+    expect(alerts()).toEqual(['This server does not allow guests; sign in or create an account.']);
+  });
+
+  test('a server without an owner offers setup: code, username and password', async () => {
+    renderScreen(actions(), info());
+    expect(button('Set up this server')).toBeUndefined();
+    const setup = vi.fn().mockRejectedValue(new ApiError(403, 'forbidden', 'x'));
+    renderScreen(actions({ setup }), info({ setupRequired: true }));
+    await click('Set up this server');
+    await click('Set up this server'); // the form's submit button: nothing filled in yet
+    expect(alerts()).toEqual(['Enter the setup code from the server’s log.']);
+    fill('Setup code', ' K7Q2-M9XD ');
+    fill('Username', 'owner');
+    fill('Password', 'correct horse');
+    fill('Repeat password', 'correct horse');
+    await click('Set up this server');
+    expect(setup).toHaveBeenCalledWith('K7Q2-M9XD', 'owner', 'correct horse');
+    expect(alerts()).toEqual(['That setup code is not right, or the server already has an owner.']);
+  });
+
+  test('the reason the screen shows is announced', () => {
+    renderScreen(actions(), info(), 'You were signed out.');
+    expect(container.querySelector('[role="status"]')!.textContent).toBe('You were signed out.');
+  });
+});
+
+describe('the app with a stored session', () => {
+  const server = (routes: Record<string, [number, unknown]>) => {
+    const fetcher = vi.fn(async (path: string) => {
+      const [status, body] = routes[path] ?? [404, { error: 'not_found', message: 'no' }];
+      return new Response(JSON.stringify(body), { status });
+    });
+    vi.stubGlobal('fetch', fetcher);
+    return fetcher;
+  };
+
+  async function settle(until: () => boolean) {
+    for (let i = 0; i < 50 && !until(); i++) await act(async () => new Promise((r) => setTimeout(r, 10)));
+  }
+
+  test('a session the server ended (401 from renewal) returns to the sign-in screen with "You were signed out"', async () => {
+    const session: StoredSession = { token: 'v2.t', userId: 'u-1', displayName: 'Alice', expiresAt: '2099-01-01T00:00:00Z', kind: 'account', username: 'alice', owner: false };
+    localStorage.setItem('openchat.session', JSON.stringify(session));
+    const fetcher = server({ '/api/info': [200, info()], '/api/session/renew': [401, { error: 'invalid_token', message: 'Signed out.' }] });
+    act(() => root.render(<App />));
+    await settle(() => container.querySelector('[role="status"]')?.textContent === 'You were signed out.');
+    expect(container.querySelector('[role="status"]')!.textContent).toBe('You were signed out.');
+    expect(field('Username')).toBeTruthy();
+    expect(fetcher).toHaveBeenCalledWith('/api/session/renew', expect.objectContaining({ headers: { Authorization: 'Bearer v2.t' } }));
+    expect(localStorage.getItem('openchat.session')).toBeNull();
+  });
+
+  test('a reset link opens "choose a new password" and sends the code with the new password', async () => {
+    history.replaceState(null, '', '/#reset=abc%2D123');
+    const fetcher = server({ '/api/info': [200, info()], '/api/account/reset': [403, { error: 'forbidden', message: 'x' }] });
+    act(() => root.render(<App />));
+    expect(container.querySelector('h2')!.textContent).toBe('Choose a new password');
+    fill('New password', 'correct horse');
+    fill('Repeat password', 'correct horse');
+    await click('Set password and sign in');
+    const call = fetcher.mock.calls.find((c) => c[0] === '/api/account/reset')!;
+    expect(JSON.parse((call as unknown as [string, RequestInit])[1].body as string)).toEqual({ code: 'abc-123', newPassword: 'correct horse' });
+    expect(alerts()[0]).toContain('This reset link is unknown');
+  });
+});
+
+describe('user bar and account settings', () => {
+  const guestSession: StoredSession = { token: 't', userId: 'g-1', displayName: 'Ada', expiresAt: '2099-01-01T00:00:00Z', kind: 'guest', username: null, owner: false };
+  const accountSession: StoredSession = { ...guestSession, userId: 'u-1', displayName: 'Alice', kind: 'account', username: 'alice' };
+
+  function renderBar(account: Partial<Account> & { session: StoredSession }, signOut = vi.fn()) {
+    const store = createStore(initialState());
+    store.dispatch({ type: 'me', user: { id: account.session.userId, displayName: account.session.displayName } });
+    const chat = fakeChat(store, { signOut });
+    const full: Account = {
+      setupRequired: false, registrationOpen: true, claim: vi.fn(), changePassword: vi.fn(), signOutEverywhere: vi.fn(), deleteAccount: vi.fn(), setup: vi.fn(),
+      ...account,
+    };
+    act(() =>
+      root.render(
+        <ChatContext.Provider value={chat}>
+          <AccountContext.Provider value={full}>
+            <UserBar />
+          </AccountContext.Provider>
+        </ChatContext.Provider>,
+      ),
+    );
+    return full;
+  }
+
+  const accountButton = () => container.querySelector<HTMLButtonElement>('.user-button')!;
+
+  test('a guest’s own name carries a guest tag, and the guest can create an account that keeps their id', async () => {
+    const account = renderBar({ session: guestSession });
+    // The name stays the name; "guest" is the button's description.
+    expect(accountButton().getAttribute('aria-label')).toBe('Account: Ada');
+    const tag = container.querySelector('.guest-tag')!;
+    expect(tag.textContent).toBe('guest');
+    expect(accountButton().getAttribute('aria-describedby')).toBe(tag.id);
+    await act(async () => accountButton().click());
+    expect(button('Change display name')).toBeDefined();
+    await click('Account settings');
+    const dialog = container.querySelector('[role="dialog"]')!;
+    expect(dialog.getAttribute('aria-modal')).toBe('true');
+    expect(dialog.textContent).toContain('Guest');
+    expect(button('Delete account…')).toBeUndefined();
+    fill('Username', 'ada');
+    fill('Password', 'correct horse');
+    fill('Repeat password', 'correct horse');
+    await click('Create account');
+    expect(account.claim).toHaveBeenCalledWith('ada', 'correct horse');
+  });
+
+  test('an account shows its username; deleting asks for the password and confirms; Escape closes and focus returns', async () => {
+    const deleteAccount = vi.fn().mockRejectedValueOnce(new ApiError(401, 'invalid_credentials', 'x')).mockResolvedValue(undefined);
+    renderBar({ session: accountSession, deleteAccount });
+    expect(container.querySelector('.guest-tag')).toBeNull();
+    expect(accountButton().hasAttribute('aria-describedby')).toBe(false);
+    await act(async () => accountButton().click());
+    expect(button('Change display name')).toBeUndefined();
+    await click('Account settings');
+    expect(container.querySelector('[role="dialog"]')!.textContent).toContain('Signed in as alice');
+    await click('Delete account…');
+    await click('Delete my account');
+    expect(alerts()).toEqual(['Enter your password to delete the account.']);
+    expect(deleteAccount).not.toHaveBeenCalled();
+    fill('Password', 'wrong-password');
+    await click('Delete my account');
+    expect(alerts()).toEqual(['That password is not right.']);
+    fill('Password', 'correct horse');
+    await click('Delete my account');
+    expect(deleteAccount).toHaveBeenLastCalledWith('correct horse');
+
+    const dialog = container.querySelector('[role="dialog"]')!;
+    await act(async () => dialog.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true })));
+    expect(container.querySelector('[role="dialog"]')).toBeNull();
+    expect(document.activeElement).toBe(accountButton());
+  });
+
+  test('changing the password checks the new one; sign out everywhere and setup call the account', async () => {
+    const account = renderBar({ session: accountSession, setupRequired: true });
+    await act(async () => accountButton().click());
+    await click('Set up this server');
+    fill('Current password', 'old password');
+    fill('New password', 'short');
+    fill('Repeat new password', 'short');
+    await click('Change password');
+    expect(alerts()).toEqual(['Use a password of at least 8 characters.']);
+    fill('New password', 'a better one');
+    fill('Repeat new password', 'a better one');
+    await click('Change password');
+    expect(account.changePassword).toHaveBeenCalledWith('old password', 'a better one');
+    fill('Setup code', 'K7Q2');
+    await click('Become the owner');
+    expect(account.setup).toHaveBeenCalledWith('K7Q2');
+    await click('Sign out everywhere');
+    expect(account.signOutEverywhere).toHaveBeenCalledTimes(1);
   });
 });

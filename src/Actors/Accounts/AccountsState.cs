@@ -1,0 +1,116 @@
+using OpenChat.Protocol.Accounts;
+using OpenChat.Protocol.Ids;
+using OpenChat.Protocol.Text;
+
+namespace OpenChat.Channels.Accounts;
+
+/// <summary>
+/// The accounts' state, rebuilt from the journal: accounts by id and by name key, the owner, session cuts, revoked
+/// sessions and outstanding reset codes. Pure: the actor decides, this applies.
+/// </summary>
+public sealed class AccountsState
+{
+    private readonly Dictionary<UserId, StoredAccount> _byId = new();
+    private readonly Dictionary<string, UserId> _byKey = new(StringComparer.Ordinal);
+    private readonly Dictionary<UserId, DateTimeOffset> _cuts = new();
+    private readonly Dictionary<(UserId, string), DateTimeOffset> _revoked = new();
+    private readonly Dictionary<string, StoredResetCode> _resetCodes = new(StringComparer.Ordinal);
+
+    public UserId? Owner { get; private set; }
+
+    public int LiveAccounts => _byKey.Count;
+
+    public StoredAccount? ById(UserId user) => _byId.GetValueOrDefault(user);
+
+    public StoredAccount? ByName(string username) =>
+        _byKey.TryGetValue(UsernameRules.Key(username), out var id) ? _byId[id] : null;
+
+    public bool IsNameTaken(string name) => _byKey.ContainsKey(UsernameRules.Key(name));
+
+    public StoredResetCode? ResetCodeByHash(string hash) => _resetCodes.GetValueOrDefault(hash);
+
+    public AccountView View(StoredAccount account) => new(account.User, account.Username, account.CreatedAt, Owner == account.User);
+
+    public void Apply(object e)
+    {
+        switch (e)
+        {
+            case AccountRegistered r:
+                _byId[r.User] = new StoredAccount(r.User, r.Username, r.PasswordHash, r.At, Deleted: false);
+                _byKey[UsernameRules.Key(r.Username)] = r.User;
+                // A claimed guest's guest tokens end: the user now signs in as the account.
+                if (r.ClaimedGuest) Cut(r.User, r.At);
+                break;
+            case AccountPasswordChanged p when _byId.TryGetValue(p.User, out var account):
+                _byId[p.User] = account with { PasswordHash = p.PasswordHash };
+                if (p.SessionsNotBefore is { } notBefore) Cut(p.User, notBefore);
+                break;
+            case AccountSessionsCut c:
+                Cut(c.User, c.NotBefore);
+                break;
+            case AccountSessionRevoked r:
+                _revoked[(r.User, r.SessionId)] = r.Until;
+                break;
+            case AccountDeleted d when _byId.TryGetValue(d.User, out var deleted):
+                _byId[d.User] = deleted with { Deleted = true, PasswordHash = "" };
+                _byKey.Remove(UsernameRules.Key(deleted.Username));
+                Cut(d.User, d.At);
+                if (Owner == d.User) Owner = null;
+                foreach (var code in _resetCodes.Values.Where(c => c.User == d.User).ToList()) _resetCodes.Remove(code.CodeHash);
+                break;
+            case OwnershipClaimed o:
+                Owner = o.User;
+                break;
+            case ResetCodeIssued i:
+                _resetCodes[i.CodeHash] = new StoredResetCode(i.User, i.CodeHash, i.ExpiresAt);
+                break;
+            case PasswordResetDone d when _byId.TryGetValue(d.User, out var reset):
+                _byId[d.User] = reset with { PasswordHash = d.PasswordHash };
+                _resetCodes.Remove(d.CodeHash);
+                Cut(d.User, d.At);
+                break;
+            case AccountsSnapshot s:
+                Restore(s);
+                break;
+        }
+    }
+
+    private void Cut(UserId user, DateTimeOffset notBefore)
+    {
+        if (!_cuts.TryGetValue(user, out var current) || current < notBefore) _cuts[user] = notBefore;
+    }
+
+    /// <summary>Everything a gateway needs, for a new watcher.</summary>
+    public IdentityUpdate Full(DateTimeOffset now) => new(
+        Full: true,
+        Owner,
+        _cuts.Select(c => new UserSessionsCut(c.Key, c.Value)).ToList(),
+        _revoked.Where(r => r.Value > now).Select(r => new RevokedSession(r.Key.Item1, r.Key.Item2, r.Value)).ToList(),
+        _byId.Values.Where(a => a.Deleted).Select(a => a.User).ToList());
+
+    /// <summary>The state to snapshot, without what has expired.</summary>
+    public AccountsSnapshot Snapshot(DateTimeOffset now) => new(
+        _byId.Values.ToList(),
+        Owner,
+        _cuts.Select(c => new UserSessionsCut(c.Key, c.Value)).ToList(),
+        _revoked.Where(r => r.Value > now).Select(r => new RevokedSession(r.Key.Item1, r.Key.Item2, r.Value)).ToList(),
+        _resetCodes.Values.Where(c => c.ExpiresAt > now).ToList());
+
+    private void Restore(AccountsSnapshot s)
+    {
+        _byId.Clear();
+        _byKey.Clear();
+        _cuts.Clear();
+        _revoked.Clear();
+        _resetCodes.Clear();
+        foreach (var a in s.Accounts)
+        {
+            _byId[a.User] = a;
+            if (!a.Deleted) _byKey[UsernameRules.Key(a.Username)] = a.User;
+        }
+        Owner = s.Owner;
+        foreach (var c in s.Cuts) _cuts[c.User] = c.NotBefore;
+        foreach (var r in s.Revoked) _revoked[(r.User, r.SessionId)] = r.Until;
+        foreach (var c in s.ResetCodes) _resetCodes[c.CodeHash] = c;
+    }
+}

@@ -1,0 +1,92 @@
+using System.Collections.Concurrent;
+using OpenChat.Protocol.Accounts;
+using OpenChat.Protocol.Ids;
+
+namespace OpenChat.Gateway.Auth;
+
+/// <summary>
+/// This gateway's copy of what the accounts singleton says about sessions: the owner, users whose sessions from
+/// before a time have ended, single revoked sessions, deleted users. Kept current by <see cref="Sessions.IdentityWatcher"/>;
+/// read by every request and hub connection. Until the first full copy arrives, <see cref="Loaded"/> is false and
+/// no token is accepted (answered 503, not 401: the token is not known to be bad), unless the singleton has not
+/// answered for a while since this gateway started (<see cref="Unavailable"/>): then the channels nodes run a release
+/// without accounts (a rolling update in progress), and tokens are checked for signature and expiry only.
+/// </summary>
+public sealed class IdentityCache(TimeProvider time)
+{
+    private sealed class State
+    {
+        public readonly ConcurrentDictionary<UserId, DateTimeOffset> Cuts = new();
+        public readonly ConcurrentDictionary<(UserId, string), DateTimeOffset> Revoked = new();
+        public readonly ConcurrentDictionary<UserId, bool> Deleted = new();
+        public UserId? Owner;
+    }
+
+    private volatile State _state = new();
+    private volatile bool _loaded;
+    private volatile bool _unavailable;
+
+    public bool Loaded => _loaded;
+
+    /// <summary>Never loaded, and the accounts singleton has not answered for a while: tokens cannot be checked for revocation.</summary>
+    public bool Unavailable => _unavailable && !_loaded;
+
+    /// <summary>Whether tokens can be accepted: the revocations are loaded, or cannot be (see <see cref="Unavailable"/>).</summary>
+    public bool CanAuthenticate => _loaded || _unavailable;
+
+    public void MarkUnavailable() => _unavailable = true;
+
+    /// <summary>Raised after every update, so that the sessions ended by it can be closed.</summary>
+    public event Action? Changed;
+
+    /// <summary>
+    /// What this gateway just had the singleton store (a cut, a revocation), applied at once so that its own next
+    /// request sees it; the singleton's own message follows and changes nothing more.
+    /// </summary>
+    public void ApplyOwn(UserSessionsCut? cut = null, RevokedSession? revoked = null, UserId? deleted = null) =>
+        Apply(new IdentityUpdate(false, null, cut is null ? [] : [cut], revoked is null ? [] : [revoked], deleted is { } d ? [d] : []));
+
+    public UserId? Owner => _state.Owner;
+
+    public bool IsOwner(UserId user) => _state.Owner == user;
+
+    public bool IsDeleted(UserId user) => _state.Deleted.ContainsKey(user);
+
+    public void Apply(IdentityUpdate update)
+    {
+        var state = update.Full ? new State { Owner = update.Owner } : _state;
+        foreach (var cut in update.Cuts)
+            state.Cuts.AddOrUpdate(cut.User, cut.NotBefore, (_, old) => old > cut.NotBefore ? old : cut.NotBefore);
+        var now = time.GetUtcNow();
+        foreach (var r in update.Revoked)
+        {
+            if (r.Until > now) state.Revoked[(r.User, r.SessionId)] = r.Until;
+        }
+        foreach (var user in update.Deleted) state.Deleted[user] = true;
+        if (update.Full)
+        {
+            _state = state;
+            _loaded = true;
+        }
+        Changed?.Invoke();
+        if (!update.Full) return;
+        // Revocations outlive their sessions only until those would have expired anyway.
+        foreach (var (key, until) in state.Revoked)
+        {
+            if (until <= now) state.Revoked.TryRemove(key, out _);
+        }
+    }
+
+    /// <summary>Whether a session that its token proves was ended since: deleted user, all sessions cut, or this one revoked.</summary>
+    public bool IsRevoked(SessionIdentity identity)
+    {
+        var state = _state;
+        if (state.Deleted.ContainsKey(identity.User)) return true;
+        // A token of the earlier form has no issue time: any cut ends it.
+        if (state.Cuts.TryGetValue(identity.User, out var cut) && (identity.IssuedAt is not { } issued || issued <= cut)) return true;
+        return identity.SessionId is { } sid && state.Revoked.TryGetValue((identity.User, sid), out var until) && until > time.GetUtcNow();
+    }
+
+    /// <summary>The latest cut of a user's sessions, if any: a new token must be issued after it.</summary>
+    public DateTimeOffset? CutOf(UserId user) => _state.Cuts.TryGetValue(user, out var cut) ? cut : null;
+}

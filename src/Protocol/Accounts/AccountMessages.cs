@@ -1,0 +1,91 @@
+using OpenChat.Protocol.Ids;
+
+namespace OpenChat.Protocol.Accounts;
+
+// The accounts singleton (channels role) keeps every account, the owner, and which sessions are revoked. Gateways
+// hash and verify passwords themselves (the work stays spread over the gateways); the singleton stores the hashes
+// as opaque strings and decides who may try (sign-in throttling, cluster-wide). Every refusal is a CommandRejected.
+
+/// <summary>What a gateway may tell about an account.</summary>
+public sealed record AccountView(UserId User, string Username, DateTimeOffset CreatedAt, bool Owner) : IProtocolMessage;
+
+/// <summary>Creates an account; with <paramref name="ClaimGuest"/> the guest's id (and history) becomes the account's. Answer: <see cref="AccountView"/>.</summary>
+public sealed record RegisterAccount(string Username, string PasswordHash, UserId? ClaimGuest) : IProtocolMessage;
+
+/// <summary>
+/// Starts a password check for <paramref name="Username"/> from <paramref name="Address"/>; counts as a failure until
+/// <see cref="EndSignIn"/> says otherwise. Answer: <see cref="SignInChallenge"/> or <see cref="SignInThrottled"/>.
+/// </summary>
+public sealed record BeginSignIn(string Username, string Address) : IProtocolMessage;
+
+/// <summary>The stored hash to verify against; both null for a name no account has.</summary>
+public sealed record SignInChallenge(AccountView? Account, string? PasswordHash) : IProtocolMessage;
+
+/// <summary>Too many failures for this account or address lately.</summary>
+public sealed record SignInThrottled(TimeSpan RetryAfter) : IProtocolMessage;
+
+/// <summary>
+/// The outcome of a password check begun with <see cref="BeginSignIn"/>; <paramref name="Rehashed"/> replaces the stored
+/// hash when the hasher asked for it (an older format). No answer.
+/// </summary>
+public sealed record EndSignIn(string Username, string Address, bool Succeeded, string? Rehashed = null) : IProtocolMessage;
+
+/// <summary>Sets a new password hash; every session of the user issued before now ends except the caller's next one. Answer: <see cref="SessionsCut"/>.</summary>
+public sealed record ChangePassword(UserId User, string PasswordHash) : IProtocolMessage;
+
+/// <summary>Ends every session of the user issued before now. Answer: <see cref="SessionsCut"/>.</summary>
+public sealed record RevokeAllSessions(UserId User) : IProtocolMessage;
+
+/// <summary>The time from which the user's sessions count again: a token must be issued after it.</summary>
+public sealed record SessionsCut(UserId User, DateTimeOffset NotBefore) : IProtocolMessage;
+
+/// <summary>Ends one session (its tokens share <paramref name="SessionId"/>) until it would have expired anyway. Answer: <see cref="RevocationDone"/>.</summary>
+public sealed record RevokeSession(UserId User, string SessionId, DateTimeOffset Until) : IProtocolMessage;
+
+public sealed record RevocationDone : IProtocolMessage
+{
+    public static readonly RevocationDone Instance = new();
+}
+
+/// <summary>Deletes an account: its name is free again, its sessions end, its messages stay. Answer: <see cref="RevocationDone"/>.</summary>
+public sealed record DeleteAccount(UserId User) : IProtocolMessage;
+
+/// <summary>Makes an account the server's owner with the setup code. Answer: <see cref="AccountView"/>.</summary>
+public sealed record ClaimOwnership(UserId User, string Code, string Address) : IProtocolMessage;
+
+/// <summary>Issues a one-time password reset code for an account. Answer: <see cref="ResetCode"/>.</summary>
+public sealed record IssueResetCode(UserId User) : IProtocolMessage;
+
+public sealed record ResetCode(string Code, DateTimeOffset ExpiresAt) : IProtocolMessage;
+
+/// <summary>Sets a new password with a reset code, ending every session of the account. Answer: <see cref="AccountView"/>.</summary>
+public sealed record RedeemResetCode(string Code, string PasswordHash, string Address) : IProtocolMessage;
+
+/// <summary>Whether a display name is free for a guest (not a registered username). Answer: <see cref="NameAvailability"/>.</summary>
+public sealed record CheckGuestName(string DisplayName) : IProtocolMessage;
+
+public sealed record NameAvailability(bool Free) : IProtocolMessage;
+
+/// <summary>An account by id. Answer: <see cref="AccountLookup"/>.</summary>
+public sealed record GetAccount(UserId User) : IProtocolMessage;
+
+public sealed record AccountLookup(AccountView? Account) : IProtocolMessage;
+
+/// <summary>Subscribes a gateway to <see cref="IdentityUpdate"/>s: a full one at once, then the changes.</summary>
+public sealed record WatchIdentity(Akka.Actor.IActorRef Watcher) : IProtocolMessage;
+
+/// <summary>
+/// What gateways need to check tokens and show who is who: the owner, users whose sessions from before a time are
+/// ended, single sessions revoked until their expiry, deleted users. <paramref name="Full"/>: replaces what the
+/// gateway knew; otherwise adds to it.
+/// </summary>
+public sealed record IdentityUpdate(
+    bool Full,
+    UserId? Owner,
+    IReadOnlyList<UserSessionsCut> Cuts,
+    IReadOnlyList<RevokedSession> Revoked,
+    IReadOnlyList<UserId> Deleted) : IProtocolMessage;
+
+public sealed record UserSessionsCut(UserId User, DateTimeOffset NotBefore);
+
+public sealed record RevokedSession(UserId User, string SessionId, DateTimeOffset Until);
