@@ -29,6 +29,7 @@ public sealed class Bench : IAsyncDisposable
     private readonly SimulatedNetwork _network;
     private readonly List<IAsyncDisposable> _started = [];
     private Addresses _addresses = null!;
+    private ServerProcess? _server;
     private string _home = "";
 
     private Bench(string work, Options options, SimulatedNetwork network)
@@ -94,6 +95,7 @@ public sealed class Bench : IAsyncDisposable
         }, networkNamespace: server.Namespace, url: $"http://{server.Address}:{Addresses.HttpPort}",
             moreUrls: [$"http://[{ServerV6}]:{Addresses.HttpPort}"]);
         _started.Add(openChat);
+        _server = openChat;
         await openChat.WaitReadyAsync(TimeSpan.FromSeconds(120)).WaitAsync(ct);
     }
 
@@ -122,6 +124,10 @@ public sealed class Bench : IAsyncDisposable
             try
             {
                 return await MeasureJoinsAsync(path, driver, clients, ct);
+            }
+            catch (PathException e) when (_options.Verbose)
+            {
+                throw new PathException(e.Message + "\n--- server\n" + string.Join('\n', _server!.Output.Split('\n').TakeLast(40)));
             }
             finally
             {
@@ -185,7 +191,7 @@ public sealed class Bench : IAsyncDisposable
                 }
             }
             return false;
-        }, $"Alice to hear Bob's {BobHz:0} Hz over {path.Title}", ct);
+        }, $"Alice to hear Bob's {BobHz:0} Hz over {path.Title}", ct, () => DiagnoseAsync(alice));
         await UntilAsync(() => alice.EvaluateAsync<bool>("() => window.__openchat.voice.phase === 'connected'"), "Alice's voice panel to say connected", ct);
         var pair = await SelectedPairAsync(alice);
         if (!path.IsExpected(pair, _addresses)) throw new PathException($"{path.Name}: Alice's media took {pair}, not {path.Title}");
@@ -207,16 +213,34 @@ public sealed class Bench : IAsyncDisposable
     }
 
     /// <summary>Checks <paramref name="condition"/> every 20 ms until it holds; after the join timeout, a <see cref="PathException"/>.</summary>
-    private async Task UntilAsync(Func<Task<bool>> condition, string what, CancellationToken ct)
+    /// <remarks><paramref name="diagnose"/>: what to add to the message of the timeout.</remarks>
+    private async Task UntilAsync(Func<Task<bool>> condition, string what, CancellationToken ct, Func<Task<string>>? diagnose = null)
     {
         var timeout = _options.JoinTimeout;
         var deadline = DateTime.UtcNow + timeout;
         while (!await condition())
         {
-            if (DateTime.UtcNow > deadline) throw new PathException($"timed out after {timeout.TotalSeconds:0} s waiting for {what}");
+            if (DateTime.UtcNow > deadline)
+                throw new PathException($"timed out after {timeout.TotalSeconds:0} s waiting for {what}{(diagnose is null ? "" : "\n" + await diagnose())}");
             await Task.Delay(20, ct);
         }
     }
+
+    /// <summary>The page's voice state, its peer connection's states and packet counts, and the probe's last samples.</summary>
+    private Task<string> DiagnoseAsync(IPage page) => page.EvaluateAsync<string>("""
+        async () => {
+          const h = window.__openchat, pc = h.peerConnection, a = window.__arriving || {};
+          const out = ['voice ' + JSON.stringify(h.voice), 'active peer connection ' + (pc ? pc.connectionState : 'none'),
+            'newest peer connection ' + JSON.stringify({ ...a, stream: !!a.stream })];
+          if (pc) (await pc.getStats()).forEach(r => {
+            if (r.type === 'inbound-rtp' || r.type === 'outbound-rtp') out.push(`${r.type} packets ${r.packetsReceived ?? r.packetsSent}`);
+            if (r.type === 'candidate-pair' && r.nominated) out.push(`nominated pair ${r.state}`);
+          });
+          const p = window.__probes && window.__probes.arrivingStream;
+          if (p) out.push('probe switched ' + p.switched, ...p.samples.slice(-400).filter((_, i) => i % 100 === 0).map(s => `${s.t.toFixed(0)} rms ${s.rms.toFixed(0)} dB, ${s.db.map(d => d.toFixed(0)).join(' / ')} dB`));
+          return out.join('\n');
+        }
+        """);
 
     /// <summary>The selected candidate pair of the page's voice peer connection.</summary>
     private static async Task<SelectedPair> SelectedPairAsync(IPage page)
