@@ -23,7 +23,7 @@ public sealed class AudioProbe(IPage page, string stream = AudioProbe.Received)
     /// <summary>
     /// The received stream of the page's newest peer connection from its <c>track</c> event on (when the answer is
     /// applied, before ICE and DTLS), where <see cref="Received"/> shows a session only once it is connected: a probe on
-    /// it misses none of a new session's first audio. Needs <see cref="FollowArrivingStreamsAsync"/>.
+    /// it moves to a new session's stream at that event and misses none of its first audio. Needs <see cref="FollowArrivingStreamsAsync"/>.
     /// </summary>
     public const string Arriving = "arrivingStream";
 
@@ -48,7 +48,12 @@ public sealed class AudioProbe(IPage page, string stream = AudioProbe.Received)
               this.addEventListener('signalingstatechange', () => { if (this.signalingState === 'stable' && !timeline.answered) timeline.answered = now(); });
               this.addEventListener('connectionstatechange', () => { if (this.connectionState === 'connected' && !timeline.connected) timeline.connected = now(); });
               this.addEventListener('icegatheringstatechange', () => { if (this.iceGatheringState === 'complete' && !timeline.gathered) timeline.gathered = now(); });
-              this.addEventListener('track', e => { timeline.stream = e.streams[0] ?? new MediaStream([e.track]); });
+              this.addEventListener('track', e => {
+                timeline.stream = e.streams[0] ?? new MediaStream([e.track]);
+                // A probe on this stream moves to it now, not at its next poll.
+                const probe = window.__probes && window.__probes.arrivingStream;
+                if (probe) probe.follow();
+              });
             }
             // The client reads its offer once, when it sends it (after gathering, or the wait for it).
             get localDescription() {
@@ -141,7 +146,7 @@ public sealed class AudioProbe(IPage page, string stream = AudioProbe.Received)
             }
           };
           window.__probes = window.__probes || {};
-          window.__probes[name] = { samples, timer: setInterval(follow, 10) };
+          window.__probes[name] = { samples, follow, timer: setInterval(follow, 50) };
           await ctx.resume();
           return ctx.sampleRate;
         }
