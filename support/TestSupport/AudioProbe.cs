@@ -31,13 +31,15 @@ public sealed class AudioProbe(IPage page, string stream = AudioProbe.Received)
     /// Makes the page keep <see cref="Arriving"/> and the newest peer connection's timeline (ms since 1970: <c>created</c>,
     /// <c>gathered</c> when ICE gathering completed, <c>sent</c> when the page read its offer to send it, <c>answered</c>
     /// when the answer is applied, <c>connected</c>) in <c>window.__arriving</c>; for peer connections
-    /// the page creates from now on. A probe records in <c>window.__probes[NAME].switched</c> when it last moved to a new stream.
+    /// the page creates from now on. Until the first, <see cref="Arriving"/> is a silent stream. A probe records in <c>window.__probes[NAME].switched</c> when it last moved to a new stream.
     /// </summary>
     public static Task FollowArrivingStreamsAsync(IPage page) => page.EvaluateAsync("""
         () => {
           if (window.__arriving) return;
           const now = () => performance.timeOrigin + performance.now();
-          window.__arriving = { stream: null };
+          // Silence until the first peer connection's track, so that a probe can listen before the first join.
+          const silence = new AudioContext().createMediaStreamDestination().stream;
+          window.__arriving = { stream: silence };
           const Native = window.RTCPeerConnection;
           window.RTCPeerConnection = class extends Native {
             constructor(...args) {

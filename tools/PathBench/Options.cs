@@ -10,10 +10,11 @@ public sealed record Options(IReadOnlyList<NetworkPath> Paths, int Joins, TimeSp
 
         Starts the all-in-one server (src/Server, Release build) and Debian's coturn, each in a network namespace of its
         own, and for each path a namespace with two browsers whose nftables rules leave them only that path. Bob joins
-        the voice channel and stays (his fake microphone plays 660 Hz); Alice (440 Hz) joins once to warm up, then leaves
-        and rejoins in the same page --joins times. Each join is timed in her page from the click on the voice channel
-        to the first probe window (5.3 ms hop) in which Bob's tone is clear, and her selected candidate pair (getStats)
-        must be the path's; a join on another path fails the run. Prints p50/p95/max per path (linear interpolation)
+        the voice channel and stays (his fake microphone plays 660 Hz); in the other browser (440 Hz) a new user signs
+        in a new page for each join, joins, is timed, leaves and closes the page: one warm-up join, then --joins measured.
+        Each join is timed in its page from the click on the voice channel to the first probe window (5.3 ms hop) in
+        which Bob's tone is clear, and its selected candidate pair (getStats) must be the path's; a join on another
+        path fails the run. Prints p50/p95/max per path (linear interpolation)
         and the machine's load average. Every namespace and process it makes is removed at the end, also on Ctrl-C.
         Needs root, /usr/bin/chromium, coturn, nftables and certutil (libnss3-tools).
 
