@@ -23,6 +23,7 @@ public sealed class SimulatedMember : IAsyncDisposable
 {
     private static readonly Lazy<HttpClient> SharedHttp = new(() => new HttpClient { Timeout = TimeSpan.FromSeconds(15) });
     private static readonly Lazy<RtcClient> SharedRtc = new(() => new RtcClient(new RtcClientOptions()));
+    private static readonly Lazy<RtcClient> SharedTcpRtc = new(() => new RtcClient(new RtcClientOptions { UseTcp = true }));
 
     // One lock for the member's parts: its signalling, its media and what it measures change together.
     private readonly object _gate = new();
@@ -55,7 +56,7 @@ public sealed class SimulatedMember : IAsyncDisposable
         _ownHttp = options.Http is null ? SourceHttp(options) : null;
         _signalling = new SignallingLink(options, _gate, options.Http ?? _ownHttp ?? SharedHttp.Value, _measurement, renewals.Writer, OnVoiceEnded,
             _life.Token);
-        _media = new MediaLink(options, _gate, options.RtcClient ?? SourceRtc(options) ?? SharedRtc.Value, _clock, _measurement, _signalling, renewals.Writer,
+        _media = new MediaLink(options, _gate, options.RtcClient ?? SourceRtc(options) ?? (options.UseTcp ? SharedTcpRtc : SharedRtc).Value, _clock, _measurement, _signalling, renewals.Writer,
             _offset, new Random(StableHash(options.DisplayName)));
         _renegotiation = new Renegotiation(options, _signalling, _media, _measurement, renewals.Reader, _life.Token);
     }
@@ -69,7 +70,7 @@ public sealed class SimulatedMember : IAsyncDisposable
         options.SourceAddress is { } source ? Network.SourceAddress.HttpClient(source) : null;
 
     private static RtcClient? SourceRtc(SimulatedMemberOptions options) =>
-        options.SourceAddress is { } source ? Network.SourceAddress.RtcClient(source) : null;
+        options.SourceAddress is { } source ? Network.SourceAddress.RtcClient(source, useTcp: options.UseTcp) : null;
 
     public string DisplayName => Options.DisplayName;
 

@@ -32,6 +32,14 @@ public sealed class SimulatedMemberOptions
     /// <summary>The clock that paces the microphone; <see cref="FrameClock.Shared"/> when null. Members that should count each other's talking as expected audio must share a clock.</summary>
     public FrameClock? Clock { get; init; }
 
+    /// <summary>
+    /// Media over ICE-TCP (<see cref="RtcClientOptions.UseTcp"/>): one TCP connection to the answer's passive TCP
+    /// candidate, as a browser whose network drops UDP; the media node needs <c>OpenChat:Media:RtcTcpPort</c>. With
+    /// <see cref="RtcClient"/> given, its own options decide and must agree. Not for a source address placed in a
+    /// network namespace (the TCP socket is made in the process's namespace).
+    /// </summary>
+    public bool UseTcp { get; init; }
+
     /// <summary>The WebRTC client (its certificate plays the browser profile's); one shared by the process when null.</summary>
     public RtcClient? RtcClient { get; init; }
 
@@ -96,5 +104,9 @@ public sealed class SimulatedMemberOptions
         if (MinHeardFrames < 1) throw new ArgumentOutOfRangeException(nameof(MinHeardFrames), "at least 1");
         if (ExpectationFrames < 0) throw new ArgumentOutOfRangeException(nameof(ExpectationFrames), "0 or more");
         if (MinGap < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(MinGap));
+        if (RtcClient is not null && RtcClient.Options.UseTcp != UseTcp)
+            throw new ArgumentException("UseTcp differs from the given RtcClient's options.", nameof(UseTcp));
+        if (UseTcp && SourceAddress is { } source && Network.SourceAddress.NamespaceOf(source) is not null)
+            throw new ArgumentException("ICE-TCP from a source address placed in a network namespace is not supported.", nameof(UseTcp));
     }
 }

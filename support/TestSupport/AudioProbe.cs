@@ -20,6 +20,54 @@ public sealed class AudioProbe(IPage page, string stream = AudioProbe.Received)
     /// <summary>What the page sends: its microphone and beeps, before encoding.</summary>
     public const string Sent = "localStream";
 
+    /// <summary>
+    /// The received stream of the page's newest peer connection from its <c>track</c> event on (when the answer is
+    /// applied, before ICE and DTLS), where <see cref="Received"/> shows a session only once it is connected: a probe on
+    /// it moves to a new session's stream at that event and misses none of its first audio. Needs <see cref="FollowArrivingStreamsAsync"/>.
+    /// </summary>
+    public const string Arriving = "arrivingStream";
+
+    /// <summary>
+    /// Makes the page keep <see cref="Arriving"/> and the newest peer connection's timeline (ms since 1970: <c>created</c>,
+    /// <c>gathered</c> when ICE gathering completed, <c>sent</c> when the page read its offer to send it, <c>answered</c>
+    /// when the answer is applied, <c>connected</c>) in <c>window.__arriving</c>; for peer connections
+    /// the page creates from now on. Until the first, <see cref="Arriving"/> is a silent stream. A probe records in <c>window.__probes[NAME].switched</c> when it last moved to a new stream.
+    /// </summary>
+    public static Task FollowArrivingStreamsAsync(IPage page) => page.EvaluateAsync("""
+        () => {
+          if (window.__arriving) return;
+          const now = () => performance.timeOrigin + performance.now();
+          // Silence until the first peer connection's track, so that a probe can listen before the first join.
+          const silence = new AudioContext().createMediaStreamDestination().stream;
+          window.__arriving = { stream: silence };
+          const Native = window.RTCPeerConnection;
+          window.RTCPeerConnection = class extends Native {
+            constructor(...args) {
+              super(...args);
+              const timeline = { stream: null, created: now(), gathered: null, sent: null, answered: null, connected: null };
+              window.__arriving = timeline;
+              this.__timeline = timeline;
+              this.addEventListener('signalingstatechange', () => { if (this.signalingState === 'stable' && !timeline.answered) timeline.answered = now(); });
+              this.addEventListener('connectionstatechange', () => { if (this.connectionState === 'connected' && !timeline.connected) timeline.connected = now(); });
+              this.addEventListener('icegatheringstatechange', () => { if (this.iceGatheringState === 'complete' && !timeline.gathered) timeline.gathered = now(); });
+              this.addEventListener('track', e => {
+                timeline.stream = e.streams[0] ?? new MediaStream([e.track]);
+                // A probe on this stream moves to it now, not at its next poll.
+                const probe = window.__probes && window.__probes.arrivingStream;
+                if (probe) probe.follow();
+              });
+            }
+            // The client reads its offer once, when it sends it (after gathering, or the wait for it).
+            get localDescription() {
+              const description = super.localDescription;
+              const timeline = this.__timeline;
+              if (timeline && description && description.type === 'offer' && this.signalingState === 'have-local-offer' && !timeline.sent) timeline.sent = now();
+              return description;
+            }
+          };
+        }
+        """);
+
     public sealed record Sample(double T, double Rms, double[] Db);
 
     private const string Worklet = """
@@ -66,7 +114,7 @@ public sealed class AudioProbe(IPage page, string stream = AudioProbe.Received)
 
     private const string Install = """
         async ([name, frequencies, worklet]) => {
-          const hook = window.__openchat;
+          const hook = name === 'arrivingStream' ? { get arrivingStream() { return window.__arriving && window.__arriving.stream; } } : window.__openchat;
           if (!hook || !hook[name]) throw new Error('no ' + name + ' yet');
           const ctx = new AudioContext();
           const url = URL.createObjectURL(new Blob([worklet], { type: 'text/javascript' }));
@@ -96,10 +144,11 @@ public sealed class AudioProbe(IPage page, string stream = AudioProbe.Received)
               stream = hook[name];
               source = ctx.createMediaStreamSource(stream);
               source.connect(node);
+              window.__probes[name].switched = performance.timeOrigin + performance.now();
             }
           };
           window.__probes = window.__probes || {};
-          window.__probes[name] = { samples, timer: setInterval(follow, 50) };
+          window.__probes[name] = { samples, follow, timer: setInterval(follow, 50) };
           await ctx.resume();
           return ctx.sampleRate;
         }

@@ -103,4 +103,27 @@ public static class TestCertificates
         File.WriteAllText(files.Key, key.ExportPkcs8PrivateKeyPem());
         return files;
     }
+
+    /// <summary>
+    /// A HOME (<c>FOLDER/home</c>) whose NSS database (<c>.pki/nssdb</c>, where Chromium on Linux looks) trusts
+    /// <paramref name="caPem"/> for TLS servers: give it to <see cref="Chromium.PlaywrightInNamespaceAsync"/>.
+    /// </summary>
+    public static string HomeTrusting(string folder, string caPem)
+    {
+        var home = System.IO.Path.Combine(folder, "home");
+        var db = System.IO.Path.Combine(home, ".pki", "nssdb");
+        Directory.CreateDirectory(db);
+        Run("certutil", "-N", "-d", "sql:" + db, "--empty-password");
+        Run("certutil", "-A", "-d", "sql:" + db, "-n", "openchat-test-ca", "-t", "C,,", "-i", caPem);
+        return home;
+    }
+
+    private static void Run(string file, params string[] args)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = System.Diagnostics.Process.Start(info)!;
+        var error = process.StandardError.ReadToEnd() + process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0) throw new InvalidOperationException($"{file} {string.Join(' ', args)}: {error}");
+    }
 }

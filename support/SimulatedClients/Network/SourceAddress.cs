@@ -123,15 +123,19 @@ public static class SourceAddress
         };
     }
 
-    /// <summary>A WebRTC client whose media sessions leave from <paramref name="source"/> (in its namespace, if placed in one).</summary>
-    public static RtcClient RtcClient(IPAddress source) => RtcClient(source, NamespaceOf(source));
+    /// <summary>
+    /// A WebRTC client whose media sessions leave from <paramref name="source"/> (in its namespace, if placed in one);
+    /// over ICE-TCP with <paramref name="useTcp"/> (<see cref="RtcClientOptions.UseTcp"/>).
+    /// </summary>
+    public static RtcClient RtcClient(IPAddress source, bool useTcp = false) => RtcClient(source, NamespaceOf(source), useTcp);
 
     /// <summary>A WebRTC client whose media sessions' UDP sockets are created in the namespace <paramref name="netns"/> and leave from <paramref name="source"/>.</summary>
-    public static RtcClient RtcClient(IPAddress source, string? netns) => netns is null
-        ? new(new RtcClientOptions { BindAddress = source })
+    public static RtcClient RtcClient(IPAddress source, string? netns, bool useTcp = false) => netns is null
+        ? new(new RtcClientOptions { BindAddress = source, UseTcp = useTcp })
         : new(new RtcClientOptions
         {
             BindAddress = source,
+            UseTcp = useTcp,
             SocketFactory = family => NetworkNamespace.InNamespace(netns, () => new Socket(family, SocketType.Dgram, ProtocolType.Udp)),
         });
 }

@@ -36,7 +36,7 @@ public sealed class TurnOnlyBrowserTests(ITestOutputHelper output)
         await AllowOnlyTls443Async(clients, server.Address, turn.Address);
 
         var tls = TestCertificates.TlsServerPem(folder, turn.Address);
-        var home = TrustingHome(folder, tls.CaCertificate);
+        var home = TestCertificates.HomeTrusting(folder, tls.CaCertificate);
         await using var coturn = await Coturn.StartAsync(folder,
         [
             .. Coturn.Settings(Secret, turn.Address.ToString(), server.Address.ToString(), folder),
@@ -189,26 +189,6 @@ public sealed class TurnOnlyBrowserTests(ITestOutputHelper output)
         var result = await clients.RunAsync("nft", ["-f", path]);
         File.Delete(path);
         Assert.True(result.ExitCode == 0, $"nft: {result.StandardError}");
-    }
-
-    /// <summary>A HOME whose NSS database (<c>.pki/nssdb</c>, where Chromium on Linux looks) trusts the test CA for TLS servers.</summary>
-    private static string TrustingHome(string folder, string caPem)
-    {
-        var home = Path.Combine(folder, "home");
-        var db = Path.Combine(home, ".pki", "nssdb");
-        Directory.CreateDirectory(db);
-        Run("certutil", "-N", "-d", "sql:" + db, "--empty-password");
-        Run("certutil", "-A", "-d", "sql:" + db, "-n", "openchat-test-ca", "-t", "C,,", "-i", caPem);
-        return home;
-    }
-
-    private static void Run(string file, params string[] args)
-    {
-        var info = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var process = Process.Start(info)!;
-        var error = process.StandardError.ReadToEnd() + process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"{file} {string.Join(' ', args)}: {error}");
     }
 
     /// <summary>Waits until the server answers <c>/healthz/ready</c> to a client in <paramref name="from"/>, over the one path it is allowed.</summary>

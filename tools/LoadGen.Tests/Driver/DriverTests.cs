@@ -53,6 +53,8 @@ public sealed class DriverTests
         Assert.Equal(["http://127.0.0.1:8080", "http://127.0.0.1:8081"], o.Urls);
         Assert.Equal((12, 3, 2, 30, "speech", true), (o.Members, o.Rooms, o.TalkersPerRoom, o.Seconds, o.Signal, o.JoinAtOnce));
         Assert.Equal([42], o.Pids);
+        Assert.Equal("udp", o.Transport);
+        Assert.Equal("tcp", LoadGenOptions.Parse(["--url", "http://127.0.0.1:8080", "--transport", "tcp"]).Transport);
     }
 
     [Theory]
@@ -60,6 +62,7 @@ public sealed class DriverTests
     [InlineData("--url", "http://127.0.0.1:1", "--rooms", "9", "--members", "3")]
     [InlineData("--url", "http://127.0.0.1:1", "--signal", "noise")]
     [InlineData("--url", "http://127.0.0.1:1", "--bogus")]
+    [InlineData("--url", "http://127.0.0.1:1", "--transport", "quic")]
     public void Bad_command_lines_are_refused(params string[] args)
     {
         Assert.Throws<ArgumentException>(() => LoadGenOptions.Parse(args));

@@ -24,7 +24,7 @@ internal sealed class Benchmark(LoadGenOptions options, TextWriter output)
         var primary = options.Urls[0];
         Line($"LoadGen: {options.Members} members in {options.Rooms} rooms, {options.TalkersPerRoom} talkers per room ({options.Signal}), " +
              $"{options.Seconds} s window{(options.UplinkLossPercent > 0 ? $", {options.UplinkLossPercent}% uplink loss" : "")}; gateways {string.Join(", ", options.Urls)}");
-        Line($"codec {OpusCodecs.Implementation()}; {Environment.ProcessorCount} logical cores; .NET {Environment.Version}");
+        Line($"codec {OpusCodecs.Implementation()}; media over {(options.Transport == "tcp" ? "ICE-TCP" : "UDP")}; {Environment.ProcessorCount} logical cores; .NET {Environment.Version}");
 
         foreach (var url in options.Urls) await WaitReadyAsync(http, url, token);
         var channels = await ChannelSetup.EnsureVoiceChannelsAsync(http, primary, options.ChannelPrefix, options.Rooms, options.QuietRoom,
@@ -63,6 +63,7 @@ internal sealed class Benchmark(LoadGenOptions options, TextWriter output)
                 UplinkLoss = options.UplinkLossPercent / 100,
                 // Each member is a client of its own, as on the internet: per-address limits stay at their defaults.
                 SourceAddress = SourceAddress.Next(),
+                UseTcp = options.Transport == "tcp",
             });
             seats.Add(new Seat(i, room, seat, channels[room], signal, frequency, member));
         }
@@ -78,6 +79,7 @@ internal sealed class Benchmark(LoadGenOptions options, TextWriter output)
                 CandidateFrequencies = plan.SelectMany(r => r).Select(x => (double)x).ToArray(),
                 MinGap = TimeSpan.FromMilliseconds(options.MinGapMs),
                 SourceAddress = SourceAddress.Next(),
+                UseTcp = options.Transport == "tcp",
             });
             seats.Add(new Seat(i, options.Rooms, q, channels[options.Rooms], VoiceSignal.Silence, null, member));
         }

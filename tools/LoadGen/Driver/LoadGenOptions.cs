@@ -19,6 +19,7 @@ internal sealed record LoadGenOptions
     public string? AdminKey { get; init; }
     public string ChannelPrefix { get; init; } = "loadgen";
     public string Codec { get; init; } = "auto";
+    public string Transport { get; init; } = "udp";
     public int MinGapMs { get; init; } = 60;
     public double UplinkLossPercent { get; init; }
     public IReadOnlyList<int> Pids { get; init; } = [];
@@ -38,6 +39,8 @@ internal sealed record LoadGenOptions
           --admin-key KEY        create missing voice channels PREFIX-1..PREFIX-N through the admin API
           --channel-prefix P     channel ids are P-1..P-N (loadgen)
           --codec auto|managed   Opus from the system libopus when loadable, or Concentus's C# code only (auto)
+          --transport udp|tcp    members' media over UDP, or over ICE-TCP as browsers whose network drops UDP (the media
+                                 node needs OpenChat:Media:RtcTcpPort) (udp)
           --min-gap-ms N         silences shorter than this while others talk are jitter, not gaps (60)
           --uplink-loss PCT      drop this share of every member's packets on the way to the server, at random (0)
           --pid PID              also report CPU and memory of this local server process (repeatable)
@@ -69,6 +72,7 @@ internal sealed record LoadGenOptions
                 "--admin-key" => o with { AdminKey = Next() },
                 "--channel-prefix" => o with { ChannelPrefix = Next() },
                 "--codec" => o with { Codec = Next() },
+                "--transport" => o with { Transport = Next() },
                 "--min-gap-ms" => o with { MinGapMs = NextInt() },
                 "--uplink-loss" => o with { UplinkLossPercent = double.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--pid" => Add(pids, NextInt(), o),
@@ -83,6 +87,7 @@ internal sealed record LoadGenOptions
         if (o.WarmupSeconds < 0) throw new ArgumentException("--warmup must be 0 or more");
         if (o.Signal is not ("tone" or "speech")) throw new ArgumentException("--signal tone|speech");
         if (o.Codec is not ("auto" or "managed")) throw new ArgumentException("--codec auto|managed");
+        if (o.Transport is not ("udp" or "tcp")) throw new ArgumentException("--transport udp|tcp");
         if (o.UplinkLossPercent is < 0 or > 100) throw new ArgumentException("--uplink-loss is a percentage, 0 to 100");
         if (o.JoinBatch < 1) throw new ArgumentException("--join-batch must be at least 1");
         FrequencyPlan.Assign(o.Rooms, o.TalkersPerRoom);

@@ -1,11 +1,10 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using OpenChat.TestSupport;
 
-namespace OpenChat.Network.Tests.Turn;
+namespace OpenChat.TestSupport;
 
 /// <summary>
-/// Debian's coturn (<c>turnserver</c>) started by a test with a configuration of its own (no systemd, no system
+/// Debian's coturn (<c>turnserver</c>) started by a test or a benchmark with a configuration of its own (no systemd, no system
 /// database), optionally inside a network namespace, stopped and its folder deleted on dispose.
 /// </summary>
 public sealed class Coturn : IAsyncDisposable
