@@ -126,22 +126,25 @@ internal sealed partial class FirefoxEsr : IAsyncDisposable
     }
 
     /// <summary>
-    /// Makes a profile in <paramref name="directory"/> trusting <paramref name="certificatePem"/> (a peer certificate,
-    /// <c>certutil -t P,,</c>), starts Firefox in <paramref name="host"/>'s namespace and connects over BiDi.
+    /// Makes a profile in <paramref name="directory"/> trusting <paramref name="certificates"/> (PEM, each as an authority
+    /// for TLS servers, <c>certutil -t C,,</c>: the server's self-signed one, a TURN server's CA), starts Firefox in <paramref name="host"/>'s namespace and connects over BiDi.
     /// <paramref name="logModules"/>: MOZ_LOG modules (such as <c>nicer:5</c>), logged to <c>moz.log</c> there.
     /// </summary>
     /// <remarks><paramref name="morePrefs"/>: further <c>user.js</c> lines' name and JavaScript value, after (and over) the tool's own.</remarks>
-    public static async Task<FirefoxEsr> StartAsync(NetHost host, string directory, string certificatePem, string? logModules,
+    public static async Task<FirefoxEsr> StartAsync(NetHost host, string directory, IReadOnlyList<string> certificates, string? logModules,
         IEnumerable<(string Name, string Value)> morePrefs)
     {
         var profile = Path.Combine(directory, "profile");
         Directory.CreateDirectory(profile);
         await File.WriteAllLinesAsync(Path.Combine(profile, "user.js"), Prefs.Select(p => (p.Name, Js(p.Value))).Concat(morePrefs)
             .Select(p => $"user_pref(\"{p.Name}\", {p.Item2});"));
-        var certificate = Path.Combine(directory, "server.pem");
-        await File.WriteAllTextAsync(certificate, certificatePem);
         await Shell.RunAsync("certutil", ["-N", "-d", "sql:" + profile, "--empty-password"]);
-        await Shell.RunAsync("certutil", ["-A", "-d", "sql:" + profile, "-n", "openchat-server", "-t", "C,,", "-i", certificate]);
+        for (var i = 0; i < certificates.Count; i++)
+        {
+            var certificate = Path.Combine(directory, $"trusted-{i}.pem");
+            await File.WriteAllTextAsync(certificate, certificates[i]);
+            await Shell.RunAsync("certutil", ["-A", "-d", "sql:" + profile, "-n", $"openchat-check-{i}", "-t", "C,,", "-i", certificate]);
+        }
 
         var info = host.Command(ExecutablePath, ["-headless", "-no-remote", "-profile", profile, "--remote-debugging-port", BidiPort.ToString(), "about:blank"]);
         info.RedirectStandardOutput = true;

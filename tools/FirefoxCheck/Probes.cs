@@ -101,6 +101,9 @@ internal static class Probes
             phase: document.querySelector('[data-voice-phase]')?.getAttribute('data-voice-phase') ?? null,
             voice: hook?.voice ?? null,
             pc: pc ? { signaling: pc.signalingState, ice: pc.iceConnectionState, gathering: pc.iceGatheringState, connection: pc.connectionState } : null,
+            watched: (window.__foxPcs ?? []).map(w => ({
+              servers: w.pc.getConfiguration().iceServers?.map(i => [i.urls].flat().join(' ')) ?? [],
+              events: w.events })),
           });
         })()
         """;

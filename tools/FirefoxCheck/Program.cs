@@ -6,6 +6,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Microsoft.Playwright;
 using OpenChat.FirefoxCheck;
+using OpenChat.Network.Tests.Turn;
 using OpenChat.TestSupport;
 using OpenChat.TestSupport.PodNetwork;
 
@@ -13,7 +14,7 @@ const string Usage = """
     FirefoxCheck: what Debian's Firefox ESR does with OpenChat's ICE-TCP candidate (docs/rtc.md, "What the browsers do").
 
     Usage (as root, after `dotnet build src/Server -c Release` and `apt-get install firefox-esr libnss3-tools chromium`):
-      dotnet run --project tools/FirefoxCheck -c Release -- [--runs N] [--udp blocked|open|both] [--pref NAME=VALUE]... [--moz-log MODULES] [--keep DIR]
+      dotnet run --project tools/FirefoxCheck -c Release -- [--runs N] [--udp blocked|open|both|turn|all] [--turn-by-name] [--pref NAME=VALUE]... [--moz-log MODULES] [--keep DIR]
 
     It makes a simulated network (namespaces ffcheck-*: a bridge, `server`, `firefox`, `chromium`; no route anywhere
     else), starts the all-in-one server in `server` with its self-signed HTTPS certificate, UDP media on 40000 and the
@@ -28,7 +29,13 @@ const string Usage = """
     anything but the server or loopback.
 
       --runs N          runs per UDP setting (default 1)
-      --udp SETTING     blocked, open or both (default both: blocked first)
+      --udp SETTING     blocked, open, both (the default: blocked first), turn, or all (blocked, open, turn). With turn,
+                        coturn runs in a namespace `turn` with TLS on 443 (a CA made here, trusted in Firefox's profile),
+                        the server hands out `turns:ADDRESS:443?transport=tcp` credentials, and the `firefox` namespace
+                        lets out only TCP to the server's HTTPS port and to coturn's 443: the relay over TLS is the one
+                        path left. (Every run of an invocation that includes turn then also gathers relay candidates.)
+      --turn-by-name    the TURN URL names coturn by a host name (from the namespaces' hosts files; the certificate
+                        covers it too) instead of its IP address
       --moz-log MODULES Firefox's MOZ_LOG modules (e.g. nicer:5,jsep:4), logged to DIR/firefox-N/moz.log (use with --keep)
       --pref NAME=VALUE a further Firefox pref for user.js, VALUE as JavaScript (true, 0, "text"); repeatable
       --keep DIR        keep Firefox's profile, logs and the server's data under DIR (default: everything is deleted)
@@ -41,6 +48,7 @@ const string Usage = """
 var runs = 1;
 string[] settings = ["blocked", "open"];
 string? mozLog = null, keep = null;
+var turnByName = false;
 var prefs = new List<(string, string)>();
 for (var i = 0; i < args.Length; i++)
 {
@@ -62,8 +70,13 @@ for (var i = 0; i < args.Length; i++)
                     "blocked" => ["blocked"],
                     "open" => ["open"],
                     "both" => ["blocked", "open"],
-                    var other => throw new ArgumentException($"--udp blocked|open|both, not {other}"),
+                    "turn" => ["turn"],
+                    "all" => ["blocked", "open", "turn"],
+                    var other => throw new ArgumentException($"--udp blocked|open|both|turn|all, not {other}"),
                 };
+                break;
+            case "--turn-by-name":
+                turnByName = true;
                 break;
             case "--moz-log":
                 mozLog = Next();
@@ -105,7 +118,7 @@ using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Ca
 using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
 var work = keep ?? Probe.NewTempDirectory("firefox-check");
 Directory.CreateDirectory(work);
-var check = new Check(work, mozLog, prefs, cleanup);
+var check = new Check(work, mozLog, prefs, turnByName, cleanup);
 var ok = false;
 try
 {
@@ -146,7 +159,8 @@ finally
 }
 return ok ? 0 : 1;
 
-internal sealed partial class Check(string work, string? mozLog, IReadOnlyList<(string, string)> prefs, Stack<IAsyncDisposable> cleanup)
+internal sealed partial class Check(string work, string? mozLog, IReadOnlyList<(string, string)> prefs, bool turnByName,
+    Stack<IAsyncDisposable> cleanup)
 {
     private const int HttpPort = 8080;
     private const int HttpsPort = 8443;
@@ -167,16 +181,40 @@ internal sealed partial class Check(string work, string? mozLog, IReadOnlyList<(
         var serverHost = await network.AddHostAsync("server");
         var fox = await network.AddHostAsync("firefox");
         var peerHost = await network.AddHostAsync("chromium");
+        var turn = settings.Contains("turn") ? await network.AddHostAsync("turn") : null;
+        Coturn? coturn = null;
         // Every packet the Firefox namespace sends to anything but the server and loopback is counted (the kernel's
         // own IPv6 neighbour discovery apart).
         await NftAsync(fox, "add table inet ffwatch");
         await NftAsync(fox, "add chain inet ffwatch output { type filter hook output priority 0 ; policy accept ; }");
         await NftAsync(fox, "add set inet ffwatch elsewhere { type ipv4_addr . inet_proto ; flags dynamic ; }");
-        await NftAsync(fox, $"add rule inet ffwatch output meta nfproto ipv4 ip daddr != {{ {serverHost.Address}, 127.0.0.0/8 }} counter add @elsewhere {{ ip daddr . meta l4proto }} comment \"ipv4-elsewhere\"");
+        await NftAsync(fox, $"add rule inet ffwatch output meta nfproto ipv4 ip daddr != {{ {serverHost.Address}, {(turn ?? serverHost).Address}, 127.0.0.0/8 }} counter add @elsewhere {{ ip daddr . meta l4proto }} comment \"ipv4-elsewhere\"");
         await NftAsync(fox, "add rule inet ffwatch output meta nfproto ipv6 ip6 daddr != ::1 meta l4proto != ipv6-icmp counter comment \"ipv6-elsewhere\"");
 
+        var trusted = new List<string>();
+        var turnSettings = new Dictionary<string, string>();
+        if (turn is not null)
+        {
+            var secret = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
+            var folder = Directory.CreateDirectory(Path.Combine(work, "turn")).FullName;
+            const string turnName = "turn.ffcheck.test";
+            if (turnByName) await network.SetHostsAsync(new Dictionary<string, System.Net.IPAddress> { [turnName] = turn.Address });
+            var tls = TestCertificates.TlsServerPem(folder, turn.Address, turnName);
+            trusted.Add(await File.ReadAllTextAsync(tls.CaCertificate));
+            cleanup.Push(coturn = await Coturn.StartAsync(folder,
+            [
+                .. Coturn.Settings(secret, turn.Address.ToString(), serverHost.Address.ToString(), folder),
+                .. Coturn.TlsOn443(tls),
+                "verbose",
+            ], turn.Namespace));
+            turnSettings["OpenChat__Media__TurnServers__0"] = $"turns:{(turnByName ? turnName : turn.Address)}:443?transport=tcp";
+            turnSettings["OpenChat__Media__TurnRelayAddresses__0"] = turn.Address.ToString();
+            turnSettings["OpenChat__Media__TurnSecret"] = secret;
+            Say($"coturn on {turn.Address}: TLS on 443, given as {turnSettings["OpenChat__Media__TurnServers__0"]}");
+        }
+
         var data = Path.Combine(work, "server-data");
-        var server = ServerProcess.Start("server", new Dictionary<string, string>
+        var server = ServerProcess.Start("server", new Dictionary<string, string>(turnSettings)
         {
             ["OpenChat__DataDirectory"] = data,
             ["OpenChat__Cluster__Port"] = "0",
@@ -190,6 +228,7 @@ internal sealed partial class Check(string work, string? mozLog, IReadOnlyList<(
         await server.WaitReadyAsync(TimeSpan.FromSeconds(90));
         var origin = $"https://{serverHost.Address}:{HttpsPort}";
         var certificatePem = await File.ReadAllTextAsync(Path.Combine(data, "https-certificate.pem"));
+        trusted.Add(certificatePem);
         using var certificate = X509Certificate2.CreateFromPem(certificatePem);
         var spki = Convert.ToBase64String(SHA256.HashData(certificate.PublicKey.ExportSubjectPublicKeyInfo()));
         Say($"server ready at {origin} (media {serverHost.Address} UDP {RtcPort}, TCP {RtcTcpPort} passive)");
@@ -219,22 +258,35 @@ internal sealed partial class Check(string work, string? mozLog, IReadOnlyList<(
             for (var run = 1; run <= runs; run++)
             {
                 number++;
-                Say($"--- run {number}: Firefox with UDP {setting}");
-                var blocked = setting == "blocked";
+                Say($"--- run {number}: Firefox with {(setting == "turn" ? "only TCP to HTTPS and coturn's TLS" : "UDP " + setting)}");
+                var blocked = setting != "open";
                 if (blocked)
                 {
                     await NftAsync(fox, "add table inet udpblock");
                     await NftAsync(fox, "add chain inet udpblock output { type filter hook output priority 0 ; policy accept ; }");
-                    await NftAsync(fox, "add rule inet udpblock output meta l4proto udp counter drop");
+                    if (turn is not null && setting == "turn")
+                    {
+                        // Only HTTPS to the server and TLS to coturn: no UDP, no ICE-TCP to the media node.
+                        await NftAsync(fox, "add rule inet udpblock output oif lo accept");
+                        await NftAsync(fox, "add rule inet udpblock output ct state established,related accept");
+                        await NftAsync(fox, $"add rule inet udpblock output ip daddr {serverHost.Address} tcp dport {HttpsPort} accept");
+                        await NftAsync(fox, $"add rule inet udpblock output ip daddr {turn.Address} tcp dport 443 accept");
+                        await NftAsync(fox, "add rule inet udpblock output meta l4proto tcp counter drop comment \"tcp\"");
+                    }
+                    await NftAsync(fox, "add rule inet udpblock output meta l4proto udp counter drop comment \"udp\"");
                 }
                 var directory = Path.Combine(work, $"firefox-{number}");
-                var firefox = await FirefoxEsr.StartAsync(fox, directory, certificatePem, mozLog, prefs);
+                var firefox = await FirefoxEsr.StartAsync(fox, directory, trusted, mozLog, prefs);
                 try
                 {
                     var result = await OneRunAsync(firefox.Bidi!, origin, $"Firefox{number}", atPeer, admin, Say);
                     allOk &= result.Ok;
                     if (result.Heard is { } ms) (times.TryGetValue(setting, out var list) ? list : times[setting] = []).Add(ms);
-                    if (blocked) Say("UDP dropped in the firefox namespace: " + Counter(await NftListAsync(fox, "udpblock"), "drop"));
+                    if (blocked)
+                    {
+                        var table = await NftListAsync(fox, "udpblock");
+                        Say($"dropped in the firefox namespace: UDP {Counter(table, "\"udp\"")}" + (setting == "turn" ? $", other TCP {Counter(table, "\"tcp\"")}" : ""));
+                    }
                 }
                 catch (Exception e)
                 {
@@ -254,8 +306,9 @@ internal sealed partial class Check(string work, string? mozLog, IReadOnlyList<(
         foreach (var (setting, list) in times)
         {
             list.Sort();
-            Say($"UDP {setting}: click to first sample of the Chromium member's tone, ms: {string.Join(", ", list.Select(t => t.ToString("0", CultureInfo.InvariantCulture)))} (median {list[list.Count / 2]:0})");
+            Say($"{(setting == "turn" ? "TURN over TLS only" : "UDP " + setting)}: click to first sample of the Chromium member's tone, ms: {string.Join(", ", list.Select(t => t.ToString("0", CultureInfo.InvariantCulture)))} (median {list[list.Count / 2]:0})");
         }
+        if (!allOk && coturn is not null) Say("coturn's last lines:\n" + string.Join('\n', coturn.Output.Split('\n').TakeLast(60)));
         if (!allOk) Say("the server's last lines:\n" + string.Join('\n', server.Output.Split('\n').TakeLast(60)));
         Say(allOk ? "every run connected and both sides heard each other" : "SOME RUNS FAILED");
         return allOk;
