@@ -180,6 +180,9 @@ internal sealed partial class Check(string work, string? mozLog, IReadOnlyList<(
         cleanup.Push(network);
         var serverHost = await network.AddHostAsync("server");
         var fox = await network.AddHostAsync("firefox");
+        // Whatever still runs in the firefox namespace when the check ends (a Firefox cut short by a failure or a
+        // signal) is killed before the namespace goes: every process there is one this check started.
+        cleanup.Push(new Disposer(() => KillAllInAsync(fox.Namespace)));
         var peerHost = await network.AddHostAsync("chromium");
         var turn = settings.Contains("turn") ? await network.AddHostAsync("turn") : null;
         Coturn? coturn = null;
@@ -411,6 +414,24 @@ internal sealed partial class Check(string work, string? mozLog, IReadOnlyList<(
 
     [System.Text.RegularExpressions.GeneratedRegex(@"packets \d+ bytes \d+")]
     private static partial System.Text.RegularExpressions.Regex PacketsPattern();
+
+    private static Task KillAllInAsync(string netns) => Probe.UntilAsync(async () =>
+    {
+        var pids = (await Shell.RunAsync("ip", ["netns", "pids", netns])).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        foreach (var pid in pids)
+        {
+            try
+            {
+                using var process = Process.GetProcessById(int.Parse(pid, CultureInfo.InvariantCulture));
+                process.Kill(entireProcessTree: true);
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+                // Gone already.
+            }
+        }
+        return pids.Length == 0;
+    }, TimeSpan.FromSeconds(10), $"the processes in {netns} to end");
 
     private static Task<string> NftListAsync(NetHost host, string table) =>
         Shell.RunAsync("ip", ["netns", "exec", host.Namespace, "nft", "list", "table", "inet", table]);
