@@ -14,7 +14,7 @@ const string Usage = """
     FirefoxCheck: what Debian's Firefox ESR does with OpenChat's ICE-TCP candidate (docs/rtc.md, "What the browsers do").
 
     Usage (as root, after `dotnet build src/Server -c Release` and `apt-get install firefox-esr libnss3-tools chromium`):
-      dotnet run --project tools/FirefoxCheck -c Release -- [--runs N] [--udp blocked|open|both|turn|all] [--turn-by-name] [--pref NAME=VALUE]... [--moz-log MODULES] [--keep DIR]
+      dotnet run --project tools/FirefoxCheck -c Release -- [--runs N] [--udp blocked|open|turn|LIST|both|all] [--turn-by-name] [--pref NAME=VALUE]... [--moz-log MODULES] [--keep DIR]
 
     It makes a simulated network (namespaces ffcheck-*: a bridge, `server`, `firefox`, `chromium`; no route anywhere
     else), starts the all-in-one server in `server` with its self-signed HTTPS certificate, UDP media on 40000 and the
@@ -29,7 +29,8 @@ const string Usage = """
     anything but the server or loopback.
 
       --runs N          runs per UDP setting (default 1)
-      --udp SETTING     blocked, open, both (the default: blocked first), turn, or all (blocked, open, turn). With turn,
+      --udp SETTING     blocked, open, both (the default: blocked first), turn, all (blocked, open, turn), or a list
+                        such as blocked,turn (runs in that order). With turn,
                         coturn runs in a namespace `turn` with TLS on 443 (a CA made here, trusted in Firefox's profile),
                         the server hands out `turns:ADDRESS:443?transport=tcp` credentials, and the `firefox` namespace
                         lets out only TCP to the server's HTTPS port and to coturn's 443: the relay over TLS is the one
@@ -67,12 +68,10 @@ for (var i = 0; i < args.Length; i++)
             case "--udp":
                 settings = Next() switch
                 {
-                    "blocked" => ["blocked"],
-                    "open" => ["open"],
                     "both" => ["blocked", "open"],
-                    "turn" => ["turn"],
                     "all" => ["blocked", "open", "turn"],
-                    var other => throw new ArgumentException($"--udp blocked|open|both|turn|all, not {other}"),
+                    var list => list.Split(',') is var items && items.All(i => i is "blocked" or "open" or "turn") ? items
+                        : throw new ArgumentException($"--udp blocked|open|turn (or a list: blocked,turn)|both|all, not {list}"),
                 };
                 break;
             case "--turn-by-name":
