@@ -240,6 +240,8 @@ internal sealed partial class Check(string work, string? mozLog, IReadOnlyList<(
             presented is not null && presented.GetRawCertData().AsSpan().SequenceEqual(certificate.RawData);
         var peerPages = NamespaceHttp.Create(peerHost.Namespace, Pinned);
         cleanup.Push(new Disposer(() => peerPages.Dispose()));
+        // Chromium.LaunchAsync leaves its namespace wrapper script in the temporary folder.
+        cleanup.Push(new Disposer(() => File.Delete(Path.Combine(Path.GetTempPath(), $"chromium-in-{peerHost.Namespace}.sh"))));
         var playwright = await Playwright.CreateAsync();
         cleanup.Push(new Disposer(() => playwright.Dispose()));
         var app = new WebClientDriver(playwright, origin, work, peerPages);
