@@ -86,7 +86,7 @@ public sealed partial class RtcEndpoint
         Send(_stunResponse.AsSpan(0, length), address);
         Statistics.StunAnsweredField++;
 
-        ulong pairPriority = RtcSession.PairPriority(message.Priority ?? 0, LocalCandidatePriority(address));
+        ulong pairPriority = RtcSession.PairPriority(session.RemotePriority(endPoint, message.Priority ?? 0), LocalCandidatePriority(address));
         if (session.RemoteAddress is null)
         {
             // The first valid check selects the pair. Nothing is sent there but STUN answers until the DTLS handshake,

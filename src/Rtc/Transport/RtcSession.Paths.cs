@@ -25,6 +25,25 @@ public partial class RtcSession
     private long _lastPathCheckTicks = long.MinValue / 2;
     private ulong _pathCandidatePriority;
 
+    /// <summary>The peer's candidates from its offer with a literal address, and their priorities.</summary>
+    internal (IPEndPoint EndPoint, uint Priority)[] SignaledCandidates { get; set; } = [];
+
+    /// <summary>
+    /// The peer's priority for a check from <paramref name="source"/> (RFC 8445 7.3.1.4): that of the candidate it
+    /// signalled at that address, else the check's PRIORITY (a peer-reflexive candidate).
+    /// </summary>
+    internal uint RemotePriority(IPEndPoint source, uint checkPriority)
+    {
+        foreach (var (endPoint, priority) in SignaledCandidates)
+        {
+            if (endPoint.Equals(source))
+            {
+                return priority;
+            }
+        }
+        return checkPriority;
+    }
+
     /// <summary>The priority of the selected pair (RFC 8445 6.1.2.3); 0 when unknown. Receive thread only.</summary>
     internal ulong SelectedPairPriority { get; set; }
 

@@ -35,16 +35,26 @@ public class NominationTests(ITestOutputHelper output)
         }
     }
 
-    private static async Task<Scene> SelectTcp(TimeSpan quiet)
+    private static async Task<Scene> SelectTcp(TimeSpan quiet, bool signalRelay = false)
     {
         var endpoint = new RtcEndpoint(Options(quiet));
-        var tcp = TcpTransportTests.RawPeer.ForNewSession(endpoint);
+        int relayPort = 0;
+        string relayLine = "";
+        if (signalRelay)
+        {
+            // The relay candidate as Firefox lists it in its offer (type preference 0); 127.0.13.2 is this test's own.
+            using var probe = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp);
+            probe.Bind(new IPEndPoint(RelayAddress, 0));
+            relayPort = ((IPEndPoint)probe.LocalEndPoint!).Port;
+            relayLine = $"a=candidate:2 1 UDP {IceCandidate.ComputePriority(0, 32767, 1)} {RelayAddress} {relayPort} typ relay raddr {RelayAddress} rport {relayPort}\r\n";
+        }
+        var tcp = TcpTransportTests.RawPeer.ForNewSession(endpoint, extraOfferLines: relayLine);
         await tcp.ConnectAsync();
         tcp.Socket.Send(TcpTransportTests.Frame(tcp.Check(out var id, priority: TcpCheckPriority)));
         Assert.Equal(id, (await tcp.ReadStunResponseAsync()).TransactionId);
         // The answer leaves before the endpoint records the selection.
         await Probe.UntilAsync(() => Task.FromResult(tcp.Session.Transport == RtcTransport.Tcp), TimeSpan.FromSeconds(5), "the TCP pair to be selected");
-        var relay = new ScriptedPeer(RelayAddress, endpoint.LocalEndPoint, tcp.Local, tcp.Remote) { AnswerChecks = true };
+        var relay = new ScriptedPeer(RelayAddress, endpoint.LocalEndPoint, tcp.Local, tcp.Remote, relayPort) { AnswerChecks = true };
         return new Scene(endpoint, tcp, relay);
     }
 
@@ -70,6 +80,22 @@ public class NominationTests(ITestOutputHelper output)
         output.WriteLine($"kept {endpoint.Statistics.NominationsKept}, path checks {endpoint.Statistics.PathChecksSent}");
         Assert.Equal(5, endpoint.Statistics.NominationsKept);
         Assert.Equal(0, endpoint.Statistics.PathChecksSent);
+        Assert.Equal(0, relay.StunRequestsReceived);
+        Assert.Equal(RtcTransport.Tcp, tcp.Session.Transport);
+    }
+
+    [Fact]
+    public async Task A_relay_check_with_a_peer_reflexive_PRIORITY_ranks_as_the_relay_candidate_the_offer_signalled()
+    {
+        // Firefox's check over its relay carries the peer-reflexive PRIORITY (type preference 110), above its TCP check's
+        // (109); the offer lists the relay candidate with its own, low priority, which is the one that counts.
+        using var scene = await SelectTcp(TimeSpan.FromSeconds(30), signalRelay: true);
+        var (endpoint, tcp, relay) = scene;
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.True(await relay.RoundTrip(useCandidate: true, TimeSpan.FromSeconds(5), IceCandidate.ComputePriority(110, 65535, 1)));
+        }
+        Assert.Equal(3, endpoint.Statistics.NominationsKept);
         Assert.Equal(0, relay.StunRequestsReceived);
         Assert.Equal(RtcTransport.Tcp, tcp.Session.Transport);
     }

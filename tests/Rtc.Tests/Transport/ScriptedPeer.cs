@@ -26,12 +26,12 @@ internal sealed class ScriptedPeer : IDisposable
     private QueuedDatagramTransport? _dtls;
     private Thread? _dtlsThread;
 
-    public ScriptedPeer(IPAddress bind, IPEndPoint server, IceCredentials local, IceCredentials remote)
+    public ScriptedPeer(IPAddress bind, IPEndPoint server, IceCredentials local, IceCredentials remote, int port = 0)
     {
         _server = server;
         Local = local;
         Remote = remote;
-        Socket.Bind(new IPEndPoint(bind, 0));
+        Socket.Bind(new IPEndPoint(bind, port));
         _ = ReceiveLoop();
     }
 

@@ -261,10 +261,10 @@ public class TcpTransportTests(ITestOutputHelper output)
         public IceCredentials Remote { get; }
         public Socket Socket { get; } = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
 
-        public static RawPeer ForNewSession(RtcEndpoint endpoint, IPAddress? bind = null)
+        public static RawPeer ForNewSession(RtcEndpoint endpoint, IPAddress? bind = null, string extraOfferLines = "")
         {
             using var offer = new RtcClient().CreateSession();
-            var answer = endpoint.AcceptOffer(offer.Offer);
+            var answer = endpoint.AcceptOffer(offer.Offer + extraOfferLines);
             var peer = new RawPeer(endpoint, answer.Session, ScriptedPeer.IceOf(offer.Offer), ScriptedPeer.IceOf(answer.Sdp));
             peer.Socket.Bind(new IPEndPoint(bind ?? IPAddress.Loopback, 0));
             return peer;
