@@ -7,11 +7,13 @@ using Microsoft.Extensions.Options;
 using OpenChat.Protocol.Text;
 using OpenChat.Protocol.Ids;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using OpenChat.Gateway.Auth;
 using OpenChat.Gateway.Edge;
 using OpenChat.Gateway.Https;
 using OpenChat.Gateway.Hub;
 using OpenChat.Gateway.Sessions;
+using OpenChat.Gateway.Turn;
 using OpenChat.Gateway.WebClient;
 
 namespace OpenChat.Gateway;
@@ -35,6 +37,9 @@ public static class GatewayEndpoints
     public static WebApplication MapOpenChatGateway(this WebApplication app)
     {
         var gateway = app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value;
+        var turnLog = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<TurnOptions>();
+        foreach (var warning in app.Services.GetRequiredService<IOptions<TurnOptions>>().Value.Warnings())
+            turnLog.LogWarning("{Warning}", warning);
         // First, so that every limit keyed by client address sees the client rather than the proxy.
         app.UseForwardedHeaders(ForwardedHeadersSetup.Options(gateway));
         app.UseOpenChatHttpsRedirect();

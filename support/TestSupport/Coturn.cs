@@ -58,6 +58,18 @@ public sealed class Coturn : IAsyncDisposable
         $"pidfile={Path.Combine(folder, "turnserver.pid")}",
     ];
 
+    /// <summary>TURN over TCP on 3478 and over TLS (1.2 and later, no DTLS) on 443 with <paramref name="tls"/>'s certificate.</summary>
+    public static IEnumerable<string> TlsOn443(TestTlsFiles tls) =>
+    [
+        "listening-port=3478",
+        "tls-listening-port=443",
+        $"cert={tls.Certificate}",
+        $"pkey={tls.Key}",
+        "no-dtls",
+        "no-tlsv1",
+        "no-tlsv1_1",
+    ];
+
     /// <summary>
     /// Starts turnserver with <paramref name="settings"/> written to a config file (prefixed by
     /// <c>ip netns exec NAMESPACE</c> when given), and waits until it listens.

@@ -11,7 +11,11 @@ public static class NamespaceHttp
     /// A client whose sockets live in <paramref name="netns"/>; <paramref name="validate"/> decides on an HTTPS
     /// server's certificate (the platform's usual checks when null). It follows no redirects.
     /// </summary>
-    public static HttpClient Create(string netns, RemoteCertificateValidationCallback? validate = null) => new(new SocketsHttpHandler
+    public static HttpClient Create(string netns, RemoteCertificateValidationCallback? validate = null) => new(Handler(netns, validate))
+    { Timeout = TimeSpan.FromSeconds(10) };
+
+    /// <summary>The handler behind <see cref="Create"/>, for a client of its own (a WebSocket's <c>HttpMessageInvoker</c>, say).</summary>
+    public static SocketsHttpHandler Handler(string netns, RemoteCertificateValidationCallback? validate = null) => new()
     {
         AllowAutoRedirect = false,
         ConnectCallback = async (context, ct) =>
@@ -29,6 +33,5 @@ public static class NamespaceHttp
             }
         },
         SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = validate },
-    })
-    { Timeout = TimeSpan.FromSeconds(10) };
+    };
 }

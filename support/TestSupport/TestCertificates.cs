@@ -74,8 +74,9 @@ public static class TestCertificates
     /// A certificate authority made here and a server certificate it signed for <paramref name="address"/> (an IP
     /// address subject alternative name, as a client that connects by address checks), valid for a day, as PEM files
     /// in <paramref name="folder"/>. A client trusts the server by trusting <see cref="TestTlsFiles.CaCertificate"/>.
+    /// <paramref name="dnsName"/>: a host name the certificate also covers.
     /// </summary>
-    public static TestTlsFiles TlsServerPem(string folder, System.Net.IPAddress address)
+    public static TestTlsFiles TlsServerPem(string folder, System.Net.IPAddress address, string? dnsName = null)
     {
         var now = DateTimeOffset.UtcNow;
         using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -89,6 +90,7 @@ public static class TestCertificates
         var request = new CertificateRequest($"CN={address}", key, HashAlgorithmName.SHA256);
         var names = new SubjectAlternativeNameBuilder();
         names.AddIpAddress(address);
+        if (dnsName is not null) names.AddDnsName(dnsName);
         request.CertificateExtensions.Add(names.Build());
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));

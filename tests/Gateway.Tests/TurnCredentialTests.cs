@@ -38,6 +38,21 @@ public sealed class TurnCredentialTests
         Assert.Contains(reason, TurnOptions.CheckUrl(url));
 
     [Fact]
+    public void A_turns_url_with_an_ip_address_is_warned_about()
+    {
+        var options = Options("turns:turn.example.org:443?transport=tcp", "turns:192.0.2.7:443?transport=tcp", "turn:192.0.2.7:3478",
+            "turns:[2001:db8::7]:443", "stun:192.0.2.7");
+        options.Validate();
+        var warnings = options.Warnings();
+        Assert.Equal(2, warnings.Count);
+        Assert.Contains("OpenChat:Media:TurnServers:1 ('turns:192.0.2.7:443?transport=tcp')", warnings[0]);
+        Assert.Contains("host name", warnings[0]);
+        Assert.Contains("Firefox", warnings[0]);
+        Assert.Contains("OpenChat:Media:TurnServers:3", warnings[1]);
+        Assert.Empty(Options("turns:turn.example.org").Warnings());
+    }
+
+    [Fact]
     public void Settings_are_checked_at_start_and_errors_name_the_setting_but_never_the_secret()
     {
         var noSecret = new TurnOptions { TurnServers = ["turn:turn.example.org"] };

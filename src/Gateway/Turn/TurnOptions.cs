@@ -76,6 +76,27 @@ public sealed class TurnOptions
             throw new ArgumentException($"{Section}:TurnServers has a turn: or turns: URL, so {Section}:TurnSecret (or {Section}:TurnSecretFile) must be set to coturn's static-auth-secret.");
     }
 
+    /// <summary>
+    /// Settings that are valid but will not work for every browser, one sentence each (logged at start): a
+    /// <c>turns:</c> URL with an IP address, which Firefox never connects to (it uses <c>turns:</c> only by host name,
+    /// the name the TLS certificate must cover).
+    /// </summary>
+    public IReadOnlyList<string> Warnings()
+    {
+        var warnings = new List<string>();
+        for (var i = 0; i < TurnServers.Length; i++)
+        {
+            var url = TurnServers[i];
+            if (!url.StartsWith("turns:", StringComparison.Ordinal)) continue;
+            var hostPort = url["turns:".Length..].Split('?')[0];
+            var host = hostPort.StartsWith('[') ? hostPort : hostPort.Split(':')[0];
+            if (hostPort.StartsWith('[') || System.Net.IPAddress.TryParse(host, out _))
+                warnings.Add($"{Section}:TurnServers:{i} ('{Shorten(url)}') names an IP address: Firefox never connects to a turns: server " +
+                    "given by address; give a host name its TLS certificate covers.");
+        }
+        return warnings;
+    }
+
     public static bool IsTurnUrl(string url) =>
         url.StartsWith("turn:", StringComparison.Ordinal) || url.StartsWith("turns:", StringComparison.Ordinal);
 

@@ -86,27 +86,45 @@ public sealed partial class RtcEndpoint
         Send(_stunResponse.AsSpan(0, length), address);
         Statistics.StunAnsweredField++;
 
+        ulong pairPriority = RtcSession.PairPriority(session.RemotePriority(endPoint, message.Priority ?? 0), LocalCandidatePriority(address));
         if (session.RemoteAddress is null)
         {
             // The first valid check selects the pair. Nothing is sent there but STUN answers until the DTLS handshake,
             // which goes through the cookie exchange, so a forged first address gets no media.
             session.OnIceSucceeded(key, endPoint);
+            session.SelectedPairPriority = pairPriority;
         }
         else if (session.IsSelected(address))
         {
             // Consent is refreshed only by the selected address.
             session.Touch();
+            if (message.UseCandidate)
+            {
+                session.SelectedPairPriority = pairPriority;
+            }
         }
         else if (message.UseCandidate)
         {
-            // A nomination of another address moves the media only once that address answers our own check.
-            if (session.RequestPathCheck(key, endPoint, _stunResponse, out int checkLength))
+            // A nomination of another address moves the media only if its pair outranks the selected one or the
+            // selected path has gone quiet, and only once that address answers our own check.
+            if (!session.MayReplaceSelected(pairPriority, (long)_options.PathQuietThreshold.TotalMilliseconds))
+            {
+                Statistics.NominationsKeptField++;
+            }
+            else if (session.RequestPathCheck(key, endPoint, pairPriority, _stunResponse, out int checkLength))
             {
                 Statistics.PathChecksSentField++;
                 Send(_stunResponse.AsSpan(0, checkLength), address);
             }
         }
     }
+
+    /// <summary>
+    /// The priority of our candidate a check reached (RFC 8445 5.1.2): the passive TCP one for a TCP path, the UDP one
+    /// otherwise. The first address's rank is used for all: it orders UDP and TCP, which is what the pair comparison needs.
+    /// </summary>
+    private static uint LocalCandidatePriority(SocketAddress address) =>
+        TcpPathKey.IsTcp(address) ? TcpCandidatePriority(0) : UdpCandidatePriority(0);
 
     private static SocketAddress? FindKnown(RtcSession session, SocketAddress address)
     {

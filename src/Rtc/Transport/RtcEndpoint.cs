@@ -148,11 +148,35 @@ public sealed partial class RtcEndpoint : IRtcSessionHost, IDisposable
                 accepted.RemoteFingerprint, accepted.OpusPayloadType, accepted.AudioLevelExtensionId, options, isDtlsServer: true);
         }
         while (!_byUfrag.TryAdd(ice.Ufrag, session));
+        session.SignaledCandidates = SignaledCandidates(offer);
 
         var local = new SdpLocalParameters(ice, Certificate.Fingerprint, _udpCandidates[0], session.LocalSsrc, session.Cname,
             options?.UseDtx ?? false, Candidates: _answerCandidates);
         return new RtcAnswer(session, SdpNegotiator.WriteAnswer(offer, accepted, local));
     }
+
+    /// <summary>
+    /// The offer's UDP candidates for component 1 with a literal address (relay ones above all: a check from a relay
+    /// carries a peer-reflexive PRIORITY, far above the relay candidate's own), at most <see cref="MaxSignaledCandidates"/>.
+    /// </summary>
+    private static (IPEndPoint EndPoint, uint Priority)[] SignaledCandidates(SdpSessionDescription offer)
+    {
+        var found = new List<(IPEndPoint, uint)>();
+        foreach (var media in offer.Media)
+        {
+            foreach (var line in media.GetAll("candidate"))
+            {
+                if (found.Count < MaxSignaledCandidates && IceCandidate.TryParse(line, out var c) && c!.Component == 1
+                    && c.Transport.Equals("udp", StringComparison.OrdinalIgnoreCase))
+                {
+                    found.Add((new IPEndPoint(c.Address, c.Port), c.Priority));
+                }
+            }
+        }
+        return [.. found];
+    }
+
+    private const int MaxSignaledCandidates = 16;
 
     private void ReceiveLoop(Socket socket)
     {

@@ -69,6 +69,14 @@ public sealed class RtcEndpointOptions
     /// <summary>A session whose peer sends nothing valid for this long is closed (RFC 7675 uses 30 s).</summary>
     public TimeSpan ConsentTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// A nominated pair of lower priority than the selected one replaces it only once nothing valid has arrived on the
+    /// selected path for this long (a peer whose network changed, or that renominated to a lower pair, has left it);
+    /// until then the highest-priority nominated pair stays selected (RFC 8445 8.1.1; aggressive nomination nominates
+    /// every pair that it checks).
+    /// </summary>
+    public TimeSpan PathQuietThreshold { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>A session that has not completed ICE and DTLS within this time after its answer is closed.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(30);
 

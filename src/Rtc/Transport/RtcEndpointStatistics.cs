@@ -15,6 +15,7 @@ public sealed class RtcEndpointStatistics
     internal long ReceiveErrorsField;
     internal long PathChecksSentField;
     internal long PathsValidatedField;
+    internal long NominationsKeptField;
     internal long DtlsOffPathField;
     internal long DtlsMalformedField;
     internal long SendErrorsField;
@@ -57,6 +58,9 @@ public sealed class RtcEndpointStatistics
 
     /// <summary>Nominated addresses that answered the node's check and became the selected address.</summary>
     public long PathsValidated => Volatile.Read(ref PathsValidatedField);
+
+    /// <summary>Nominations of a lower-priority pair that left the selected path in place (it was not quiet).</summary>
+    public long NominationsKept => Volatile.Read(ref NominationsKeptField);
 
     /// <summary>DTLS records dropped because they came from a session's address other than the selected one once its handshake ran.</summary>
     public long DtlsOffPath => Volatile.Read(ref DtlsOffPathField);

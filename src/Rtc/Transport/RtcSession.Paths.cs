@@ -23,6 +23,43 @@ public partial class RtcSession
     private IPEndPoint? _pathCandidateEndPoint;
     private StunTransactionId _pathCheckId;
     private long _lastPathCheckTicks = long.MinValue / 2;
+    private ulong _pathCandidatePriority;
+
+    /// <summary>The peer's candidates from its offer with a literal address, and their priorities.</summary>
+    internal (IPEndPoint EndPoint, uint Priority)[] SignaledCandidates { get; set; } = [];
+
+    /// <summary>
+    /// The peer's priority for a check from <paramref name="source"/> (RFC 8445 7.3.1.4): that of the candidate it
+    /// signalled at that address, else the check's PRIORITY (a peer-reflexive candidate).
+    /// </summary>
+    internal uint RemotePriority(IPEndPoint source, uint checkPriority)
+    {
+        foreach (var (endPoint, priority) in SignaledCandidates)
+        {
+            if (endPoint.Equals(source))
+            {
+                return priority;
+            }
+        }
+        return checkPriority;
+    }
+
+    /// <summary>The priority of the selected pair (RFC 8445 6.1.2.3); 0 when unknown. Receive thread only.</summary>
+    internal ulong SelectedPairPriority { get; set; }
+
+    /// <summary>
+    /// The pair priority of RFC 8445 6.1.2.3 with the peer (the controlling agent) at <paramref name="controlling"/>
+    /// (the check's PRIORITY) and our candidate at <paramref name="controlled"/>.
+    /// </summary>
+    internal static ulong PairPriority(uint controlling, uint controlled) =>
+        ((ulong)Math.Min(controlling, controlled) << 32) + 2UL * Math.Max(controlling, controlled) + (controlling > controlled ? 1UL : 0UL);
+
+    /// <summary>
+    /// Whether a nominated pair of <paramref name="pairPriority"/> may replace the selected one: it outranks it, or
+    /// nothing valid has arrived on the selected path for <paramref name="quietMilliseconds"/>.
+    /// </summary>
+    internal bool MayReplaceSelected(ulong pairPriority, long quietMilliseconds) =>
+        pairPriority > SelectedPairPriority || Environment.TickCount64 - LastReceivedTicks > quietMilliseconds;
 
     /// <summary>The transport of the selected path (UDP, or a TCP connection to the passive candidate); null before ICE selects one.</summary>
     public RtcTransport? Transport => RemoteAddress is { } remote ? (TcpPathKey.IsTcp(remote) ? RtcTransport.Tcp : RtcTransport.Udp) : null;
@@ -41,7 +78,7 @@ public partial class RtcSession
     /// A valid nomination from a known address that is not the selected one: sends the node's own check there
     /// (rate-limited) and switches only when it is answered. Receive thread only.
     /// </summary>
-    internal bool RequestPathCheck(SocketAddress address, IPEndPoint endPoint, Span<byte> scratch, out int length)
+    internal bool RequestPathCheck(SocketAddress address, IPEndPoint endPoint, ulong pairPriority, Span<byte> scratch, out int length)
     {
         length = 0;
         long now = Environment.TickCount64;
@@ -52,6 +89,7 @@ public partial class RtcSession
         }
         _pathCandidate = address;
         _pathCandidateEndPoint = endPoint;
+        _pathCandidatePriority = pairPriority;
         _lastPathCheckTicks = now;
         _pathCheckId = StunTransactionId.NewRandom();
         length = IceBinding.WriteControlledRequest(scratch, _pathCheckId, LocalIce, RemoteIce, _tieBreaker);
@@ -71,6 +109,7 @@ public partial class RtcSession
         }
         _pathCandidate = null;
         OnIceSucceeded(candidate, _pathCandidateEndPoint!);
+        SelectedPairPriority = _pathCandidatePriority;
         return true;
     }
 
@@ -79,6 +118,8 @@ public partial class RtcSession
     {
         if (!IsSelected(address))
         {
+            // The pair's priority is that of the outstanding check's, if the cookie came from there.
+            SelectedPairPriority = _pathCandidate is { } candidate && candidate.Equals(address) ? _pathCandidatePriority : 0;
             _pathCandidate = null;
             OnIceSucceeded(address, endPoint);
         }

@@ -40,13 +40,7 @@ public sealed class TurnOnlyBrowserTests(ITestOutputHelper output)
         await using var coturn = await Coturn.StartAsync(folder,
         [
             .. Coturn.Settings(Secret, turn.Address.ToString(), server.Address.ToString(), folder),
-            "listening-port=3478",
-            "tls-listening-port=443",
-            $"cert={tls.Certificate}",
-            $"pkey={tls.Key}",
-            "no-dtls",
-            "no-tlsv1",
-            "no-tlsv1_1",
+            .. Coturn.TlsOn443(tls),
             "verbose",
         ], turn.Namespace);
 

@@ -26,12 +26,12 @@ internal sealed class ScriptedPeer : IDisposable
     private QueuedDatagramTransport? _dtls;
     private Thread? _dtlsThread;
 
-    public ScriptedPeer(IPAddress bind, IPEndPoint server, IceCredentials local, IceCredentials remote)
+    public ScriptedPeer(IPAddress bind, IPEndPoint server, IceCredentials local, IceCredentials remote, int port = 0)
     {
         _server = server;
         Local = local;
         Remote = remote;
-        Socket.Bind(new IPEndPoint(bind, 0));
+        Socket.Bind(new IPEndPoint(bind, port));
         _ = ReceiveLoop();
     }
 
@@ -85,18 +85,18 @@ internal sealed class ScriptedPeer : IDisposable
     public static IceCredentials IceOf(string sdp) =>
         new(Line(sdp, "a=ice-ufrag:")["a=ice-ufrag:".Length..], Line(sdp, "a=ice-pwd:")["a=ice-pwd:".Length..]);
 
-    public byte[] Check(bool useCandidate, out StunTransactionId id)
+    public byte[] Check(bool useCandidate, out StunTransactionId id, uint priority = 12345)
     {
         id = StunTransactionId.NewRandom();
         var buffer = new byte[256];
-        int n = IceBinding.WriteRequest(buffer, id, Local, Remote, 12345, 42, useCandidate);
+        int n = IceBinding.WriteRequest(buffer, id, Local, Remote, priority, 42, useCandidate);
         return buffer[..n];
     }
 
     /// <summary>Sends a valid check and waits for its answer.</summary>
-    public async Task<bool> RoundTrip(bool useCandidate, TimeSpan timeout)
+    public async Task<bool> RoundTrip(bool useCandidate, TimeSpan timeout, uint priority = 12345)
     {
-        var check = Check(useCandidate, out var id);
+        var check = Check(useCandidate, out var id, priority);
         var answered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _pending[id] = answered;
         Socket.SendTo(check, _server);

@@ -16,7 +16,7 @@ public class TcpTransportTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
-    private static RtcEndpointOptions TcpOptions(int perAddress = 8, int total = 1000, TimeSpan? idle = null) => new()
+    internal static RtcEndpointOptions TcpOptions(int perAddress = 8, int total = 1000, TimeSpan? idle = null, TimeSpan? quiet = null) => new()
     {
         BindAddress = IPAddress.Loopback,
         AcceptRemote = ep => IPAddress.IsLoopback(ep.Address),
@@ -24,6 +24,7 @@ public class TcpTransportTests(ITestOutputHelper output)
         MaxTcpConnectionsPerAddress = perAddress,
         MaxTcpConnections = total,
         TcpIdleTimeout = idle ?? TimeSpan.FromSeconds(10),
+        PathQuietThreshold = quiet ?? TimeSpan.FromSeconds(2),
         TimerPeriod = TimeSpan.FromMilliseconds(100),
     };
 
@@ -238,10 +239,10 @@ public class TcpTransportTests(ITestOutputHelper output)
         Assert.Equal(1, endpoint.Statistics.TcpUnverifiedClosed);
     }
 
-    private static byte[] Frame(byte[] packet) => [(byte)(packet.Length >> 8), (byte)packet.Length, .. packet];
+    internal static byte[] Frame(byte[] packet) => [(byte)(packet.Length >> 8), (byte)packet.Length, .. packet];
 
     /// <summary>A TCP connection to the endpoint's passive candidate, written by hand, for the session an offer created.</summary>
-    private sealed class RawPeer : IDisposable
+    internal sealed class RawPeer : IDisposable
     {
         private readonly byte[] _buffer = new byte[4096];
         private int _filled;
@@ -260,10 +261,10 @@ public class TcpTransportTests(ITestOutputHelper output)
         public IceCredentials Remote { get; }
         public Socket Socket { get; } = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
 
-        public static RawPeer ForNewSession(RtcEndpoint endpoint, IPAddress? bind = null)
+        public static RawPeer ForNewSession(RtcEndpoint endpoint, IPAddress? bind = null, string extraOfferLines = "")
         {
             using var offer = new RtcClient().CreateSession();
-            var answer = endpoint.AcceptOffer(offer.Offer);
+            var answer = endpoint.AcceptOffer(offer.Offer + extraOfferLines);
             var peer = new RawPeer(endpoint, answer.Session, ScriptedPeer.IceOf(offer.Offer), ScriptedPeer.IceOf(answer.Sdp));
             peer.Socket.Bind(new IPEndPoint(bind ?? IPAddress.Loopback, 0));
             return peer;
@@ -271,11 +272,11 @@ public class TcpTransportTests(ITestOutputHelper output)
 
         public Task ConnectAsync() => Socket.ConnectAsync(Endpoint.TcpLocalEndPoint!);
 
-        public byte[] Check(out StunTransactionId id, IceCredentials? remote = null)
+        public byte[] Check(out StunTransactionId id, IceCredentials? remote = null, uint priority = 12345)
         {
             id = StunTransactionId.NewRandom();
             var buffer = new byte[256];
-            int n = IceBinding.WriteRequest(buffer, id, Local, remote ?? Remote, 12345, 42, useCandidate: true);
+            int n = IceBinding.WriteRequest(buffer, id, Local, remote ?? Remote, priority, 42, useCandidate: true);
             return buffer[..n];
         }
 

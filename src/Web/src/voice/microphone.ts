@@ -12,6 +12,21 @@ export function captureConstraints(deviceId: string | null): MediaStreamConstrai
   };
 }
 
+/** How long starting the microphone waits for the audio context to run. */
+export const audioResumeTimeoutMs = 1000;
+
+/** Resolves when `promise` settles (either way) or after `ms`, whichever comes first. */
+export function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    promise.then(done, done);
+  });
+}
+
 export interface BeepOptions {
   /** Hz; default 1000. */
   frequency?: number;
@@ -70,7 +85,9 @@ export class Microphone {
 
   private async open(deviceId: string | null): Promise<void> {
     const context = this.ensureGraph();
-    if (context.state !== 'running') await context.resume().catch(() => {});
+    // Without a sound device (Firefox with no output) resume() may never settle: go on, so the peer connection is
+    // still made; the graph starts sending once the context runs.
+    if (context.state !== 'running') await settledWithin(context.resume(), audioResumeTimeoutMs);
     let stream: MediaStream;
     try {
       stream = await navigator.mediaDevices.getUserMedia(captureConstraints(deviceId));

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, test } from 'vitest';
 import type { VoiceJoinedDto } from '../protocol/types';
-import { VoiceSession } from './voiceSession';
+import { mediaPathFailed, VoiceSession } from './voiceSession';
 import {
   FakePeer,
   hubError,
@@ -78,7 +78,9 @@ describe('joining', () => {
     await clock.advance(10_000);
     await joining;
     expect(session.status.phase).toBe('idle');
-    expect(session.status.error).toMatch(/^Could not connect to voice/);
+    expect(session.status.error).toBe(`Could not connect to voice: ${mediaPathFailed}`);
+    expect(session.status.error).not.toContain('Not connected to the server');
+    expect(session.status.error).toContain('TURN');
     expect(signalling.named('JoinVoice')).toHaveLength(3);
     expect(signalling.named('LeaveVoice')).toHaveLength(1);
     expect(peers.every((p) => p.state === 'closed')).toBe(true);

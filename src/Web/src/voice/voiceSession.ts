@@ -46,6 +46,14 @@ export interface VoiceSessionOptions {
 }
 
 /** Errors after which trying again cannot help. */
+/**
+ * The peer connection did not open while the hub answered: ICE (or DTLS) found no working route to the media node.
+ * Not phrased as a lost server connection, which it is not.
+ */
+export const mediaPathFailed =
+  'the media path to the voice server could not be established. A firewall may block UDP and TCP to the media ' +
+  'node; on such a network voice needs a TURN server (ask the server operator).';
+
 const fatalCodes = new Set(['forbidden', 'unknown_channel', 'wrong_channel_kind', 'voice_full', 'invalid_argument']);
 
 type Attempt = { outcome: 'done' } | { outcome: 'stale' } | { outcome: 'retry'; error: HubError } | { outcome: 'fatal'; error: HubError };
@@ -232,7 +240,7 @@ export class VoiceSession {
       if (!connected) {
         this.pending = null;
         peer.close();
-        return { outcome: 'retry', error: { code: null, reason: 'the audio connection did not open' } };
+        return { outcome: 'retry', error: { code: 'media_path', reason: mediaPathFailed } };
       }
       this.pending = null;
       this.setActive(peer);
