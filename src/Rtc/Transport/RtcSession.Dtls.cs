@@ -196,20 +196,28 @@ public partial class RtcSession
     {
         // One drain at a time per session (_dtlsDraining), so the buffer is reused.
         var buffer = _drainBuffer ??= new byte[QueuedDatagramTransport.ReceiveLimit];
-        try
+        while (true)
         {
-            while (!IsClosed && _dtlsQueue!.Pending > 0)
+            try
             {
-                _dtls!.Receive(buffer, 0, buffer.Length, 1);
+                while (!IsClosed && _dtlsQueue!.Pending > 0)
+                {
+                    _dtls!.Receive(buffer, 0, buffer.Length, 1);
+                }
             }
-        }
-        catch (Exception e)
-        {
-            Close("DTLS failed after the handshake: " + e.Message);
-        }
-        finally
-        {
+            catch (Exception e)
+            {
+                Volatile.Write(ref _dtlsDraining, 0);
+                Close("DTLS failed after the handshake: " + e.Message);
+                return;
+            }
             Volatile.Write(ref _dtlsDraining, 0);
+            // A datagram queued after the loop's last look found this drain still running and started none (a
+            // close_notify right after a retransmitted flight, say): take it now rather than leave it in the queue.
+            if (IsClosed || _dtlsQueue!.Pending == 0 || Interlocked.Exchange(ref _dtlsDraining, 1) != 0)
+            {
+                return;
+            }
         }
     }
 }
