@@ -23,8 +23,11 @@ public sealed class GatewayRuntime(
     CallBudgets budgets,
     IHubContext<ChatHub, IChatClient> hub,
     TimeProvider time,
-    ILoggerFactory loggers)
+    ILoggerFactory loggers,
+    IdentityCache identities)
 {
+    public IdentityCache Identities => identities;
+
     public ChannelCatalog Catalog => catalog;
 
     public GatewayOptions Options => options.Value;
@@ -35,8 +38,8 @@ public sealed class GatewayRuntime(
 
     public async Task<(IActorRef Session, HubClientPush Push)> StartSessionAsync(HubCallerContext context, SessionIdentity identity)
     {
-        var push = new HubClientPush(hub.Clients.Client(context.ConnectionId), context, Options.OutboundQueue, loggers.CreateLogger<HubClientPush>());
-        var props = SessionActor.Props(identity, region.ActorRef, push, Options, budgets, time);
+        var push = new HubClientPush(hub.Clients.Client(context.ConnectionId), context, Options.OutboundQueue, loggers.CreateLogger<HubClientPush>(), identities);
+        var props = SessionActor.Props(identity, region.ActorRef, push, Options, budgets, time, identities);
         var session = await sessions.ActorRef.Ask<IActorRef>(new SessionsActor.Start(context.ConnectionId, props, push, identity), budgets.Cluster);
         return (session, push);
     }

@@ -389,6 +389,9 @@ public sealed partial class AccountTests
         using var api = new Api(server.BaseUrl);
         var here = await api.RegisterAsync("Changer");
         var other = await api.SignInAsync("Changer");
+        long posted;
+        await using (var author = await ChatClient.ConnectAsync(server.BaseUrl, here.DisplayName, here, source: SourceAddress.Next()))
+            posted = (await author.PostAsync("general", "written before the account was deleted")).Id;
         Assert.Equal(HttpStatusCode.Unauthorized,
             (await api.FailAsync(HttpMethod.Put, "/api/account/password", new { currentPassword = "wrong password", newPassword = "another good one" }, here.Token)).Status);
         var changed = await api.OkAsync(HttpMethod.Put, "/api/account/password", new { currentPassword = Password, newPassword = "another good one" }, here.Token);
@@ -404,6 +407,10 @@ public sealed partial class AccountTests
         Assert.Equal(HttpStatusCode.Unauthorized, (await api.FailAsync(HttpMethod.Post, "/api/session/sign-in", new { username = "Changer", password = "another good one" })).Status);
         var again = await api.RegisterAsync("changer");
         Assert.NotEqual(here.UserId, again.UserId);
+        // The deleted account's message stays, shown as from a deleted user; the new account of that name is not its author.
+        await using var reader = await ChatClient.ConnectAsync(server.BaseUrl, again.DisplayName, again, source: SourceAddress.Next());
+        var message = Assert.Single((await reader.HistoryAsync("general")).Messages, m => m.Id == posted);
+        Assert.Equal((here.UserId, "Deleted user"), (message.AuthorId, message.AuthorName));
     }
 
     [Fact]

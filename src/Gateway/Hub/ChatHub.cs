@@ -93,7 +93,7 @@ public sealed class ChatHub(GatewayRuntime runtime, TurnCredentials turn) : Hub<
         if (!Protocol.Commands.PostMessage.IsValidNonce(nonce)) throw HubErrors.Error(ErrorCode.InvalidArgument, Protocol.Commands.PostMessage.NonceRule);
         return await Session().Ask<object>(new PostRequest(channel.Id, text, nonce), runtime.Budgets.Cluster) switch
         {
-            PostAccepted accepted => MessageDto.From(accepted.Message),
+            PostAccepted accepted => MessageDto.From(accepted.Message, runtime.Identities),
             CommandRejected rejected => throw HubErrors.From(rejected),
             var other => throw Unexpected(other),
         };
@@ -111,7 +111,7 @@ public sealed class ChatHub(GatewayRuntime runtime, TurnCredentials turn) : Hub<
         if (before is < 1) throw HubErrors.Error(ErrorCode.InvalidArgument, "before must be a message id.");
         return await runtime.Region.Ask<object>(new HistoryQuery(channel.Id, before, pageSize), runtime.Budgets.Cluster) switch
         {
-            HistoryPage page => new HistoryDto(channel.Id.Value, page.Messages.Select(MessageDto.From).ToArray(), page.HasMore),
+            HistoryPage page => new HistoryDto(channel.Id.Value, page.Messages.Select(m => MessageDto.From(m, runtime.Identities)).ToArray(), page.HasMore),
             CommandRejected rejected => throw HubErrors.From(rejected),
             var other => throw Unexpected(other),
         };

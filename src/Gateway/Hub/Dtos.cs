@@ -10,11 +10,18 @@ public sealed record ChannelDto(string Id, string Name, string Kind, int Positio
         new(c.Id.Value, c.Name, c.Kind == ChannelKind.Voice ? "voice" : "text", c.Position, c.Topic);
 }
 
-/// <summary>A stored message; ids increase by one per message within a channel.</summary>
-public sealed record MessageDto(long Id, string ChannelId, string AuthorId, string AuthorName, string Text, DateTimeOffset SentAt)
+/// <summary>
+/// A stored message; ids increase by one per message within a channel. The message of a deleted account stays, shown as
+/// <see cref="DeletedAuthorName"/> with <c>AuthorDeleted</c> set.
+/// </summary>
+public sealed record MessageDto(long Id, string ChannelId, string AuthorId, string AuthorName, string Text, DateTimeOffset SentAt, bool AuthorDeleted = false)
 {
-    public static MessageDto From(ChatMessage m) =>
-        new(m.Id, m.Channel.Value, m.Author.Value, m.AuthorName, m.Text, m.SentAt);
+    public const string DeletedAuthorName = "Deleted user";
+
+    public static MessageDto From(ChatMessage m, Auth.IdentityCache? identities) =>
+        identities?.IsDeleted(m.Author) == true
+            ? new(m.Id, m.Channel.Value, m.Author.Value, DeletedAuthorName, m.Text, m.SentAt, AuthorDeleted: true)
+            : new(m.Id, m.Channel.Value, m.Author.Value, m.AuthorName, m.Text, m.SentAt);
 }
 
 /// <summary>A user who has a channel open.</summary>

@@ -18,8 +18,11 @@ public sealed class HubClientPush : IClientPush
     private readonly HubCallerContext _context;
     private readonly ILogger _log;
 
-    public HubClientPush(IChatClient client, HubCallerContext context, int capacity, ILogger log)
+    private readonly Auth.IdentityCache? _identities;
+
+    public HubClientPush(IChatClient client, HubCallerContext context, int capacity, ILogger log, Auth.IdentityCache? identities = null)
     {
+        _identities = identities;
         _client = client;
         _context = context;
         _log = log;
@@ -58,7 +61,7 @@ public sealed class HubClientPush : IClientPush
             {
                 await (item switch
                 {
-                    MessagePosted e => _client.MessagePosted(MessageDto.From(e.Message)),
+                    MessagePosted e => _client.MessagePosted(MessageDto.From(e.Message, _identities)),
                     MemberOnline e => _client.MemberOnline(e.Channel.Value, MemberDto.From(e.Member)),
                     MemberOffline e => _client.MemberOffline(e.Channel.Value, e.User.Value),
                     ChannelUpdated e => _client.ChannelUpdated(ChannelDto.From(e.Channel)),

@@ -26,6 +26,7 @@ public sealed partial class SessionActor : ReceiveActor, IWithTimers, IWithUnbou
     private const int MaxResubscribeAttempts = 30;
 
     private readonly SessionIdentity _identity;
+    private readonly IdentityCache? _identities;
     private readonly IActorRef _region;
     private readonly IClientPush _push;
     private readonly GatewayOptions _options;
@@ -51,8 +52,10 @@ public sealed partial class SessionActor : ReceiveActor, IWithTimers, IWithUnbou
     /// <summary>Session to itself: the answer to a request it asked a channel, and what it was waiting to do with it.</summary>
     private sealed record Answered(Action<object> Continue, object Reply);
 
-    public SessionActor(SessionIdentity identity, IActorRef region, IClientPush push, GatewayOptions options, CallBudgets budgets, TimeProvider time)
+    public SessionActor(SessionIdentity identity, IActorRef region, IClientPush push, GatewayOptions options, CallBudgets budgets, TimeProvider time,
+        IdentityCache? identities = null)
     {
+        _identities = identities;
         _identity = identity;
         _region = region;
         _push = push;
@@ -102,8 +105,9 @@ public sealed partial class SessionActor : ReceiveActor, IWithTimers, IWithUnbou
 
     public IStash Stash { get; set; } = null!;
 
-    public static Props Props(SessionIdentity identity, IActorRef region, IClientPush push, GatewayOptions options, CallBudgets budgets, TimeProvider time) =>
-        Akka.Actor.Props.Create(() => new SessionActor(identity, region, push, options, budgets, time));
+    public static Props Props(SessionIdentity identity, IActorRef region, IClientPush push, GatewayOptions options, CallBudgets budgets, TimeProvider time,
+        IdentityCache? identities = null) =>
+        Akka.Actor.Props.Create(() => new SessionActor(identity, region, push, options, budgets, time, identities));
 
     private void Open(OpenChannelRequest request)
     {
@@ -112,7 +116,7 @@ public sealed partial class SessionActor : ReceiveActor, IWithTimers, IWithUnbou
             ? new ChannelViewDto(
                 ChannelDto.From(subscribed.Channel),
                 subscribed.Online.Select(MemberDto.From).ToArray(),
-                subscribed.Recent.Select(MessageDto.From).ToArray(),
+                subscribed.Recent.Select(m => MessageDto.From(m, _identities)).ToArray(),
                 subscribed.HasMore,
                 // A channel node of an older version sends no voice list.
                 (subscribed.Voice ?? []).Select(VoiceMemberDto.From).ToArray())
