@@ -25,6 +25,7 @@ public class HandshakeMemoryTests(ITestOutputHelper output)
 {
     private const double MaxKeptPerHandshake = 0.6 * 1024 * 1024;
     private static readonly IPAddress Attacker = IPAddress.Parse("127.0.13.1");
+    private static readonly IPAddress SecondAttacker = IPAddress.Parse("127.0.13.3");
     private static readonly IPAddress Bystander = IPAddress.Parse("127.0.13.2");
 
     /// <summary>A handshake record (epoch 0) with one fragment of a message declaring <paramref name="length"/> bytes.</summary>
@@ -75,30 +76,31 @@ public class HandshakeMemoryTests(ITestOutputHelper output)
         int cap = options.MaxHandshakesPerAddress;
         Assert.Equal(4, cap);
 
-        // Up to the cap, sessions from one address pass ICE and the cookie exchange and start a handshake; their client
-        // sends only its ClientHellos, so each handshake waits for a flight that never comes.
+        // Up to the cap, sessions from each of two addresses pass ICE and the cookie exchange and start a handshake; their
+        // client sends only its ClientHellos, so each handshake waits for a flight that never comes.
         var stalled = new List<ScriptedPeer>();
         try
         {
-            for (int i = 0; i < cap; i++)
+            for (int i = 0; i < 2 * cap; i++)
             {
-                var peer = ScriptedPeer.ForNewSession(endpoint, Attacker);
+                var peer = ScriptedPeer.ForNewSession(endpoint, i < cap ? Attacker : SecondAttacker);
                 stalled.Add(peer);
                 Assert.True(await peer.RoundTrip(useCandidate: true, TimeSpan.FromSeconds(5)));
                 _ = peer.StartDtlsClient(sendFilter: ScriptedPeer.IsClientHello, timeoutMillis: 120_000);
                 await Probe.UntilAsync(() => Task.FromResult(Volatile.Read(ref peer.ServerHellos) > 0), TimeSpan.FromSeconds(20),
                     "the server's first flight");
             }
-            Assert.Equal(cap, endpoint.ActiveHandshakes);
+            Assert.Equal(2 * cap, endpoint.ActiveHandshakes);
             foreach (var peer in stalled)
             {
                 peer.StopDtlsClient(); // only the server's handshake state stays in this process
             }
             int dtlsBefore = stalled.Sum(p => p.DtlsReceived);
 
-            // Each handshake's share is measured on its own: the live memory the junk for one session adds. A thread of
-            // the runtime that happens to hold something at one measurement shows in one share, not in the others, so
-            // the bound is checked on the median share.
+            // Each handshake's share is measured on its own: the live memory the junk for one session adds. Whatever else
+            // in the process becomes live during one measurement (a runtime thread, a timer, a test that ran before) shows
+            // in that share only, so the bound is checked on the median of the eight shares, which such outliers in up
+            // to three of them cannot move above the largest true share.
             var kept = new List<long>();
             ulong recordSeq = 100;
             foreach (var peer in stalled)
@@ -127,8 +129,9 @@ public class HandshakeMemoryTests(ITestOutputHelper output)
                 junk.Clear();
                 kept.Add(LiveBytes() - before);
             }
-            double perHandshake = kept.Order().ElementAt(kept.Count / 2);
-            output.WriteLine($"{cap} stalled handshakes kept {string.Join(", ", kept.Select(k => $"{k / 1024} KiB"))}; " +
+            var sorted = kept.Order().ToArray();
+            double perHandshake = (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2.0;
+            output.WriteLine($"{stalled.Count} stalled handshakes kept {string.Join(", ", kept.Select(k => $"{k / 1024} KiB"))}; " +
                 $"DTLS datagrams the server sent them during the junk {stalled.Sum(p => p.DtlsReceived) - dtlsBefore}; " +
                 $"median {perHandshake / 1024:0} KiB per handshake (bound {MaxKeptPerHandshake / 1024:0} KiB)");
             Assert.True(perHandshake <= MaxKeptPerHandshake, $"a stalled handshake keeps {perHandshake / 1024:0} KiB");
@@ -143,7 +146,7 @@ public class HandshakeMemoryTests(ITestOutputHelper output)
                 "the handshake beyond the per-address cap to be refused");
             Assert.Equal(RtcSessionState.IceConnected, extra.Session!.State);
             Assert.Equal(0, extra.ServerHellos);
-            Assert.Equal(cap, endpoint.ActiveHandshakes);
+            Assert.Equal(2 * cap, endpoint.ActiveHandshakes);
 
             // Another client address still connects.
             var bystander = new RtcClient(new RtcClientOptions { BindAddress = Bystander }).CreateSession();
