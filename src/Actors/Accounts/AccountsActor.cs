@@ -71,7 +71,21 @@ public sealed class AccountsActor : ReceivePersistentActor
         });
         Command<RevokeSession>(c => Store(new AccountSessionRevoked(c.User, c.SessionId, c.Until), Sender, RevocationDone.Instance));
         Command<DeleteAccount>(c => WithAccount(c.User, account =>
-            Store(new AccountDeleted(account.User, _time.GetUtcNow()), Sender, RevocationDone.Instance)));
+        {
+            var sender = Sender;
+            var wasOwner = _state.Owner == account.User;
+            Persist(new AccountDeleted(account.User, _time.GetUtcNow()), e =>
+            {
+                Applied(e);
+                // Without an owner the server can get a new one at once, not only at the singleton's next start.
+                if (wasOwner)
+                {
+                    _log.Warning("The owner's account {0} ({1}) was deleted", account.User, account.Username);
+                    AnnounceSetupCode();
+                }
+                sender.Tell(RevocationDone.Instance);
+            });
+        }));
         Command<ClaimOwnership>(Claim);
         Command<IssueResetCode>(c => WithAccount(c.User, account =>
         {
