@@ -313,6 +313,13 @@ describe('sign-in screen', () => {
     expect(alerts()).toEqual(['That setup code is not right, or the server already has an owner.']);
   });
 
+  test('the server’s version shows its commit shortened', () => {
+    renderScreen(actions(), { ...info(), version: '1.0.0+dbec65cf2203fd57382bc8230993c98306797224' });
+    expect(container.querySelector('.join-version')!.textContent).toBe('OpenChat 1.0.0+dbec65c');
+    renderScreen(actions(), { ...info(), version: '1.2.3' });
+    expect(container.querySelector('.join-version')!.textContent).toBe('OpenChat 1.2.3');
+  });
+
   test('the reason the screen shows is announced', () => {
     renderScreen(actions(), info(), 'You were signed out.');
     expect(container.querySelector('[role="status"]')!.textContent).toBe('You were signed out.');
