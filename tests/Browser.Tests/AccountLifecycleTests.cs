@@ -1,6 +1,4 @@
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using OpenChat.TestSupport;
 using Xunit;
@@ -9,8 +7,8 @@ namespace OpenChat.Browser.Tests;
 
 /// <summary>
 /// What happens to an account over its life, through the web client against the all-in-one server: a new password,
-/// the account deleted, a guest claiming an account, and a password reset link from the owner. Its own server, so
-/// the setup code is still unused.
+/// the account deleted, a guest claiming an account, and a password reset link the owner makes in the account
+/// settings. Its own server, so the setup code is still unused.
 /// </summary>
 [Collection(BrowserCollection.Name)]
 public sealed class AccountLifecycleTests(WebApp app) : IClassFixture<WebApp>, IAsyncLifetime
@@ -134,19 +132,30 @@ public sealed class AccountLifecycleTests(WebApp app) : IClassFixture<WebApp>, I
     [Fact]
     public async Task The_owner_s_reset_link_sets_a_new_password_once()
     {
-        using var http = new HttpClient { BaseAddress = new Uri(app.BaseUrl) };
-        var owner = await BecomeOwnerAsync(http);
+        var owner = await app.RegisterAsync(await app.LaunchAsync(), "keeper", Password);
+        await AccountPages.OpenSettingsAsync(owner, "keeper");
+        await Dialog(owner).GetByLabel("Setup code").FillAsync(AccountPages.SetupCode(app));
+        await Dialog(owner).GetByRole(AriaRole.Button, new() { Name = "Become the owner" }).ClickAsync();
+        await Assertions.Expect(Dialog(owner)).ToHaveCountAsync(0, new() { Timeout = 10_000 });
 
         var member = await app.RegisterAsync(await app.LaunchAsync(), "forgetful", Password);
-        await PostAsync(member, "I will forget my password");
-        var memberId = await MessageItem(member, "I will forget my password").GetAttributeAsync("data-author-id");
+        await AccountPages.OpenSettingsAsync(member, "forgetful");
+        await Assertions.Expect(Dialog(member)).ToContainTextAsync("Signed in as forgetful");
+        // Only the owner is offered reset links.
+        await Assertions.Expect(Dialog(member).GetByRole(AriaRole.Form, new() { Name = "Password reset link" })).ToHaveCountAsync(0);
+        await member.Keyboard.PressAsync("Escape");
 
-        // The owner issues the link (the web client has no page for it; docs/protocol.md's endpoint with the owner's token).
-        using var forbidden = await SendAsync(http, HttpMethod.Post, $"/api/accounts/{memberId}/reset-link", await TokenOfAsync(member));
-        Assert.Equal(System.Net.HttpStatusCode.Forbidden, forbidden.StatusCode);
-        using var issued = await SendAsync(http, HttpMethod.Post, $"/api/accounts/{memberId}/reset-link", owner);
-        Assert.True(issued.IsSuccessStatusCode, await issued.Content.ReadAsStringAsync());
-        var url = app.BaseUrl + (await issued.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("url").GetString();
+        await AccountPages.OpenSettingsAsync(owner, "keeper");
+        var form = Dialog(owner).GetByRole(AriaRole.Form, new() { Name = "Password reset link" });
+        await form.GetByLabel("Member’s username").FillAsync("nobody-by-that-name");
+        await form.GetByRole(AriaRole.Button, new() { Name = "Make a reset link" }).ClickAsync();
+        await Assertions.Expect(form.GetByRole(AriaRole.Alert)).ToHaveTextAsync("No account has that username.");
+        await form.GetByLabel("Member’s username").FillAsync("Forgetful");
+        await form.GetByRole(AriaRole.Button, new() { Name = "Make a reset link" }).ClickAsync();
+        var linkField = form.GetByLabel("Reset link for Forgetful");
+        await Assertions.Expect(linkField).ToHaveValueAsync(new Regex("^" + Regex.Escape(app.BaseUrl) + "/#reset=[A-Za-z0-9_-]{20,}$"));
+        await Assertions.Expect(form.GetByRole(AriaRole.Status)).ToContainTextAsync("It works once");
+        var url = await linkField.InputValueAsync();
 
         var redeemer = await OpenLinkAsync(url, "redeemer");
         await Assertions.Expect(redeemer.GetByRole(AriaRole.Heading, new() { Name = "Choose a new password" })).ToBeVisibleAsync();
@@ -185,39 +194,5 @@ public sealed class AccountLifecycleTests(WebApp app) : IClassFixture<WebApp>, I
         await form.GetByLabel("New password").FillAsync(password);
         await form.GetByLabel("Repeat password").FillAsync(password);
         await form.GetByRole(AriaRole.Button, new() { Name = "Set password and sign in" }).ClickAsync();
-    }
-
-    /// <summary>The session token a signed-in page keeps (as the client stores it).</summary>
-    private static Task<string> TokenOfAsync(IPage page) =>
-        page.EvaluateAsync<string>("""
-            () => {
-              for (let i = 0; i < localStorage.length; i++) {
-                const value = localStorage.getItem(localStorage.key(i));
-                const match = /"token"\s*:\s*"(v1\.[^"]+)"/.exec(value ?? '');
-                if (match) return match[1];
-              }
-              throw new Error('no session token in localStorage');
-            }
-            """);
-
-    /// <summary>Registers the owner's account over HTTP and claims the server with the setup code from its log.</summary>
-    private async Task<string> BecomeOwnerAsync(HttpClient http)
-    {
-        var code = AccountPages.SetupCode(app);
-        using var registered = await http.PostAsJsonAsync("/api/accounts", new { username = "keeper", password = Password });
-        Assert.True(registered.IsSuccessStatusCode, await registered.Content.ReadAsStringAsync());
-        var token = (await registered.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/setup") { Content = JsonContent.Create(new { code }) };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        using var claimed = await http.SendAsync(request);
-        Assert.True(claimed.IsSuccessStatusCode, await claimed.Content.ReadAsStringAsync());
-        return (await claimed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
-    }
-
-    private static Task<HttpResponseMessage> SendAsync(HttpClient http, HttpMethod method, string path, string token)
-    {
-        var request = new HttpRequestMessage(method, path);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return http.SendAsync(request);
     }
 }

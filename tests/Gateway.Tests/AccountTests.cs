@@ -406,7 +406,18 @@ public sealed partial class AccountTests
         Assert.False(await api.AcceptsAsync(member.Token));
         Assert.Equal(HttpStatusCode.Forbidden, (await api.FailAsync(HttpMethod.Post, "/api/account/reset", new { code, newPassword = "yet another password" })).Status);
         Assert.Equal(HttpStatusCode.Unauthorized, (await api.FailAsync(HttpMethod.Post, "/api/session/sign-in", new { username = "Forgetful", password = Password })).Status);
-        await api.SignInAsync("Forgetful", "a brand new password");
+        var memberAgain = await api.SignInAsync("Forgetful", "a brand new password");
+
+        // The owner may name the account by its username instead (as people know it; case and look-alikes fold).
+        var ownerToken = (await api.SignInAsync("Operator")).Token;
+        Assert.Equal(HttpStatusCode.Forbidden, (await api.FailAsync(HttpMethod.Post, "/api/accounts/reset-link", new { username = "Forgetful" }, memberAgain.Token)).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await api.FailAsync(HttpMethod.Post, "/api/accounts/reset-link", new { username = "nobody-here" }, ownerToken)).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await api.FailAsync(HttpMethod.Post, "/api/accounts/reset-link", new { username = new string('x', 500) }, ownerToken)).Status);
+        using (var byName = await api.SendAsync(HttpMethod.Post, "/api/accounts/reset-link", new { username = "FORGETFUL" }, ownerToken))
+        {
+            var byNameCode = (await byName.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString()!;
+            Assert.Equal(member.UserId, (await api.OkAsync(HttpMethod.Post, "/api/account/reset", new { code = byNameCode, newPassword = "named and reset" })).UserId);
+        }
 
         // The admin key acts as the owner.
         using var admin = new HttpRequestMessage(HttpMethod.Post, server.BaseUrl + $"/api/admin/accounts/{member.UserId}/reset-link");

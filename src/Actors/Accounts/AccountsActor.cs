@@ -87,12 +87,12 @@ public sealed class AccountsActor : ReceivePersistentActor
             });
         }));
         Command<ClaimOwnership>(Claim);
-        Command<IssueResetCode>(c => WithAccount(c.User, account =>
+        Command<IssueResetCode>(c => WithAccount(c.User, IssueReset));
+        Command<IssueResetCodeByName>(c =>
         {
-            var code = Base64Url(RandomNumberGenerator.GetBytes(16));
-            var expires = _time.GetUtcNow() + _options.ResetLinkLifetime;
-            Store(new ResetCodeIssued(account.User, Hash(code), expires), Sender, new ResetCode(code, expires));
-        }));
+            if (_state.ByName(c.Username ?? "") is { } account) IssueReset(account);
+            else Reject(ErrorCode.Forbidden, "There is no account with that username.");
+        });
         Command<RedeemResetCode>(Redeem);
         Command<CheckGuestName>(c => Sender.Tell(new NameAvailability(!_state.IsNameTaken(c.DisplayName))));
         Command<GetAccount>(c => Sender.Tell(new AccountLookup(
@@ -210,6 +210,13 @@ public sealed class AccountsActor : ReceivePersistentActor
                 sender.Tell(_state.View(account));
             });
         });
+    }
+
+    private void IssueReset(StoredAccount account)
+    {
+        var code = Base64Url(RandomNumberGenerator.GetBytes(16));
+        var expires = _time.GetUtcNow() + _options.ResetLinkLifetime;
+        Store(new ResetCodeIssued(account.User, Hash(code), expires), Sender, new ResetCode(code, expires));
     }
 
     private void Redeem(RedeemResetCode cmd)

@@ -41,6 +41,8 @@ public static class AccountEndpoints
 
     public sealed record AccountDto(string UserId, string? Username, string DisplayName, string Kind, bool Owner, DateTimeOffset? CreatedAt);
 
+    public sealed record ResetLinkRequest(string? Username);
+
     public sealed record ResetLinkDto(string Code, string Url, DateTimeOffset ExpiresAt);
 
     public static void MapAccountEndpoints(this WebApplication app)
@@ -57,21 +59,39 @@ public static class AccountEndpoints
         app.MapPost("/api/account/reset", RedeemReset).RequireRateLimiting(GatewaySetup.SessionRateLimitPolicy);
         app.MapPost("/api/setup", ClaimServer).RequireAuthorization();
         app.MapPost("/api/accounts/{userId}/reset-link", (string userId, HttpContext context, IRequiredActor<AccountsSingleton> accounts, CallBudgets budgets, IdentityCache identities) =>
-            SessionClaims.From(context.User) is { } caller && identities.IsOwner(caller.User)
+            IsOwner(context, identities)
                 ? IssueResetLink(userId, accounts, budgets)
-                : Task.FromResult(Problem(StatusCodes.Status403Forbidden, "forbidden", "Only the owner issues reset links."))).RequireAuthorization();
+                : Task.FromResult(NotOwner())).RequireAuthorization();
+        app.MapPost("/api/accounts/reset-link", (ResetLinkRequest? request, HttpContext context, IRequiredActor<AccountsSingleton> accounts, CallBudgets budgets, IdentityCache identities) =>
+            IsOwner(context, identities)
+                ? IssueResetLinkByName(request?.Username, accounts, budgets)
+                : Task.FromResult(NotOwner())).RequireAuthorization();
+    }
+
+    private static bool IsOwner(HttpContext context, IdentityCache identities) =>
+        SessionClaims.From(context.User) is { } caller && identities.IsOwner(caller.User);
+
+    private static IResult NotOwner() => Problem(StatusCodes.Status403Forbidden, "forbidden", "Only the owner issues reset links.");
+
+    private static async Task<IResult> IssueResetLinkByName(string? username, IRequiredActor<AccountsSingleton> accounts, CallBudgets budgets)
+    {
+        if (string.IsNullOrWhiteSpace(username) || username.Length > UsernameRules.MaxLength * 4)
+            return Problem(StatusCodes.Status400BadRequest, "invalid_argument", "Name the account by its username.");
+        return ResetLinkResult(await Ask(accounts, new IssueResetCodeByName(username.Trim()), budgets));
     }
 
     /// <summary>The admin API's way to a reset link (the admin key acts as the owner).</summary>
     public static async Task<IResult> IssueResetLink(string userId, IRequiredActor<AccountsSingleton> accounts, CallBudgets budgets)
     {
         if (!UserId.TryParse(userId, out var user)) return Problem(StatusCodes.Status400BadRequest, "invalid_argument", "Not a user id.");
-        return await Ask(accounts, new IssueResetCode(user), budgets) switch
-        {
-            ResetCode code => Results.Ok(new ResetLinkDto(code.Code, "/#reset=" + code.Code, code.ExpiresAt)),
-            var other => Refused(other),
-        };
+        return ResetLinkResult(await Ask(accounts, new IssueResetCode(user), budgets));
     }
+
+    private static IResult ResetLinkResult(object reply) => reply switch
+    {
+        ResetCode code => Results.Ok(new ResetLinkDto(code.Code, "/#reset=" + code.Code, code.ExpiresAt)),
+        var other => Refused(other),
+    };
 
     /// <summary>
     /// Starts a guest session: a display name, optionally with the previous guest token so the user keeps their id

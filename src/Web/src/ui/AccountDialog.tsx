@@ -15,7 +15,7 @@ interface Props {
 /**
  * Account settings, a modal dialog: who is signed in; for a guest, creating an account that keeps their id; for an
  * account, changing the password, signing out everywhere, deleting the account; setting up a server that has no
- * owner yet. Escape or the close button closes it.
+ * owner yet; for the owner, a password reset link for a member. Escape or the close button closes it.
  */
 export function AccountDialog({ account, signOut, onClose }: Props) {
   const titleId = useId();
@@ -76,6 +76,7 @@ export function AccountDialog({ account, signOut, onClose }: Props) {
         )}
         {!guest && <PasswordForm account={account} />}
         {!guest && account.setupRequired && <SetupCodeForm account={account} />}
+        {!guest && session.owner && <ResetLinkForm account={account} />}
         <div className="dialog-actions">
           <button type="button" className="menu-item" onClick={signOut}>
             <Icon name="signOut" size={16} /> Sign out
@@ -132,6 +133,37 @@ function SetupCodeForm({ account }: { account: Account }) {
       <FormError id={form.errorId}>{form.error}</FormError>
       <button type="submit" className="primary" disabled={form.busy}>
         Become the owner
+      </button>
+    </form>
+  );
+}
+
+function ResetLinkForm({ account }: { account: Account }) {
+  const [username, setUsername] = useState('');
+  const [link, setLink] = useState<{ username: string; url: string; expiresAt: string } | null>(null);
+  const form = useSubmit('resetLink');
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const name = username.trim();
+    setLink(null);
+    void form.run(name ? null : 'Enter the member’s username.', async () => setLink({ username: name, ...(await account.issueResetLink(name)) }));
+  };
+  return (
+    <form className="dialog-section join-form" onSubmit={submit} aria-label="Password reset link" noValidate>
+      <h3>Password reset link</h3>
+      <p className="muted small">For a member who forgot their password: the link sets a new one, once, and signs them out everywhere else.</p>
+      <Field label="Member’s username" value={username} onChange={setUsername} autoComplete="off" spellCheck={false} maxLength={32} disabled={form.busy} {...form.invalid} />
+      <FormError id={form.errorId}>{form.error}</FormError>
+      {link && (
+        <>
+          <Field label={`Reset link for ${link.username}`} value={link.url} onChange={() => {}} readOnly onFocus={(e) => e.currentTarget.select()} />
+          <p className="muted small" role="status">
+            Send it to {link.username} privately. It works once, until {new Date(link.expiresAt).toLocaleString()}.
+          </p>
+        </>
+      )}
+      <button type="submit" className="primary" disabled={form.busy}>
+        Make a reset link
       </button>
     </form>
   );

@@ -7,6 +7,7 @@ import {
   createSession,
   deleteAccount,
   fetchServerInfo,
+  issueResetLink,
   register,
   resetPassword,
   signInWithPassword,
@@ -243,6 +244,10 @@ export function App() {
       setup: async (code) => {
         enter(await claimServer(token(), code));
         refreshInfo();
+      },
+      issueResetLink: async (username) => {
+        const link = await issueResetLink(token(), username);
+        return { url: new URL(link.url, window.location.href).href, expiresAt: link.expiresAt };
       },
     };
   }, [chatSession, auth.setupRequired, auth.registrationOpen, enter, signedOut, refreshInfo]);

@@ -13,6 +13,8 @@ export interface Account {
   signOutEverywhere: () => Promise<void>;
   deleteAccount: (password: string) => Promise<void>;
   setup: (code: string) => Promise<void>;
+  /** The owner's one-time password reset link for a member, as an absolute URL, and when it expires. */
+  issueResetLink: (username: string) => Promise<{ url: string; expiresAt: string }>;
 }
 
 export const AccountContext = createContext<Account | null>(null);

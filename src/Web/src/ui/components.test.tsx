@@ -376,6 +376,7 @@ describe('user bar and account settings', () => {
     const chat = fakeChat(store, { signOut });
     const full: Account = {
       setupRequired: false, registrationOpen: true, claim: vi.fn(), changePassword: vi.fn(), signOutEverywhere: vi.fn(), deleteAccount: vi.fn(), setup: vi.fn(),
+      issueResetLink: vi.fn(),
       ...account,
     };
     act(() =>
@@ -457,5 +458,31 @@ describe('user bar and account settings', () => {
     expect(account.setup).toHaveBeenCalledWith('K7Q2');
     await click('Sign out everywhere');
     expect(account.signOutEverywhere).toHaveBeenCalledTimes(1);
+    // Only the owner is offered reset links.
+    expect(button('Make a reset link')).toBeUndefined();
+  });
+
+  test('the owner makes a reset link for a member by username and sees it to copy; an unknown name is explained', async () => {
+    const issueResetLink = vi
+      .fn()
+      .mockRejectedValueOnce(new ApiError(403, 'forbidden', 'x'))
+      .mockResolvedValue({ url: 'http://chat.example/#reset=abc', expiresAt: '2099-01-02T03:04:05Z' });
+    renderBar({ session: { ...accountSession, owner: true }, issueResetLink });
+    await act(async () => accountButton().click());
+    await click('Account settings');
+    await click('Make a reset link');
+    expect(alerts()).toEqual(['Enter the member’s username.']);
+    expect(issueResetLink).not.toHaveBeenCalled();
+    fill('Member’s username', ' nobody ');
+    await click('Make a reset link');
+    expect(issueResetLink).toHaveBeenLastCalledWith('nobody');
+    expect(alerts()).toEqual(['No account has that username.']);
+    fill('Member’s username', 'grace');
+    await click('Make a reset link');
+    expect(alerts()).toEqual([]);
+    const link = field('Reset link for grace');
+    expect(link.value).toBe('http://chat.example/#reset=abc');
+    expect(link.readOnly).toBe(true);
+    expect(container.querySelector('[role="dialog"] [role="status"]')!.textContent).toContain('It works once');
   });
 });
