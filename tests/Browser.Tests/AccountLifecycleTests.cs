@@ -50,8 +50,9 @@ public sealed class AccountLifecycleTests(WebApp app) : IClassFixture<WebApp>, I
 
         await form.GetByLabel("Current password").FillAsync(Password);
         await form.GetByRole(AriaRole.Button, new() { Name = "Change password" }).ClickAsync();
-        // This page takes the new session's token and starts its chat again with it (the dialog closes).
-        await Assertions.Expect(Dialog(here)).ToHaveCountAsync(0, new() { Timeout = 10_000 });
+        // This page starts its chat again with the new session; the settings open again and say what happened.
+        await Assertions.Expect(Dialog(here).GetByRole(AriaRole.Status)).ToHaveTextAsync("Password changed; your other sessions were signed out.",
+            new() { Timeout = 10_000 });
 
         // docs/protocol.md: a password change ends every other session; the other page is sent to the sign-in screen.
         await Assertions.Expect(Notice(there, "You were signed out.")).ToBeVisibleAsync(new() { Timeout = 10_000 });
@@ -60,6 +61,8 @@ public sealed class AccountLifecycleTests(WebApp app) : IClassFixture<WebApp>, I
         await WebClientDriver.ExpectChatAsync(there);
 
         // The page that changed it stays signed in with its new token.
+        await here.Keyboard.PressAsync("Escape");
+        await Assertions.Expect(Dialog(here)).ToHaveCountAsync(0);
         await PostAsync(here, "still signed in after the change");
         await Assertions.Expect(Notice(here, "You were signed out.")).ToHaveCountAsync(0);
     }

@@ -91,7 +91,8 @@ public sealed class AccountTests(WebApp app, ITestOutputHelper output) : IClassF
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(8), $"the other page was signed out after {clock.Elapsed.TotalSeconds:0.0} s");
         await Assertions.Expect(there.GetByLabel("Username", new() { Exact = true })).ToBeVisibleAsync();
 
-        // This page stays signed in with its fresh token: it can still post.
+        // This page stays signed in with its fresh token: it says so, and it can still post.
+        await Assertions.Expect(AccountPages.Dialog(here).GetByRole(AriaRole.Status)).ToHaveTextAsync("Your other sessions were signed out.");
         await here.Keyboard.PressAsync("Escape");
         await here.GetByRole(AriaRole.Button, new() { Name = "Text channel general" }).ClickAsync();
         var box = here.GetByRole(AriaRole.Textbox, new() { Name = "Message" });

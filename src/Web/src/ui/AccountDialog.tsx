@@ -23,15 +23,30 @@ export function AccountDialog({ account, signOut, onClose }: Props) {
   const { session } = account;
   const guest = isGuest(session);
 
+  // Set as the dialog closes, so that focus may go back to what opened it.
+  const closing = useRef(false);
+  const close = () => {
+    closing.current = true;
+    onClose();
+  };
+
   useEffect(() => {
-    dialog.current?.querySelector<HTMLElement>('input, button')?.focus();
+    const focusFirst = () => dialog.current?.querySelector<HTMLElement>('input, button')?.focus();
+    focusFirst();
+    // Modal: focus that lands outside (the message box focusing itself as the chat starts under a dialog that
+    // opened with it) comes back in, so Escape and Tab keep working.
+    const onFocusIn = (e: FocusEvent) => {
+      if (!closing.current && dialog.current && e.target instanceof Node && !dialog.current.contains(e.target)) focusFirst();
+    };
+    document.addEventListener('focusin', onFocusIn);
+    return () => document.removeEventListener('focusin', onFocusIn);
   }, []);
 
   // Escape closes; Tab stays inside the dialog.
   const onKeyDown = (e: KeyboardEvent) => {
     if (e.key === 'Escape') {
       e.stopPropagation();
-      onClose();
+      close();
       return;
     }
     if (e.key !== 'Tab' || !dialog.current) return;
@@ -48,11 +63,11 @@ export function AccountDialog({ account, signOut, onClose }: Props) {
   };
 
   return (
-    <div className="dialog-backdrop" onClick={(e) => e.target === e.currentTarget && onClose()}>
+    <div className="dialog-backdrop" onClick={(e) => e.target === e.currentTarget && close()}>
       <div className="dialog" role="dialog" aria-modal="true" aria-labelledby={titleId} ref={dialog} onKeyDown={onKeyDown}>
         <div className="dialog-head">
           <h2 id={titleId}>Account</h2>
-          <button type="button" className="icon-button" aria-label="Close" title="Close" onClick={onClose}>
+          <button type="button" className="icon-button" aria-label="Close" title="Close" onClick={close}>
             <Icon name="close" />
           </button>
         </div>
@@ -68,6 +83,11 @@ export function AccountDialog({ account, signOut, onClose }: Props) {
             </>
           )}
         </p>
+        {account.notice && (
+          <p className="account-notice" role="status">
+            {account.notice}
+          </p>
+        )}
         {guest && account.registrationOpen && (
           <NewAccountForm action="claim" className="dialog-section join-form" autoFocus={false} onCreate={account.claim}>
             <h3>Create an account</h3>
@@ -93,15 +113,13 @@ function PasswordForm({ account }: { account: Account }) {
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
   const [repeat, setRepeat] = useState('');
-  const [done, setDone] = useState(false);
   const form = useSubmit('password');
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    setDone(false);
-    void form.run(current ? validateNewPassword(next, repeat, account.session.username ?? null) : 'Enter your current password.', async () => {
-      await account.changePassword(current, next);
-      setDone(true);
-    });
+    // Success restarts the chat with the new session; the dialog opens again with the account's notice.
+    void form.run(current ? validateNewPassword(next, repeat, account.session.username ?? null) : 'Enter your current password.', () =>
+      account.changePassword(current, next),
+    );
   };
   return (
     <form className="dialog-section join-form" onSubmit={submit} aria-label="Change password" noValidate>
@@ -110,7 +128,6 @@ function PasswordForm({ account }: { account: Account }) {
       <Field label="New password" type="password" value={next} onChange={setNext} autoComplete="new-password" maxLength={128} disabled={form.busy} {...form.invalid} />
       <Field label="Repeat new password" type="password" value={repeat} onChange={setRepeat} autoComplete="new-password" maxLength={128} disabled={form.busy} {...form.invalid} />
       <FormError id={form.errorId}>{form.error}</FormError>
-      {done && <p role="status">Password changed; your other sessions were signed out.</p>}
       <button type="submit" className="primary" disabled={form.busy}>
         Change password
       </button>

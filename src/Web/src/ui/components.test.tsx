@@ -376,7 +376,7 @@ describe('user bar and account settings', () => {
     const chat = fakeChat(store, { signOut });
     const full: Account = {
       setupRequired: false, registrationOpen: true, claim: vi.fn(), changePassword: vi.fn(), signOutEverywhere: vi.fn(), deleteAccount: vi.fn(), setup: vi.fn(),
-      issueResetLink: vi.fn(),
+      notice: null, clearNotice: vi.fn(), issueResetLink: vi.fn(),
       ...account,
     };
     act(() =>
@@ -460,6 +460,21 @@ describe('user bar and account settings', () => {
     expect(account.signOutEverywhere).toHaveBeenCalledTimes(1);
     // Only the owner is offered reset links.
     expect(button('Make a reset link')).toBeUndefined();
+  });
+
+  test('after a change restarted the chat, the settings open again saying what it did; closing forgets it', async () => {
+    const account = renderBar({ session: accountSession, notice: 'Password changed; your other sessions were signed out.' });
+    const dialog = container.querySelector('[role="dialog"]')!;
+    expect(dialog.querySelector('[role="status"]')!.textContent).toBe('Password changed; your other sessions were signed out.');
+    // Focus that lands outside the modal dialog (the message box focusing itself) comes back in.
+    const outside = document.createElement('input');
+    document.body.append(outside);
+    act(() => outside.focus());
+    expect(dialog.contains(document.activeElement)).toBe(true);
+    outside.remove();
+    await act(async () => dialog.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true })));
+    expect(container.querySelector('[role="dialog"]')).toBeNull();
+    expect(account.clearNotice).toHaveBeenCalledTimes(1);
   });
 
   test('the owner makes a reset link for a member by username and sees it to copy; an unknown name is explained', async () => {
