@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using OpenChat.TestSupport;
 using Xunit;
@@ -14,7 +13,7 @@ namespace OpenChat.Browser.Tests;
 /// the owner's setup code from the server's log, and signing out everywhere.
 /// </summary>
 [Collection(BrowserCollection.Name)]
-public sealed partial class AccountTests(WebApp app, ITestOutputHelper output) : IClassFixture<WebApp>, IAsyncLifetime
+public sealed class AccountTests(WebApp app, ITestOutputHelper output) : IClassFixture<WebApp>, IAsyncLifetime
 {
     private const string Password = "correct horse battery";
 
@@ -22,16 +21,7 @@ public sealed partial class AccountTests(WebApp app, ITestOutputHelper output) :
 
     public Task DisposeAsync() => app.EndTestAsync();
 
-    private static ILocator AccountSettingsDialog(IPage page) => page.GetByRole(AriaRole.Dialog, new() { Name = "Account" });
-
-    private static async Task OpenAccountSettingsAsync(IPage page, string name)
-    {
-        await page.GetByRole(AriaRole.Button, new() { Name = $"Account: {name}" }).ClickAsync();
-        await page.GetByRole(AriaRole.Button, new() { Name = "Account settings" }).ClickAsync();
-        await Assertions.Expect(AccountSettingsDialog(page)).ToBeVisibleAsync();
-    }
-
-    private static ILocator SignedOutNotice(IPage page) => page.GetByRole(AriaRole.Status).Filter(new() { HasText = "You were signed out." });
+    private static ILocator SignedOutNotice(IPage page) => AccountPages.Notice(page, "You were signed out.");
 
     [Fact]
     public async Task An_account_registers_signs_out_and_signs_in_again_and_a_wrong_password_is_explained()
@@ -40,13 +30,11 @@ public sealed partial class AccountTests(WebApp app, ITestOutputHelper output) :
         // An account is not a guest.
         await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Account: grace", Exact = true })).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator(".guest-tag")).ToHaveCountAsync(0);
-        await OpenAccountSettingsAsync(page, "grace");
-        await Assertions.Expect(AccountSettingsDialog(page)).ToContainTextAsync("Signed in as grace");
-        await AccountSettingsDialog(page).GetByRole(AriaRole.Button, new() { Name = "Sign out", Exact = true }).ClickAsync();
+        await AccountPages.OpenSettingsAsync(page, "grace");
+        await Assertions.Expect(AccountPages.Dialog(page)).ToContainTextAsync("Signed in as grace");
+        await AccountPages.Dialog(page).GetByRole(AriaRole.Button, new() { Name = "Sign out", Exact = true }).ClickAsync();
 
-        await WebClientDriver.SubmitSignInAsync(page, "grace", "not her password");
-        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync("Wrong username or password.");
-        await Assertions.Expect(page.GetByRole(AriaRole.Textbox, new() { Name = "Message" })).ToHaveCountAsync(0);
+        await AccountPages.ExpectWrongPasswordAsync(page, "grace", "not her password");
 
         // Usernames compare case-insensitively.
         await WebClientDriver.SubmitSignInAsync(page, "GRACE", Password);
@@ -66,9 +54,7 @@ public sealed partial class AccountTests(WebApp app, ITestOutputHelper output) :
     [Fact]
     public async Task The_owner_claims_the_server_with_the_setup_code_from_the_server_s_log()
     {
-        var code = SetupCodeLine().Match(app.ServerOutput) is { Success: true } m
-            ? m.Groups[1].Value
-            : throw new Xunit.Sdk.XunitException($"no setup code in the server's log:\n{app.ServerOutput}");
+        var code = AccountPages.SetupCode(app);
         var page = await app.OpenAsync(await app.LaunchAsync(), "owner");
         await page.GetByRole(AriaRole.Button, new() { Name = "Set up this server" }).ClickAsync();
 
@@ -81,9 +67,9 @@ public sealed partial class AccountTests(WebApp app, ITestOutputHelper output) :
         await page.GetByLabel("Setup code").FillAsync(code);
         await page.GetByRole(AriaRole.Button, new() { Name = "Set up this server" }).ClickAsync();
         await WebClientDriver.ExpectChatAsync(page);
-        await OpenAccountSettingsAsync(page, "hopper");
-        await Assertions.Expect(AccountSettingsDialog(page)).ToContainTextAsync("Signed in as hopper");
-        await Assertions.Expect(AccountSettingsDialog(page).Locator(".owner-tag")).ToHaveTextAsync("owner");
+        await AccountPages.OpenSettingsAsync(page, "hopper");
+        await Assertions.Expect(AccountPages.Dialog(page)).ToContainTextAsync("Signed in as hopper");
+        await Assertions.Expect(AccountPages.Dialog(page).Locator(".owner-tag")).ToHaveTextAsync("owner");
 
         using var http = new HttpClient();
         var info = await http.GetFromJsonAsync<JsonElement>(app.BaseUrl + "/api/info");
@@ -97,18 +83,16 @@ public sealed partial class AccountTests(WebApp app, ITestOutputHelper output) :
     [Fact]
     public async Task Signing_out_everywhere_sends_the_user_s_other_page_to_the_sign_in_screen_within_seconds()
     {
-        var here = await app.RegisterAsync(await app.LaunchAsync(), "turing", Password);
-        var there = await app.SignInWithPasswordAsync(await app.LaunchAsync(), "turing", Password);
-
-        await OpenAccountSettingsAsync(here, "turing");
+        var (here, there) = await AccountPages.SignedInTwiceAsync(app, "turing", Password);
         var clock = Stopwatch.StartNew();
-        await AccountSettingsDialog(here).GetByRole(AriaRole.Button, new() { Name = "Sign out everywhere" }).ClickAsync();
+        await AccountPages.Dialog(here).GetByRole(AriaRole.Button, new() { Name = "Sign out everywhere" }).ClickAsync();
         await Assertions.Expect(SignedOutNotice(there)).ToBeVisibleAsync(new() { Timeout = 10_000 });
         output.WriteLine($"the other page showed the sign-in screen {clock.ElapsedMilliseconds} ms after the click");
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(8), $"the other page was signed out after {clock.Elapsed.TotalSeconds:0.0} s");
         await Assertions.Expect(there.GetByLabel("Username", new() { Exact = true })).ToBeVisibleAsync();
 
-        // This page stays signed in with its fresh token: it can still post.
+        // This page stays signed in with its fresh token: it says so, and it can still post.
+        await Assertions.Expect(AccountPages.Dialog(here).GetByRole(AriaRole.Status)).ToHaveTextAsync("Your other sessions were signed out.");
         await here.Keyboard.PressAsync("Escape");
         await here.GetByRole(AriaRole.Button, new() { Name = "Text channel general" }).ClickAsync();
         var box = here.GetByRole(AriaRole.Textbox, new() { Name = "Message" });
@@ -117,7 +101,4 @@ public sealed partial class AccountTests(WebApp app, ITestOutputHelper output) :
         await Assertions.Expect(here.GetByRole(AriaRole.Log, new() { Name = "Messages" }).GetByText("still here")).ToBeVisibleAsync(new() { Timeout = 15_000 });
         await Assertions.Expect(SignedOutNotice(here)).ToHaveCountAsync(0);
     }
-
-    [GeneratedRegex(@"Setup code: (\S+)")]
-    private static partial Regex SetupCodeLine();
 }

@@ -150,6 +150,7 @@ public sealed class ProtocolSerializerTests : TestKit
         yield return new DeleteAccount(User);
         yield return new ClaimOwnership(User, "ABCD-EFGH-JKMN-PQRS", "127.0.0.9");
         yield return new IssueResetCode(User);
+        yield return new IssueResetCodeByName("ada");
         yield return new ResetCode("code-1", at);
         yield return new RedeemResetCode("code-1", "AQAAAAIAAYah", "127.0.0.9");
         yield return new CheckGuestName("Ålice");

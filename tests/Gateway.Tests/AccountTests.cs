@@ -345,6 +345,40 @@ public sealed partial class AccountTests
         Assert.False((await api.SignInAsync("Latecomer")).Owner);
     }
 
+    [Fact]
+    public async Task Deleting_the_owner_s_account_prints_a_new_setup_code_at_once()
+    {
+        var logs = new LogCapture();
+        await using var server = await StartAsync(logs: logs);
+        using var api = new Api(server.BaseUrl);
+        async Task<bool> SetupRequiredAsync()
+        {
+            using var info = await api.SendAsync(HttpMethod.Get, "/api/info");
+            return (await info.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("auth").GetProperty("setupRequired").GetBoolean();
+        }
+        string[] Codes() => logs.Entries.Select(e => SetupCodePattern().Match(e.Message)).Where(m => m.Success).Select(m => m.Groups[1].Value).ToArray();
+
+        await Probe.UntilAsync(() => Task.FromResult(Codes().Length == 1), TimeSpan.FromSeconds(10), "the setup code in the log");
+        var first = Codes()[0];
+        var founder = await api.RegisterAsync("Founder");
+        var owner = await api.OkAsync(HttpMethod.Post, "/api/setup", new { code = first }, founder.Token);
+        await Probe.UntilAsync(async () => !await SetupRequiredAsync(), TimeSpan.FromSeconds(10), "setupRequired false once there is an owner");
+
+        using (var deleted = await api.SendAsync(HttpMethod.Delete, "/api/account", new { password = Password }, owner.Token))
+            Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        // No restart: the singleton makes and logs a new code as it stores the deletion.
+        await Probe.UntilAsync(() => Task.FromResult(Codes().Length == 2), TimeSpan.FromSeconds(10), "a second setup code in the log");
+        var second = Codes()[1];
+        Assert.NotEqual(first, second);
+        await Probe.UntilAsync(SetupRequiredAsync, TimeSpan.FromSeconds(10), "setupRequired true without an owner");
+
+        var heir = await api.RegisterAsync("Heir");
+        Assert.Equal(HttpStatusCode.Forbidden, (await api.FailAsync(HttpMethod.Post, "/api/setup", new { code = first }, heir.Token)).Status);
+        Assert.True((await api.OkAsync(HttpMethod.Post, "/api/setup", new { code = second }, heir.Token)).Owner);
+        await Probe.UntilAsync(async () => !await SetupRequiredAsync(), TimeSpan.FromSeconds(10), "setupRequired false with the new owner");
+        Assert.Equal(2, Codes().Length);
+    }
+
     [GeneratedRegex("Setup code: ([A-Z0-9-]{19})")]
     private static partial Regex SetupCodePattern();
 
@@ -372,7 +406,18 @@ public sealed partial class AccountTests
         Assert.False(await api.AcceptsAsync(member.Token));
         Assert.Equal(HttpStatusCode.Forbidden, (await api.FailAsync(HttpMethod.Post, "/api/account/reset", new { code, newPassword = "yet another password" })).Status);
         Assert.Equal(HttpStatusCode.Unauthorized, (await api.FailAsync(HttpMethod.Post, "/api/session/sign-in", new { username = "Forgetful", password = Password })).Status);
-        await api.SignInAsync("Forgetful", "a brand new password");
+        var memberAgain = await api.SignInAsync("Forgetful", "a brand new password");
+
+        // The owner may name the account by its username instead (as people know it; case and look-alikes fold).
+        var ownerToken = (await api.SignInAsync("Operator")).Token;
+        Assert.Equal(HttpStatusCode.Forbidden, (await api.FailAsync(HttpMethod.Post, "/api/accounts/reset-link", new { username = "Forgetful" }, memberAgain.Token)).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await api.FailAsync(HttpMethod.Post, "/api/accounts/reset-link", new { username = "nobody-here" }, ownerToken)).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await api.FailAsync(HttpMethod.Post, "/api/accounts/reset-link", new { username = new string('x', 500) }, ownerToken)).Status);
+        using (var byName = await api.SendAsync(HttpMethod.Post, "/api/accounts/reset-link", new { username = "FORGETFUL" }, ownerToken))
+        {
+            var byNameCode = (await byName.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString()!;
+            Assert.Equal(member.UserId, (await api.OkAsync(HttpMethod.Post, "/api/account/reset", new { code = byNameCode, newPassword = "named and reset" })).UserId);
+        }
 
         // The admin key acts as the owner.
         using var admin = new HttpRequestMessage(HttpMethod.Post, server.BaseUrl + $"/api/admin/accounts/{member.UserId}/reset-link");

@@ -160,6 +160,8 @@ public sealed class PermissionMatrixTests(ITestOutputHelper output) : IAsyncLife
         ["POST /api/channels"] = new(Need.Server, "manageChannels", _ => Task.FromResult(new Call("POST", "/api/channels", new { name = "made" + Next(), kind = "voice" })), [201]),
         ["POST /api/accounts/{userId}/reset-link"] = new(Need.Server, "resetPasswords", async _ =>
             new Call("POST", $"/api/accounts/{(await RegisterAsync("Forgot" + Next())).UserId}/reset-link"), [200], AdminKeyToo: false),
+        ["POST /api/accounts/reset-link"] = new(Need.Server, "resetPasswords", async _ =>
+            new Call("POST", "/api/accounts/reset-link", new { username = (await RegisterAsync("Lost" + Next())).Username }), [200], AdminKeyToo: false),
 
         ["PATCH /api/channels/{channelId}"] = new(Need.Channel, "manageChannels", c => Task.FromResult(new Call("PATCH", $"/api/channels/{c}", new { topic = "t" + Next() })), [200]),
         ["DELETE /api/channels/{channelId}"] = new(Need.Channel, "manageChannels", c => Task.FromResult(new Call("DELETE", $"/api/channels/{c}")), [204]),

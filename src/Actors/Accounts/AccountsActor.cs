@@ -71,14 +71,28 @@ public sealed class AccountsActor : ReceivePersistentActor
         });
         Command<RevokeSession>(c => Store(new AccountSessionRevoked(c.User, c.SessionId, c.Until), Sender, RevocationDone.Instance));
         Command<DeleteAccount>(c => WithAccount(c.User, account =>
-            Store(new AccountDeleted(account.User, _time.GetUtcNow()), Sender, RevocationDone.Instance)));
-        Command<ClaimOwnership>(Claim);
-        Command<IssueResetCode>(c => WithAccount(c.User, account =>
         {
-            var code = Base64Url(RandomNumberGenerator.GetBytes(16));
-            var expires = _time.GetUtcNow() + _options.ResetLinkLifetime;
-            Store(new ResetCodeIssued(account.User, Hash(code), expires), Sender, new ResetCode(code, expires));
+            var sender = Sender;
+            var wasOwner = _state.Owner == account.User;
+            Persist(new AccountDeleted(account.User, _time.GetUtcNow()), e =>
+            {
+                Applied(e);
+                // Without an owner the server can get a new one at once, not only at the singleton's next start.
+                if (wasOwner)
+                {
+                    _log.Warning("The owner's account {0} ({1}) was deleted", account.User, account.Username);
+                    AnnounceSetupCode();
+                }
+                sender.Tell(RevocationDone.Instance);
+            });
         }));
+        Command<ClaimOwnership>(Claim);
+        Command<IssueResetCode>(c => WithAccount(c.User, IssueReset));
+        Command<IssueResetCodeByName>(c =>
+        {
+            if (_state.ByName(c.Username ?? "") is { } account) IssueReset(account);
+            else Reject(ErrorCode.Forbidden, "There is no account with that username.");
+        });
         Command<RedeemResetCode>(Redeem);
         Command<CheckGuestName>(c => Sender.Tell(new NameAvailability(!_state.IsNameTaken(c.DisplayName))));
         Command<GetAccount>(c => Sender.Tell(new AccountLookup(
@@ -197,6 +211,13 @@ public sealed class AccountsActor : ReceivePersistentActor
                 sender.Tell(_state.View(account));
             });
         });
+    }
+
+    private void IssueReset(StoredAccount account)
+    {
+        var code = Base64Url(RandomNumberGenerator.GetBytes(16));
+        var expires = _time.GetUtcNow() + _options.ResetLinkLifetime;
+        Store(new ResetCodeIssued(account.User, Hash(code), expires), Sender, new ResetCode(code, expires));
     }
 
     private void Redeem(RedeemResetCode cmd)

@@ -43,6 +43,8 @@ public static class AccountEndpoints
 
     public sealed record AccountDto(string UserId, string? Username, string DisplayName, string Kind, bool Owner, DateTimeOffset? CreatedAt);
 
+    public sealed record ResetLinkRequest(string? Username);
+
     public sealed record ResetLinkDto(string Code, string Url, DateTimeOffset ExpiresAt);
 
     public static void MapAccountEndpoints(this WebApplication app)
@@ -58,31 +60,58 @@ public static class AccountEndpoints
         app.MapDelete("/api/account", DeleteAccount).RequireAuthorization();
         app.MapPost("/api/account/reset", RedeemReset).RequireRateLimiting(GatewaySetup.SessionRateLimitPolicy);
         app.MapPost("/api/setup", ClaimServer).RequireAuthorization();
-        app.MapPost("/api/accounts/{userId}/reset-link", (string userId, HttpContext context, IRequiredActor<AccountsSingleton> accounts, CallBudgets budgets,
+        app.MapPost("/api/accounts/{userId}/reset-link", async (string userId, HttpContext context, IRequiredActor<AccountsSingleton> accounts, CallBudgets budgets,
+            IdentityCache identities, ChannelCatalog catalog) =>
+            MayResetFor(context, identities, catalog, UserId.TryParse(userId, out var target) ? target : null) ?? await IssueResetLink(userId, accounts, budgets))
+            .RequireAuthorization();
+        app.MapPost("/api/accounts/reset-link", async (ResetLinkRequest? request, HttpContext context, IRequiredActor<AccountsSingleton> accounts, CallBudgets budgets,
             IdentityCache identities, ChannelCatalog catalog) =>
         {
-            if (SessionClaims.From(context.User) is not { } caller) return Task.FromResult(Problem(StatusCodes.Status401Unauthorized, "forbidden", "A session token is required."));
-            var access = Access.For(caller, catalog, identities);
-            if (!access.Can(Protocol.Permissions.Permission.ResetPasswords))
-                return Task.FromResult(Problem(StatusCodes.Status403Forbidden, "forbidden", "You need the resetPasswords permission."));
-            // A reset link takes over an account: only for members ranked below the caller (the owner's, only by the owner).
-            if (!access.Owner && UserId.TryParse(userId, out var target)
-                && (identities.IsOwner(target) || access.Model.Rank(target, false) >= access.Model.Rank(access.User, false)))
-                return Task.FromResult(Problem(StatusCodes.Status403Forbidden, "forbidden", "You can reset the passwords of members ranked below you only."));
-            return IssueResetLink(userId, accounts, budgets);
+            if (string.IsNullOrWhiteSpace(request?.Username) || request.Username.Length > UsernameRules.MaxLength * 4)
+                return Problem(StatusCodes.Status400BadRequest, "invalid_argument", "Name the account by its username.");
+            var username = request.Username.Trim();
+            // Whom the name belongs to decides whether the caller outranks them.
+            var found = await Ask(accounts, new FindAccounts(username, FindAccounts.MaxLimit), budgets) is AccountsFound { } matches
+                ? matches.Accounts.FirstOrDefault(a => UsernameRules.Key(a.Username) == UsernameRules.Key(username))
+                : null;
+            return MayResetFor(context, identities, catalog, found?.User) ?? await IssueResetLinkByName(username, accounts, budgets);
         }).RequireAuthorization();
+    }
+
+    /// <summary>
+    /// Null when the caller may issue a reset link for <paramref name="target"/>: they hold resetPasswords, and a link,
+    /// which takes the account over, goes only to members ranked below them (the owner's only from the owner).
+    /// Otherwise the refusal.
+    /// </summary>
+    private static IResult? MayResetFor(HttpContext context, IdentityCache identities, ChannelCatalog catalog, UserId? target)
+    {
+        if (SessionClaims.From(context.User) is not { } caller)
+            return Problem(StatusCodes.Status401Unauthorized, "forbidden", "A session token is required.");
+        var access = Access.For(caller, catalog, identities);
+        if (!access.Can(Protocol.Permissions.Permission.ResetPasswords))
+            return Problem(StatusCodes.Status403Forbidden, "forbidden", "You need the resetPasswords permission.");
+        if (!access.Owner && target is { } user && (identities.IsOwner(user) || access.Model.Rank(user, false) >= access.Model.Rank(access.User, false)))
+            return Problem(StatusCodes.Status403Forbidden, "forbidden", "You can reset the passwords of members ranked below you only.");
+        return null;
+    }
+
+    private static async Task<IResult> IssueResetLinkByName(string username, IRequiredActor<AccountsSingleton> accounts, CallBudgets budgets)
+    {
+        return ResetLinkResult(await Ask(accounts, new IssueResetCodeByName(username), budgets));
     }
 
     /// <summary>The admin API's way to a reset link (the admin key acts as the owner).</summary>
     public static async Task<IResult> IssueResetLink(string userId, IRequiredActor<AccountsSingleton> accounts, CallBudgets budgets)
     {
         if (!UserId.TryParse(userId, out var user)) return Problem(StatusCodes.Status400BadRequest, "invalid_argument", "Not a user id.");
-        return await Ask(accounts, new IssueResetCode(user), budgets) switch
-        {
-            ResetCode code => Results.Ok(new ResetLinkDto(code.Code, "/#reset=" + code.Code, code.ExpiresAt)),
-            var other => Refused(other),
-        };
+        return ResetLinkResult(await Ask(accounts, new IssueResetCode(user), budgets));
     }
+
+    private static IResult ResetLinkResult(object reply) => reply switch
+    {
+        ResetCode code => Results.Ok(new ResetLinkDto(code.Code, "/#reset=" + code.Code, code.ExpiresAt)),
+        var other => Refused(other),
+    };
 
     /// <summary>
     /// Starts a guest session: a display name, optionally with the previous guest token so the user keeps their id

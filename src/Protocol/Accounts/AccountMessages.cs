@@ -56,6 +56,9 @@ public sealed record ClaimOwnership(UserId User, string Code, string Address) : 
 /// <summary>Issues a one-time password reset code for an account. Answer: <see cref="ResetCode"/>.</summary>
 public sealed record IssueResetCode(UserId User) : IProtocolMessage;
 
+/// <summary>Issues a one-time password reset code for the account named <paramref name="Username"/> (as the owner knows it). Answer: <see cref="ResetCode"/>.</summary>
+public sealed record IssueResetCodeByName(string Username) : IProtocolMessage;
+
 public sealed record ResetCode(string Code, DateTimeOffset ExpiresAt) : IProtocolMessage;
 
 /// <summary>Sets a new password with a reset code, ending every session of the account. Answer: <see cref="AccountView"/>.</summary>

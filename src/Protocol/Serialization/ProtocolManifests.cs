@@ -109,6 +109,7 @@ public static class ProtocolManifests
         ("acc.delete", typeof(DeleteAccount)),
         ("acc.claim", typeof(ClaimOwnership)),
         ("acc.reset-issue", typeof(IssueResetCode)),
+        ("acc.reset-issue-name", typeof(IssueResetCodeByName)),
         ("acc.reset-code", typeof(ResetCode)),
         ("acc.reset-redeem", typeof(RedeemResetCode)),
         ("acc.guest-name", typeof(CheckGuestName)),

@@ -5,6 +5,7 @@ import {
   claimServer,
   deleteAccount,
   describeApiError,
+  issueResetLink,
   register,
   signInWithPassword,
   validateNewPassword,
@@ -65,6 +66,21 @@ describe('account calls', () => {
     const e = await refusal(claimServer('tok', 'ABCD-1234', fetcher));
     expect(e.code).toBe('forbidden');
     expect(fetcher).toHaveBeenCalledWith('/api/setup', expect.objectContaining({ headers: expect.objectContaining({ Authorization: 'Bearer tok' }) }));
+  });
+});
+
+describe('reset links', () => {
+  test('the owner asks for one by username with their token', async () => {
+    const fetcher = answer(200, { code: 'abc', url: '/#reset=abc', expiresAt: '2099-01-01T00:00:00Z' });
+    expect((await issueResetLink('tok', 'grace', fetcher)).url).toBe('/#reset=abc');
+    expect(fetcher).toHaveBeenCalledWith(
+      '/api/accounts/reset-link',
+      expect.objectContaining({ method: 'POST', body: JSON.stringify({ username: 'grace' }), headers: expect.objectContaining({ Authorization: 'Bearer tok' }) }),
+    );
+  });
+
+  test('an unknown name (forbidden) reads as such', () => {
+    expect(describeApiError(new ApiError(403, 'forbidden', 'x'), 'resetLink')).toBe('No account has that username.');
   });
 });
 

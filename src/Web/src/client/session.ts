@@ -1,4 +1,4 @@
-import type { ServerInfo, SessionDto } from '../protocol/types';
+import type { ResetLinkDto, ServerInfo, SessionDto } from '../protocol/types';
 
 /** A refused or failed call to the session and account endpoints: the server's `{error, message}` (docs/protocol.md). */
 export class ApiError extends Error {
@@ -53,7 +53,7 @@ async function call<T>(path: string, init: { method?: string; token?: string; bo
 }
 
 /** What the user was doing when a call was refused; `forbidden` and `name_taken` mean different things in each. */
-export type AccountAction = 'guest' | 'signIn' | 'register' | 'claim' | 'setup' | 'reset' | 'password' | 'delete' | 'session';
+export type AccountAction = 'guest' | 'signIn' | 'register' | 'claim' | 'setup' | 'reset' | 'resetLink' | 'password' | 'delete' | 'session';
 
 /** A sentence for people about a refused call. */
 export function describeApiError(error: unknown, action: AccountAction): string {
@@ -82,6 +82,8 @@ export function describeApiError(error: unknown, action: AccountAction): string 
           return 'That setup code is not right, or the server already has an owner.';
         case 'reset':
           return 'This reset link is unknown, was used already or has expired; ask the owner for a new one.';
+        case 'resetLink':
+          return 'No account has that username.';
         default:
           return `Not allowed: ${error.message}`;
       }
@@ -160,6 +162,11 @@ export function claimServer(token: string, code: string, fetcher: Fetcher = fetc
 /** Sets a new password with a one-time reset code and signs in. */
 export function resetPassword(code: string, newPassword: string, fetcher: Fetcher = fetch): Promise<SessionDto> {
   return call('/api/account/reset', { body: { code, newPassword } }, fetcher);
+}
+
+/** The owner's one-time password reset link for the account named `username`. */
+export function issueResetLink(token: string, username: string, fetcher: Fetcher = fetch): Promise<ResetLinkDto> {
+  return call('/api/accounts/reset-link', { token, body: { username } }, fetcher);
 }
 
 /** Mirrors the server's rule (2 to 32 characters, no control characters) for an instant answer. */

@@ -87,6 +87,13 @@ export interface SessionDto {
   owner?: boolean;
 }
 
+/** A one-time password reset link the owner issued: `url` is the client's path with the code (`/#reset=<code>`). */
+export interface ResetLinkDto {
+  code: string;
+  url: string;
+  expiresAt: string;
+}
+
 /** `GET /api/info`; `auth` is absent from servers before accounts. */
 export interface ServerInfo {
   name: string;

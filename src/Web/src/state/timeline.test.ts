@@ -17,6 +17,12 @@ describe('buildTimeline', () => {
     expect(shape(items)).toEqual(['day', '1H', '2', '3H', '4H', '5']);
   });
 
+  test('the same author under another name starts a new group', () => {
+    const renamed = { ...m(2, 'a', 1000), authorName: 'a as an account' };
+    const items = buildTimeline([m(1, 'a', 0), renamed, { ...m(3, 'a', 2000), authorName: 'a as an account' }], null);
+    expect(shape(items)).toEqual(['day', '1H', '2H', '3']);
+  });
+
   test('a pause longer than the window starts a new group', () => {
     const items = buildTimeline([m(1, 'a', 0), m(2, 'a', GroupWindowMs), m(3, 'a', 2 * GroupWindowMs + 1)], null);
     expect(shape(items)).toEqual(['day', '1H', '2', '3H']);

@@ -12,8 +12,8 @@ const dayKey = (d: Date) => `${d.getFullYear()}-${d.getMonth() + 1}-${d.getDate(
 
 /**
  * What the message pane draws, top to bottom: a line for each new day, the "new messages" divider before
- * message `dividerBefore`, and messages marked `head` where a group starts (another author, a pause longer
- * than the window, or a day or divider line in between).
+ * message `dividerBefore`, and messages marked `head` where a group starts (another author, the same author under
+ * another name, a pause longer than the window, or a day or divider line in between).
  */
 export function buildTimeline(messages: MessageDto[], dividerBefore: number | null, windowMs = GroupWindowMs): TimelineItem[] {
   const items: TimelineItem[] = [];
@@ -23,7 +23,13 @@ export function buildTimeline(messages: MessageDto[], dividerBefore: number | nu
   for (const message of messages) {
     const at = new Date(message.sentAt);
     const time = at.getTime();
-    let head = previous === null || previous.authorId !== message.authorId || !(time - previousAt <= windowMs && time >= previousAt);
+    // A message keeps the name it was posted under: after a rename (or a guest claiming an account) the next
+    // message must not sit under the old name's header.
+    let head =
+      previous === null ||
+      previous.authorId !== message.authorId ||
+      previous.authorName !== message.authorName ||
+      !(time - previousAt <= windowMs && time >= previousAt);
     const day = Number.isNaN(time) ? previousDay : dayKey(at);
     if (day !== previousDay) {
       items.push({ kind: 'day', key: `day-${day}`, date: at });

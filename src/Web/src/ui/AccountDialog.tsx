@@ -15,7 +15,7 @@ interface Props {
 /**
  * Account settings, a modal dialog: who is signed in; for a guest, creating an account that keeps their id; for an
  * account, changing the password, signing out everywhere, deleting the account; setting up a server that has no
- * owner yet. Escape or the close button closes it.
+ * owner yet; for the owner, a password reset link for a member. Escape or the close button closes it.
  */
 export function AccountDialog({ account, signOut, onClose }: Props) {
   const titleId = useId();
@@ -23,15 +23,30 @@ export function AccountDialog({ account, signOut, onClose }: Props) {
   const { session } = account;
   const guest = isGuest(session);
 
+  // Set as the dialog closes, so that focus may go back to what opened it.
+  const closing = useRef(false);
+  const close = () => {
+    closing.current = true;
+    onClose();
+  };
+
   useEffect(() => {
-    dialog.current?.querySelector<HTMLElement>('input, button')?.focus();
+    const focusFirst = () => dialog.current?.querySelector<HTMLElement>('input, button')?.focus();
+    focusFirst();
+    // Modal: focus that lands outside (the message box focusing itself as the chat starts under a dialog that
+    // opened with it) comes back in, so Escape and Tab keep working.
+    const onFocusIn = (e: FocusEvent) => {
+      if (!closing.current && dialog.current && e.target instanceof Node && !dialog.current.contains(e.target)) focusFirst();
+    };
+    document.addEventListener('focusin', onFocusIn);
+    return () => document.removeEventListener('focusin', onFocusIn);
   }, []);
 
   // Escape closes; Tab stays inside the dialog.
   const onKeyDown = (e: KeyboardEvent) => {
     if (e.key === 'Escape') {
       e.stopPropagation();
-      onClose();
+      close();
       return;
     }
     if (e.key !== 'Tab' || !dialog.current) return;
@@ -48,11 +63,11 @@ export function AccountDialog({ account, signOut, onClose }: Props) {
   };
 
   return (
-    <div className="dialog-backdrop" onClick={(e) => e.target === e.currentTarget && onClose()}>
+    <div className="dialog-backdrop" onClick={(e) => e.target === e.currentTarget && close()}>
       <div className="dialog" role="dialog" aria-modal="true" aria-labelledby={titleId} ref={dialog} onKeyDown={onKeyDown}>
         <div className="dialog-head">
           <h2 id={titleId}>Account</h2>
-          <button type="button" className="icon-button" aria-label="Close" title="Close" onClick={onClose}>
+          <button type="button" className="icon-button" aria-label="Close" title="Close" onClick={close}>
             <Icon name="close" />
           </button>
         </div>
@@ -68,6 +83,11 @@ export function AccountDialog({ account, signOut, onClose }: Props) {
             </>
           )}
         </p>
+        {account.notice && (
+          <p className="account-notice" role="status">
+            {account.notice}
+          </p>
+        )}
         {guest && account.registrationOpen && (
           <NewAccountForm action="claim" className="dialog-section join-form" autoFocus={false} onCreate={account.claim}>
             <h3>Create an account</h3>
@@ -76,6 +96,7 @@ export function AccountDialog({ account, signOut, onClose }: Props) {
         )}
         {!guest && <PasswordForm account={account} />}
         {!guest && account.setupRequired && <SetupCodeForm account={account} />}
+        {!guest && session.owner && <ResetLinkForm account={account} />}
         <div className="dialog-actions">
           <button type="button" className="menu-item" onClick={signOut}>
             <Icon name="signOut" size={16} /> Sign out
@@ -92,15 +113,13 @@ function PasswordForm({ account }: { account: Account }) {
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
   const [repeat, setRepeat] = useState('');
-  const [done, setDone] = useState(false);
   const form = useSubmit('password');
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    setDone(false);
-    void form.run(current ? validateNewPassword(next, repeat, account.session.username ?? null) : 'Enter your current password.', async () => {
-      await account.changePassword(current, next);
-      setDone(true);
-    });
+    // Success restarts the chat with the new session; the dialog opens again with the account's notice.
+    void form.run(current ? validateNewPassword(next, repeat, account.session.username ?? null) : 'Enter your current password.', () =>
+      account.changePassword(current, next),
+    );
   };
   return (
     <form className="dialog-section join-form" onSubmit={submit} aria-label="Change password" noValidate>
@@ -109,7 +128,6 @@ function PasswordForm({ account }: { account: Account }) {
       <Field label="New password" type="password" value={next} onChange={setNext} autoComplete="new-password" maxLength={128} disabled={form.busy} {...form.invalid} />
       <Field label="Repeat new password" type="password" value={repeat} onChange={setRepeat} autoComplete="new-password" maxLength={128} disabled={form.busy} {...form.invalid} />
       <FormError id={form.errorId}>{form.error}</FormError>
-      {done && <p role="status">Password changed; your other sessions were signed out.</p>}
       <button type="submit" className="primary" disabled={form.busy}>
         Change password
       </button>
@@ -132,6 +150,37 @@ function SetupCodeForm({ account }: { account: Account }) {
       <FormError id={form.errorId}>{form.error}</FormError>
       <button type="submit" className="primary" disabled={form.busy}>
         Become the owner
+      </button>
+    </form>
+  );
+}
+
+function ResetLinkForm({ account }: { account: Account }) {
+  const [username, setUsername] = useState('');
+  const [link, setLink] = useState<{ username: string; url: string; expiresAt: string } | null>(null);
+  const form = useSubmit('resetLink');
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const name = username.trim();
+    setLink(null);
+    void form.run(name ? null : 'Enter the member’s username.', async () => setLink({ username: name, ...(await account.issueResetLink(name)) }));
+  };
+  return (
+    <form className="dialog-section join-form" onSubmit={submit} aria-label="Password reset link" noValidate>
+      <h3>Password reset link</h3>
+      <p className="muted small">For a member who forgot their password: the link sets a new one, once, and signs them out everywhere else.</p>
+      <Field label="Member’s username" value={username} onChange={setUsername} autoComplete="off" spellCheck={false} maxLength={32} disabled={form.busy} {...form.invalid} />
+      <FormError id={form.errorId}>{form.error}</FormError>
+      {link && (
+        <>
+          <Field label={`Reset link for ${link.username}`} value={link.url} onChange={() => {}} readOnly onFocus={(e) => e.currentTarget.select()} />
+          <p className="muted small" role="status">
+            Send it to {link.username} privately. It works once, until {new Date(link.expiresAt).toLocaleString()}.
+          </p>
+        </>
+      )}
+      <button type="submit" className="primary" disabled={form.busy}>
+        Make a reset link
       </button>
     </form>
   );

@@ -7,6 +7,7 @@ import {
   createSession,
   deleteAccount,
   fetchServerInfo,
+  issueResetLink,
   register,
   resetPassword,
   signInWithPassword,
@@ -223,17 +224,27 @@ export function App() {
     [enter, refreshInfo],
   );
 
+  // Tied to the chat's generation: a later sign-in or session change makes it stale.
+  const [accountNotice, setAccountNotice] = useState<{ generation: number; text: string } | null>(null);
   const auth = authOptions(info);
   const account: Account | null = useMemo(() => {
     if (!chatSession) return null;
     const token = () => sessionRef.current?.token ?? '';
     return {
       session: chatSession,
+      notice: accountNotice?.generation === generation.current ? accountNotice.text : null,
+      clearNotice: () => setAccountNotice(null),
       setupRequired: auth.setupRequired,
       registrationOpen: auth.registrationOpen,
       claim: async (username, password) => enter(await register(username, password, token())),
-      changePassword: async (current, next) => enter(await changePassword(token(), current, next)),
-      signOutEverywhere: async () => enter(await signOutEverywhere(token())),
+      changePassword: async (current, next) => {
+        enter(await changePassword(token(), current, next));
+        setAccountNotice({ generation: generation.current, text: 'Password changed; your other sessions were signed out.' });
+      },
+      signOutEverywhere: async () => {
+        enter(await signOutEverywhere(token()));
+        setAccountNotice({ generation: generation.current, text: 'Your other sessions were signed out.' });
+      },
       deleteAccount: async (password) => {
         await deleteAccount(token(), password);
         const session = sessionRef.current;
@@ -244,8 +255,12 @@ export function App() {
         enter(await claimServer(token(), code));
         refreshInfo();
       },
+      issueResetLink: async (username) => {
+        const link = await issueResetLink(token(), username);
+        return { url: new URL(link.url, window.location.href).href, expiresAt: link.expiresAt };
+      },
     };
-  }, [chatSession, auth.setupRequired, auth.registrationOpen, enter, signedOut, refreshInfo]);
+  }, [chatSession, accountNotice, auth.setupRequired, auth.registrationOpen, enter, signedOut, refreshInfo]);
 
   if (phase.kind === 'chat') {
     return (

@@ -3,6 +3,7 @@ import { authOptions, validateDisplayName, validateNewPassword } from '../client
 import type { Preferences } from '../client/storage';
 import type { ServerInfo } from '../protocol/types';
 import { Field, FormError, NewAccountForm, useNewAccount, useSubmit } from './Field';
+import { shortVersion } from './format';
 import { ThemeToggle } from './ThemeToggle';
 
 export type SignInMode = 'signIn' | 'register' | 'setup' | 'reset';
@@ -44,7 +45,7 @@ export function SignInScreen({ info, initialMode, initialName, notice, prefs, se
       </div>
       <div className="join-card">
         <h1 id="join-title">OpenChat</h1>
-        <p className="muted">{info ? `${info.name} ${info.version}` : 'Voice and text chat'}</p>
+        <p className="muted join-version">{info ? `${info.name} ${shortVersion(info.version)}` : 'Voice and text chat'}</p>
         {notice && (
           <p className="join-notice" role="status">
             {notice}

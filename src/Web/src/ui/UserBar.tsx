@@ -21,7 +21,8 @@ export function UserBar() {
   const account = useAccount();
   const guest = account ? isGuest(account.session) : false;
   const [open, setOpen] = useState<'settings' | 'account' | null>(null);
-  const [dialog, setDialog] = useState(false);
+  // A change to the account restarts the chat; its settings open again to say what the change did.
+  const [dialog, setDialog] = useState(() => account?.notice != null);
   const accountButton = useRef<HTMLButtonElement>(null);
   const settingsId = useId();
   const guestTagId = useId();
@@ -51,6 +52,7 @@ export function UserBar() {
           signOut={signOut}
           onClose={() => {
             setDialog(false);
+            account.clearNotice();
             accountButton.current?.focus();
           }}
         />

@@ -13,6 +13,14 @@ export interface Account {
   signOutEverywhere: () => Promise<void>;
   deleteAccount: (password: string) => Promise<void>;
   setup: (code: string) => Promise<void>;
+  /**
+   * What the last change to the account did ("Password changed; …"), while the chat it restarted runs: the settings
+   * open again with it, as the restart closed them. Null otherwise.
+   */
+  notice: string | null;
+  clearNotice: () => void;
+  /** The owner's one-time password reset link for a member, as an absolute URL, and when it expires. */
+  issueResetLink: (username: string) => Promise<{ url: string; expiresAt: string }>;
 }
 
 export const AccountContext = createContext<Account | null>(null);

@@ -313,6 +313,13 @@ describe('sign-in screen', () => {
     expect(alerts()).toEqual(['That setup code is not right, or the server already has an owner.']);
   });
 
+  test('the server’s version shows its commit shortened', () => {
+    renderScreen(actions(), { ...info(), version: '1.0.0+dbec65cf2203fd57382bc8230993c98306797224' });
+    expect(container.querySelector('.join-version')!.textContent).toBe('OpenChat 1.0.0+dbec65c');
+    renderScreen(actions(), { ...info(), version: '1.2.3' });
+    expect(container.querySelector('.join-version')!.textContent).toBe('OpenChat 1.2.3');
+  });
+
   test('the reason the screen shows is announced', () => {
     renderScreen(actions(), info(), 'You were signed out.');
     expect(container.querySelector('[role="status"]')!.textContent).toBe('You were signed out.');
@@ -369,6 +376,7 @@ describe('user bar and account settings', () => {
     const chat = fakeChat(store, { signOut });
     const full: Account = {
       setupRequired: false, registrationOpen: true, claim: vi.fn(), changePassword: vi.fn(), signOutEverywhere: vi.fn(), deleteAccount: vi.fn(), setup: vi.fn(),
+      notice: null, clearNotice: vi.fn(), issueResetLink: vi.fn(),
       ...account,
     };
     act(() =>
@@ -450,5 +458,46 @@ describe('user bar and account settings', () => {
     expect(account.setup).toHaveBeenCalledWith('K7Q2');
     await click('Sign out everywhere');
     expect(account.signOutEverywhere).toHaveBeenCalledTimes(1);
+    // Only the owner is offered reset links.
+    expect(button('Make a reset link')).toBeUndefined();
+  });
+
+  test('after a change restarted the chat, the settings open again saying what it did; closing forgets it', async () => {
+    const account = renderBar({ session: accountSession, notice: 'Password changed; your other sessions were signed out.' });
+    const dialog = container.querySelector('[role="dialog"]')!;
+    expect(dialog.querySelector('[role="status"]')!.textContent).toBe('Password changed; your other sessions were signed out.');
+    // Focus that lands outside the modal dialog (the message box focusing itself) comes back in.
+    const outside = document.createElement('input');
+    document.body.append(outside);
+    act(() => outside.focus());
+    expect(dialog.contains(document.activeElement)).toBe(true);
+    outside.remove();
+    await act(async () => dialog.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true })));
+    expect(container.querySelector('[role="dialog"]')).toBeNull();
+    expect(account.clearNotice).toHaveBeenCalledTimes(1);
+  });
+
+  test('the owner makes a reset link for a member by username and sees it to copy; an unknown name is explained', async () => {
+    const issueResetLink = vi
+      .fn()
+      .mockRejectedValueOnce(new ApiError(403, 'forbidden', 'x'))
+      .mockResolvedValue({ url: 'http://chat.example/#reset=abc', expiresAt: '2099-01-02T03:04:05Z' });
+    renderBar({ session: { ...accountSession, owner: true }, issueResetLink });
+    await act(async () => accountButton().click());
+    await click('Account settings');
+    await click('Make a reset link');
+    expect(alerts()).toEqual(['Enter the member’s username.']);
+    expect(issueResetLink).not.toHaveBeenCalled();
+    fill('Member’s username', ' nobody ');
+    await click('Make a reset link');
+    expect(issueResetLink).toHaveBeenLastCalledWith('nobody');
+    expect(alerts()).toEqual(['No account has that username.']);
+    fill('Member’s username', 'grace');
+    await click('Make a reset link');
+    expect(alerts()).toEqual([]);
+    const link = field('Reset link for grace');
+    expect(link.value).toBe('http://chat.example/#reset=abc');
+    expect(link.readOnly).toBe(true);
+    expect(container.querySelector('[role="dialog"] [role="status"]')!.textContent).toContain('It works once');
   });
 });

@@ -24,3 +24,12 @@ export function initials(name: string): string {
   const letters = parts.length > 1 ? [parts[0]!, parts[parts.length - 1]!].map((p) => [...p][0]) : [...(parts[0] ?? '?')].slice(0, 1);
   return letters.join('').toUpperCase();
 }
+
+/**
+ * A server version for people: build metadata after `+` (the commit the server was built from) shortened to its
+ * first 7 characters, as `git log --oneline` shows a commit.
+ */
+export function shortVersion(version: string): string {
+  const plus = version.indexOf('+');
+  return plus < 0 ? version : version.slice(0, plus + 1 + 7);
+}
