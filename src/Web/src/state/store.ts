@@ -4,6 +4,7 @@ import type {
   HistoryDto,
   MemberDto,
   MessageDto,
+  PermissionsDto,
   UserDto,
   VoiceMemberDto,
 } from '../protocol/types';
@@ -39,6 +40,8 @@ export interface State {
   voice: VoiceStatus;
   /** Per-member volume in this user's mix, 0 to 2 (absent = 1). */
   volumes: Record<string, number>;
+  /** The user's server-level permissions; null until known (or from a server before roles). */
+  permissions: PermissionsDto | null;
 }
 
 export type Action =
@@ -64,7 +67,8 @@ export type Action =
   | { type: 'voiceStatus'; status: VoiceStatus }
   | { type: 'selectChannel'; channelId: string }
   | { type: 'focus'; focused: boolean }
-  | { type: 'memberVolume'; userId: string; volume: number };
+  | { type: 'memberVolume'; userId: string; volume: number }
+  | { type: 'permissions'; permissions: PermissionsDto };
 
 export function initialState(focused = true): State {
   return {
@@ -76,6 +80,7 @@ export function initialState(focused = true): State {
     focused,
     voice: initialVoice,
     volumes: {},
+    permissions: null,
   };
 }
 
@@ -335,5 +340,11 @@ export function reducer(state: State, action: Action): State {
 
     case 'memberVolume':
       return { ...state, volumes: { ...state.volumes, [action.userId]: action.volume } };
+
+    case 'permissions': {
+      const p = action.permissions;
+      // Lists may come as null from a differently versioned server; the store holds arrays.
+      return { ...state, permissions: { server: p.server ?? [], owner: p.owner === true, roles: p.roles ?? [] } };
+    }
   }
 }
