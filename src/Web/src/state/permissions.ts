@@ -9,6 +9,7 @@ import {
   type PermissionsDto,
   type RoleDto,
 } from '../protocol/types';
+import type { State } from './store';
 
 /** What each permission lets a member do, for the settings' checkboxes. */
 export const PermissionLabels: Record<Permission, string> = {
@@ -42,6 +43,14 @@ export function channelAllows(channel: ChannelDto | null | undefined, permission
 export function serverAllows(permissions: PermissionsDto | null, permission: Permission): boolean {
   if (!permissions) return false;
   return permissions.owner || permissions.server.includes('administrator') || permissions.server.includes(permission);
+}
+
+/** Whether the user is in voice where they may not speak (no speak permission there: the server mixes them as muted). */
+export function suppressedInVoice(s: State): boolean {
+  const channelId = s.voice.phase === 'idle' ? null : s.voice.channelId;
+  if (channelId === null) return false;
+  const mine = s.views[channelId]?.voice.find((m) => m.userId === s.me?.id);
+  return mine?.suppressed === true || !channelAllows(s.channels.find((c) => c.id === channelId), 'speak');
 }
 
 /** The server settings are for those who manage roles or channels. */
