@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using OpenChat.TestSupport;
 using Xunit;
@@ -14,7 +13,7 @@ namespace OpenChat.Browser.Tests;
 /// the owner's setup code from the server's log, and signing out everywhere.
 /// </summary>
 [Collection(BrowserCollection.Name)]
-public sealed partial class AccountTests(WebApp app, ITestOutputHelper output) : IClassFixture<WebApp>, IAsyncLifetime
+public sealed class AccountTests(WebApp app, ITestOutputHelper output) : IClassFixture<WebApp>, IAsyncLifetime
 {
     private const string Password = "correct horse battery";
 
@@ -66,9 +65,7 @@ public sealed partial class AccountTests(WebApp app, ITestOutputHelper output) :
     [Fact]
     public async Task The_owner_claims_the_server_with_the_setup_code_from_the_server_s_log()
     {
-        var code = SetupCodeLine().Match(app.ServerOutput) is { Success: true } m
-            ? m.Groups[1].Value
-            : throw new Xunit.Sdk.XunitException($"no setup code in the server's log:\n{app.ServerOutput}");
+        var code = app.SetupCode;
         var page = await app.OpenAsync(await app.LaunchAsync(), "owner");
         await page.GetByRole(AriaRole.Button, new() { Name = "Set up this server" }).ClickAsync();
 
@@ -117,7 +114,4 @@ public sealed partial class AccountTests(WebApp app, ITestOutputHelper output) :
         await Assertions.Expect(here.GetByRole(AriaRole.Log, new() { Name = "Messages" }).GetByText("still here")).ToBeVisibleAsync(new() { Timeout = 15_000 });
         await Assertions.Expect(SignedOutNotice(here)).ToHaveCountAsync(0);
     }
-
-    [GeneratedRegex(@"Setup code: (\S+)")]
-    private static partial Regex SetupCodeLine();
 }

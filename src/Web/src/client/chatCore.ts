@@ -66,7 +66,7 @@ export function createChatCore({ session, getToken, onTokenRefused, prefs, focus
     onActivePeer: (peer) => onRemoteStream(peer?.remoteStream ?? null),
   });
   client.attachVoice(voice);
-  installTestHook(voice, microphone);
+  installTestHook(voice, microphone, hub);
   return {
     store,
     client,

@@ -46,7 +46,6 @@ export function OverrideEditor(props: { api: ServerApi; channel: ChannelDto; rol
         {targets.map((t) => (
           <option key={key(t)} value={key(t)}>
             {t.target === 'member' ? `Member ${t.name}` : t.name}
-            {overrides.some((o) => key(o) === key(t)) ? ' (set)' : ''}
           </option>
         ))}
       </select>
@@ -92,7 +91,10 @@ function OverrideForm(props: { api: ServerApi; channel: ChannelDto; target: Targ
   return (
     <form className="override-form" onSubmit={submit} aria-label={`Override for ${target.name}`} noValidate>
       <fieldset disabled={action.busy}>
-        <legend>{target.name}</legend>
+        <legend>
+          {target.name}
+          {existing ? '' : ' (no override yet)'}
+        </legend>
         {channelPermissions(channel.kind).map((p) => (
           <div key={p} className="override-row" role="radiogroup" aria-label={PermissionLabels[p]}>
             <span className="override-name" aria-hidden="true">
