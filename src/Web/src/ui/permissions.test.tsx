@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import type { ChatClient } from '../client/chatClient';
 import type { ServerApi } from '../client/serverApi';
 import { defaultPreferences } from '../client/storage';
-import type { ChannelDto, RoleDto } from '../protocol/types';
+import type { ChannelDto, OverrideDto, Permission, RoleDto } from '../protocol/types';
 import { createStore, type Store } from '../state/createStore';
 import { initialState } from '../state/store';
 import type { Microphone } from '../voice/microphone';
@@ -13,6 +13,7 @@ import type { VoiceSession } from '../voice/voiceSession';
 import { ChannelList } from './ChannelList';
 import { ChatContext, type Chat } from './context';
 import { MessagePane } from './MessagePane';
+import { ChannelSettingsDialog } from './settings/ChannelSettingsDialog';
 import { ServerSettingsButton } from './settings/ServerSettingsButton';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
@@ -110,5 +111,64 @@ describe('what the user may not do is not offered', () => {
     // @everyone can be edited but not moved or deleted.
     expect(byLabel('Delete @everyone')).toBeNull();
     expect(byLabel('Delete Crew')).not.toBeNull();
+  });
+});
+
+/** Sets an input's value as typing does (React listens to the input event). */
+function fill(input: HTMLInputElement, value: string) {
+  const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!;
+  act(() => {
+    setter.call(input, value);
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+  });
+}
+
+/** The input a label (by its whole text) names: inside it, or the one it points at. */
+function inputLabelled(text: string): HTMLInputElement {
+  const label = [...container.querySelectorAll('label')].find((l) => l.textContent === text)!;
+  return (label.querySelector('input') ?? document.getElementById(label.htmlFor)) as HTMLInputElement;
+}
+
+describe('the settings send what the user chose', () => {
+  test('creating a role sends its name and the permissions ticked', async () => {
+    const createRole = vi.fn(async () => crew);
+    store.dispatch({ type: 'permissions', permissions: { server: [], owner: true, roles: [] } });
+    render(<ServerSettingsButton />, { createRole });
+    await act(async () => (byLabel('Server settings') as HTMLButtonElement).click());
+    fill(inputLabelled('Role name') as HTMLInputElement, ' Crew ');
+    await act(async () => (container.querySelector('button[aria-expanded="false"]') as HTMLButtonElement).click());
+    await act(async () => inputLabelled('Speak in voice').click());
+    await act(async () => (container.querySelector('form[aria-label="New role"] button[type="submit"]') as HTMLButtonElement).click());
+    expect(createRole).toHaveBeenCalledWith('Crew', ['speak']);
+  });
+
+  test('the Private switch denies @everyone viewing; ticking a role lets it see and connect; an override denies speak', async () => {
+    let overrides: OverrideDto[] = [];
+    const setOverride = vi.fn(async (_c: string, target: OverrideDto['target'], id: string, allow: Permission[], deny: Permission[]) => {
+      const o = { target, id, name: id, allow, deny };
+      overrides = [...overrides.filter((x) => x.id !== id), o];
+      return o;
+    });
+    const stage = voice(['viewChannel', 'connect', 'manageRoles']);
+    render(<ChannelSettingsDialog channel={stage} onClose={() => {}} />, { overrides: async () => overrides, setOverride, deleteOverride: vi.fn() });
+    await act(async () => {});
+    const privateSwitch = container.querySelector('input[role="switch"]') as HTMLInputElement;
+    expect(privateSwitch.checked).toBe(false);
+    await act(async () => privateSwitch.click());
+    expect(setOverride).toHaveBeenLastCalledWith('stage', 'role', 'everyone', [], ['viewChannel']);
+    expect((container.querySelector('input[role="switch"]') as HTMLInputElement).checked).toBe(true);
+    await act(async () => inputLabelled('Crew').click());
+    expect(setOverride).toHaveBeenLastCalledWith('stage', 'role', 'crew', ['viewChannel', 'connect'], []);
+
+    const select = container.querySelector('select') as HTMLSelectElement;
+    await act(async () => {
+      select.value = 'role:crew';
+      select.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+    const speak = container.querySelector('[role="radiogroup"][aria-label="Speak in voice"] input[value="deny"]') as HTMLInputElement;
+    await act(async () => speak.click());
+    await act(async () => (container.querySelector('form[aria-label="Override for Crew"] button[type="submit"]') as HTMLButtonElement).click());
+    expect(setOverride).toHaveBeenLastCalledWith('stage', 'role', 'crew', ['viewChannel', 'connect'], ['speak']);
+    expect(container.querySelector('form[aria-label="Override for Crew"] [role="status"]')!.textContent).toBe('Saved.');
   });
 });

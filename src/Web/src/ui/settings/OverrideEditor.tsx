@@ -59,7 +59,7 @@ export function OverrideEditor(props: { api: ServerApi; channel: ChannelDto; rol
       />
       {target && (
         <OverrideForm
-          key={key(target) + JSON.stringify(overrides.find((o) => key(o) === key(target)) ?? null)}
+          key={key(target)}
           api={api}
           channel={channel}
           target={target}
@@ -77,7 +77,10 @@ function OverrideForm(props: { api: ServerApi; channel: ChannelDto; target: Targ
   const [saved, setSaved] = useState(false);
   const action = useAction();
   const base = useId();
-  useEffect(() => setSaved(false), [lists]);
+  // The override changed elsewhere (the Private switch, another manager): show what it is now.
+  const allow = existing?.allow.join() ?? '';
+  const deny = existing?.deny.join() ?? '';
+  useEffect(() => setLists({ allow: existing?.allow ?? [], deny: existing?.deny ?? [] }), [allow, deny]);
   const submit = (e: FormEvent) => {
     e.preventDefault();
     void action
@@ -107,7 +110,10 @@ function OverrideForm(props: { api: ServerApi; channel: ChannelDto; target: Targ
                   name={`${base}-${p}`}
                   value={state}
                   checked={overrideState(lists, p) === state}
-                  onChange={() => setLists(withOverrideState(lists, p, state))}
+                  onChange={() => {
+                    setSaved(false);
+                    setLists(withOverrideState(lists, p, state));
+                  }}
                 />
                 {label}
               </label>
