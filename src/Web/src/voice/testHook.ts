@@ -3,7 +3,7 @@ import type { VoiceSession } from './voiceSession';
 import { RtcVoicePeer } from './rtcPeer';
 
 /**
- * `window.__openchat`: a small read-only window on voice for automated browser tests (docs/web.md).
+ * `window.__openchat`: a small window on voice (and the page's hub connection) for automated browser tests (docs/web.md).
  * A test attaches its own probe (an AnalyserNode or an AudioWorklet) to `remoteStream` or `localStream` to
  * measure what the page hears or sends, and calls `beep` to put a tone into what it sends.
  */
