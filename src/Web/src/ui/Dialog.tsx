@@ -15,12 +15,21 @@ export function Dialog({ title, onClose, className, children }: { title: string;
     dialog.current?.querySelector<HTMLElement>('input, button')?.focus();
   }, []);
 
-  const onKeyDown = (e: KeyboardEvent) => {
-    if (e.key === 'Escape') {
+  // Escape closes it wherever the focus is (a control that was disabled while a call ran leaves it on the body),
+  // and goes no further (the drawers would close too).
+  const close = useRef(onClose);
+  close.current = onClose;
+  useEffect(() => {
+    const onEscape = (e: globalThis.KeyboardEvent) => {
+      if (e.key !== 'Escape') return;
       e.stopPropagation();
-      onClose();
-      return;
-    }
+      close.current();
+    };
+    window.addEventListener('keydown', onEscape, { capture: true });
+    return () => window.removeEventListener('keydown', onEscape, { capture: true });
+  }, []);
+
+  const onKeyDown = (e: KeyboardEvent) => {
     if (e.key !== 'Tab' || !dialog.current) return;
     const focusable = [...dialog.current.querySelectorAll<HTMLElement>(focusableSelector)];
     const first = focusable[0];
