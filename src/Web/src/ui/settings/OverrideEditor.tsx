@@ -42,7 +42,7 @@ export function OverrideEditor(props: { api: ServerApi; channel: ChannelDto; rol
       <h3>Permissions</h3>
       <p className="muted small">What a role or member may do here, over what their roles give them. Inherit keeps the server-wide setting.</p>
       <label htmlFor={selectId}>Override for</label>
-      <select id={selectId} value={target ? key(target) : ''} onChange={(e) => setSelected(e.target.value)}>
+      <select id={selectId} className="override-target" value={target ? key(target) : ''} onChange={(e) => setSelected(e.target.value)}>
         {targets.map((t) => (
           <option key={key(t)} value={key(t)}>
             {t.target === 'member' ? `Member ${t.name}` : t.name}
