@@ -168,6 +168,13 @@ function upsert<T extends { userId: string }>(list: T[], item: T): T[] {
   return copy;
 }
 
+/**
+ * A channel's new details; without permissions (an event sent alike to everyone, or a server before roles) it keeps
+ * the ones the user's channel list gave.
+ */
+const withPermissions = (incoming: ChannelDto, held: ChannelDto): ChannelDto =>
+  incoming.permissions || !held.permissions ? incoming : { ...incoming, permissions: held.permissions };
+
 export function reducer(state: State, action: Action): State {
   switch (action.type) {
     case 'connection':
@@ -189,7 +196,7 @@ export function reducer(state: State, action: Action): State {
       const { view: dto } = action;
       const id = dto.channel.id;
       const channels = state.channels.some((c) => c.id === id)
-        ? state.channels.map((c) => (c.id === id ? dto.channel : c))
+        ? state.channels.map((c) => (c.id === id ? withPermissions(dto.channel, c) : c))
         : state.channels;
       const previous = state.views[id];
       const base = previous ?? { ...emptyView(), readUpTo: action.readUpTo ?? lastId(dto.messages) };
@@ -225,7 +232,7 @@ export function reducer(state: State, action: Action): State {
     }
 
     case 'channelUpdated':
-      return { ...state, channels: state.channels.map((c) => (c.id === action.channel.id ? action.channel : c)) };
+      return { ...state, channels: state.channels.map((c) => (c.id === action.channel.id ? withPermissions(action.channel, c) : c)) };
 
     case 'channelRemoved': {
       const { [action.channelId]: _removed, ...views } = state.views;
