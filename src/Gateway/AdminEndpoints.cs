@@ -19,6 +19,7 @@ using Microsoft.Extensions.Logging;
 using OpenChat.Gateway.Auth;
 using OpenChat.Gateway.Edge;
 using OpenChat.Gateway.Hub;
+using OpenChat.Gateway.Sessions;
 
 namespace OpenChat.Gateway;
 
@@ -96,32 +97,38 @@ public static class AdminEndpoints
         });
 
         admin.MapPost("/accounts/{userId}/reset-link", AccountEndpoints.IssueResetLink);
-        admin.MapPost("/channels", async (CreateChannelRequest? request, IRequiredActor<ChannelDirectory> directory, IOptions<GatewayOptions> options) =>
-        {
-            if (request is null) return Problem(StatusCodes.Status400BadRequest, "invalid_argument", "A JSON body is required.");
-            ChannelKind kind;
-            switch (request.Kind?.ToLowerInvariant())
-            {
-                case "text" or null: kind = ChannelKind.Text; break;
-                case "voice": kind = ChannelKind.Voice; break;
-                default: return Problem(StatusCodes.Status400BadRequest, "invalid_argument", "kind is text or voice.");
-            }
-            return await Send(directory, new CreateChannel(request.Name ?? "", kind, request.Topic ?? ""), options.Value, StatusCodes.Status201Created);
-        });
-        admin.MapPatch("/channels/{id}", async (string id, UpdateChannelRequest? request, IRequiredActor<ChannelDirectory> directory, IOptions<GatewayOptions> options) =>
+        admin.MapPost("/channels", (CreateChannelRequest? request, IRequiredActor<ChannelDirectory> directory, IOptions<GatewayOptions> options, ChannelCatalog catalog) =>
+            CreateChannel(request, directory, options, catalog));
+        admin.MapPatch("/channels/{id}", async (string id, UpdateChannelRequest? request, IRequiredActor<ChannelDirectory> directory, IOptions<GatewayOptions> options,
+            ChannelCatalog catalog) =>
         {
             if (!ChannelId.TryParse(id, out var channel)) return Problem(StatusCodes.Status404NotFound, "unknown_channel", "No such channel.");
             if (request is null) return Problem(StatusCodes.Status400BadRequest, "invalid_argument", "A JSON body is required.");
-            return await Send(directory, new UpdateChannel(channel, request.Name, request.Topic, request.Position), options.Value, StatusCodes.Status200OK);
+            return await Send(directory, new UpdateChannel(channel, request.Name, request.Topic, request.Position), options.Value, StatusCodes.Status200OK, catalog);
         });
         admin.MapGet("/voice", (GatewayRuntime runtime) => VoiceRooms(runtime));
         admin.MapGet("/media", async (ActorSystem system) => Results.Json(await MediaNodes(system)));
         admin.MapGet("/cluster", (ActorSystem system, GatewayRuntime runtime) => ClusterView(system, runtime));
-        admin.MapDelete("/channels/{id}", async (string id, IRequiredActor<ChannelDirectory> directory, IOptions<GatewayOptions> options) =>
+        admin.MapDelete("/channels/{id}", async (string id, IRequiredActor<ChannelDirectory> directory, IOptions<GatewayOptions> options, ChannelCatalog catalog) =>
         {
             if (!ChannelId.TryParse(id, out var channel)) return Problem(StatusCodes.Status404NotFound, "unknown_channel", "No such channel.");
-            return await Send(directory, new DeleteChannel(channel), options.Value, StatusCodes.Status204NoContent);
+            return await Send(directory, new DeleteChannel(channel), options.Value, StatusCodes.Status204NoContent, catalog);
         });
+    }
+
+    /// <summary>Creates a channel (for the admin key, and for members with manage channels).</summary>
+    internal static async Task<IResult> CreateChannel(CreateChannelRequest? request, IRequiredActor<ChannelDirectory> directory, IOptions<GatewayOptions> options,
+        ChannelCatalog catalog)
+    {
+        if (request is null) return Problem(StatusCodes.Status400BadRequest, "invalid_argument", "A JSON body is required.");
+        ChannelKind kind;
+        switch (request.Kind?.ToLowerInvariant())
+        {
+            case "text" or null: kind = ChannelKind.Text; break;
+            case "voice": kind = ChannelKind.Voice; break;
+            default: return Problem(StatusCodes.Status400BadRequest, "invalid_argument", "kind is text or voice.");
+        }
+        return await Send(directory, new CreateChannel(request.Name ?? "", kind, request.Topic ?? ""), options.Value, StatusCodes.Status201Created, catalog);
     }
 
     private static async Task<IResult> VoiceRooms(GatewayRuntime runtime)
@@ -182,7 +189,12 @@ public static class AdminEndpoints
         return Results.Json(new ClusterDto(cluster.SelfAddress.ToString(), state.Leader?.ToString(), members, shards, complete, await MediaNodes(system)));
     }
 
-    private static async Task<IResult> Send(IRequiredActor<ChannelDirectory> directory, object command, GatewayOptions options, int successStatus)
+    /// <summary>
+    /// Sends a change to the directory and answers with its result, once this gateway's catalog holds the change (so the
+    /// caller's next request, here, sees it).
+    /// </summary>
+    internal static async Task<IResult> Send(IRequiredActor<ChannelDirectory> directory, object command, GatewayOptions options, int successStatus,
+        ChannelCatalog? catalog = null)
     {
         object reply;
         try
@@ -193,6 +205,7 @@ public static class AdminEndpoints
         {
             return Problem(StatusCodes.Status503ServiceUnavailable, "unavailable", "The channel directory did not answer in time.");
         }
+        if (reply is ChannelInfoResult { Revision: > 0 } changed && catalog is not null) await catalog.CaughtUpAsync(changed.Revision, options.ClusterTimeout);
         return reply switch
         {
             ChannelInfoResult { Info: { } info } => Results.Json(ChannelDto.From(info), statusCode: successStatus),

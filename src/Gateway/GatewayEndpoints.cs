@@ -79,7 +79,9 @@ public static class GatewayEndpoints
         {
             name = "OpenChat",
             version = typeof(GatewayEndpoints).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "dev",
-            channels = catalog.Channels.Select(ChannelDto.From),
+            // Only what anyone may see: the channels open to @everyone.
+            channels = catalog.Channels.Where(c => catalog.Permissions.InChannel(Access.Anonymous, false, c.Id) != Protocol.Permissions.Permission.None)
+                .Select(c => ChannelDto.From(c)),
             auth = new
             {
                 guestsAllowed = auth.Value.AllowGuests,
@@ -88,6 +90,7 @@ public static class GatewayEndpoints
             },
         }));
         app.MapAdminEndpoints();
+        app.MapPermissionEndpoints();
         app.MapGet("/", ServeClient);
         // Any other page address (not a file, not the server's own) is the single-page client too.
         app.MapFallback(context =>

@@ -39,7 +39,7 @@ public sealed class GatewayRuntime(
     public async Task<(IActorRef Session, HubClientPush Push)> StartSessionAsync(HubCallerContext context, SessionIdentity identity)
     {
         var push = new HubClientPush(hub.Clients.Client(context.ConnectionId), context, Options.OutboundQueue, loggers.CreateLogger<HubClientPush>(), identities);
-        var props = SessionActor.Props(identity, region.ActorRef, push, Options, budgets, time, identities);
+        var props = SessionActor.Props(identity, region.ActorRef, push, Options, budgets, time, identities, catalog);
         var session = await sessions.ActorRef.Ask<IActorRef>(new SessionsActor.Start(context.ConnectionId, props, push, identity), budgets.Cluster);
         return (session, push);
     }

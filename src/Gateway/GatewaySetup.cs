@@ -98,8 +98,7 @@ public static class GatewaySetup
             // Sessions of one user find each other through it (a user is in at most one voice channel).
             Akka.Cluster.Tools.PublishSubscribe.DistributedPubSub.Get(system);
             var catalog = resolver.GetService<ChannelCatalog>();
-            var hub = resolver.GetService<IHubContext<ChatHub, IChatClient>>();
-            system.ActorOf(DirectoryWatcher.Props(registry.Get<ChannelDirectory>(), catalog, hub), "directory-watcher");
+            system.ActorOf(DirectoryWatcher.Props(registry.Get<ChannelDirectory>(), catalog, sessions), "directory-watcher");
         });
     }
 }

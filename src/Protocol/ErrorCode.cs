@@ -13,6 +13,8 @@ public enum ErrorCode
     NameTaken = 9,
     NotInVoice = 10,
     VoiceFull = 11,
+    UnknownRole = 12,
+    UnknownUser = 13,
     TooManyConnections = 20,
 }
 
@@ -31,6 +33,8 @@ public static class ErrorCodes
         ErrorCode.NameTaken => "name_taken",
         ErrorCode.NotInVoice => "not_in_voice",
         ErrorCode.VoiceFull => "voice_full",
+        ErrorCode.UnknownRole => "unknown_role",
+        ErrorCode.UnknownUser => "unknown_user",
         ErrorCode.TooManyConnections => "too_many_connections",
         _ => "error",
     };

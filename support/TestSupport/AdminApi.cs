@@ -31,4 +31,20 @@ public static class AdminApi
         }, TimeSpan.FromSeconds(15), $"{gatewayUrl} to list channel {created.Id}");
         return created;
     }
+
+    /// <summary>
+    /// Sets a channel's override for a role (<c>role</c>) or a member (<c>member</c>) with the admin key (empty allow and
+    /// deny remove it); the gateway answers once its own copy holds the change.
+    /// </summary>
+    public static async Task SetOverrideAsync(string gatewayUrl, string adminKey, string channel, string target, string id, string[] allow, string[] deny)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"{gatewayUrl}/api/channels/{channel}/overrides/{target}/{id}")
+        {
+            Content = JsonContent.Create(new { allow, deny }),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", adminKey);
+        using var response = await Http.SendAsync(request);
+        if (!response.IsSuccessStatusCode)
+            throw new HttpRequestException($"PUT override: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
 }

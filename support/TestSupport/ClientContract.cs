@@ -3,7 +3,7 @@ namespace OpenChat.TestSupport;
 // The wire contract as a client sees it (docs/protocol.md). Deliberately not the server's own types:
 // a test that used them could not notice a change to the JSON.
 
-public sealed record ChannelDto(string Id, string Name, string Kind, int Position, string Topic);
+public sealed record ChannelDto(string Id, string Name, string Kind, int Position, string Topic, string[]? Permissions = null);
 
 public sealed record MessageDto(long Id, string ChannelId, string AuthorId, string AuthorName, string Text, DateTimeOffset SentAt);
 
@@ -11,7 +11,7 @@ public sealed record MemberDto(string UserId, string DisplayName);
 
 public sealed record ChannelViewDto(ChannelDto Channel, MemberDto[] Online, MessageDto[] Messages, bool HasMore, VoiceMemberDto[] Voice);
 
-public sealed record VoiceMemberDto(string UserId, string DisplayName, bool Muted, bool Deafened, bool Speaking);
+public sealed record VoiceMemberDto(string UserId, string DisplayName, bool Muted, bool Deafened, bool Speaking, bool Suppressed = false);
 
 public sealed record VoiceJoinedDto(string ChannelId, string? SdpAnswer, VoiceMemberDto[] Members);
 
@@ -20,3 +20,5 @@ public sealed record HistoryDto(string ChannelId, MessageDto[] Messages, bool Ha
 public sealed record UserDto(string Id, string DisplayName);
 
 public sealed record SessionDto(string Token, string UserId, string DisplayName, DateTimeOffset ExpiresAt, string Kind = "guest", string? Username = null, bool Owner = false);
+
+public sealed record PermissionsDto(string[] Server, bool Owner, string[] Roles);

@@ -11,6 +11,7 @@ using OpenChat.Protocol.Media;
 using OpenChat.Protocol.Queries;
 using OpenChat.Protocol.Serialization;
 using OpenChat.Protocol.Voice;
+using OpenChat.Protocol.Permissions;
 using Xunit;
 
 namespace OpenChat.Channels.Tests;
@@ -25,6 +26,11 @@ public sealed class ProtocolSerializerTests : TestKit
     private static readonly PresenceMember Member = new(User, "Ålice");
     private static readonly UserId Other = new("g-5678");
     private static readonly VoiceMember Voice = new(User, "Ålice", false, true, true);
+    private static readonly Role Crew = new("r1", "Crew", Permission.ViewChannel | Permission.Speak, 1, "#12ab34");
+    private static readonly PermissionModel Model = new(
+        [Crew, PermissionModel.Default.Everyone],
+        new Dictionary<string, IReadOnlyList<string>> { [User.Value] = ["r1"] },
+        new Dictionary<string, IReadOnlyList<ChannelOverride>> { [Channel.Value] = [new ChannelOverride(OverrideTarget.Role, "r1", Permission.ViewChannel, 0)] });
 
     public ProtocolSerializerTests() : base(ActorTestConfig.Setup(ActorTestConfig.NewDatabase()), "serialization")
     {
@@ -58,6 +64,7 @@ public sealed class ProtocolSerializerTests : TestKit
         yield return new WatchDirectory(actor);
         yield return GetChannels.Instance;
         yield return new ChannelList([Info, Info with { Id = new ChannelId("lounge"), Kind = ChannelKind.Voice }]);
+        yield return new ChannelList([Info], Model);
         yield return new GetChannelInfo(Channel);
         yield return new ChannelInfoResult(Channel, Info);
         yield return new MediaNodeLoad("akka.tcp://openchat@127.0.0.1:4055", actor, 3, 30, 150.5, 12.5, 1.75, 2, false, 1000, At, 2.5);
@@ -109,6 +116,21 @@ public sealed class ProtocolSerializerTests : TestKit
         yield return new DirectoryChannelCreated(Info);
         yield return new DirectoryChannelUpdated(Info);
         yield return new DirectoryChannelDeleted(Channel);
+        yield return new DirectoryRoleSaved(Crew);
+        yield return new DirectoryRolesOrdered(["r1", "r2"]);
+        yield return new DirectoryRoleDeleted("r1");
+        yield return new DirectoryMemberRolesSet(User, ["r1"]);
+        yield return new DirectoryOverrideSet(Channel, new ChannelOverride(OverrideTarget.Member, User.Value, Permission.Speak, Permission.SendMessages));
+        yield return new CreateRole(new Caller(User, false), "Crew", Permission.ViewChannel | Permission.Connect, "#12ab34");
+        yield return new UpdateRole(Caller.AdminKey, "r1", null, Permission.None, 2, null);
+        yield return new DeleteRole(Caller.AdminKey, "r1");
+        yield return new SetMemberRole(Caller.AdminKey, User, "r1", true);
+        yield return new SetChannelOverride(Caller.AdminKey, Channel, OverrideTarget.Role, Role.EveryoneId, Permission.None, Permission.ViewChannel);
+        yield return new RoleResult(Crew);
+        yield return new RoleResult(null);
+        yield return new PermissionsSaved(Model);
+        yield return new SetVoiceSuppressed(Channel, User, true);
+        yield return new JoinVoice(Channel, User, "Ålice", actor, "v=0\r\n", false, true, "127.0.0.9", null, Suppressed: true);
         // Accounts
         var at = DateTimeOffset.Parse("2026-12-01T10:00:00+00:00");
         var view = new AccountView(User, "Ålice", at, Owner: true);
@@ -133,6 +155,8 @@ public sealed class ProtocolSerializerTests : TestKit
         yield return new CheckGuestName("Ålice");
         yield return new NameAvailability(true);
         yield return new GetAccount(User);
+        yield return new FindAccounts("åli", 50);
+        yield return new AccountsFound([view]);
         yield return new AccountLookup(view);
         yield return new WatchIdentity(actor);
         yield return new IdentityUpdate(true, User, [new UserSessionsCut(User, at)], [new RevokedSession(User, "sid-1", at)], [User]);
@@ -174,7 +198,7 @@ public sealed class ProtocolSerializerTests : TestKit
             // Records holding lists compare lists by reference, so compare the canonical bytes as well.
             Assert.Equal(bytes, serializer.ToBinary(back));
             if (sample is not (HistoryPage or PresenceList or Subscribed or ChannelList or ChannelStateSnapshot or DirectorySeeded or MixerList or VoiceJoined or VoiceStatus
-                    or IdentityUpdate or AccountsSnapshot))
+                    or IdentityUpdate or AccountsSnapshot or DirectoryRolesOrdered or DirectoryMemberRolesSet or PermissionsSaved or AccountsFound))
                 Assert.Equal(sample, back);
         }
     }

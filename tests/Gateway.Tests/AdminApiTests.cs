@@ -77,4 +77,41 @@ public sealed class AdminApiTests : IAsyncLifetime
     }
 
     private sealed record InfoDto(string Name, ChannelDto[] Channels);
+
+    [Fact]
+    public async Task A_channel_hidden_from_a_member_leaves_their_list_and_closes_and_comes_back_when_allowed()
+    {
+        await using var alice = await Clients.ConnectAsync(_server.BaseUrl, "Alice");
+        await using var owner = await Clients.ConnectAsync(_server.BaseUrl, "Owner");
+        var lists = System.Threading.Channels.Channel.CreateUnbounded<ChannelDto[]>();
+        var removed = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        alice.Connection.On<ChannelDto[]>("ChannelsChanged", list => lists.Writer.TryWrite(list));
+        alice.Connection.On<string>("ChannelRemoved", id => removed.TrySetResult(id));
+        await alice.OpenChannelAsync("general");
+        Assert.Contains("sendMessages", (await alice.Connection.InvokeAsync<ChannelDto[]>("GetChannels")).Single(c => c.Id == "general").Permissions!);
+
+        // Hidden from everyone but Owner's user.
+        await AdminApi.SetOverrideAsync(_server.BaseUrl, AdminKey, "general", "role", "everyone", [], ["viewChannel"]);
+        await AdminApi.SetOverrideAsync(_server.BaseUrl, AdminKey, "general", "member", owner.Session.UserId, ["viewChannel"], []);
+        var list = await lists.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.DoesNotContain(list, c => c.Id == "general");
+        Assert.Equal("general", await removed.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+        // Nothing posted there reaches Alice, she cannot open it, and the server does not admit it exists.
+        var open = await AdminApi.CreateChannelAsync(_server.BaseUrl, AdminKey, "Open Room", "text");
+        await alice.OpenChannelAsync(open.Id);
+        await owner.PostAsync("general", "private words");
+        await owner.PostAsync(open.Id, "still here");
+        var next = await alice.NextMessageAsync();
+        Assert.Equal("still here", next.Text);
+        var refusal = await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(() => alice.OpenChannelAsync("general"));
+        Assert.Contains("unknown_channel:", refusal.Message);
+        Assert.DoesNotContain((await _http.GetFromJsonAsync<InfoDto>(_server.BaseUrl + "/api/info"))!.Channels, c => c.Id == "general");
+
+        // Allowed to Alice herself: the channel comes back at once.
+        await AdminApi.SetOverrideAsync(_server.BaseUrl, AdminKey, "general", "member", alice.Session.UserId, ["viewChannel"], []);
+        while (!(await lists.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10))).Any(c => c.Id == "general"))
+        {
+        }
+        Assert.Contains("private words", (await alice.OpenChannelAsync("general")).Messages.Select(m => m.Text));
+    }
 }

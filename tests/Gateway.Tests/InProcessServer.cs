@@ -17,6 +17,9 @@ public sealed class InProcessServer : IAsyncDisposable
     public string BaseUrl { get; }
     public string DataDirectory { get; }
 
+    /// <summary>The server's services (its endpoints, for tests that enumerate them).</summary>
+    public IServiceProvider Services => _app.Services;
+
     /// <summary>Every address Kestrel listens on (the HTTPS one too, when the server serves HTTPS).</summary>
     public IReadOnlyList<string> Addresses => [.. _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses];
 

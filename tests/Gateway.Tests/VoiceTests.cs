@@ -186,11 +186,17 @@ public sealed class VoiceTests(ITestOutputHelper output) : IAsyncLifetime
 
         await alice.Chat.Connection.InvokeAsync("SetVoiceState", false, false);
         Assert.False((await Next(bob.Updates)).Member.Muted);
-        var unmuted = bob.Received.Count;
-        await Task.Run(() => Speak([(alice, 440)], 75));
-        await Probe.UntilAsync(() => Task.FromResult(bob.Received.Count >= unmuted + 60), TimeSpan.FromSeconds(10), "Bob to hear Alice again");
-        var again = Decode(bob.Received.Skip(unmuted + 10));
-        Assert.True(Tone.PowerDb(again, 440) - Tone.PowerDb(again, 660) >= 30, "Bob does not hear Alice's tone after she unmuted");
+        await HearsAsync(bob, alice, "after she unmuted");
+    }
+
+    /// <summary>The speaker sends 1.5 s of a 440 Hz tone; the listener hears it (after the first 200 ms).</summary>
+    private static async Task HearsAsync(Voice listener, Voice speaker, string when)
+    {
+        var start = listener.Received.Count;
+        await Task.Run(() => Speak([(speaker, 440)], 75));
+        await Probe.UntilAsync(() => Task.FromResult(listener.Received.Count >= start + 60), TimeSpan.FromSeconds(10), "the listener to hear the speaker again");
+        var heard = Decode(listener.Received.Skip(start + 10));
+        Assert.True(Tone.PowerDb(heard, 440) - Tone.PowerDb(heard, 660) >= 30, $"the speaker's tone is not heard {when}");
     }
 
     [Fact]
@@ -228,5 +234,46 @@ public sealed class VoiceTests(ITestOutputHelper output) : IAsyncLifetime
             TimeSpan.FromSeconds(10), "the user to have left the first voice channel");
         var studioView = await second.Chat.OpenChannelAsync(studio.Id);
         Assert.Equal([first.Chat.Session.UserId], studioView.Voice.Select(v => v.UserId));
+    }
+
+    [Fact]
+    public async Task A_member_who_may_not_speak_is_mixed_as_muted_and_cannot_unmute_until_allowed_again()
+    {
+        await using var alice = await JoinAsync("Alice", "lounge");
+        await using var bob = await JoinAsync("Bob", "lounge");
+        var aliceId = alice.Chat.Session.UserId;
+
+        await AdminApi.SetOverrideAsync(_server.BaseUrl, AdminKey, "lounge", "member", aliceId, [], ["speak"]);
+        var update = await Next(bob.Updates);
+        Assert.Equal((aliceId, true, false), (update.Member.UserId, update.Member.Suppressed, update.Member.Muted));
+        // Unmuting herself changes nothing while she may not speak.
+        await alice.Chat.Connection.InvokeAsync("SetVoiceState", false, false);
+        var before = bob.Received.Count;
+        await Task.Run(() => Speak([(alice, 440)], 50));
+        var heard = Decode(bob.Received.Skip(before).ToArray());
+        Assert.True(heard.Length == 0 || Tone.RmsDbfs(heard) < -50, $"Bob hears Alice, who may not speak, at {Tone.RmsDbfs(heard):F1} dBFS");
+
+        await AdminApi.SetOverrideAsync(_server.BaseUrl, AdminKey, "lounge", "member", aliceId, [], []);
+        while ((await Next(bob.Updates)).Member is var member && (member.UserId != aliceId || member.Suppressed))
+        {
+        }
+        await HearsAsync(bob, alice, "once she may speak again");
+    }
+
+    [Fact]
+    public async Task A_member_who_may_no_longer_connect_leaves_voice_at_once_and_cannot_join_again()
+    {
+        await using var alice = await JoinAsync("Alice", "lounge");
+        await using var bob = await JoinAsync("Bob", "lounge");
+        var left = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        bob.Chat.Connection.On<string, string>("VoiceMemberLeft", (_, user) => left.TrySetResult(user));
+
+        await AdminApi.SetOverrideAsync(_server.BaseUrl, AdminKey, "lounge", "member", alice.Chat.Session.UserId, [], ["connect"]);
+        Assert.Equal("lounge", (await Next(alice.Ended)).Channel);
+        Assert.Equal(alice.Chat.Session.UserId, await left.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+        var refusal = await Assert.ThrowsAsync<HubException>(() =>
+            alice.Chat.Connection.InvokeAsync<VoiceJoinedDto>("JoinVoice", "lounge", _rtc.CreateSession().Offer, false, false));
+        Assert.Contains("forbidden:", refusal.Message);
+        Assert.Equal([bob.Chat.Session.UserId], (await bob.Chat.OpenChannelAsync("lounge")).Voice.Select(v => v.UserId));
     }
 }

@@ -83,6 +83,7 @@ public sealed class AccountsActor : ReceivePersistentActor
         Command<CheckGuestName>(c => Sender.Tell(new NameAvailability(!_state.IsNameTaken(c.DisplayName))));
         Command<GetAccount>(c => Sender.Tell(new AccountLookup(
             _state.ById(c.User) is { Deleted: false } account ? _state.View(account) : null)));
+        Command<FindAccounts>(c => Sender.Tell(new AccountsFound(_state.Search(c.Query ?? "", Math.Clamp(c.Limit, 1, FindAccounts.MaxLimit)))));
         Command<SaveSnapshotSuccess>(_ => { });
         Command<SaveSnapshotFailure>(f => _log.Warning("Accounts snapshot failed: {0}", f.Cause.Message));
     }

@@ -27,6 +27,19 @@ public sealed class AccountsState
 
     public bool IsNameTaken(string name) => _byKey.ContainsKey(UsernameRules.Key(name));
 
+    /// <summary>Live accounts whose name contains <paramref name="query"/> (compared as names are), names that start with it first.</summary>
+    public IReadOnlyList<AccountView> Search(string query, int limit)
+    {
+        var key = UsernameRules.Key(query);
+        return _byKey
+            .Where(k => k.Key.Contains(key, StringComparison.Ordinal))
+            .OrderBy(k => k.Key.StartsWith(key, StringComparison.Ordinal) ? 0 : 1)
+            .ThenBy(k => k.Key, StringComparer.Ordinal)
+            .Take(limit)
+            .Select(k => View(_byId[k.Value]))
+            .ToArray();
+    }
+
     public StoredResetCode? ResetCodeByHash(string hash) => _resetCodes.GetValueOrDefault(hash);
 
     public AccountView View(StoredAccount account) => new(account.User, account.Username, account.CreatedAt, Owner == account.User);

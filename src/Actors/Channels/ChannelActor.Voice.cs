@@ -25,6 +25,7 @@ public sealed partial class ChannelActor
         Command<ResumeVoice>(resume => Carry(_voice.Resume(resume, Sender)));
         Command<LeaveVoice>(leave => Carry(_voice.Leave(leave, Sender)));
         Command<SetVoiceState>(state => Carry(_voice.SetState(state, Sender)));
+        Command<SetVoiceSuppressed>(state => Carry(_voice.SetSuppressed(state, Sender)));
         Command<SetMemberVolume>(volume => Carry(_voice.SetVolume(volume, Sender)));
         Command<GetVoiceStatus>(_ => Sender.Tell(_voice.Status()));
         Command<PlacementAnswered>(answer => Carry(_voice.PlacementAnswered(answer)));

@@ -9,6 +9,7 @@ using OpenChat.Protocol;
 using OpenChat.Protocol.Commands;
 using OpenChat.Protocol.Events;
 using OpenChat.Protocol.Queries;
+using OpenChat.Protocol.Permissions;
 
 namespace OpenChat.Channels.Directory;
 
@@ -16,7 +17,7 @@ namespace OpenChat.Channels.Directory;
 /// The server's channel list (a cluster singleton, event-sourced). Seeds the configured channels on first
 /// start, validates changes, tells the affected channel entity and every watcher (gateway caches).
 /// </summary>
-public sealed class DirectoryActor : ReceivePersistentActor
+public sealed partial class DirectoryActor : ReceivePersistentActor
 {
     public const string Id = "channel-directory";
 
@@ -38,6 +39,7 @@ public sealed class DirectoryActor : ReceivePersistentActor
         Recover<DirectoryChannelCreated>(Apply);
         Recover<DirectoryChannelUpdated>(Apply);
         Recover<DirectoryChannelDeleted>(Apply);
+        RecoverRoles();
         Recover<RecoveryCompleted>(_ =>
         {
             if (_seeded) return;
@@ -62,6 +64,7 @@ public sealed class DirectoryActor : ReceivePersistentActor
         Command<CreateChannel>(Create);
         Command<UpdateChannel>(Update);
         Command<DeleteChannel>(Delete);
+        RoleCommands();
     }
 
     public override string PersistenceId => Id;
@@ -104,7 +107,7 @@ public sealed class DirectoryActor : ReceivePersistentActor
         Persist(new DirectoryChannelCreated(info), e =>
         {
             Apply(e);
-            sender.Tell(new ChannelInfoResult(info.Id, info));
+            sender.Tell(new ChannelInfoResult(info.Id, info, LastSequenceNr));
             NotifyWatchers();
         });
     }
@@ -154,7 +157,7 @@ public sealed class DirectoryActor : ReceivePersistentActor
         Persist(new DirectoryChannelUpdated(updated), e =>
         {
             Apply(e);
-            sender.Tell(new ChannelInfoResult(updated.Id, updated));
+            sender.Tell(new ChannelInfoResult(updated.Id, updated, LastSequenceNr));
             _channels.Tell(new ChannelInfoChanged(updated.Id, updated));
             NotifyWatchers();
         });
@@ -171,7 +174,7 @@ public sealed class DirectoryActor : ReceivePersistentActor
         Persist(new DirectoryChannelDeleted(cmd.Channel), e =>
         {
             Apply(e);
-            sender.Tell(new ChannelInfoResult(cmd.Channel, null));
+            sender.Tell(new ChannelInfoResult(cmd.Channel, null, LastSequenceNr));
             _channels.Tell(new ChannelInfoChanged(cmd.Channel, null));
             NotifyWatchers();
         });
@@ -181,16 +184,27 @@ public sealed class DirectoryActor : ReceivePersistentActor
     {
         _seeded = true;
         foreach (var c in e.Channels) _byId[c.Id] = c;
+        _model = null;
     }
 
-    private void Apply(DirectoryChannelCreated e) => _byId[e.Channel.Id] = e.Channel;
+    private void Apply(DirectoryChannelCreated e)
+    {
+        _byId[e.Channel.Id] = e.Channel;
+        _model = null;
+    }
 
-    private void Apply(DirectoryChannelUpdated e) => _byId[e.Channel.Id] = e.Channel;
+    private void Apply(DirectoryChannelUpdated e)
+    {
+        _byId[e.Channel.Id] = e.Channel;
+        _model = null;
+    }
 
     private void Apply(DirectoryChannelDeleted e)
     {
         _byId.Remove(e.Channel);
         _retired.Add(e.Channel);
+        _overrides.Remove(e.Channel.Value);
+        _model = null;
     }
 
     private ChannelId FreshId(string name)
@@ -217,7 +231,7 @@ public sealed class DirectoryActor : ReceivePersistentActor
     }
 
     private ChannelList List() =>
-        new(_byId.Values.OrderBy(c => c.Position).ThenBy(c => c.Name, StringComparer.OrdinalIgnoreCase).ToList());
+        new(_byId.Values.OrderBy(c => c.Position).ThenBy(c => c.Name, StringComparer.OrdinalIgnoreCase).ToList(), Model);
 
     private void NotifyWatchers()
     {

@@ -15,6 +15,8 @@ using OpenChat.Protocol.Text;
 using OpenChat.Protocol;
 using static OpenChat.Gateway.GatewayEndpoints;
 
+using OpenChat.Gateway.Sessions;
+
 namespace OpenChat.Gateway.Auth;
 
 /// <summary>
@@ -56,10 +58,19 @@ public static class AccountEndpoints
         app.MapDelete("/api/account", DeleteAccount).RequireAuthorization();
         app.MapPost("/api/account/reset", RedeemReset).RequireRateLimiting(GatewaySetup.SessionRateLimitPolicy);
         app.MapPost("/api/setup", ClaimServer).RequireAuthorization();
-        app.MapPost("/api/accounts/{userId}/reset-link", (string userId, HttpContext context, IRequiredActor<AccountsSingleton> accounts, CallBudgets budgets, IdentityCache identities) =>
-            SessionClaims.From(context.User) is { } caller && identities.IsOwner(caller.User)
-                ? IssueResetLink(userId, accounts, budgets)
-                : Task.FromResult(Problem(StatusCodes.Status403Forbidden, "forbidden", "Only the owner issues reset links."))).RequireAuthorization();
+        app.MapPost("/api/accounts/{userId}/reset-link", (string userId, HttpContext context, IRequiredActor<AccountsSingleton> accounts, CallBudgets budgets,
+            IdentityCache identities, ChannelCatalog catalog) =>
+        {
+            if (SessionClaims.From(context.User) is not { } caller) return Task.FromResult(Problem(StatusCodes.Status401Unauthorized, "forbidden", "A session token is required."));
+            var access = Access.For(caller, catalog, identities);
+            if (!access.Can(Protocol.Permissions.Permission.ResetPasswords))
+                return Task.FromResult(Problem(StatusCodes.Status403Forbidden, "forbidden", "You need the resetPasswords permission."));
+            // A reset link takes over an account: only for members ranked below the caller (the owner's, only by the owner).
+            if (!access.Owner && UserId.TryParse(userId, out var target)
+                && (identities.IsOwner(target) || access.Model.Rank(target, false) >= access.Model.Rank(access.User, false)))
+                return Task.FromResult(Problem(StatusCodes.Status403Forbidden, "forbidden", "You can reset the passwords of members ranked below you only."));
+            return IssueResetLink(userId, accounts, budgets);
+        }).RequireAuthorization();
     }
 
     /// <summary>The admin API's way to a reset link (the admin key acts as the owner).</summary>

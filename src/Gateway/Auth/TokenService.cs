@@ -20,6 +20,9 @@ namespace OpenChat.Gateway.Auth;
 public sealed class TokenService
 {
     private const string Prefix = "v1.";
+
+    /// <summary>Whether <paramref name="bearer"/> has the form of a session token (valid or not).</summary>
+    public static bool LooksLikeToken(string bearer) => bearer.StartsWith(Prefix, StringComparison.Ordinal);
     private const int MaxTokenLength = 1024;
     private readonly SigningKeyRing _keys;
     private readonly TimeProvider _time;

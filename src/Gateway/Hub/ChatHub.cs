@@ -13,6 +13,7 @@ using HistoryQuery = OpenChat.Protocol.Queries.GetHistory;
 using OpenChat.Gateway.Auth;
 using OpenChat.Gateway.Sessions;
 using OpenChat.Gateway.Turn;
+using OpenChat.Protocol.Permissions;
 
 namespace OpenChat.Gateway.Hub;
 
@@ -54,17 +55,20 @@ public sealed class ChatHub(GatewayRuntime runtime, TurnCredentials turn) : Hub<
         return new UserDto(identity.User.Value, identity.DisplayName);
     }
 
-    /// <summary>Every channel, ordered by position.</summary>
+    /// <summary>The channels this user can see, ordered by position, each with the user's permissions in it.</summary>
     public ChannelDto[] GetChannels()
     {
         if (!runtime.Catalog.IsLoaded) throw HubErrors.Unavailable();
-        return runtime.Catalog.Channels.Select(ChannelDto.From).ToArray();
+        return SessionActor.VisibleChannels(runtime.Catalog, CurrentAccess());
     }
+
+    /// <summary>This user's server-wide permissions, whether they own the server, and their roles.</summary>
+    public PermissionsDto GetPermissions() => PermissionsDto.From(CurrentAccess());
 
     /// <summary>Subscribes to a channel's events and returns its settings, who is online and the newest 50 messages.</summary>
     public async Task<ChannelViewDto> OpenChannel(string channelId)
     {
-        var channel = KnownChannel(channelId);
+        var channel = KnownChannel(channelId, Permission.ViewChannel);
         return await Session().Ask<object>(new OpenChannelRequest(channel.Id), runtime.Budgets.OpenChannel) switch
         {
             ChannelViewDto view => view,
@@ -86,7 +90,7 @@ public sealed class ChatHub(GatewayRuntime runtime, TurnCredentials turn) : Hub<
     /// </summary>
     public async Task<MessageDto> PostMessage(string channelId, string text, string nonce)
     {
-        var channel = KnownChannel(channelId);
+        var channel = KnownChannel(channelId, Permission.SendMessages);
         if (channel.Kind != ChannelKind.Text)
             throw HubErrors.Error(ErrorCode.WrongChannelKind, $"'{channel.Name}' is a voice channel.");
         if (text is null) throw HubErrors.Error(ErrorCode.InvalidText, "Text is required.");
@@ -102,7 +106,7 @@ public sealed class ChatHub(GatewayRuntime runtime, TurnCredentials turn) : Hub<
     /// <summary>Up to <paramref name="limit"/> (1 to 100, default 50) messages older than message <paramref name="before"/>, or the newest.</summary>
     public async Task<HistoryDto> GetHistory(string channelId, long? before, int? limit)
     {
-        var channel = KnownChannel(channelId);
+        var channel = KnownChannel(channelId, Permission.ReadHistory);
         if (channel.Kind != ChannelKind.Text)
             throw HubErrors.Error(ErrorCode.WrongChannelKind, $"'{channel.Name}' has no text history.");
         var pageSize = limit ?? HistoryQuery.DefaultLimit;
@@ -133,7 +137,7 @@ public sealed class ChatHub(GatewayRuntime runtime, TurnCredentials turn) : Hub<
     /// <summary>Joins a voice channel (or renegotiates in it) with a WebRTC offer; returns the media node's answer and the members.</summary>
     public async Task<VoiceJoinedDto> JoinVoice(string channelId, string sdpOffer, bool muted, bool deafened)
     {
-        var channel = KnownChannel(channelId);
+        var channel = KnownChannel(channelId, Permission.Connect);
         if (channel.Kind != ChannelKind.Voice)
             throw HubErrors.Error(ErrorCode.WrongChannelKind, $"'{channel.Name}' is a text channel.");
         if (!Protocol.Voice.JoinVoice.IsValidOffer(sdpOffer))
@@ -145,7 +149,7 @@ public sealed class ChatHub(GatewayRuntime runtime, TurnCredentials turn) : Hub<
     /// <summary>Binds this connection to the user's voice membership in a channel, without touching the media session.</summary>
     public async Task<VoiceJoinedDto> ResumeVoice(string channelId)
     {
-        var channel = KnownChannel(channelId);
+        var channel = KnownChannel(channelId, Permission.Connect);
         if (channel.Kind != ChannelKind.Voice)
             throw HubErrors.Error(ErrorCode.WrongChannelKind, $"'{channel.Name}' is a text channel.");
         return VoiceAnswer(await AskVoice(taken => new ResumeVoiceRequest(channel.Id, taken), runtime.Budgets.ResumeVoice));
@@ -223,11 +227,23 @@ public sealed class ChatHub(GatewayRuntime runtime, TurnCredentials turn) : Hub<
             ? id
             : throw HubErrors.Error(ErrorCode.InvalidArgument, "channelId is not a valid channel id.");
 
-    private ChannelInfo KnownChannel(string? channelId)
+    private Access CurrentAccess() => Access.For(CurrentIdentity(), runtime.Catalog, runtime.Identities);
+
+    /// <summary>
+    /// The channel, when it exists, the caller can see it and holds <paramref name="needed"/> in it. A channel the
+    /// caller cannot see is answered as one that does not exist, so its name and existence stay private.
+    /// </summary>
+    private ChannelInfo KnownChannel(string? channelId, Permission needed)
     {
         var id = ParseChannelId(channelId);
         if (!runtime.Catalog.IsLoaded) throw HubErrors.Unavailable();
-        return runtime.Catalog.Find(id) ?? throw HubErrors.Error(ErrorCode.UnknownChannel, $"Channel '{id}' does not exist.");
+        var access = CurrentAccess();
+        if (runtime.Catalog.Find(id) is not { } channel || !access.CanView(id))
+            throw HubErrors.Error(ErrorCode.UnknownChannel, $"Channel '{id}' does not exist.");
+        var missing = needed & ~access.In(id);
+        if (missing != 0)
+            throw HubErrors.Error(ErrorCode.Forbidden, $"You need the {string.Join(", ", Permissions.ToNames(missing))} permission in '{channel.Name}'.");
+        return channel;
     }
 
     private static HubException Unexpected(object reply) =>

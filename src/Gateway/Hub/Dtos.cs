@@ -1,14 +1,43 @@
 using OpenChat.Protocol;
 using OpenChat.Protocol.Voice;
+using OpenChat.Protocol.Permissions;
 
 namespace OpenChat.Gateway.Hub;
 
-/// <summary>A channel as clients see it. <c>kind</c> is <c>text</c> or <c>voice</c>.</summary>
-public sealed record ChannelDto(string Id, string Name, string Kind, int Position, string Topic)
+/// <summary>
+/// A channel as clients see it. <c>kind</c> is <c>text</c> or <c>voice</c>; <c>permissions</c> are the caller's in the
+/// channel (wire names), null where the message does not say (an operator's view).
+/// </summary>
+public sealed record ChannelDto(string Id, string Name, string Kind, int Position, string Topic, string[]? Permissions = null)
 {
-    public static ChannelDto From(ChannelInfo c) =>
-        new(c.Id.Value, c.Name, c.Kind == ChannelKind.Voice ? "voice" : "text", c.Position, c.Topic);
+    public static ChannelDto From(ChannelInfo c, Permission? permissions = null) =>
+        new(c.Id.Value, c.Name, c.Kind == ChannelKind.Voice ? "voice" : "text", c.Position, c.Topic,
+            permissions is { } p ? OpenChat.Protocol.Permissions.Permissions.ToNames(p) : null);
 }
+
+/// <summary>
+/// The caller's server-wide permissions (without channel overrides), whether they own the server, and the ids of the
+/// roles they hold (without @everyone).
+/// </summary>
+public sealed record PermissionsDto(string[] Server, bool Owner, string[] Roles)
+{
+    public static PermissionsDto From(Auth.Access access) =>
+        new(OpenChat.Protocol.Permissions.Permissions.ToNames(access.Server), access.Owner,
+            access.Model.RolesOf(access.User).Select(r => r.Id).ToArray());
+}
+
+/// <summary>A role. <c>everyone</c> is set for @everyone, which every member holds.</summary>
+public sealed record RoleDto(string Id, string Name, int Position, string[] Permissions, string? Color, bool Everyone)
+{
+    public static RoleDto From(Role r) =>
+        new(r.Id, r.Name, r.Position, OpenChat.Protocol.Permissions.Permissions.ToNames(r.Permissions), r.Color, r.IsEveryone);
+}
+
+/// <summary>A channel's override: <c>target</c> is <c>role</c> or <c>member</c>, <c>name</c> the role's or member's name.</summary>
+public sealed record OverrideDto(string Target, string Id, string Name, string[] Allow, string[] Deny);
+
+/// <summary>A registered member and the ids of the roles they hold (without @everyone).</summary>
+public sealed record MemberRolesDto(string UserId, string Name, string[] Roles);
 
 /// <summary>
 /// A stored message; ids increase by one per message within a channel. The message of a deleted account stays, shown as
@@ -33,10 +62,10 @@ public sealed record MemberDto(string UserId, string DisplayName)
 /// <summary>What opening a channel returns: settings, who is online, the newest messages (oldest first), and a voice channel's members.</summary>
 public sealed record ChannelViewDto(ChannelDto Channel, MemberDto[] Online, MessageDto[] Messages, bool HasMore, VoiceMemberDto[] Voice);
 
-/// <summary>A member of a voice channel.</summary>
-public sealed record VoiceMemberDto(string UserId, string DisplayName, bool Muted, bool Deafened, bool Speaking)
+/// <summary>A member of a voice channel; <c>suppressed</c>: they may not speak there, and the mixer mixes them as muted.</summary>
+public sealed record VoiceMemberDto(string UserId, string DisplayName, bool Muted, bool Deafened, bool Speaking, bool Suppressed = false)
 {
-    public static VoiceMemberDto From(VoiceMember m) => new(m.User.Value, m.DisplayName, m.Muted, m.Deafened, m.Speaking);
+    public static VoiceMemberDto From(VoiceMember m) => new(m.User.Value, m.DisplayName, m.Muted, m.Deafened, m.Speaking, m.Suppressed);
 }
 
 /// <summary>What joining (with the mixer's SDP answer) or resuming (without) a voice channel returns.</summary>

@@ -13,6 +13,8 @@ public interface IChatClient
 
     Task ChannelUpdated(ChannelDto channel);
 
+    Task PermissionsChanged(PermissionsDto permissions);
+
     Task ChannelRemoved(string channelId);
 
     Task VoiceMemberJoined(string channelId, VoiceMemberDto member);

@@ -1,31 +1,69 @@
 using System.Collections.Frozen;
 using OpenChat.Protocol.Ids;
 using OpenChat.Protocol;
+using OpenChat.Protocol.Permissions;
 
 namespace OpenChat.Gateway.Sessions;
 
 /// <summary>
-/// This gateway's copy of the channel list, kept current by <see cref="DirectoryWatcher"/>. Hub calls check channel
-/// ids here, so a client cannot make the cluster start an entity for a channel that does not exist.
+/// This gateway's copy of the channel list and of the roles and overrides, kept current by <see cref="DirectoryWatcher"/>.
+/// Hub calls check channel ids and the caller's permissions here, so a client cannot make the cluster start an entity
+/// for a channel that does not exist, nor reach one it may not see.
 /// </summary>
 public sealed class ChannelCatalog
 {
     // One immutable snapshot, swapped whole, so a reader never sees a list and an index from different updates.
-    private sealed record Snapshot(IReadOnlyList<ChannelInfo> Channels, FrozenDictionary<ChannelId, ChannelInfo> ById);
+    private sealed record Snapshot(IReadOnlyList<ChannelInfo> Channels, FrozenDictionary<ChannelId, ChannelInfo> ById, PermissionModel Permissions);
 
     private volatile Snapshot? _current;
+    private TaskCompletionSource _updated = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public bool IsLoaded => _current is not null;
 
     public IReadOnlyList<ChannelInfo> Channels => _current?.Channels ?? [];
 
+    public PermissionModel Permissions => _current?.Permissions ?? PermissionModel.Default;
+
     public ChannelInfo? Find(ChannelId id) => _current?.ById.GetValueOrDefault(id);
 
-    /// <summary>Replaces the list; true when it differs from the previous one.</summary>
-    public bool Update(IReadOnlyList<ChannelInfo> channels)
+    /// <summary>Replaces the list and the model; true when either differs from the previous ones.</summary>
+    public bool Update(IReadOnlyList<ChannelInfo> channels, PermissionModel? permissions = null)
     {
         var previous = _current;
-        _current = new Snapshot(channels, channels.ToFrozenDictionary(c => c.Id));
-        return previous is null || !previous.Channels.SequenceEqual(channels);
+        _current = new Snapshot(channels, channels.ToFrozenDictionary(c => c.Id), permissions ?? PermissionModel.Default);
+        Interlocked.Exchange(ref _updated, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        return previous is null || !previous.Channels.SequenceEqual(channels) || !ReferenceEquals(previous.Permissions, _current.Permissions)
+            && !SameModel(previous.Permissions, _current.Permissions);
     }
+
+    /// <summary>
+    /// Waits until this copy holds the directory's state at <paramref name="revision"/> or later (a change this gateway
+    /// just stored), so the caller's next request sees it; false when that took longer than <paramref name="timeout"/>.
+    /// </summary>
+    public async Task<bool> CaughtUpAsync(long revision, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var next = Volatile.Read(ref _updated).Task;
+            if (Permissions.Revision >= revision) return true;
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero) return false;
+            try
+            {
+                await next.WaitAsync(left);
+            }
+            catch (TimeoutException)
+            {
+                return Permissions.Revision >= revision;
+            }
+        }
+    }
+
+    private static bool SameModel(PermissionModel a, PermissionModel b) =>
+        a.Roles.SequenceEqual(b.Roles)
+        && a.MemberRoles.Count == b.MemberRoles.Count
+        && a.MemberRoles.All(m => b.MemberRoles.TryGetValue(m.Key, out var r) && r.SequenceEqual(m.Value))
+        && a.Overrides.Count == b.Overrides.Count
+        && a.Overrides.All(o => b.Overrides.TryGetValue(o.Key, out var r) && r.SequenceEqual(o.Value));
 }

@@ -8,8 +8,8 @@ using OpenChat.Gateway.Hub;
 namespace OpenChat.Gateway.Sessions;
 
 /// <summary>
-/// Keeps the gateway's <see cref="ChannelCatalog"/> in step with the directory singleton and tells every connected
-/// client when the list changes. It re-registers periodically, because a singleton that moved has forgotten its watchers.
+/// Keeps the gateway's <see cref="ChannelCatalog"/> in step with the directory singleton and tells every session
+/// when the list, the roles or the overrides change. It re-registers periodically, because a singleton that moved has forgotten its watchers.
 /// </summary>
 public sealed class DirectoryWatcher : ReceiveActor, IWithTimers
 {
@@ -18,20 +18,21 @@ public sealed class DirectoryWatcher : ReceiveActor, IWithTimers
 
     private sealed record Register;
 
-    public DirectoryWatcher(IActorRef directory, ChannelCatalog catalog, IHubContext<ChatHub, IChatClient> hub)
+    public DirectoryWatcher(IActorRef directory, ChannelCatalog catalog, IActorRef sessions)
     {
         Receive<Register>(_ => directory.Tell(new WatchDirectory(Self)));
         Receive<ChannelList>(list =>
         {
             var wasLoaded = catalog.IsLoaded;
-            if (!catalog.Update(list.Channels)) return;
+            if (!catalog.Update(list.Channels, list.Permissions)) return;
             if (!wasLoaded)
             {
                 _log.Info("Channel list loaded: {0} channels", list.Channels.Count);
                 Timers.StartPeriodicTimer("register", new Register(), Refresh);
                 return;
             }
-            hub.Clients.All.ChannelsChanged(list.Channels.Select(ChannelDto.From).ToArray());
+            // Each connection is told what changed for its own user: the channels it may see and its permissions.
+            sessions.Tell(AccessChanged.Instance);
         });
     }
 
@@ -44,6 +45,6 @@ public sealed class DirectoryWatcher : ReceiveActor, IWithTimers
         Self.Tell(new Register());
     }
 
-    public static Props Props(IActorRef directory, ChannelCatalog catalog, IHubContext<ChatHub, IChatClient> hub) =>
-        Akka.Actor.Props.Create(() => new DirectoryWatcher(directory, catalog, hub));
+    public static Props Props(IActorRef directory, ChannelCatalog catalog, IActorRef sessions) =>
+        Akka.Actor.Props.Create(() => new DirectoryWatcher(directory, catalog, sessions));
 }

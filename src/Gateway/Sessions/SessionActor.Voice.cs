@@ -6,6 +6,7 @@ using OpenChat.Protocol.Commands;
 using OpenChat.Protocol.Ids;
 using OpenChat.Protocol.Queries;
 using OpenChat.Protocol.Voice;
+using OpenChat.Protocol.Permissions;
 
 namespace OpenChat.Gateway.Sessions;
 
@@ -101,13 +102,20 @@ public sealed partial class SessionActor
         {
             if (_voice is { } current && current != request.Channel) LeaveCurrentVoice();
             using var span = GatewayTracing.Source.StartChild("session.join_voice", request.TraceParent);
+            if (!CurrentAccess().Can(Permission.Connect, request.Channel))
+            {
+                Answer(operation, new CommandRejected(ErrorCode.Forbidden, "You may not connect to this voice channel."));
+                return;
+            }
+            var suppressed = !CurrentAccess().Can(Permission.Speak, request.Channel);
             var join = new JoinVoice(request.Channel, _identity.User, _identity.DisplayName, Self, request.SdpOffer, request.Muted, request.Deafened, request.ClientAddress,
-                span.Context(request.TraceParent));
+                span.Context(request.TraceParent), suppressed);
             AskChannel(join, _budgets.ChannelJoin, reply =>
             {
                 if (reply is VoiceJoined)
                 {
                     _voice = request.Channel;
+                    _suppressed = suppressed;
                     _mediator.Tell(new Publish(VoiceTopic(_identity.User), new VoiceTakenOver(request.Channel, Self)));
                 }
                 Answer(operation, reply);
@@ -120,8 +128,14 @@ public sealed partial class SessionActor
         var operation = _voiceOperation = new VoiceOperation(request.Channel, Sender, request.AnswerTaken);
         WhenOpen(operation, () => AskChannel(new ResumeVoice(request.Channel, _identity.User, Self), _budgets.Cluster, reply =>
         {
-            if (reply is VoiceJoined) _voice = request.Channel;
+            if (reply is VoiceJoined)
+            {
+                _voice = request.Channel;
+                // Permissions may have changed while no connection held the membership.
+                _suppressed = null;
+            }
             Answer(operation, reply);
+            if (reply is VoiceJoined) ApplyAccess();
         }));
     }
 

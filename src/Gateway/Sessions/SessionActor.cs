@@ -9,6 +9,7 @@ using OpenChat.Protocol.Events;
 using OpenChat.Protocol.Queries;
 using OpenChat.Gateway.Auth;
 using OpenChat.Gateway.Hub;
+using OpenChat.Protocol.Permissions;
 
 namespace OpenChat.Gateway.Sessions;
 
@@ -53,9 +54,10 @@ public sealed partial class SessionActor : ReceiveActor, IWithTimers, IWithUnbou
     private sealed record Answered(Action<object> Continue, object Reply);
 
     public SessionActor(SessionIdentity identity, IActorRef region, IClientPush push, GatewayOptions options, CallBudgets budgets, TimeProvider time,
-        IdentityCache? identities = null)
+        IdentityCache? identities = null, ChannelCatalog? catalog = null)
     {
         _identities = identities;
+        _catalog = catalog;
         _identity = identity;
         _region = region;
         _push = push;
@@ -65,6 +67,7 @@ public sealed partial class SessionActor : ReceiveActor, IWithTimers, IWithUnbou
         _mediator = DistributedPubSub.Get(Context.System).Mediator;
 
         VoiceHandlers();
+        AccessHandlers();
         Receive<OpenChannelRequest>(Open);
         Receive<CloseChannelRequest>(Close);
         Receive<PostRequest>(Post);
@@ -82,7 +85,6 @@ public sealed partial class SessionActor : ReceiveActor, IWithTimers, IWithUnbou
         });
         Receive<MemberOnline>(e => PushIfOpen(e.Channel, e));
         Receive<MemberOffline>(e => PushIfOpen(e.Channel, e));
-        Receive<ChannelUpdated>(e => PushIfOpen(e.Channel.Id, e));
         Receive<ChannelRemoved>(e =>
         {
             // A removal that overtakes the answer to an open in flight ends that open too.
@@ -106,21 +108,32 @@ public sealed partial class SessionActor : ReceiveActor, IWithTimers, IWithUnbou
     public IStash Stash { get; set; } = null!;
 
     public static Props Props(SessionIdentity identity, IActorRef region, IClientPush push, GatewayOptions options, CallBudgets budgets, TimeProvider time,
-        IdentityCache? identities = null) =>
-        Akka.Actor.Props.Create(() => new SessionActor(identity, region, push, options, budgets, time, identities));
+        IdentityCache? identities = null, ChannelCatalog? catalog = null) =>
+        Akka.Actor.Props.Create(() => new SessionActor(identity, region, push, options, budgets, time, identities, catalog));
 
     private void Open(OpenChannelRequest request)
     {
         var replyTo = Sender;
-        Subscribe(request.Channel, GetHistory.DefaultLimit, (reply, _) => replyTo.Tell(reply is Subscribed subscribed
-            ? new ChannelViewDto(
-                ChannelDto.From(subscribed.Channel),
-                subscribed.Online.Select(MemberDto.From).ToArray(),
-                subscribed.Recent.Select(m => MessageDto.From(m, _identities)).ToArray(),
-                subscribed.HasMore,
-                // A channel node of an older version sends no voice list.
-                (subscribed.Voice ?? []).Select(VoiceMemberDto.From).ToArray())
-            : reply));
+        if (!CurrentAccess().CanView(request.Channel))
+        {
+            replyTo.Tell(new CommandRejected(ErrorCode.UnknownChannel, $"Channel '{request.Channel}' does not exist."));
+            return;
+        }
+        Subscribe(request.Channel, GetHistory.DefaultLimit, (reply, _) =>
+        {
+            // Without read history, the channel opens with what is posted from now on.
+            var permissions = CurrentAccess().In(request.Channel);
+            var history = (permissions & Permission.ReadHistory) != 0;
+            replyTo.Tell(reply is Subscribed subscribed
+                ? new ChannelViewDto(
+                    ChannelDto.From(subscribed.Channel, permissions),
+                    subscribed.Online.Select(MemberDto.From).ToArray(),
+                    history ? subscribed.Recent.Select(m => MessageDto.From(m, _identities)).ToArray() : [],
+                    history && subscribed.HasMore,
+                    // A channel node of an older version sends no voice list.
+                    (subscribed.Voice ?? []).Select(VoiceMemberDto.From).ToArray())
+                : reply);
+        });
     }
 
     /// <summary>
@@ -254,7 +267,11 @@ public sealed partial class SessionActor : ReceiveActor, IWithTimers, IWithUnbou
             success: reply => new Answered(then, reply),
             failure: _ => new Answered(then, ChannelTimedOut));
 
-    protected override void PreStart() => _mediator.Tell(new Subscribe(VoiceTopic(_identity.User), Self));
+    protected override void PreStart()
+    {
+        BaselineAccess();
+        _mediator.Tell(new Subscribe(VoiceTopic(_identity.User), Self));
+    }
 
     protected override void PostStop()
     {

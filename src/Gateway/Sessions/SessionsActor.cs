@@ -46,7 +46,13 @@ public sealed class SessionsActor : ReceiveActor, IWithTimers
             foreach (var (session, (_, identity)) in _sessions)
             {
                 if (identities.IsRevoked(identity)) Context.Stop(session);
+                // The owner may have changed.
+                else session.Tell(AccessChanged.Instance);
             }
+        });
+        Receive<AccessChanged>(changed =>
+        {
+            foreach (var session in _sessions.Keys) session.Tell(changed);
         });
         Receive<Terminated>(t =>
         {

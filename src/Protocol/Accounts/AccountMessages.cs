@@ -71,6 +71,14 @@ public sealed record GetAccount(UserId User) : IProtocolMessage;
 
 public sealed record AccountLookup(AccountView? Account) : IProtocolMessage;
 
+/// <summary>Live accounts whose username contains <paramref name="Query"/> (empty: any). Answer: <see cref="AccountsFound"/>.</summary>
+public sealed record FindAccounts(string Query, int Limit) : IProtocolMessage
+{
+    public const int MaxLimit = 50;
+}
+
+public sealed record AccountsFound(IReadOnlyList<AccountView> Accounts) : IProtocolMessage;
+
 /// <summary>Subscribes a gateway to <see cref="IdentityUpdate"/>s: a full one at once, then the changes.</summary>
 public sealed record WatchIdentity(Akka.Actor.IActorRef Watcher) : IProtocolMessage;
 

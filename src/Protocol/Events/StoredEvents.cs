@@ -28,3 +28,18 @@ public sealed record DirectoryChannelUpdated(ChannelInfo Channel) : IProtocolMes
 
 /// <summary>Journal event of the directory: a channel was deleted.</summary>
 public sealed record DirectoryChannelDeleted(ChannelId Channel) : IProtocolMessage;
+
+/// <summary>Journal event of the directory: a role was created, or a role (@everyone included) changed.</summary>
+public sealed record DirectoryRoleSaved(Permissions.Role Role) : IProtocolMessage;
+
+/// <summary>Journal event of the directory: roles were renumbered; the ids from the lowest to the most senior (without @everyone).</summary>
+public sealed record DirectoryRolesOrdered(IReadOnlyList<string> Roles) : IProtocolMessage;
+
+/// <summary>Journal event of the directory: a role was deleted.</summary>
+public sealed record DirectoryRoleDeleted(string Role) : IProtocolMessage;
+
+/// <summary>Journal event of the directory: the roles a member holds now.</summary>
+public sealed record DirectoryMemberRolesSet(UserId Member, IReadOnlyList<string> Roles) : IProtocolMessage;
+
+/// <summary>Journal event of the directory: a channel's override for a role or member (empty allow and deny: removed).</summary>
+public sealed record DirectoryOverrideSet(ChannelId Channel, Permissions.ChannelOverride Override) : IProtocolMessage;

@@ -1,3 +1,4 @@
+using OpenChat.Protocol.Permissions;
 using System.Collections.Frozen;
 using OpenChat.Protocol.Cluster;
 using OpenChat.Protocol.Accounts;
@@ -45,6 +46,13 @@ public static class ProtocolManifests
         ("dir.list", typeof(ChannelList)),
         ("dir.info-get", typeof(GetChannelInfo)),
         ("dir.info", typeof(ChannelInfoResult)),
+        ("dir.role-create", typeof(CreateRole)),
+        ("dir.role-update", typeof(UpdateRole)),
+        ("dir.role-delete", typeof(DeleteRole)),
+        ("dir.member-role", typeof(SetMemberRole)),
+        ("dir.override", typeof(SetChannelOverride)),
+        ("dir.role", typeof(RoleResult)),
+        ("dir.perms-saved", typeof(PermissionsSaved)),
         // Media nodes
         ("media.load", typeof(MediaNodeLoad)),
         ("media.create", typeof(CreateMixer)),
@@ -69,6 +77,7 @@ public static class ProtocolManifests
         ("v.resume", typeof(ResumeVoice)),
         ("v.leave", typeof(LeaveVoice)),
         ("v.state", typeof(SetVoiceState)),
+        ("v.suppressed", typeof(SetVoiceSuppressed)),
         ("v.volume", typeof(SetMemberVolume)),
         ("v.joined", typeof(VoiceJoined)),
         ("v.left", typeof(VoiceLeft)),
@@ -106,6 +115,8 @@ public static class ProtocolManifests
         ("acc.name-free", typeof(NameAvailability)),
         ("acc.get", typeof(GetAccount)),
         ("acc.lookup", typeof(AccountLookup)),
+        ("acc.find", typeof(FindAccounts)),
+        ("acc.found", typeof(AccountsFound)),
         ("acc.watch", typeof(WatchIdentity)),
         ("acc.update", typeof(IdentityUpdate)),
         // Stored events and snapshots (never rename these)
@@ -115,6 +126,11 @@ public static class ProtocolManifests
         ("j.dir-created", typeof(DirectoryChannelCreated)),
         ("j.dir-updated", typeof(DirectoryChannelUpdated)),
         ("j.dir-deleted", typeof(DirectoryChannelDeleted)),
+        ("j.dir-role", typeof(DirectoryRoleSaved)),
+        ("j.dir-role-order", typeof(DirectoryRolesOrdered)),
+        ("j.dir-role-deleted", typeof(DirectoryRoleDeleted)),
+        ("j.dir-member-roles", typeof(DirectoryMemberRolesSet)),
+        ("j.dir-override", typeof(DirectoryOverrideSet)),
         ("j.acc-registered", typeof(AccountRegistered)),
         ("j.acc-password", typeof(AccountPasswordChanged)),
         ("j.acc-cut", typeof(AccountSessionsCut)),

@@ -4,8 +4,11 @@ using OpenChat.Protocol.Media;
 
 namespace OpenChat.Protocol.Voice;
 
-/// <summary>A member of a voice channel and what others see of them.</summary>
-public sealed record VoiceMember(UserId User, string DisplayName, bool Muted, bool Deafened, bool Speaking);
+/// <summary>
+/// A member of a voice channel and what others see of them. <paramref name="Suppressed"/>: the member may not speak in
+/// this channel, so the mixer mixes them as muted whatever they chose.
+/// </summary>
+public sealed record VoiceMember(UserId User, string DisplayName, bool Muted, bool Deafened, bool Speaking, bool Suppressed = false);
 
 /// <summary>
 /// Joins a voice channel, or renegotiates the media of a member already in it (after <see cref="VoiceReconnectRequired"/>).
@@ -16,7 +19,7 @@ public sealed record VoiceMember(UserId User, string DisplayName, bool Muted, bo
 /// <paramref name="TraceParent"/> is the W3C trace context of the join's trace, when it is traced.
 /// </summary>
 public sealed record JoinVoice(ChannelId Channel, UserId User, string DisplayName, IActorRef Session, string SdpOffer, bool Muted, bool Deafened, string? ClientAddress = null,
-    string? TraceParent = null) : IWithChannelId
+    string? TraceParent = null, bool Suppressed = false) : IWithChannelId
 {
     /// <summary>The longest SDP offer taken (a browser's is about 5,000 characters).</summary>
     public const int MaxOfferLength = 16 * 1024;
@@ -40,6 +43,12 @@ public sealed record LeaveVoice(ChannelId Channel, UserId User, IActorRef? Sessi
 
 /// <summary>Sets a member's mute and deafen state. Answered with <see cref="VoiceAck"/> or <see cref="ErrorCode.NotInVoice"/>.</summary>
 public sealed record SetVoiceState(ChannelId Channel, UserId User, bool Muted, bool Deafened) : IWithChannelId;
+
+/// <summary>
+/// Says whether a member may speak in the channel (the gateway sends it when the member's permissions change).
+/// A suppressed member is mixed as muted and cannot unmute. Answered with <see cref="VoiceAck"/> or <see cref="ErrorCode.NotInVoice"/>.
+/// </summary>
+public sealed record SetVoiceSuppressed(ChannelId Channel, UserId User, bool Suppressed) : IWithChannelId;
 
 /// <summary>Sets how loud <paramref name="Target"/> is in <paramref name="User"/>'s own mix (0 to 2). Answered with <see cref="VoiceAck"/> or a rejection.</summary>
 public sealed record SetMemberVolume(ChannelId Channel, UserId User, UserId Target, float Volume) : IWithChannelId

@@ -84,7 +84,7 @@ public sealed partial class VoiceRoom(ChannelId channel, ChannelOptions options)
         }
         seat.Name = name;
         BindSession(seat, join.Session);
-        ApplyState(seat, join.Muted, join.Deafened);
+        ApplyState(seat, join.Muted, join.Deafened, join.Suppressed);
 
         Emit(new VoiceEffect.CancelTimer(new VoiceTimer.MixerIdle()));
         var pending = new PendingJoin(join, replyTo, ++seat.Generation);
@@ -120,7 +120,18 @@ public sealed partial class VoiceRoom(ChannelId channel, ChannelOptions options)
             Reject(replyTo, ErrorCode.NotInVoice, "You are not in this voice channel.");
             return;
         }
-        ApplyState(seat, state.Muted, state.Deafened);
+        ApplyState(seat, state.Muted, state.Deafened, seat.Suppressed);
+        Tell(replyTo, new VoiceAck(channel));
+    });
+
+    public IReadOnlyList<VoiceEffect> SetSuppressed(SetVoiceSuppressed state, IActorRef replyTo) => Decide(() =>
+    {
+        if (!_seats.TryGetValue(state.User, out var seat))
+        {
+            Reject(replyTo, ErrorCode.NotInVoice, "The member is not in this voice channel.");
+            return;
+        }
+        ApplyState(seat, seat.Muted, seat.Deafened, state.Suppressed);
         Tell(replyTo, new VoiceAck(channel));
     });
 
@@ -266,12 +277,13 @@ public sealed partial class VoiceRoom(ChannelId channel, ChannelOptions options)
         }
     }
 
-    private void ApplyState(VoiceSeat seat, bool muted, bool deafened)
+    private void ApplyState(VoiceSeat seat, bool muted, bool deafened, bool suppressed)
     {
-        if (seat.Muted == muted && seat.Deafened == deafened) return;
+        if (seat.Muted == muted && seat.Deafened == deafened && seat.Suppressed == suppressed) return;
         seat.Muted = muted;
         seat.Deafened = deafened;
-        if (seat.ConnectedMixer is { } mixer) Tell(mixer, new UpdateMember(channel, seat.User, muted, deafened));
+        seat.Suppressed = suppressed;
+        if (seat.ConnectedMixer is { } mixer) Tell(mixer, new UpdateMember(channel, seat.User, seat.MixedMuted, deafened));
         if (seat.Announced) Emit(new VoiceEffect.Broadcast(new VoiceMemberUpdated(channel, seat.ToMember())));
     }
 

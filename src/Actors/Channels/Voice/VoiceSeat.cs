@@ -16,6 +16,12 @@ internal sealed class VoiceSeat(UserId user, string name)
 
     public bool Muted { get; set; }
     public bool Deafened { get; set; }
+
+    /// <summary>The member may not speak here: mixed as muted, whatever <see cref="Muted"/> says.</summary>
+    public bool Suppressed { get; set; }
+
+    /// <summary>What the mixer applies.</summary>
+    public bool MixedMuted => Muted || Suppressed;
     public bool Speaking { get; set; }
 
     /// <summary>True once the member's media first connected and the channel was told.</summary>
@@ -38,5 +44,5 @@ internal sealed class VoiceSeat(UserId user, string name)
 
     public Dictionary<UserId, float> Volumes { get; } = new();
 
-    public VoiceMember ToMember() => new(User, Name, Muted, Deafened, Speaking);
+    public VoiceMember ToMember() => new(User, Name, Muted, Deafened, Speaking && !Suppressed, Suppressed);
 }

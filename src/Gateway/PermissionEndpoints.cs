@@ -1,0 +1,287 @@
+using Akka.Actor;
+using Akka.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using OpenChat.Gateway.Auth;
+using OpenChat.Gateway.Edge;
+using OpenChat.Gateway.Hub;
+using OpenChat.Gateway.Sessions;
+using OpenChat.Hosting;
+using OpenChat.Protocol;
+using OpenChat.Protocol.Accounts;
+using OpenChat.Protocol.Cluster;
+using OpenChat.Protocol.Commands;
+using OpenChat.Protocol.Ids;
+using OpenChat.Protocol.Permissions;
+
+namespace OpenChat.Gateway;
+
+/// <summary>
+/// Roles, members' roles, channel overrides and channels over HTTP, for members with the permissions (docs/permissions.md).
+/// Every call needs a session token, or the admin key, which acts as the owner. The gateway refuses what the caller's
+/// permissions plainly exclude; the directory judges every change again on its own state (hierarchy, what the caller
+/// may grant), so two changes racing cannot get around the rules.
+/// </summary>
+public static class PermissionEndpoints
+{
+    public sealed record RoleRequest(string? Name, string[]? Permissions, int? Position, string? Color);
+
+    public sealed record OverrideRequest(string[]? Allow, string[]? Deny);
+
+    /// <summary>The caller of a request: set by the filter on every endpoint of this group.</summary>
+    private const string AccessKey = "openchat:access";
+
+    public static void MapPermissionEndpoints(this WebApplication app)
+    {
+        var group = app.MapGroup("/api").AddEndpointFilter(async (context, next) =>
+        {
+            var http = context.HttpContext;
+            if (SessionClaims.From(http.User) is { } identity)
+            {
+                var catalog = http.RequestServices.GetRequiredService<ChannelCatalog>();
+                if (!catalog.IsLoaded) return Problem(StatusCodes.Status503ServiceUnavailable, "unavailable", "The channel list has not been loaded yet.");
+                http.Items[AccessKey] = Access.For(identity, catalog, http.RequestServices.GetRequiredService<IdentityCache>());
+                return await next(context);
+            }
+            var guard = http.RequestServices.GetRequiredService<AdminGuard>();
+            var header = http.Request.Headers.Authorization.ToString();
+            var given = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : "";
+            var address = ClientAddress.Key(http);
+            // A session token that did not authenticate (expired, revoked) is not a wrong admin key.
+            if (given.Length > 0 && !TokenService.LooksLikeToken(given) && guard.Enabled && !guard.IsThrottled(address, out _) && guard.Check(given, address))
+            {
+                http.Items[AccessKey] = Access.AdminKey(http.RequestServices.GetRequiredService<ChannelCatalog>());
+                return await next(context);
+            }
+            return Problem(StatusCodes.Status401Unauthorized, "forbidden", "A session token is required.");
+        });
+
+        group.MapGet("/me/permissions", (HttpContext http) => Results.Json(PermissionsDto.From(Caller(http))));
+
+        group.MapGet("/server/roles", (HttpContext http) =>
+            Results.Json(new { roles = Caller(http).Model.Roles.Select(RoleDto.From).ToArray() }));
+        group.MapPost("/server/roles", async (RoleRequest? request, HttpContext http, IRequiredActor<ChannelDirectory> directory, IOptions<GatewayOptions> options) =>
+        {
+            var access = Caller(http);
+            if (!access.Can(Permission.ManageRoles)) return Missing(Permission.ManageRoles);
+            if (request is null) return Problem(StatusCodes.Status400BadRequest, "invalid_argument", "A JSON body is required.");
+            if (!Permissions.TryParse(request.Permissions, out var permissions, out var unknown)) return UnknownPermission(unknown);
+            return await Send(http, directory, new CreateRole(access.Caller, request.Name ?? "", permissions, request.Color), options.Value, StatusCodes.Status201Created);
+        });
+        group.MapPatch("/server/roles/{roleId}", async (string roleId, RoleRequest? request, HttpContext http, IRequiredActor<ChannelDirectory> directory,
+            IOptions<GatewayOptions> options) =>
+        {
+            var access = Caller(http);
+            if (!access.Can(Permission.ManageRoles)) return Missing(Permission.ManageRoles);
+            if (request is null) return Problem(StatusCodes.Status400BadRequest, "invalid_argument", "A JSON body is required.");
+            Permission? permissions = null;
+            if (request.Permissions is not null)
+            {
+                if (!Permissions.TryParse(request.Permissions, out var parsed, out var unknown)) return UnknownPermission(unknown);
+                permissions = parsed;
+            }
+            return await Send(http, directory, new UpdateRole(access.Caller, roleId, request.Name, permissions, request.Position, request.Color),
+                options.Value, StatusCodes.Status200OK);
+        });
+        group.MapDelete("/server/roles/{roleId}", async (string roleId, HttpContext http, IRequiredActor<ChannelDirectory> directory, IOptions<GatewayOptions> options) =>
+        {
+            var access = Caller(http);
+            if (!access.Can(Permission.ManageRoles)) return Missing(Permission.ManageRoles);
+            return await Send(http, directory, new DeleteRole(access.Caller, roleId), options.Value, StatusCodes.Status204NoContent);
+        });
+
+        group.MapGet("/server/members", async (string? query, HttpContext http, IRequiredActor<AccountsSingleton> accounts, CallBudgets budgets) =>
+        {
+            var access = Caller(http);
+            if (!access.Can(Permission.ManageRoles)) return Missing(Permission.ManageRoles);
+            if (query is { Length: > 64 }) return Problem(StatusCodes.Status400BadRequest, "invalid_argument", "A query has at most 64 characters.");
+            return await AskAccounts(accounts, new FindAccounts(query ?? "", FindAccounts.MaxLimit), budgets) switch
+            {
+                AccountsFound found => Results.Json(new
+                {
+                    members = found.Accounts.Select(a => new MemberRolesDto(a.User.Value, a.Username,
+                        access.Model.RolesOf(a.User).Select(r => r.Id).ToArray())).ToArray(),
+                }),
+                var other => Refused(other),
+            };
+        });
+        group.MapPut("/server/members/{userId}/roles/{roleId}", (string userId, string roleId, HttpContext http, IRequiredActor<ChannelDirectory> directory,
+            IRequiredActor<AccountsSingleton> accounts, CallBudgets budgets, IOptions<GatewayOptions> options) =>
+            SetMemberRole(userId, roleId, true, http, directory, accounts, budgets, options.Value));
+        group.MapDelete("/server/members/{userId}/roles/{roleId}", (string userId, string roleId, HttpContext http, IRequiredActor<ChannelDirectory> directory,
+            IRequiredActor<AccountsSingleton> accounts, CallBudgets budgets, IOptions<GatewayOptions> options) =>
+            SetMemberRole(userId, roleId, false, http, directory, accounts, budgets, options.Value));
+
+        group.MapGet("/channels/{channelId}/overrides", async (string channelId, HttpContext http, IRequiredActor<AccountsSingleton> accounts, CallBudgets budgets) =>
+        {
+            var access = Caller(http);
+            if (VisibleChannel(http, channelId, access) is not { } channel) return UnknownChannel();
+            if (!access.Can(Permission.ManageRoles, channel.Id)) return Missing(Permission.ManageRoles);
+            var overrides = new List<OverrideDto>();
+            foreach (var o in access.Model.OverridesOf(channel.Id))
+                overrides.Add(await Describe(o, access.Model, accounts, budgets));
+            return Results.Json(new { overrides });
+        });
+        group.MapPut("/channels/{channelId}/overrides/{target}/{id}", async (string channelId, string target, string id, OverrideRequest? request, HttpContext http,
+            IRequiredActor<ChannelDirectory> directory, IRequiredActor<AccountsSingleton> accounts, CallBudgets budgets, IOptions<GatewayOptions> options) =>
+        {
+            if (request is null) return Problem(StatusCodes.Status400BadRequest, "invalid_argument", "A JSON body with allow and deny is required.");
+            if (!Permissions.TryParse(request.Allow, out var allow, out var unknown) || !Permissions.TryParse(request.Deny, out var deny, out unknown))
+                return UnknownPermission(unknown);
+            if ((allow & deny) != 0) return Problem(StatusCodes.Status400BadRequest, "invalid_argument", "A permission is either allowed or denied.");
+            return await SetOverride(channelId, target, id, allow, deny, http, directory, accounts, budgets, options.Value);
+        });
+        group.MapDelete("/channels/{channelId}/overrides/{target}/{id}", (string channelId, string target, string id, HttpContext http,
+            IRequiredActor<ChannelDirectory> directory, IRequiredActor<AccountsSingleton> accounts, CallBudgets budgets, IOptions<GatewayOptions> options) =>
+            SetOverride(channelId, target, id, Permission.None, Permission.None, http, directory, accounts, budgets, options.Value));
+
+        group.MapPost("/channels", async (AdminEndpoints.CreateChannelRequest? request, HttpContext http, IRequiredActor<ChannelDirectory> directory,
+            IOptions<GatewayOptions> options) =>
+        {
+            if (!Caller(http).Can(Permission.ManageChannels)) return Missing(Permission.ManageChannels);
+            return await AdminEndpoints.CreateChannel(request, directory, options, http.RequestServices.GetRequiredService<ChannelCatalog>());
+        });
+        group.MapPatch("/channels/{channelId}", async (string channelId, AdminEndpoints.UpdateChannelRequest? request, HttpContext http,
+            IRequiredActor<ChannelDirectory> directory, IOptions<GatewayOptions> options) =>
+        {
+            var access = Caller(http);
+            if (VisibleChannel(http, channelId, access) is not { } channel) return UnknownChannel();
+            if (!access.Can(Permission.ManageChannels, channel.Id)) return Missing(Permission.ManageChannels);
+            if (request is null) return Problem(StatusCodes.Status400BadRequest, "invalid_argument", "A JSON body is required.");
+            return await AdminEndpoints.Send(directory, new UpdateChannel(channel.Id, request.Name, request.Topic, request.Position), options.Value, StatusCodes.Status200OK,
+                http.RequestServices.GetRequiredService<ChannelCatalog>());
+        });
+        group.MapDelete("/channels/{channelId}", async (string channelId, HttpContext http, IRequiredActor<ChannelDirectory> directory, IOptions<GatewayOptions> options) =>
+        {
+            var access = Caller(http);
+            if (VisibleChannel(http, channelId, access) is not { } channel) return UnknownChannel();
+            if (!access.Can(Permission.ManageChannels, channel.Id)) return Missing(Permission.ManageChannels);
+            return await AdminEndpoints.Send(directory, new DeleteChannel(channel.Id), options.Value, StatusCodes.Status204NoContent,
+                http.RequestServices.GetRequiredService<ChannelCatalog>());
+        });
+    }
+
+    private static async Task<IResult> SetMemberRole(string userId, string roleId, bool assigned, HttpContext http, IRequiredActor<ChannelDirectory> directory,
+        IRequiredActor<AccountsSingleton> accounts, CallBudgets budgets, GatewayOptions options)
+    {
+        var access = Caller(http);
+        if (!access.Can(Permission.ManageRoles)) return Missing(Permission.ManageRoles);
+        if (!UserId.TryParse(userId, out var user)) return Problem(StatusCodes.Status404NotFound, "unknown_user", "No such member.");
+        // Roles go to registered members; taking one away works for any id, so a deleted account's roles can be cleared.
+        if (assigned && await AskAccounts(accounts, new GetAccount(user), budgets) is not AccountLookup { Account: not null })
+            return Problem(StatusCodes.Status404NotFound, "unknown_user", "No registered member has this id.");
+        return await Send(http, directory, new SetMemberRole(access.Caller, user, roleId, assigned), options, StatusCodes.Status204NoContent);
+    }
+
+    private static async Task<IResult> SetOverride(string channelId, string target, string id, Permission allow, Permission deny, HttpContext http,
+        IRequiredActor<ChannelDirectory> directory, IRequiredActor<AccountsSingleton> accounts, CallBudgets budgets, GatewayOptions options)
+    {
+        var access = Caller(http);
+        if (VisibleChannel(http, channelId, access) is not { } channel) return UnknownChannel();
+        if (!access.Can(Permission.ManageRoles, channel.Id)) return Missing(Permission.ManageRoles);
+        OverrideTarget kind;
+        switch (target)
+        {
+            case "role": kind = OverrideTarget.Role; break;
+            case "member":
+                kind = OverrideTarget.Member;
+                if (!UserId.TryParse(id, out _)) return Problem(StatusCodes.Status404NotFound, "unknown_user", "No such member.");
+                break;
+            default: return Problem(StatusCodes.Status400BadRequest, "invalid_argument", "The target is role or member.");
+        }
+        var command = new SetChannelOverride(access.Caller, channel.Id, kind, id, allow, deny);
+        object reply;
+        try
+        {
+            reply = await directory.ActorRef.Ask<object>(command, options.ClusterTimeout);
+        }
+        catch (AskTimeoutException)
+        {
+            return Problem(StatusCodes.Status503ServiceUnavailable, "unavailable", "The channel directory did not answer in time.");
+        }
+        if (reply is not PermissionsSaved saved) return Rejected(reply);
+        await http.RequestServices.GetRequiredService<ChannelCatalog>().CaughtUpAsync(saved.Model.Revision, options.ClusterTimeout);
+        if ((allow | deny) == 0) return Results.NoContent();
+        var stored = saved.Model.OverridesOf(channel.Id).First(o => o.Target == kind && o.Id == id);
+        return Results.Json(await Describe(stored, saved.Model, accounts, budgets));
+    }
+
+    private static async Task<OverrideDto> Describe(ChannelOverride o, PermissionModel model, IRequiredActor<AccountsSingleton> accounts, CallBudgets budgets)
+    {
+        var name = o.Target == OverrideTarget.Role
+            ? model.FindRole(o.Id)?.Name ?? o.Id
+            : await AskAccounts(accounts, new GetAccount(new UserId(o.Id)), budgets) is AccountLookup { Account: { } account } ? account.Username : o.Id;
+        return new OverrideDto(o.Target == OverrideTarget.Role ? "role" : "member", o.Id, name,
+            Permissions.ToNames(o.Allow), Permissions.ToNames(o.Deny));
+    }
+
+    /// <summary>The channel, when it exists and the caller can see it; a hidden channel is answered as a missing one.</summary>
+    private static ChannelInfo? VisibleChannel(HttpContext http, string channelId, Access access)
+    {
+        if (!ChannelId.TryParse(channelId, out var id)) return null;
+        var channel = http.RequestServices.GetRequiredService<ChannelCatalog>().Find(id);
+        return channel is not null && access.CanView(id) ? channel : null;
+    }
+
+    private static Access Caller(HttpContext http) => (Access)http.Items[AccessKey]!;
+
+    private static async Task<IResult> Send(HttpContext http, IRequiredActor<ChannelDirectory> directory, object command, GatewayOptions options, int successStatus)
+    {
+        var catalog = http.RequestServices.GetRequiredService<ChannelCatalog>();
+        object reply;
+        try
+        {
+            reply = await directory.ActorRef.Ask<object>(command, options.ClusterTimeout);
+        }
+        catch (AskTimeoutException)
+        {
+            return Problem(StatusCodes.Status503ServiceUnavailable, "unavailable", "The channel directory did not answer in time.");
+        }
+        if (reply is RoleResult or PermissionsSaved)
+            await catalog.CaughtUpAsync(reply is RoleResult r ? r.Revision : ((PermissionsSaved)reply).Model.Revision, options.ClusterTimeout);
+        return reply switch
+        {
+            RoleResult { Role: { } role } => Results.Json(RoleDto.From(role), statusCode: successStatus),
+            PermissionsSaved or RoleResult => Results.NoContent(),
+            var other => Rejected(other),
+        };
+    }
+
+    private static IResult Rejected(object reply) => reply switch
+    {
+        CommandRejected { Code: ErrorCode.Forbidden } r => Problem(StatusCodes.Status403Forbidden, r.Code.WireName(), r.Reason),
+        CommandRejected { Code: ErrorCode.UnknownRole or ErrorCode.UnknownChannel or ErrorCode.UnknownUser } r =>
+            Problem(StatusCodes.Status404NotFound, r.Code.WireName(), r.Reason),
+        CommandRejected r => Problem(StatusCodes.Status400BadRequest, r.Code.WireName(), r.Reason),
+        _ => Problem(StatusCodes.Status500InternalServerError, "internal", "Unexpected reply."),
+    };
+
+    private static async Task<object> AskAccounts(IRequiredActor<AccountsSingleton> accounts, object message, CallBudgets budgets)
+    {
+        try
+        {
+            return await accounts.ActorRef.Ask<object>(message, budgets.Cluster);
+        }
+        catch (AskTimeoutException)
+        {
+            return new CommandRejected(ErrorCode.Unavailable, "The accounts service did not answer in time; try again.");
+        }
+    }
+
+    private static IResult Refused(object reply) => reply is CommandRejected r
+        ? Problem(StatusCodes.Status503ServiceUnavailable, r.Code.WireName(), r.Reason)
+        : Problem(StatusCodes.Status503ServiceUnavailable, "unavailable", "The accounts service answered unexpectedly.");
+
+    private static IResult Missing(Permission needed) =>
+        Problem(StatusCodes.Status403Forbidden, "forbidden", $"You need the {Permissions.ToNames(needed)[0]} permission.");
+
+    private static IResult UnknownPermission(string? name) =>
+        Problem(StatusCodes.Status400BadRequest, "invalid_argument", $"'{name}' is not a permission; permissions are: {string.Join(", ", Permissions.AllNames)}.");
+
+    private static IResult UnknownChannel() => Problem(StatusCodes.Status404NotFound, "unknown_channel", "No such channel.");
+
+    private static IResult Problem(int status, string code, string detail) => GatewayEndpoints.Problem(status, code, detail);
+}

@@ -1,0 +1,31 @@
+namespace OpenChat.Protocol.Permissions;
+
+/// <summary>
+/// A role: a named set of permissions. Roles are ordered by <paramref name="Position"/> (higher is more senior);
+/// <c>@everyone</c> (<see cref="EveryoneId"/>) is always at 0 and every member holds it.
+/// </summary>
+public sealed record Role(string Id, string Name, Permission Permissions, int Position, string? Color = null)
+{
+    public const string EveryoneId = "everyone";
+    public const string EveryoneName = "@everyone";
+    public const int MaxNameLength = 32;
+
+    public bool IsEveryone => Id == EveryoneId;
+
+    /// <summary>A role color: <c>#rrggbb</c>.</summary>
+    public static bool IsValidColor(string? color) =>
+        color is null || (color.Length == 7 && color[0] == '#' && color.Skip(1).All(char.IsAsciiHexDigit));
+}
+
+/// <summary>Whom a channel override is for.</summary>
+public enum OverrideTarget
+{
+    Role,
+    Member,
+}
+
+/// <summary>
+/// A channel's exception to the server-wide permissions, for one role or one member: what it allows and what it denies
+/// (a permission in neither is inherited).
+/// </summary>
+public sealed record ChannelOverride(OverrideTarget Target, string Id, Permission Allow, Permission Deny);
