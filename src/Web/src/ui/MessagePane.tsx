@@ -116,7 +116,8 @@ function MessageList({ channelId, channelName, canRead }: { channelId: string; c
 
 function HistoryStart(props: { view: ChannelView | undefined; channelName: string; canRead: boolean; onLoad: () => void }) {
   const { view, channelName, canRead, onLoad } = props;
-  if (!canRead && !view?.messages.length) return <p className="history-start muted" role="status">You cannot read the messages of this channel.</p>;
+  // Without readHistory the server sends no earlier messages; those posted while the channel is open still arrive.
+  if (!canRead) return <p className="history-start muted" role="status">You cannot read earlier messages here; new ones appear as they are posted.</p>;
   if (!view) return <p className="history-start muted" role="status">Loading…</p>;
   if (view.hasMore) {
     return (

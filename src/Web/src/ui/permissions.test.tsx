@@ -68,6 +68,9 @@ describe('what the user may not do is not offered', () => {
     expect(container.querySelector('[role="note"]')!.textContent).toBe('You cannot send messages here.');
     act(() => store.dispatch({ type: 'channels', channels: [text(['viewChannel', 'readHistory', 'sendMessages'])] }));
     expect(container.querySelector('textarea')).not.toBeNull();
+    expect(container.textContent).not.toContain('You cannot read earlier messages here');
+    act(() => store.dispatch({ type: 'channels', channels: [text(['viewChannel', 'sendMessages'])] }));
+    expect(container.querySelector('[role="log"] [role="status"]')!.textContent).toBe('You cannot read earlier messages here; new ones appear as they are posted.');
   });
 
   test('a voice channel without connect has no join button; a suppressed member shows the cannot-speak icon', () => {
@@ -140,6 +143,23 @@ describe('the settings send what the user chose', () => {
     await act(async () => inputLabelled('Speak in voice').click());
     await act(async () => (container.querySelector('form[aria-label="New role"] button[type="submit"]') as HTMLButtonElement).click());
     expect(createRole).toHaveBeenCalledWith('Crew', ['speak']);
+  });
+
+  test('moving a role sends its neighbour’s position; roles at or above the user’s own cannot be moved', async () => {
+    const updateRole = vi.fn(async () => crew);
+    const mods: RoleDto = { id: 'mods', name: 'Mods', position: 2, permissions: ['manageRoles'], color: null, everyone: false };
+    const helpers: RoleDto = { id: 'helpers', name: 'Helpers', position: 3, permissions: [], color: null, everyone: false };
+    store.dispatch({ type: 'permissions', permissions: { server: ['manageRoles'], owner: false, roles: ['helpers'] } });
+    render(<ServerSettingsButton />, { roles: async () => [everyone, crew, mods, helpers], updateRole });
+    await act(async () => (byLabel('Server settings') as HTMLButtonElement).click());
+    const button = (label: string) => byLabel(label) as HTMLButtonElement;
+    expect(button('Move Crew down').disabled).toBe(true);
+    expect(button('Move Mods up').disabled).toBe(true);
+    expect(button('Edit Helpers').disabled).toBe(true);
+    await act(async () => button('Move Crew up').click());
+    expect(updateRole).toHaveBeenLastCalledWith('crew', { position: 2 });
+    await act(async () => button('Move Mods down').click());
+    expect(updateRole).toHaveBeenLastCalledWith('mods', { position: 1 });
   });
 
   test('the Private switch denies @everyone viewing; ticking a role lets it see and connect; an override denies speak', async () => {
