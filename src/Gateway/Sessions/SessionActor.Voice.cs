@@ -46,6 +46,8 @@ public sealed partial class SessionActor
             if (!ReferenceEquals(taken.Operation, _voiceOperation)) return;
             _voiceOperation = null;
             Stash.UnstashAll();
+            // Permissions may have changed while the join was under way.
+            if (_voice == taken.Operation.Channel) ApplyAccess();
         });
         Receive<LeaveVoiceRequest>(_ =>
         {
@@ -135,7 +137,6 @@ public sealed partial class SessionActor
                 _suppressed = null;
             }
             Answer(operation, reply);
-            if (reply is VoiceJoined) ApplyAccess();
         }));
     }
 
