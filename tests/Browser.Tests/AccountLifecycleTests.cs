@@ -137,7 +137,7 @@ public sealed class AccountLifecycleTests(WebApp app) : IClassFixture<WebApp>, I
     {
         var owner = await app.RegisterAsync(await app.LaunchAsync(), "keeper", Password);
         await AccountPages.OpenSettingsAsync(owner, "keeper");
-        await Dialog(owner).GetByLabel("Setup code").FillAsync(AccountPages.SetupCode(app));
+        await Dialog(owner).GetByLabel("Setup code").FillAsync(app.SetupCode);
         await Dialog(owner).GetByRole(AriaRole.Button, new() { Name = "Become the owner" }).ClickAsync();
         await Assertions.Expect(Dialog(owner)).ToHaveCountAsync(0, new() { Timeout = 10_000 });
 

@@ -1,21 +1,11 @@
-using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using OpenChat.TestSupport;
 
 namespace OpenChat.Browser.Tests;
 
 /// <summary>The web client's account screens as the account tests drive them.</summary>
-internal static partial class AccountPages
+internal static class AccountPages
 {
-    /// <summary>The setup code the server printed in its log (it has no owner yet).</summary>
-    public static string SetupCode(WebApp app) =>
-        SetupCodeLine().Match(app.ServerOutput) is { Success: true } m
-            ? m.Groups[1].Value
-            : throw new Xunit.Sdk.XunitException($"no setup code in the server's log:\n{app.ServerOutput}");
-
-    [GeneratedRegex(@"Setup code: (\S+)")]
-    private static partial Regex SetupCodeLine();
-
     /// <summary>The account settings dialog.</summary>
     public static ILocator Dialog(IPage page) => page.GetByRole(AriaRole.Dialog, new() { Name = "Account" });
 

@@ -54,7 +54,7 @@ public sealed class AccountTests(WebApp app, ITestOutputHelper output) : IClassF
     [Fact]
     public async Task The_owner_claims_the_server_with_the_setup_code_from_the_server_s_log()
     {
-        var code = AccountPages.SetupCode(app);
+        var code = app.SetupCode;
         var page = await app.OpenAsync(await app.LaunchAsync(), "owner");
         await page.GetByRole(AriaRole.Button, new() { Name = "Set up this server" }).ClickAsync();
 

@@ -46,6 +46,11 @@ public sealed class WebApp : IAsyncLifetime
 
     public string ServerOutput => _server.Output;
 
+    /// <summary>The one-time setup code the server last wrote to its log while it had no owner.</summary>
+    public string SetupCode => System.Text.RegularExpressions.Regex.Matches(ServerOutput, @"Setup code: (\S+)") is { Count: > 0 } m
+        ? m[^1].Groups[1].Value
+        : throw new Xunit.Sdk.XunitException($"no setup code in the server's log:\n{ServerOutput}");
+
     /// <summary>Closes every browser launched so far.</summary>
     public Task CloseBrowsersAsync() => _driver.CloseBrowsersAsync();
 
@@ -69,7 +74,7 @@ public sealed class WebApp : IAsyncLifetime
         _driver.SignInAsync(browser, name, width, height, origin, audioProbes);
 
     /// <inheritdoc cref="WebClientDriver.OpenAsync"/>
-    public Task<IPage> OpenAsync(IBrowser browser, string who) => _driver.OpenAsync(browser, who);
+    public Task<IPage> OpenAsync(IBrowser browser, string who, bool audioProbes = false) => _driver.OpenAsync(browser, who, audioProbes: audioProbes);
 
     /// <inheritdoc cref="WebClientDriver.RegisterAsync"/>
     public Task<IPage> RegisterAsync(IBrowser browser, string username, string password) => _driver.RegisterAsync(browser, username, password);

@@ -148,7 +148,7 @@ public sealed class WebClientTests(WebApp app, ITestOutputHelper output) : IClas
     }
 
     /// <summary>The first sample time after <paramref name="since"/> from which <paramref name="holds"/> held for 300 ms.</summary>
-    private static async Task<double> FirstSustainedAsync(AudioProbe probe, double since, Func<AudioProbe.Sample, bool> holds)
+    internal static async Task<double> FirstSustainedAsync(AudioProbe probe, double since, Func<AudioProbe.Sample, bool> holds)
     {
         double? found = null;
         await Probe.UntilAsync(async () =>

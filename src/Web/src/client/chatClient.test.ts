@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
-import type { ChannelDto, ChannelViewDto, HistoryDto, MessageDto } from '../protocol/types';
+import type { ChannelDto, ChannelViewDto, HistoryDto, MessageDto, PermissionsDto } from '../protocol/types';
 import { createStore, type Store } from '../state/createStore';
 import { initialState } from '../state/store';
 import { ChatClient, nextReconnectDelay, type HubLike, type VoiceEvents } from './chatClient';
@@ -36,6 +36,10 @@ class FakeHub implements HubLike {
   joinFailures = 0;
   /** OpenChannel answers with null lists and no voice list. */
   nullLists = false;
+  /** What GetPermissions answers (undefined: as a server before roles, which has no such method). */
+  permissions: PermissionsDto | undefined = undefined;
+  /** Channels whose OpenChannel is refused as forbidden. */
+  forbidden = new Set<string>();
   private reconnecting: ((e?: Error) => void)[] = [];
   private reconnected: ((id?: string) => void)[] = [];
   private closed: ((e?: Error) => void)[] = [];
@@ -55,8 +59,12 @@ class FakeHub implements HubLike {
     switch (method) {
       case 'GetChannels':
         return this.channels as T;
+      case 'GetPermissions':
+        if (!this.permissions) throw new Error("HubException: Method does not exist.");
+        return this.permissions as T;
       case 'OpenChannel': {
         const id = args[0] as string;
+        if (this.forbidden.has(id)) throw new Error('HubException: forbidden: You may not read this channel.');
         const failures = this.openFailures.get(id) ?? 0;
         if (failures > 0) {
           this.openFailures.set(id, failures - 1);
@@ -426,5 +434,73 @@ describe('calls', () => {
     hub.invocations = [];
     await Promise.all([client.openChannel('general'), client.openChannel('general')]);
     expect(hub.opened()).toEqual(['general']);
+  });
+});
+
+describe('permissions', () => {
+  const manager: PermissionsDto = { server: ['manageRoles'], owner: false, roles: ['crew'] };
+
+  test('are asked for after connecting, and PermissionsChanged replaces them', async () => {
+    hub.permissions = manager;
+    await client.start();
+    await settle();
+    expect(store.getState().permissions).toEqual(manager);
+    hub.emit('PermissionsChanged', { server: [], owner: false, roles: [] });
+    expect(store.getState().permissions).toEqual({ server: [], owner: false, roles: [] });
+    hub.emit('PermissionsChanged', null);
+    expect(store.getState().permissions).toEqual({ server: [], owner: false, roles: [] });
+  });
+
+  test('a server without GetPermissions leaves them unknown and the client works as before', async () => {
+    await client.start();
+    await settle();
+    expect(store.getState().permissions).toBeNull();
+    expect(store.getState().activeChannelId).toBe('random');
+  });
+
+  test('a channel that becomes hidden while shown is closed and another text channel is shown', async () => {
+    await client.start();
+    expect(store.getState().activeChannelId).toBe('random');
+    hub.channels = [general, lounge];
+    hub.emit('ChannelsChanged', hub.channels);
+    await settle();
+    const s = store.getState();
+    expect(s.activeChannelId).toBe('general');
+    expect(s.views.random).toBeUndefined();
+    expect(s.channels.map((c) => c.id)).toEqual(['general', 'lounge']);
+    // A reconnect does not try to open it again.
+    hub.dropAndReconnect();
+    hub.finishReconnect();
+    await settle();
+    expect(hub.opened().filter((id) => id === 'random')).toHaveLength(1);
+  });
+
+  test('voice in a channel that becomes hidden ends', async () => {
+    await client.start();
+    store.dispatch({ type: 'voiceStatus', status: { channelId: 'lounge', phase: 'connected', muted: false, deafened: false, error: null } });
+    hub.emit('ChannelsChanged', [general, random]);
+    expect(voice.ended).toEqual([['lounge', 'this channel is no longer available to you.']]);
+  });
+
+  test('a channel that appears is listed live, and one whose permissions change is updated', async () => {
+    await client.start();
+    const secret: ChannelDto = { ...studio, id: 'secret', permissions: ['viewChannel', 'connect'] };
+    hub.channels = [general, random, lounge, secret];
+    hub.emit('ChannelsChanged', hub.channels);
+    await settle();
+    expect(store.getState().channels.find((c) => c.id === 'secret')?.permissions).toEqual(['viewChannel', 'connect']);
+    expect(hub.opened()).toContain('secret');
+    hub.emit('ChannelsChanged', [general, random, lounge, { ...secret, permissions: ['viewChannel'] }]);
+    expect(store.getState().channels.find((c) => c.id === 'secret')?.permissions).toEqual(['viewChannel']);
+  });
+
+  test('after a reconnect, a channel the user may no longer read does not keep the others from opening', async () => {
+    await client.start();
+    hub.forbidden.add('random');
+    hub.dropAndReconnect();
+    hub.finishReconnect();
+    await settle();
+    expect(store.getState().views.lounge?.open).toBe(true);
+    expect(store.getState().views.random?.open).toBe(false);
   });
 });

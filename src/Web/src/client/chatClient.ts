@@ -9,6 +9,7 @@ import {
   type IceServersDto,
   type MemberDto,
   type MessageDto,
+  type PermissionsDto,
   type VoiceJoinedDto,
   type VoiceMemberDto,
 } from '../protocol/types';
@@ -112,6 +113,7 @@ export class ChatClient implements VoiceSignalling {
     on(HubEvents.voiceReconnect, (channelId: string) => void this.voice?.handleReconnect(channelId));
     // The reason is optional: the session ends either way.
     on(HubEvents.voiceEnded, (channelId: string, reason = '') => this.voice?.handleEnded(channelId, reason));
+    on(HubEvents.permissionsChanged, (permissions: PermissionsDto) => dispatch({ type: 'permissions', permissions }));
 
     hub.onreconnecting(() => {
       dispatch({ type: 'connection', status: 'reconnecting' });
@@ -170,18 +172,37 @@ export class ChatClient implements VoiceSignalling {
     try {
       const channels = await this.retrying(() => this.hub.invoke<ChannelDto[] | null>(HubMethods.getChannels));
       this.applyChannels(channels ?? [], false);
-      await Promise.all([...this.wanted].map((id) => this.openChannel(id)));
+      void this.loadPermissions();
+      // A channel the user may no longer read refuses the open; the others open all the same.
+      await Promise.all([...this.wanted].map((id) => this.openChannel(id).catch((e) => {
+        if (parseHubError(e).code !== 'forbidden') throw e;
+      })));
     } catch {
       // The connection went away again; its reconnect starts this over.
     }
     if (resumeVoice) await this.voice?.resume();
   }
 
-  /** Takes a new channel list; voice channels are always open, new ones at once when `openNew`. */
+  /** The user's server-level permissions; a server before roles has no such method, and the store keeps null. */
+  private async loadPermissions(): Promise<void> {
+    try {
+      const permissions = await this.retrying(() => this.hub.invoke<PermissionsDto | null>(HubMethods.getPermissions));
+      if (permissions) this.options.dispatch({ type: 'permissions', permissions });
+    } catch {
+      // Unknown method or a lost connection: nothing to manage; a reconnect asks again.
+    }
+  }
+
+  /**
+   * Takes a new channel list; voice channels are always open, new ones at once when `openNew`. A channel that is
+   * no longer listed (deleted, or hidden from this user) is forgotten; voice there ends, and the view moves on.
+   */
   private applyChannels(channels: ChannelDto[], openNew: boolean): void {
     this.options.dispatch({ type: 'channels', channels });
     const ids = new Set(channels.map((c) => c.id));
     for (const id of [...this.wanted]) if (!ids.has(id)) this.wanted.delete(id);
+    const voiceChannel = this.options.getState().voice.channelId;
+    if (voiceChannel !== null && !ids.has(voiceChannel)) this.voice?.handleEnded(voiceChannel, 'this channel is no longer available to you.');
     for (const c of channels) {
       if (c.kind === 'voice' && !this.wanted.has(c.id)) {
         this.wanted.add(c.id);

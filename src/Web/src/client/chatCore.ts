@@ -6,6 +6,7 @@ import { RtcVoicePeer } from '../voice/rtcPeer';
 import { installTestHook } from '../voice/testHook';
 import { VoiceSession } from '../voice/voiceSession';
 import { ChatClient } from './chatClient';
+import { createServerApi, type ServerApi } from './serverApi';
 import { checkToken, createHubConnection, isUnauthorized } from './hubConnection';
 import { loadMemberVolumes, loadReadMarkers, saveMemberVolumes, type Preferences, type StoredSession } from './storage';
 
@@ -29,6 +30,8 @@ export interface ChatCore {
   client: ChatClient;
   voice: VoiceSession;
   microphone: Microphone;
+  /** The roles, permissions and channel endpoints, with this session's token. */
+  api: ServerApi;
   /** Connects, retrying until it works or `dispose` is called. */
   connect(): void;
   /** Closes voice (without telling the server), releases the microphone and closes the connection. */
@@ -63,12 +66,13 @@ export function createChatCore({ session, getToken, onTokenRefused, prefs, focus
     onActivePeer: (peer) => onRemoteStream(peer?.remoteStream ?? null),
   });
   client.attachVoice(voice);
-  installTestHook(voice, microphone);
+  installTestHook(voice, microphone, hub);
   return {
     store,
     client,
     voice,
     microphone,
+    api: createServerApi(getToken, onTokenRefused),
     connect: () => void client.start(),
     dispose: () => {
       voice.dispose();

@@ -16,8 +16,11 @@ export class ApiError extends Error {
 
 type Fetcher = typeof fetch;
 
-/** One JSON call; a 2xx answer's body (undefined for 204), anything else an {@link ApiError}. */
-async function call<T>(path: string, init: { method?: string; token?: string; body?: unknown }, fetcher: Fetcher): Promise<T> {
+/**
+ * One JSON call; a 2xx answer's body (undefined for 204), anything else an {@link ApiError} (from the gateway's
+ * `{error, message}` or a problem+json `{code | title, detail}`).
+ */
+export async function call<T>(path: string, init: { method?: string; token?: string; body?: unknown }, fetcher: Fetcher): Promise<T> {
   const headers: Record<string, string> = {};
   if (init.body !== undefined) headers['Content-Type'] = 'application/json';
   if (init.token) headers.Authorization = `Bearer ${init.token}`;
@@ -37,9 +40,11 @@ async function call<T>(path: string, init: { method?: string; token?: string; bo
   let message = `The server answered ${response.status}.`;
   let retryAfter: number | null = null;
   try {
-    const body = (await response.json()) as { error?: unknown; message?: unknown; retryAfterSeconds?: unknown };
-    if (typeof body.error === 'string') code = body.error;
-    if (typeof body.message === 'string' && body.message) message = body.message;
+    const body = (await response.json()) as { error?: unknown; message?: unknown; code?: unknown; title?: unknown; detail?: unknown; retryAfterSeconds?: unknown };
+    const codeField = [body.error, body.code, body.title].find((c) => typeof c === 'string' && /^[a-z][a-z0-9_]*$/.test(c));
+    if (typeof codeField === 'string') code = codeField;
+    const text = [body.message, body.detail].find((m) => typeof m === 'string' && m);
+    if (typeof text === 'string') message = text;
     if (typeof body.retryAfterSeconds === 'number') retryAfter = body.retryAfterSeconds;
   } catch {
     // Not JSON (a proxy's page, the rate limiter's empty body): keep the generic text.

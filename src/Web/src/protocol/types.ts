@@ -8,6 +8,8 @@ export interface ChannelDto {
   kind: ChannelKind;
   position: number;
   topic: string;
+  /** The caller's effective permissions in this channel; absent from servers before roles (everything a member may do). */
+  permissions?: Permission[];
 }
 
 export interface MessageDto {
@@ -31,6 +33,8 @@ export interface VoiceMemberDto {
   muted: boolean;
   deafened: boolean;
   speaking: boolean;
+  /** The member has no speak permission in the channel and is mixed as muted (absent from servers before roles). */
+  suppressed?: boolean;
 }
 
 export interface ChannelViewDto {
@@ -101,6 +105,64 @@ export interface ServerInfo {
   auth?: { guestsAllowed: boolean; registrationOpen: boolean; setupRequired: boolean };
 }
 
+/** Permission names as the server spells them (docs/protocol.md, roles and permissions). */
+export const PermissionNames = [
+  'viewChannel',
+  'readHistory',
+  'sendMessages',
+  'connect',
+  'speak',
+  'manageChannels',
+  'manageRoles',
+  'manageMessages',
+  'muteMembers',
+  'moveMembers',
+  'kickMembers',
+  'banMembers',
+  'resetPasswords',
+  'administrator',
+] as const;
+
+export type Permission = (typeof PermissionNames)[number];
+
+/** `@everyone` is the role with this id (position 0, never deleted). */
+export const EveryoneRoleId = 'everyone';
+
+export interface RoleDto {
+  id: string;
+  name: string;
+  /** Higher is more senior; `@everyone` is 0. */
+  position: number;
+  permissions: Permission[];
+  color: string | null;
+  everyone: boolean;
+}
+
+/** A registered account and the ids of its roles (`@everyone` not listed). */
+export interface MemberRolesDto {
+  userId: string;
+  name: string;
+  roles: string[];
+}
+
+export type OverrideTarget = 'role' | 'member';
+
+/** A channel's permission override for a role or a member. */
+export interface OverrideDto {
+  target: OverrideTarget;
+  id: string;
+  name: string;
+  allow: Permission[];
+  deny: Permission[];
+}
+
+/** The caller's server-level permissions (no channel overrides), whether they own the server, and their role ids. */
+export interface PermissionsDto {
+  server: Permission[];
+  owner: boolean;
+  roles: string[];
+}
+
 /** Hub methods, by name, as the server spells them. */
 export const HubMethods = {
   me: 'Me',
@@ -115,6 +177,7 @@ export const HubMethods = {
   leaveVoice: 'LeaveVoice',
   setVoiceState: 'SetVoiceState',
   setMemberVolume: 'SetMemberVolume',
+  getPermissions: 'GetPermissions',
 } as const;
 
 /** Server-to-client events, by name. */
@@ -131,6 +194,7 @@ export const HubEvents = {
   voiceSpeaking: 'VoiceSpeaking',
   voiceReconnect: 'VoiceReconnect',
   voiceEnded: 'VoiceEnded',
+  permissionsChanged: 'PermissionsChanged',
 } as const;
 
 /** Limits the server enforces; the client checks them first to give a quicker answer. */

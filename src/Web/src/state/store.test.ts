@@ -247,3 +247,17 @@ describe('unread and the new-messages divider', () => {
     expect(s.views.general!.dividerBefore).toBeNull();
   });
 });
+
+describe('permissions', () => {
+  test('are kept as arrays, and a channel update without permissions keeps the user’s', () => {
+    let s = run(started(), { type: 'permissions', permissions: { server: null, owner: true, roles: null } as never });
+    expect(s.permissions).toEqual({ server: [], owner: true, roles: [] });
+    s = run(s, { type: 'channels', channels: [{ ...general, permissions: ['viewChannel', 'readHistory'] }, lounge] });
+    s = run(s, { type: 'channelUpdated', channel: { ...general, topic: 'New topic' } });
+    expect(s.channels[0]).toMatchObject({ topic: 'New topic', permissions: ['viewChannel', 'readHistory'] });
+    s = run(s, { type: 'channelOpened', view: view({ ...general, permissions: ['viewChannel'] }, []) });
+    expect(s.channels[0]!.permissions).toEqual(['viewChannel']);
+    s = run(s, { type: 'channelOpened', view: view(general, []) });
+    expect(s.channels[0]!.permissions).toEqual(['viewChannel']);
+  });
+});

@@ -4,6 +4,7 @@ import type {
   HistoryDto,
   MemberDto,
   MessageDto,
+  PermissionsDto,
   UserDto,
   VoiceMemberDto,
 } from '../protocol/types';
@@ -39,6 +40,8 @@ export interface State {
   voice: VoiceStatus;
   /** Per-member volume in this user's mix, 0 to 2 (absent = 1). */
   volumes: Record<string, number>;
+  /** The user's server-level permissions; null until known (or from a server before roles). */
+  permissions: PermissionsDto | null;
 }
 
 export type Action =
@@ -64,7 +67,8 @@ export type Action =
   | { type: 'voiceStatus'; status: VoiceStatus }
   | { type: 'selectChannel'; channelId: string }
   | { type: 'focus'; focused: boolean }
-  | { type: 'memberVolume'; userId: string; volume: number };
+  | { type: 'memberVolume'; userId: string; volume: number }
+  | { type: 'permissions'; permissions: PermissionsDto };
 
 export function initialState(focused = true): State {
   return {
@@ -76,6 +80,7 @@ export function initialState(focused = true): State {
     focused,
     voice: initialVoice,
     volumes: {},
+    permissions: null,
   };
 }
 
@@ -163,6 +168,13 @@ function upsert<T extends { userId: string }>(list: T[], item: T): T[] {
   return copy;
 }
 
+/**
+ * A channel's new details; without permissions (an event sent alike to everyone, or a server before roles) it keeps
+ * the ones the user's channel list gave.
+ */
+const withPermissions = (incoming: ChannelDto, held: ChannelDto): ChannelDto =>
+  incoming.permissions || !held.permissions ? incoming : { ...incoming, permissions: held.permissions };
+
 export function reducer(state: State, action: Action): State {
   switch (action.type) {
     case 'connection':
@@ -184,7 +196,7 @@ export function reducer(state: State, action: Action): State {
       const { view: dto } = action;
       const id = dto.channel.id;
       const channels = state.channels.some((c) => c.id === id)
-        ? state.channels.map((c) => (c.id === id ? dto.channel : c))
+        ? state.channels.map((c) => (c.id === id ? withPermissions(dto.channel, c) : c))
         : state.channels;
       const previous = state.views[id];
       const base = previous ?? { ...emptyView(), readUpTo: action.readUpTo ?? lastId(dto.messages) };
@@ -220,7 +232,7 @@ export function reducer(state: State, action: Action): State {
     }
 
     case 'channelUpdated':
-      return { ...state, channels: state.channels.map((c) => (c.id === action.channel.id ? action.channel : c)) };
+      return { ...state, channels: state.channels.map((c) => (c.id === action.channel.id ? withPermissions(action.channel, c) : c)) };
 
     case 'channelRemoved': {
       const { [action.channelId]: _removed, ...views } = state.views;
@@ -335,5 +347,11 @@ export function reducer(state: State, action: Action): State {
 
     case 'memberVolume':
       return { ...state, volumes: { ...state.volumes, [action.userId]: action.volume } };
+
+    case 'permissions': {
+      const p = action.permissions;
+      // Lists may come as null from a differently versioned server; the store holds arrays.
+      return { ...state, permissions: { server: p.server ?? [], owner: p.owner === true, roles: p.roles ?? [] } };
+    }
   }
 }

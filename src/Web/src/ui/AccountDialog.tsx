@@ -1,7 +1,8 @@
-import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { validateNewPassword } from '../client/session';
 import { isGuest } from '../client/sessionKeeper';
 import type { Account } from './account';
+import { Dialog } from './Dialog';
 import { Field, FormError, NewAccountForm, useSubmit } from './Field';
 import { Icon } from './Icon';
 
@@ -18,94 +19,45 @@ interface Props {
  * owner yet; for the owner, a password reset link for a member. Escape or the close button closes it.
  */
 export function AccountDialog({ account, signOut, onClose }: Props) {
-  const titleId = useId();
-  const dialog = useRef<HTMLDivElement>(null);
   const { session } = account;
   const guest = isGuest(session);
 
-  // Set as the dialog closes, so that focus may go back to what opened it.
-  const closing = useRef(false);
-  const close = () => {
-    closing.current = true;
-    onClose();
-  };
-
-  useEffect(() => {
-    const focusFirst = () => dialog.current?.querySelector<HTMLElement>('input, button')?.focus();
-    focusFirst();
-    // Modal: focus that lands outside (the message box focusing itself as the chat starts under a dialog that
-    // opened with it) comes back in, so Escape and Tab keep working.
-    const onFocusIn = (e: FocusEvent) => {
-      if (!closing.current && dialog.current && e.target instanceof Node && !dialog.current.contains(e.target)) focusFirst();
-    };
-    document.addEventListener('focusin', onFocusIn);
-    return () => document.removeEventListener('focusin', onFocusIn);
-  }, []);
-
-  // Escape closes; Tab stays inside the dialog.
-  const onKeyDown = (e: KeyboardEvent) => {
-    if (e.key === 'Escape') {
-      e.stopPropagation();
-      close();
-      return;
-    }
-    if (e.key !== 'Tab' || !dialog.current) return;
-    const focusable = [...dialog.current.querySelectorAll<HTMLElement>('input:not(:disabled), button:not(:disabled)')];
-    const first = focusable[0];
-    const last = focusable[focusable.length - 1];
-    if (e.shiftKey && document.activeElement === first) {
-      e.preventDefault();
-      last?.focus();
-    } else if (!e.shiftKey && document.activeElement === last) {
-      e.preventDefault();
-      first?.focus();
-    }
-  };
-
   return (
-    <div className="dialog-backdrop" onClick={(e) => e.target === e.currentTarget && close()}>
-      <div className="dialog" role="dialog" aria-modal="true" aria-labelledby={titleId} ref={dialog} onKeyDown={onKeyDown}>
-        <div className="dialog-head">
-          <h2 id={titleId}>Account</h2>
-          <button type="button" className="icon-button" aria-label="Close" title="Close" onClick={close}>
-            <Icon name="close" />
-          </button>
-        </div>
-        <p className="account-who">
-          {guest ? (
-            <>
-              <strong>Guest</strong> <span className="muted">as {session.displayName}</span>
-            </>
-          ) : (
-            <>
-              Signed in as <strong>{session.username}</strong>
-              {session.owner && <span className="owner-tag">owner</span>}
-            </>
-          )}
+    <Dialog title="Account" onClose={onClose}>
+      <p className="account-who">
+        {guest ? (
+          <>
+            <strong>Guest</strong> <span className="muted">as {session.displayName}</span>
+          </>
+        ) : (
+          <>
+            Signed in as <strong>{session.username}</strong>
+            {session.owner && <span className="owner-tag">owner</span>}
+          </>
+        )}
+      </p>
+      {account.notice && (
+        <p className="account-notice" role="status">
+          {account.notice}
         </p>
-        {account.notice && (
-          <p className="account-notice" role="status">
-            {account.notice}
-          </p>
-        )}
-        {guest && account.registrationOpen && (
-          <NewAccountForm action="claim" className="dialog-section join-form" autoFocus={false} onCreate={account.claim}>
-            <h3>Create an account</h3>
-            <p className="muted small">Keep this name’s id and history, and sign in from any device.</p>
-          </NewAccountForm>
-        )}
-        {!guest && <PasswordForm account={account} />}
-        {!guest && account.setupRequired && <SetupCodeForm account={account} />}
-        {!guest && session.owner && <ResetLinkForm account={account} />}
-        <div className="dialog-actions">
-          <button type="button" className="menu-item" onClick={signOut}>
-            <Icon name="signOut" size={16} /> Sign out
-          </button>
-          {!guest && <SignOutEverywhere account={account} />}
-        </div>
-        {!guest && <DeleteAccount account={account} />}
+      )}
+      {guest && account.registrationOpen && (
+        <NewAccountForm action="claim" className="dialog-section join-form" autoFocus={false} onCreate={account.claim}>
+          <h3>Create an account</h3>
+          <p className="muted small">Keep this name’s id and history, and sign in from any device.</p>
+        </NewAccountForm>
+      )}
+      {!guest && <PasswordForm account={account} />}
+      {!guest && account.setupRequired && <SetupCodeForm account={account} />}
+      {!guest && session.owner && <ResetLinkForm account={account} />}
+      <div className="dialog-actions">
+        <button type="button" className="menu-item" onClick={signOut}>
+          <Icon name="signOut" size={16} /> Sign out
+        </button>
+        {!guest && <SignOutEverywhere account={account} />}
       </div>
-    </div>
+      {!guest && <DeleteAccount account={account} />}
+    </Dialog>
   );
 }
 

@@ -1,6 +1,9 @@
+import { useRef, useState } from 'react';
 import { unreadCount, type State } from '../state/store';
 import type { ChannelDto, VoiceMemberDto } from '../protocol/types';
+import { canOpenChannelSettings, channelAllows } from '../state/permissions';
 import { useChat, useChatState } from './context';
+import { ChannelSettingsDialog } from './settings/ChannelSettingsDialog';
 import { Avatar } from './Avatar';
 import { Icon } from './Icon';
 
@@ -10,7 +13,10 @@ const selectActive = (s: State) => s.activeChannelId;
 const selectMe = (s: State) => s.me?.id ?? null;
 const selectVoiceChannel = (s: State) => (s.voice.phase === 'idle' ? null : s.voice.channelId);
 
-/** Text channels (with unread counts) and voice channels (with who is in each). */
+/**
+ * Text channels (with unread counts) and voice channels (with who is in each); a voice channel the user may not
+ * connect to has no join button. Those who manage a channel's roles or the channel get its gear.
+ */
 export function ChannelList({ onSelected }: { onSelected: () => void }) {
   const { client, voice } = useChat();
   const channels = useChatState(selectChannels);
@@ -20,6 +26,25 @@ export function ChannelList({ onSelected }: { onSelected: () => void }) {
   const voiceChannelId = useChatState(selectVoiceChannel);
   const text = channels.filter((c) => c.kind === 'text');
   const voiceChannels = channels.filter((c) => c.kind === 'voice');
+  const [settingsFor, setSettingsFor] = useState<string | null>(null);
+  const gear = useRef<HTMLButtonElement | null>(null);
+  // A channel that disappears (deleted, or hidden from this user) takes its settings with it.
+  const settingsChannel = channels.find((c) => c.id === settingsFor);
+  const settingsButton = (c: ChannelDto) =>
+    canOpenChannelSettings(c) && (
+      <button
+        type="button"
+        className="icon-button channel-gear"
+        aria-label={`Settings for ${c.name}`}
+        title="Channel settings"
+        onClick={(e) => {
+          gear.current = e.currentTarget;
+          setSettingsFor(c.id);
+        }}
+      >
+        <Icon name="gear" size={16} />
+      </button>
+    );
 
   return (
     <nav className="channels" aria-label="Channels">
@@ -52,6 +77,7 @@ export function ChannelList({ onSelected }: { onSelected: () => void }) {
                   </span>
                 )}
               </button>
+              {settingsButton(c)}
             </li>
           );
         })}
@@ -62,25 +88,43 @@ export function ChannelList({ onSelected }: { onSelected: () => void }) {
       <ul className="channel-group" aria-labelledby="voice-channels-title">
         {voiceChannels.map((c) => (
           <li key={c.id}>
-            <button
-              type="button"
-              className="channel"
-              data-channel-id={c.id}
-              aria-label={`Voice channel ${c.name}`}
-              aria-current={c.id === voiceChannelId ? 'true' : undefined}
-              title={c.id === voiceChannelId ? `In ${c.name}` : `Join ${c.name}`}
-              onClick={() => {
-                void voice.join(c.id);
-                onSelected();
-              }}
-            >
-              <Icon name="speaker" size={18} />
-              <span className="channel-name">{c.name}</span>
-            </button>
+            {channelAllows(c, 'connect') ? (
+              <button
+                type="button"
+                className="channel"
+                data-channel-id={c.id}
+                aria-label={`Voice channel ${c.name}`}
+                aria-current={c.id === voiceChannelId ? 'true' : undefined}
+                title={c.id === voiceChannelId ? `In ${c.name}` : `Join ${c.name}`}
+                onClick={() => {
+                  void voice.join(c.id);
+                  onSelected();
+                }}
+              >
+                <Icon name="speaker" size={18} />
+                <span className="channel-name">{c.name}</span>
+              </button>
+            ) : (
+              <span className="channel no-entry" data-channel-id={c.id} title="You cannot connect to this channel">
+                <Icon name="lock" size={18} />
+                <span className="channel-name">{c.name}</span>
+                <span className="sr-only">(voice channel; you cannot connect)</span>
+              </span>
+            )}
+            {settingsButton(c)}
             <VoiceMembers channel={c} members={views[c.id]?.voice ?? []} />
           </li>
         ))}
       </ul>
+      {settingsChannel && (
+        <ChannelSettingsDialog
+          channel={settingsChannel}
+          onClose={() => {
+            setSettingsFor(null);
+            gear.current?.focus();
+          }}
+        />
+      )}
     </nav>
   );
 }
@@ -97,14 +141,21 @@ function VoiceMembers({ channel, members }: { channel: ChannelDto; members: Voic
           data-speaking={m.speaking ? 'true' : 'false'}
           data-muted={m.muted ? 'true' : 'false'}
           data-deafened={m.deafened ? 'true' : 'false'}
+          data-suppressed={m.suppressed ? 'true' : 'false'}
         >
           <Avatar userId={m.userId} name={m.displayName} size={24} speaking={m.speaking} />
           <span className="voice-member-name">{m.displayName}</span>
           {m.speaking && <span className="sr-only">(speaking)</span>}
-          {m.muted && (
-            <span className="state-icon" role="img" aria-label="Muted" title="Muted">
-              <Icon name="micOff" size={14} />
+          {m.suppressed ? (
+            <span className="state-icon suppressed" role="img" aria-label="Cannot speak here" title="Cannot speak in this channel">
+              <Icon name="micBlocked" size={14} />
             </span>
+          ) : (
+            m.muted && (
+              <span className="state-icon" role="img" aria-label="Muted" title="Muted">
+                <Icon name="micOff" size={14} />
+              </span>
+            )
           )}
           {m.deafened && (
             <span className="state-icon" role="img" aria-label="Deafened" title="Deafened">

@@ -26,7 +26,7 @@ interface Props {
 /** The signed-in client (see `createChatCore`), with what ties it to the page, the device's storage and the preferences. */
 export function ChatApp({ session, getToken, onTokenRefused, prefs, setPrefs, changeName, signOut: forget }: Props) {
   const { core, remoteStream } = useChatCore(session, getToken, onTokenRefused, prefs);
-  const { store, client, voice, microphone } = core;
+  const { store, client, voice, microphone, api } = core;
 
   useLeaveVoiceOnPageHide(voice);
   useRememberedVolumes(store, client, session.userId);
@@ -39,8 +39,8 @@ export function ChatApp({ session, getToken, onTokenRefused, prefs, setPrefs, ch
   const signOut = useSignOut(voice, forget);
 
   const chat: Chat = useMemo(
-    () => ({ store, client, voice, microphone, prefs, setPrefs, talking, changeName, signOut }),
-    [store, client, voice, microphone, prefs, setPrefs, talking, changeName, signOut],
+    () => ({ store, client, voice, microphone, api, prefs, setPrefs, talking, changeName, signOut }),
+    [store, client, voice, microphone, api, prefs, setPrefs, talking, changeName, signOut],
   );
 
   return (

@@ -5,6 +5,7 @@ import { useChat, useChatState } from './context';
 import { Icon } from './Icon';
 import { MemberList } from './MemberList';
 import { MessagePane } from './MessagePane';
+import { ServerSettingsButton } from './settings/ServerSettingsButton';
 import { ThemeToggle } from './ThemeToggle';
 import { UserBar } from './UserBar';
 import { VoicePanel } from './VoicePanel';
@@ -68,6 +69,7 @@ export function Layout() {
       <aside className="sidebar" id="channel-drawer" aria-label="Server" inert={isNarrow && !channelsOpen ? true : undefined}>
         <div className="sidebar-head">
           <span className="server-name">OpenChat</span>
+          <ServerSettingsButton />
           {isNarrow && (
             <button type="button" className="icon-button" aria-label="Close channel list" onClick={() => setChannelsOpen(false)}>
               <Icon name="close" />

@@ -1,5 +1,6 @@
 import { memo, useCallback, useLayoutEffect, useMemo, useRef } from 'react';
 import type { MessageDto } from '../protocol/types';
+import { channelAllows } from '../state/permissions';
 import { buildTimeline } from '../state/timeline';
 import type { ChannelView } from '../state/store';
 import { Avatar } from './Avatar';
@@ -15,15 +16,21 @@ const StickyBottomPx = 48;
 
 const isAtBottom = (el: HTMLElement) => el.scrollHeight - el.scrollTop - el.clientHeight < StickyBottomPx;
 
-/** The open text channel: its messages and the composer. */
+/** The open text channel: its messages and the composer (or, without sendMessages, a line saying so). */
 export function MessagePane() {
   const channel = useChatState((s) => s.channels.find((c) => c.id === s.activeChannelId && c.kind === 'text') ?? null);
   return (
     <main className="chat" aria-label={channel ? `#${channel.name}` : 'Messages'}>
       {channel ? (
         <>
-          <MessageList key={channel.id} channelId={channel.id} channelName={channel.name} />
-          <Composer key={`composer-${channel.id}`} channelId={channel.id} channelName={channel.name} />
+          <MessageList key={channel.id} channelId={channel.id} channelName={channel.name} canRead={channelAllows(channel, 'readHistory')} />
+          {channelAllows(channel, 'sendMessages') ? (
+            <Composer key={`composer-${channel.id}`} channelId={channel.id} channelName={channel.name} />
+          ) : (
+            <p className="composer-blocked" role="note">
+              You cannot send messages here.
+            </p>
+          )}
         </>
       ) : (
         <div className="empty-pane">
@@ -34,7 +41,7 @@ export function MessagePane() {
   );
 }
 
-function MessageList({ channelId, channelName }: { channelId: string; channelName: string }) {
+function MessageList({ channelId, channelName, canRead }: { channelId: string; channelName: string; canRead: boolean }) {
   const { client } = useChat();
   const view = useChatState((s) => s.views[channelId]);
   const scroller = useRef<HTMLDivElement>(null);
@@ -82,7 +89,7 @@ function MessageList({ channelId, channelName }: { channelId: string; channelNam
 
   return (
     <div className="message-scroller" ref={scroller} onScroll={onScroll} tabIndex={0} role="log" aria-label="Messages" aria-live="polite" aria-relevant="additions" aria-busy={view?.loadingOlder || undefined}>
-      <HistoryStart view={view} channelName={channelName} onLoad={() => void client.loadOlder(channelId)} />
+      <HistoryStart view={view} channelName={channelName} canRead={canRead} onLoad={() => void client.loadOlder(channelId)} />
       <ol className="messages">
         {items.map((item) => {
           switch (item.kind) {
@@ -107,7 +114,10 @@ function MessageList({ channelId, channelName }: { channelId: string; channelNam
   );
 }
 
-function HistoryStart({ view, channelName, onLoad }: { view: ChannelView | undefined; channelName: string; onLoad: () => void }) {
+function HistoryStart(props: { view: ChannelView | undefined; channelName: string; canRead: boolean; onLoad: () => void }) {
+  const { view, channelName, canRead, onLoad } = props;
+  // Without readHistory the server sends no earlier messages; those posted while the channel is open still arrive.
+  if (!canRead) return <p className="history-start muted" role="status">You cannot read earlier messages here; new ones appear as they are posted.</p>;
   if (!view) return <p className="history-start muted" role="status">Loading…</p>;
   if (view.hasMore) {
     return (

@@ -2,6 +2,7 @@ import { useEffect, useId, useRef, useState } from 'react';
 import { isGuest } from '../client/sessionKeeper';
 import { listInputDevices } from '../voice/microphone';
 import { keyLabel } from '../voice/pushToTalk';
+import { suppressedInVoice } from '../state/permissions';
 import { useAccount } from './account';
 import { AccountDialog } from './AccountDialog';
 import { Avatar } from './Avatar';
@@ -18,6 +19,7 @@ export function UserBar() {
   const me = useChatState((s) => s.me);
   const muted = useChatState((s) => s.voice.muted);
   const deafened = useChatState((s) => s.voice.deafened);
+  const suppressed = useChatState(suppressedInVoice);
   const account = useAccount();
   const guest = account ? isGuest(account.session) : false;
   const [open, setOpen] = useState<'settings' | 'account' | null>(null);
@@ -100,7 +102,8 @@ export function UserBar() {
           )}
         </button>
         <div className="user-buttons">
-          <ToggleButton label="Mute" offLabel="Unmute" on={muted} icon="mic" onIcon="micOff" onToggle={() => voice.setMuted(!muted)} />
+          <ToggleButton label="Mute" offLabel="Unmute" on={muted} icon="mic" onIcon="micOff" onToggle={() => voice.setMuted(!muted)}
+            blocked={suppressed ? 'You cannot speak in this voice channel' : undefined} />
           <ToggleButton
             label="Deafen"
             offLabel="Undeafen"
@@ -126,19 +129,29 @@ export function UserBar() {
   );
 }
 
-/** A pressed/unpressed icon button; `offLabel` is its tooltip while pressed (what pressing again does). */
-function ToggleButton(props: { label: string; offLabel: string; on: boolean; icon: IconName; onIcon: IconName; onToggle: () => void }) {
-  const { label, offLabel, on, icon, onIcon, onToggle } = props;
+/**
+ * A pressed/unpressed icon button; `offLabel` is its tooltip while pressed (what pressing again does). `blocked`
+ * says why what it controls has no effect here (the button shows a blocked icon and is described by it).
+ */
+function ToggleButton(props: { label: string; offLabel: string; on: boolean; icon: IconName; onIcon: IconName; onToggle: () => void; blocked?: string }) {
+  const { label, offLabel, on, icon, onIcon, onToggle, blocked } = props;
+  const blockedId = useId();
   return (
     <button
       type="button"
-      className={on ? 'icon-button toggled' : 'icon-button'}
+      className={`icon-button${on ? ' toggled' : ''}${blocked ? ' suppressed' : ''}`}
       aria-label={label}
       aria-pressed={on}
-      title={on ? offLabel : label}
+      aria-describedby={blocked ? blockedId : undefined}
+      title={blocked ?? (on ? offLabel : label)}
       onClick={onToggle}
     >
-      <Icon name={on ? onIcon : icon} />
+      <Icon name={blocked ? 'micBlocked' : on ? onIcon : icon} />
+      {blocked && (
+        <span id={blockedId} className="sr-only">
+          {blocked}
+        </span>
+      )}
     </button>
   );
 }

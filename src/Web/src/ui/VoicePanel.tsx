@@ -5,6 +5,7 @@ import type { VoiceSession } from '../voice/voiceSession';
 import { useChat, useChatState } from './context';
 import { Icon } from './Icon';
 import { LevelMeter } from './LevelMeter';
+import { suppressedInVoice } from '../state/permissions';
 import { keyLabel } from '../voice/pushToTalk';
 import type { VoiceMemberDto } from '../protocol/types';
 
@@ -60,6 +61,7 @@ export function VoicePanel() {
   const volumes = useChatState((s) => s.volumes);
   const me = useChatState((s) => s.me?.id);
   const quality = useConnectionQuality(voice, status.phase === 'connected');
+  const suppressed = useChatState(suppressedInVoice);
 
   if (status.phase === 'idle') {
     return status.error ? (
@@ -84,6 +86,11 @@ export function VoicePanel() {
         </button>
       </div>
       <LevelMeter />
+      {suppressed && (
+        <p className="voice-suppressed" role="status">
+          You cannot speak in this channel; the others do not hear you.
+        </p>
+      )}
       {quality && (
         <p className="voice-quality" role="status" aria-label="Connection quality">
           {quality}

@@ -3,6 +3,7 @@ import { act } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import type { ChatClient } from '../client/chatClient';
+import type { ServerApi } from '../client/serverApi';
 import { defaultPreferences, type StoredSession } from '../client/storage';
 import type { MessageDto } from '../protocol/types';
 import { createStore, type Store } from '../state/createStore';
@@ -58,6 +59,7 @@ function fakeChat(store: Store, parts: Partial<Chat> = {}): Chat {
     client: {} as ChatClient,
     voice: {} as VoiceSession,
     microphone: {} as Microphone,
+    api: {} as ServerApi,
     prefs: defaultPreferences,
     setPrefs: () => {},
     talking: false,

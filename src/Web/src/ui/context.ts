@@ -1,5 +1,6 @@
 import { createContext, useContext, useSyncExternalStore } from 'react';
 import type { ChatClient } from '../client/chatClient';
+import type { ServerApi } from '../client/serverApi';
 import type { Preferences } from '../client/storage';
 import type { State } from '../state/store';
 import type { Store } from '../state/createStore';
@@ -11,6 +12,7 @@ export interface Chat {
   client: ChatClient;
   voice: VoiceSession;
   microphone: Microphone;
+  api: ServerApi;
   prefs: Preferences;
   setPrefs: (change: Partial<Preferences>) => void;
   /** Whether the push-to-talk key is held now. */

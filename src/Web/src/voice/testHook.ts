@@ -3,7 +3,7 @@ import type { VoiceSession } from './voiceSession';
 import { RtcVoicePeer } from './rtcPeer';
 
 /**
- * `window.__openchat`: a small read-only window on voice for automated browser tests (docs/web.md).
+ * `window.__openchat`: a small window on voice (and the page's hub connection) for automated browser tests (docs/web.md).
  * A test attaches its own probe (an AnalyserNode or an AudioWorklet) to `remoteStream` or `localStream` to
  * measure what the page hears or sends, and calls `beep` to put a tone into what it sends.
  */
@@ -21,6 +21,13 @@ export interface OpenChatTestHook {
   readonly voice: { phase: string; channelId: string | null; muted: boolean; deafened: boolean; sending: boolean };
   /** Mixes a tone into the sent audio; returns the `performance.now()` time it starts at, or null when voice never started. */
   beep(options?: BeepOptions): number | null;
+  /** Calls a hub method on the page's own connection, as the user (a test checks what the server refuses). */
+  invoke(method: string, ...args: unknown[]): Promise<unknown>;
+}
+
+/** The page's hub connection, as the test hook uses it. */
+export interface HubInvoker {
+  invoke(method: string, ...args: unknown[]): Promise<unknown>;
 }
 
 declare global {
@@ -29,7 +36,7 @@ declare global {
   }
 }
 
-export function installTestHook(session: VoiceSession, microphone: Microphone): void {
+export function installTestHook(session: VoiceSession, microphone: Microphone, hub: HubInvoker): void {
   const activeRtc = () => {
     const peer = session.activePeer;
     return peer instanceof RtcVoicePeer ? peer : null;
@@ -53,6 +60,7 @@ export function installTestHook(session: VoiceSession, microphone: Microphone): 
       return { phase: s.phase, channelId: s.channelId, muted: s.muted, deafened: s.deafened, sending: microphone.isSending };
     },
     beep: (options?: BeepOptions) => microphone.beep(options),
+    invoke: (method: string, ...args: unknown[]) => hub.invoke(method, ...args),
   });
   Object.defineProperty(window, '__openchat', { value: hook, configurable: true, enumerable: false, writable: false });
 }

@@ -1,0 +1,89 @@
+import type {
+  ChannelDto,
+  ChannelKind,
+  MemberRolesDto,
+  OverrideDto,
+  OverrideTarget,
+  Permission,
+  PermissionsDto,
+  RoleDto,
+} from '../protocol/types';
+import { ApiError, call } from './session';
+
+type Fetcher = typeof fetch;
+
+/** The roles, members, overrides and channel endpoints (docs/protocol.md); each call rejects with an {@link ApiError}. */
+export interface ServerApi {
+  roles(): Promise<RoleDto[]>;
+  createRole(name: string, permissions: Permission[]): Promise<RoleDto>;
+  updateRole(roleId: string, change: { name?: string; permissions?: Permission[]; position?: number; color?: string | null }): Promise<RoleDto>;
+  deleteRole(roleId: string): Promise<void>;
+  members(query: string): Promise<MemberRolesDto[]>;
+  assignRole(userId: string, roleId: string): Promise<void>;
+  unassignRole(userId: string, roleId: string): Promise<void>;
+  overrides(channelId: string): Promise<OverrideDto[]>;
+  setOverride(channelId: string, target: OverrideTarget, id: string, allow: Permission[], deny: Permission[]): Promise<OverrideDto>;
+  deleteOverride(channelId: string, target: OverrideTarget, id: string): Promise<void>;
+  createChannel(name: string, kind: ChannelKind, topic?: string): Promise<ChannelDto>;
+  updateChannel(channelId: string, change: { name?: string; topic?: string; position?: number }): Promise<ChannelDto>;
+  deleteChannel(channelId: string): Promise<void>;
+  myPermissions(): Promise<PermissionsDto>;
+}
+
+const seg = encodeURIComponent;
+
+/**
+ * The API with the session's bearer token (`getToken` is asked before every call, so a renewed token is used). A 401
+ * calls `onTokenRefused` (the session is renewed, or the user signed out) and rejects.
+ */
+export function createServerApi(getToken: () => Promise<string>, onTokenRefused: () => void, fetcher: Fetcher = fetch): ServerApi {
+  const request = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    try {
+      return await call<T>(path, { method, token: await getToken(), body }, fetcher);
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) onTokenRefused();
+      throw e;
+    }
+  };
+  const override = (channelId: string, target: OverrideTarget, id: string) =>
+    `/api/channels/${seg(channelId)}/overrides/${seg(target)}/${seg(id)}`;
+  return {
+    roles: async () => (await request<{ roles: RoleDto[] | null }>('GET', '/api/server/roles')).roles ?? [],
+    createRole: (name, permissions) => request('POST', '/api/server/roles', { name, permissions }),
+    updateRole: (roleId, change) => request('PATCH', `/api/server/roles/${seg(roleId)}`, change),
+    deleteRole: (roleId) => request('DELETE', `/api/server/roles/${seg(roleId)}`),
+    members: async (query) =>
+      (await request<{ members: MemberRolesDto[] | null }>('GET', `/api/server/members?query=${seg(query)}`)).members ?? [],
+    assignRole: (userId, roleId) => request('PUT', `/api/server/members/${seg(userId)}/roles/${seg(roleId)}`),
+    unassignRole: (userId, roleId) => request('DELETE', `/api/server/members/${seg(userId)}/roles/${seg(roleId)}`),
+    overrides: async (channelId) =>
+      (await request<{ overrides: OverrideDto[] | null }>('GET', `/api/channels/${seg(channelId)}/overrides`)).overrides ?? [],
+    setOverride: (channelId, target, id, allow, deny) => request('PUT', override(channelId, target, id), { allow, deny }),
+    deleteOverride: (channelId, target, id) => request('DELETE', override(channelId, target, id)),
+    createChannel: (name, kind, topic) => request('POST', '/api/channels', topic ? { name, kind, topic } : { name, kind }),
+    updateChannel: (channelId, change) => request('PATCH', `/api/channels/${seg(channelId)}`, change),
+    deleteChannel: (channelId) => request('DELETE', `/api/channels/${seg(channelId)}`),
+    myPermissions: () => request('GET', '/api/me/permissions'),
+  };
+}
+
+/** A sentence for people about a refused settings call. */
+export function describeSettingsError(error: unknown): string {
+  if (!(error instanceof ApiError)) return error instanceof Error ? error.message : String(error);
+  switch (error.code) {
+    case 'network':
+      return 'The server could not be reached; check the connection and try again.';
+    case 'forbidden':
+      return `Not allowed: ${error.message}`;
+    case 'unknown_role':
+      return 'That role no longer exists.';
+    case 'unknown_channel':
+      return 'That channel no longer exists.';
+    case 'unknown_user':
+      return 'That member no longer exists.';
+    case 'invalid_token':
+      return 'You were signed out.';
+    default:
+      return error.message;
+  }
+}

@@ -1,0 +1,82 @@
+import { useId, useRef, useState, type KeyboardEvent } from 'react';
+import { serverAllows } from '../../state/permissions';
+import type { State } from '../../state/store';
+import { useChat, useChatState } from '../context';
+import { Dialog } from '../Dialog';
+import { ChannelsTab } from './ChannelsTab';
+import { MembersTab } from './MembersTab';
+import { RolesTab } from './RolesTab';
+import { useRoles } from './useSettings';
+
+type Tab = 'roles' | 'members' | 'channels';
+const tabNames: Record<Tab, string> = { roles: 'Roles', members: 'Members', channels: 'Channels' };
+
+const selectPermissions = (s: State) => s.permissions;
+
+/**
+ * The server's settings, for those who manage roles (Roles, Members) or channels (Channels): tabs that the arrow
+ * keys move between, each a panel of small forms.
+ */
+export function ServerSettingsDialog({ onClose }: { onClose: () => void }) {
+  const { api } = useChat();
+  const mine = useChatState(selectPermissions);
+  const tabs: Tab[] = [
+    ...(serverAllows(mine, 'manageRoles') ? (['roles', 'members'] as const) : []),
+    ...(serverAllows(mine, 'manageChannels') ? (['channels'] as const) : []),
+  ];
+  const [chosen, setChosen] = useState<Tab>(tabs[0] ?? 'roles');
+  const tab = tabs.includes(chosen) ? chosen : tabs[0];
+  const { roles, error, reload } = useRoles(api);
+  const base = useId();
+  const tabRefs = useRef<Partial<Record<Tab, HTMLButtonElement | null>>>({});
+
+  const onTabKey = (e: KeyboardEvent) => {
+    const i = tab ? tabs.indexOf(tab) : -1;
+    const next = e.key === 'ArrowRight' ? tabs[(i + 1) % tabs.length] : e.key === 'ArrowLeft' ? tabs[(i - 1 + tabs.length) % tabs.length] : undefined;
+    if (!next) return;
+    e.preventDefault();
+    setChosen(next);
+    tabRefs.current[next]?.focus();
+  };
+
+  return (
+    <Dialog title="Server settings" onClose={onClose} className="wide-dialog">
+      {tabs.length === 0 ? (
+        <p className="muted">You no longer manage roles or channels on this server.</p>
+      ) : (
+        <>
+          <div className="tabs" role="tablist" aria-label="Settings" onKeyDown={onTabKey}>
+            {tabs.map((t) => (
+              <button
+                key={t}
+                type="button"
+                role="tab"
+                id={`${base}-${t}`}
+                aria-selected={t === tab}
+                aria-controls={`${base}-${t}-panel`}
+                tabIndex={t === tab ? 0 : -1}
+                ref={(el) => {
+                  tabRefs.current[t] = el;
+                }}
+                onClick={() => setChosen(t)}
+              >
+                {tabNames[t]}
+              </button>
+            ))}
+          </div>
+          <div role="tabpanel" id={`${base}-${tab}-panel`} aria-labelledby={`${base}-${tab}`} className="tab-panel">
+            {error && (
+              <p className="field-error" role="alert">
+                {error}
+              </p>
+            )}
+            {tab === 'channels' && <ChannelsTab api={api} />}
+            {tab === 'roles' && roles && <RolesTab api={api} roles={roles} mine={mine} reload={reload} />}
+            {tab === 'members' && roles && <MembersTab api={api} roles={roles} mine={mine} />}
+            {tab !== 'channels' && !roles && !error && <p className="muted" role="status">Loading…</p>}
+          </div>
+        </>
+      )}
+    </Dialog>
+  );
+}
