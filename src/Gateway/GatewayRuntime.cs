@@ -17,6 +17,7 @@ public sealed class SessionsKey;
 /// <summary>What hub calls need from the actor system: the channel region, the session parent, the channel catalog.</summary>
 public sealed class GatewayRuntime(
     IRequiredActor<ChannelRegion> region,
+    IRequiredActor<ChannelDirectory> directory,
     IRequiredActor<SessionsKey> sessions,
     ChannelCatalog catalog,
     IOptions<GatewayOptions> options,
@@ -35,6 +36,8 @@ public sealed class GatewayRuntime(
     public CallBudgets Budgets => budgets;
 
     public IActorRef Region => region.ActorRef;
+
+    public IActorRef Directory => directory.ActorRef;
 
     public async Task<(IActorRef Session, HubClientPush Push)> StartSessionAsync(HubCallerContext context, SessionIdentity identity)
     {

@@ -162,4 +162,34 @@ public sealed class DirectoryRoleTests : TestKit
         Assert.Equal(ErrorCode.InvalidArgument, Refused(directory, new SetChannelOverride(Owner, General, OverrideTarget.Role, Role.EveryoneId, Permission.BanMembers, 0)));
         Assert.Single(ModelOf(directory).Roles);
     }
+
+    [Fact]
+    public void A_server_mute_is_kept_with_who_and_why_denies_speak_everywhere_and_only_reaches_members_ranked_below()
+    {
+        var directory = Start();
+        var mods = Create(directory, Owner, "Mods", Permission.MuteMembers);
+        directory.Tell(new SetMemberRole(Owner, Mod.User, mods.Id, true));
+        ExpectMsg<PermissionsSaved>();
+
+        // Without mute members, on the owner, on oneself, on an equal: refused.
+        Assert.Equal(ErrorCode.Forbidden, Refused(directory, new ModerateVoice(Member, General, Mod.User, false, true, false, null)));
+        Assert.Equal(ErrorCode.Forbidden, Refused(directory, new ModerateVoice(Mod, General, Owner.User, true, true, false, null)));
+        Assert.Equal(ErrorCode.Forbidden, Refused(directory, new ModerateVoice(Mod, General, Mod.User, false, true, false, null)));
+        Assert.Equal(ErrorCode.InvalidArgument, Refused(directory, new ModerateVoice(Mod, General, Member.User, false, true, false, "bad\u0007")));
+        Assert.Null(ModelOf(directory).VoiceModeration!.GetValueOrDefault(Member.User.Value));
+
+        directory.Tell(new ModerateVoice(Mod, General, Member.User, false, true, true, "shouting"));
+        var model = ExpectMsg<PermissionsSaved>().Model;
+        Assert.Equal(new ServerVoice(true, true), model.VoiceOf(Member.User));
+        Assert.False(model.InChannel(Member.User, false, General).HasFlag(Permission.Speak));
+        Assert.False(model.InChannel(Member.User, false, new ChannelId("lounge")).HasFlag(Permission.Speak));
+
+        Watch(directory);
+        directory.Tell(PoisonPill.Instance);
+        ExpectTerminated(directory);
+        directory = Start();
+        Assert.Equal(new ServerVoice(true, true), ModelOf(directory).VoiceOf(Member.User));
+        directory.Tell(new ModerateVoice(Owner, General, Member.User, false, false, false, null));
+        Assert.Equal(ServerVoice.None, ExpectMsg<PermissionsSaved>().Model.VoiceOf(Member.User));
+    }
 }

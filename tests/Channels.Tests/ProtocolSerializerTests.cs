@@ -130,6 +130,12 @@ public sealed class ProtocolSerializerTests : TestKit
         yield return new RoleResult(null);
         yield return new PermissionsSaved(Model);
         yield return new SetVoiceSuppressed(Channel, User, true);
+        yield return new SetVoiceSuppressed(Channel, User, false, ServerDeafened: true);
+        yield return new EndVoiceMembership(Channel, User, "A moderator disconnected you.");
+        yield return new EndVoiceMembership(Channel, User, "moved", new ChannelId("stage"));
+        yield return new VoiceMoved(Channel, new ChannelId("stage"), "moved");
+        yield return new ModerateVoice(new Caller(Other, false), Channel, User, false, true, true, "shouting");
+        yield return new DirectoryMemberVoiceModerated(User, true, false, Other, null, At);
         yield return new JoinVoice(Channel, User, "Ålice", actor, "v=0\r\n", false, true, "127.0.0.9", null, Suppressed: true);
         // Accounts
         var at = DateTimeOffset.Parse("2026-12-01T10:00:00+00:00");

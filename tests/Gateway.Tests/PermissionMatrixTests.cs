@@ -265,6 +265,9 @@ public sealed class PermissionMatrixTests(ITestOutputHelper output) : IAsyncLife
         ["GetHistory"] = "readHistory",
         ["JoinVoice"] = "connect",
         ["ResumeVoice"] = "connect",
+        ["ModerateVoice"] = "muteMembers",
+        ["DisconnectVoiceMember"] = "moveMembers",
+        ["MoveVoiceMember"] = "moveMembers",
     };
 
     [Fact]
@@ -286,15 +289,20 @@ public sealed class PermissionMatrixTests(ITestOutputHelper output) : IAsyncLife
         await HubRefusalAsync(() => _memberHub.InvokeAsync("SetVoiceState", true, false), "not_in_voice");
         await HubRefusalAsync(() => _memberHub.InvokeAsync("SetMemberVolume", _owner.UserId, 0.5), "not_in_voice");
 
+        // Moderation acts on members ranked below the caller: the member holds a role (without permissions) above the target's.
+        var helpers = (await OkJsonAsync(new Call("POST", "/api/server/roles", new { name = "Helpers" }), AdminKey)).GetProperty("id").GetString()!;
+        await OkAsync(new Call("PUT", $"/api/server/members/{_member.UserId}/roles/{helpers}"), AdminKey);
+        var target = await RegisterAsync("Target" + Next());
+
         foreach (var (method, permission) in HubMatrix.Where(m => m.Value is not null))
         {
             output.WriteLine(method);
-            var voice = method is "JoinVoice" or "ResumeVoice";
+            var voice = method is "JoinVoice" or "ResumeVoice" or "ModerateVoice" or "DisconnectVoiceMember" or "MoveVoiceMember";
             // Denied for @everyone in this channel: refused, and nothing changes.
             var denied = await NewChannelAsync(voice ? "voice" : "text");
             await OkAsync(new Call("PUT", $"/api/channels/{denied}/overrides/role/everyone", new { allow = Array.Empty<string>(), deny = new[] { permission } }), AdminKey);
             var before = await FingerprintAsync();
-            await HubRefusalAsync(() => InvokeAsync(method, denied), permission == "viewChannel" ? "unknown_channel" : "forbidden");
+            await HubRefusalAsync(() => InvokeAsync(method, denied, target.UserId, denied), permission == "viewChannel" ? "unknown_channel" : "forbidden");
             Assert.Equal(before, await FingerprintAsync());
 
             // Not held server-wide, but allowed to the member in this channel: the call goes through.
@@ -305,7 +313,7 @@ public sealed class PermissionMatrixTests(ITestOutputHelper output) : IAsyncLife
             {
                 await Probe.UntilAsync(async () => !(await _memberHub.InvokeAsync<PermissionsDto>("GetPermissions")).Server.Contains(permission), TimeSpan.FromSeconds(10),
                     "the gateway to hold the new @everyone");
-                await HubRefusalAsync(() => InvokeAsync(method, "general"), permission == "viewChannel" ? "unknown_channel" : "forbidden");
+                await HubRefusalAsync(() => InvokeAsync(method, voice ? "lounge" : "general", target.UserId, allowed), permission == "viewChannel" ? "unknown_channel" : "forbidden");
                 switch (method)
                 {
                     case "OpenChannel":
@@ -326,6 +334,18 @@ public sealed class PermissionMatrixTests(ITestOutputHelper output) : IAsyncLife
                         // Allowed to connect but not in voice: the answer is about the membership, not the permission.
                         await HubRefusalAsync(() => _memberHub.InvokeAsync<VoiceJoinedDto>("ResumeVoice", allowed), "not_in_voice");
                         break;
+                    case "ModerateVoice":
+                        await _memberHub.InvokeAsync("ModerateVoice", allowed, target.UserId, true, false, "matrix");
+                        await _memberHub.InvokeAsync("ModerateVoice", allowed, target.UserId, false, false, null);
+                        break;
+                    case "DisconnectVoiceMember":
+                        await HubRefusalAsync(() => _memberHub.InvokeAsync("DisconnectVoiceMember", allowed, target.UserId, null), "not_in_voice");
+                        break;
+                    case "MoveVoiceMember":
+                        var other = await NewChannelAsync("voice");
+                        await OkAsync(new Call("PUT", $"/api/channels/{other}/overrides/member/{_member.UserId}", new { allow = new[] { permission }, deny = Array.Empty<string>() }), AdminKey);
+                        await HubRefusalAsync(() => _memberHub.InvokeAsync("MoveVoiceMember", allowed, target.UserId, other, null), "not_in_voice");
+                        break;
                 }
             }
             finally
@@ -335,8 +355,12 @@ public sealed class PermissionMatrixTests(ITestOutputHelper output) : IAsyncLife
         }
     }
 
-    private Task InvokeAsync(string method, string channel) => method switch
+    /// <summary>The call as the member makes it in <paramref name="channel"/>; moderation acts on <paramref name="target"/>, a move goes to <paramref name="to"/>.</summary>
+    private Task InvokeAsync(string method, string channel, string target, string to) => method switch
     {
+        "ModerateVoice" => _memberHub.InvokeAsync("ModerateVoice", channel, target, true, false, null),
+        "DisconnectVoiceMember" => _memberHub.InvokeAsync("DisconnectVoiceMember", channel, target, null),
+        "MoveVoiceMember" => _memberHub.InvokeAsync("MoveVoiceMember", channel, target, to == channel ? "lounge" : to, null),
         "OpenChannel" => _memberHub.InvokeAsync<ChannelViewDto>("OpenChannel", channel),
         "PostMessage" => _memberHub.InvokeAsync<MessageDto>("PostMessage", channel, "should not be stored", ChatClient.NewNonce()),
         "GetHistory" => _memberHub.InvokeAsync<HistoryDto>("GetHistory", channel, null, null),

@@ -276,4 +276,95 @@ public sealed class VoiceTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Contains("forbidden:", refusal.Message);
         Assert.Equal([bob.Chat.Session.UserId], (await bob.Chat.OpenChannelAsync("lounge")).Voice.Select(v => v.UserId));
     }
+
+    /// <summary>
+    /// A registered member holding a role with mute members and move members (made with the admin key), connected to the
+    /// hub from an address of its own.
+    /// </summary>
+    private async Task<ChatClient> ModeratorAsync()
+    {
+        using var http = SourceAddress.HttpClient(SourceAddress.Next());
+        async Task<System.Text.Json.JsonElement> Send(HttpMethod method, string path, object? body)
+        {
+            using var request = new HttpRequestMessage(method, _server.BaseUrl + path) { Content = body is null ? null : JsonContent.Create(body) };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
+            using var response = await http.SendAsync(request);
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.IsSuccessStatusCode, $"{method} {path}: {(int)response.StatusCode} {text}");
+            return text.Length == 0 ? default : System.Text.Json.JsonDocument.Parse(text).RootElement.Clone();
+        }
+        using var registered = await http.PostAsJsonAsync(_server.BaseUrl + "/api/accounts", new { username = "Moderator", password = "keeps the peace 1" });
+        Assert.True(registered.IsSuccessStatusCode, $"registering: {(int)registered.StatusCode} {await registered.Content.ReadAsStringAsync()}");
+        var session = (await registered.Content.ReadFromJsonAsync<SessionDto>())!;
+        var role = await Send(HttpMethod.Post, "/api/server/roles", new { name = "Mods", permissions = new[] { "muteMembers", "moveMembers" } });
+        await Send(HttpMethod.Put, $"/api/server/members/{session.UserId}/roles/{role.GetProperty("id").GetString()}", null);
+        return await Clients.ConnectAsync(_server.BaseUrl, "Moderator", session);
+    }
+
+    [Fact]
+    public async Task A_moderator_server_mutes_a_talking_member_who_cannot_unmute_and_others_may_not()
+    {
+        await using var alice = await JoinAsync("Alice", "lounge");
+        await using var bob = await JoinAsync("Bob", "lounge");
+        await using var moderator = await ModeratorAsync();
+        var aliceId = alice.Chat.Session.UserId;
+
+        // Bob holds no mute members; nobody acts on the moderator's rank or above.
+        Assert.Contains("forbidden:", (await Assert.ThrowsAsync<HubException>(() =>
+            bob.Chat.Connection.InvokeAsync("ModerateVoice", "lounge", aliceId, true, false, null))).Message);
+        Assert.Contains("invalid_argument:", (await Assert.ThrowsAsync<HubException>(() =>
+            moderator.Connection.InvokeAsync("ModerateVoice", "lounge", aliceId, true, false, new string('r', 513)))).Message);
+
+        await moderator.Connection.InvokeAsync("ModerateVoice", "lounge", aliceId, true, false, "shouting");
+        var update = await Next(bob.Updates);
+        Assert.Equal((aliceId, true), (update.Member.UserId, update.Member.Suppressed));
+        await alice.Chat.Connection.InvokeAsync("SetVoiceState", false, false);
+        var before = bob.Received.Count;
+        await Task.Run(() => Speak([(alice, 440)], 50));
+        var heard = Decode(bob.Received.Skip(before).ToArray());
+        Assert.True(heard.Length == 0 || Tone.RmsDbfs(heard) < -50, $"Bob hears server-muted Alice at {Tone.RmsDbfs(heard):F1} dBFS");
+
+        // Server-deafened, Bob hears nothing; lifted, both are as they chose.
+        await moderator.Connection.InvokeAsync("ModerateVoice", "lounge", bob.Chat.Session.UserId, false, true, null);
+        while ((await Next(alice.Updates)).Member is var member && !(member.UserId == bob.Chat.Session.UserId && member.ServerDeafened))
+        {
+        }
+        await moderator.Connection.InvokeAsync("ModerateVoice", "lounge", aliceId, false, false, null);
+        while ((await Next(bob.Updates)).Member is var member && (member.UserId != aliceId || member.Suppressed))
+        {
+        }
+        var deafenedFrom = bob.Received.Count;
+        await Task.Run(() => Speak([(alice, 440)], 50));
+        var whileDeafened = Decode(bob.Received.Skip(deafenedFrom).ToArray());
+        Assert.True(whileDeafened.Length == 0 || Tone.RmsDbfs(whileDeafened) < -50, $"server-deafened Bob hears Alice at {Tone.RmsDbfs(whileDeafened):F1} dBFS");
+        await moderator.Connection.InvokeAsync("ModerateVoice", "lounge", bob.Chat.Session.UserId, false, false, null);
+        await HearsAsync(bob, alice, "once the moderation is lifted");
+    }
+
+    [Fact]
+    public async Task A_moderator_disconnects_one_member_and_moves_another_who_is_heard_in_the_new_channel()
+    {
+        var studio = await AdminApi.CreateChannelAsync(_server.BaseUrl, AdminKey, "Studio", "voice");
+        await using var alice = await JoinAsync("Alice", "lounge");
+        await using var bob = await JoinAsync("Bob", "lounge");
+        await using var carol = await JoinAsync("Carol", studio.Id);
+        await using var moderator = await ModeratorAsync();
+        var moved = System.Threading.Channels.Channel.CreateUnbounded<(string From, string To, string Reason)>();
+        bob.Chat.Connection.On<string, string, string>("VoiceMoved", (from, to, reason) => moved.Writer.TryWrite((from, to, reason)));
+
+        await moderator.Connection.InvokeAsync("DisconnectVoiceMember", "lounge", alice.Chat.Session.UserId, "take a break");
+        var ended = await Next(alice.Ended);
+        Assert.Equal(("lounge", "A moderator disconnected you: take a break"), (ended.Channel, ended.Reason));
+
+        await moderator.Connection.InvokeAsync("MoveVoiceMember", "lounge", bob.Chat.Session.UserId, studio.Id, null);
+        var move = await Next(moved);
+        Assert.Equal(("lounge", studio.Id), (move.From, move.To));
+        Assert.Empty((await moderator.OpenChannelAsync("lounge")).Voice);
+        // Bob's client joins where it was moved, as the web client does, and Carol hears him there.
+        bob.Media.Dispose();
+        await using var inStudio = await JoinAsync("Bob", studio.Id, await Clients.ConnectAsync(_server.BaseUrl, "Bob", bob.Chat.Session));
+        await HearsAsync(carol, inStudio, "in the channel Bob was moved to");
+        Assert.Contains("not_in_voice:", (await Assert.ThrowsAsync<HubException>(() =>
+            moderator.Connection.InvokeAsync("DisconnectVoiceMember", "lounge", alice.Chat.Session.UserId, null))).Message);
+    }
 }

@@ -26,6 +26,7 @@ public sealed partial class ChannelActor
         Command<LeaveVoice>(leave => Carry(_voice.Leave(leave, Sender)));
         Command<SetVoiceState>(state => Carry(_voice.SetState(state, Sender)));
         Command<SetVoiceSuppressed>(state => Carry(_voice.SetSuppressed(state, Sender)));
+        Command<EndVoiceMembership>(end => Carry(_voice.EndMembership(end, Sender)));
         Command<SetMemberVolume>(volume => Carry(_voice.SetVolume(volume, Sender)));
         Command<GetVoiceStatus>(_ => Sender.Tell(_voice.Status()));
         Command<PlacementAnswered>(answer => Carry(_voice.PlacementAnswered(answer)));

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Event;
 using OpenChat.Protocol;
 using OpenChat.Protocol.Commands;
 using OpenChat.Protocol.Events;
@@ -18,6 +19,7 @@ public sealed partial class DirectoryActor
     private readonly Dictionary<string, Role> _roles = new() { [Role.EveryoneId] = PermissionModel.Default.Roles[0] };
     private readonly Dictionary<string, IReadOnlyList<string>> _memberRoles = new();
     private readonly Dictionary<string, IReadOnlyList<ChannelOverride>> _overrides = new();
+    private readonly Dictionary<string, ServerVoice> _voiceModeration = new();
     private PermissionModel? _model;
 
     /// <summary>The model as it is now; rebuilt after any change (so its revision follows the journal).</summary>
@@ -25,7 +27,8 @@ public sealed partial class DirectoryActor
         _roles.Values.OrderByDescending(r => r.Position).ToArray(),
         new Dictionary<string, IReadOnlyList<string>>(_memberRoles),
         new Dictionary<string, IReadOnlyList<ChannelOverride>>(_overrides),
-        LastSequenceNr);
+        LastSequenceNr,
+        new Dictionary<string, ServerVoice>(_voiceModeration));
 
     private void RecoverRoles()
     {
@@ -34,6 +37,7 @@ public sealed partial class DirectoryActor
         Recover<DirectoryRoleDeleted>(Apply);
         Recover<DirectoryMemberRolesSet>(Apply);
         Recover<DirectoryOverrideSet>(Apply);
+        Recover<DirectoryMemberVoiceModerated>(Apply);
     }
 
     private void RoleCommands()
@@ -43,6 +47,48 @@ public sealed partial class DirectoryActor
         Command<DeleteRole>(DeleteRole);
         Command<SetMemberRole>(SetMemberRole);
         Command<SetChannelOverride>(SetOverride);
+        Command<ModerateVoice>(ModerateVoice);
+    }
+
+    private void ModerateVoice(ModerateVoice cmd)
+    {
+        if (!_byId.ContainsKey(cmd.Channel))
+        {
+            Reject(ErrorCode.UnknownChannel, $"Channel '{cmd.Channel}' does not exist.");
+            return;
+        }
+        if ((Model.InChannel(cmd.By.User, cmd.By.Owner, cmd.Channel) & Permission.MuteMembers) == 0)
+        {
+            Reject(ErrorCode.Forbidden, "You need the mute members permission here.");
+            return;
+        }
+        if (cmd.MemberIsOwner || cmd.Member == cmd.By.User
+            || !cmd.By.Owner && Model.Rank(cmd.Member, false) >= Model.Rank(cmd.By.User, false))
+        {
+            Reject(ErrorCode.Forbidden, cmd.Member == cmd.By.User ? "You cannot moderate yourself." : "You can moderate members ranked below you only.");
+            return;
+        }
+        if (!ServerVoice.IsValidReason(cmd.Reason))
+        {
+            Reject(ErrorCode.InvalidArgument, ServerVoice.ReasonRule);
+            return;
+        }
+        var sender = Sender;
+        var reason = string.IsNullOrWhiteSpace(cmd.Reason) ? null : cmd.Reason.Trim();
+        Persist(new DirectoryMemberVoiceModerated(cmd.Member, cmd.Muted, cmd.Deafened, cmd.By.User, reason, DateTimeOffset.UtcNow), e =>
+        {
+            Apply(e);
+            _log.Info("{0} set the server voice of {1}: muted {2}, deafened {3}{4}", e.By, e.Member, e.Muted, e.Deafened, e.Reason is null ? "" : " (" + e.Reason + ")");
+            sender.Tell(new PermissionsSaved(Model));
+            NotifyWatchers();
+        });
+    }
+
+    private void Apply(DirectoryMemberVoiceModerated e)
+    {
+        if (e.Muted || e.Deafened) _voiceModeration[e.Member.Value] = new ServerVoice(e.Muted, e.Deafened);
+        else _voiceModeration.Remove(e.Member.Value);
+        _model = null;
     }
 
     private void CreateRole(CreateRole cmd)

@@ -201,9 +201,87 @@ public sealed class ChatHub(GatewayRuntime runtime, TurnCredentials turn) : Hub<
         await VoiceCommand(new SetMemberVolumeRequest(target, (float)volume));
     }
 
-    private async Task VoiceCommand(object request)
+    /// <summary>
+    /// Server-mutes and server-deafens a member (or lifts it) across every voice channel, with an optional reason: they
+    /// cannot lift it themselves, and the mixer enforces it. Needs mute members in the channel and a rank above the member.
+    /// </summary>
+    public async Task ModerateVoice(string channelId, string userId, bool muted, bool deafened, string? reason)
     {
-        switch (await Session().Ask<object>(request, runtime.Budgets.VoiceCall))
+        var channel = KnownChannel(channelId, Permission.MuteMembers);
+        var target = ParseUserId(userId);
+        var why = ModerationReason(reason);
+        var access = CurrentAccess();
+        switch (await runtime.Directory.Ask<object>(
+                    new Protocol.Permissions.ModerateVoice(access.Caller, channel.Id, target, runtime.Identities.IsOwner(target), muted, deafened, why),
+                    runtime.Budgets.Cluster))
+        {
+            case PermissionsSaved saved:
+                // Answered once this gateway holds it, so what the caller does next here sees it.
+                await runtime.Catalog.CaughtUpAsync(saved.Model.Revision, runtime.Budgets.Cluster);
+                return;
+            case CommandRejected rejected:
+                throw HubErrors.From(rejected);
+            case var other:
+                throw Unexpected(other);
+        }
+    }
+
+    /// <summary>Disconnects a member from the voice channel, with an optional reason. Needs move members there and a rank above the member.</summary>
+    public async Task DisconnectVoiceMember(string channelId, string userId, string? reason)
+    {
+        var channel = KnownChannel(channelId, Permission.MoveMembers);
+        var target = OutrankedMember(userId);
+        var why = ModerationReason(reason);
+        await VoiceModeration(new EndVoiceMembership(channel.Id, target, why is null ? "A moderator disconnected you." : $"A moderator disconnected you: {why}"));
+    }
+
+    /// <summary>
+    /// Moves a member to another voice channel, with an optional reason: their client joins there. Needs move members in
+    /// both channels and a rank above the member, who must be allowed to connect to the other channel.
+    /// </summary>
+    public async Task MoveVoiceMember(string channelId, string userId, string toChannelId, string? reason)
+    {
+        var channel = KnownChannel(channelId, Permission.MoveMembers);
+        var to = KnownChannel(toChannelId, Permission.MoveMembers);
+        if (to.Kind != ChannelKind.Voice) throw HubErrors.Error(ErrorCode.WrongChannelKind, $"'{to.Name}' is a text channel.");
+        if (to.Id == channel.Id) throw HubErrors.Error(ErrorCode.InvalidArgument, "The member is in that channel already.");
+        var target = OutrankedMember(userId);
+        if ((runtime.Catalog.Permissions.InChannel(target, runtime.Identities.IsOwner(target), to.Id) & Permission.Connect) == 0)
+            throw HubErrors.Error(ErrorCode.Forbidden, $"The member may not connect to '{to.Name}'.");
+        var why = ModerationReason(reason);
+        await VoiceModeration(new EndVoiceMembership(channel.Id, target, why is null ? $"A moderator moved you to '{to.Name}'." : $"A moderator moved you to '{to.Name}': {why}", to.Id));
+    }
+
+    private Task VoiceModeration(EndVoiceMembership command) => AckedAsync(runtime.Region, command);
+
+    /// <summary>A member the caller may act on: ranked below them (anyone but the owner, for the owner).</summary>
+    private UserId OutrankedMember(string? userId)
+    {
+        var target = ParseUserId(userId);
+        var access = CurrentAccess();
+        if (target == access.User) return target;
+        if (runtime.Identities.IsOwner(target) || !access.Owner && access.Model.Rank(target, false) >= access.Model.Rank(access.User, false))
+            throw HubErrors.Error(ErrorCode.Forbidden, "You can act on members ranked below you only.");
+        return target;
+    }
+
+    private static UserId ParseUserId(string? userId) =>
+        UserId.TryParse(userId, out var id) ? id : throw HubErrors.Error(ErrorCode.InvalidArgument, "userId is not a valid user id.");
+
+    /// <summary>A moderator's reason: trimmed, at most 512 characters, no control characters; null when none is given.</summary>
+    private static string? ModerationReason(string? reason)
+    {
+        if (string.IsNullOrWhiteSpace(reason)) return null;
+        var trimmed = reason.Trim();
+        return ServerVoice.IsValidReason(trimmed) ? trimmed : throw HubErrors.Error(ErrorCode.InvalidArgument, ServerVoice.ReasonRule);
+    }
+
+    private Task VoiceCommand(object request) => AckedAsync(Session(), request);
+
+    /// <summary>Asks for a voice change answered with <see cref="VoiceAck"/>; a refusal becomes the call's error.</summary>
+    private async Task AckedAsync(IActorRef to, object request)
+    {
+        switch (await to.Ask<object>(request, runtime.Budgets.VoiceCall))
         {
             case VoiceAck:
                 return;

@@ -62,10 +62,13 @@ public sealed record MemberDto(string UserId, string DisplayName)
 /// <summary>What opening a channel returns: settings, who is online, the newest messages (oldest first), and a voice channel's members.</summary>
 public sealed record ChannelViewDto(ChannelDto Channel, MemberDto[] Online, MessageDto[] Messages, bool HasMore, VoiceMemberDto[] Voice);
 
-/// <summary>A member of a voice channel; <c>suppressed</c>: they may not speak there, and the mixer mixes them as muted.</summary>
-public sealed record VoiceMemberDto(string UserId, string DisplayName, bool Muted, bool Deafened, bool Speaking, bool Suppressed = false)
+/// <summary>
+/// A member of a voice channel; <c>suppressed</c>: they may not speak there (or a moderator server-muted them), and the
+/// mixer mixes them as muted; <c>serverDeafened</c>: a moderator deafened them.
+/// </summary>
+public sealed record VoiceMemberDto(string UserId, string DisplayName, bool Muted, bool Deafened, bool Speaking, bool Suppressed = false, bool ServerDeafened = false)
 {
-    public static VoiceMemberDto From(VoiceMember m) => new(m.User.Value, m.DisplayName, m.Muted, m.Deafened, m.Speaking, m.Suppressed);
+    public static VoiceMemberDto From(VoiceMember m) => new(m.User.Value, m.DisplayName, m.Muted, m.Deafened, m.Speaking, m.Suppressed, m.ServerDeafened);
 }
 
 /// <summary>What joining (with the mixer's SDP answer) or resuming (without) a voice channel returns.</summary>

@@ -28,4 +28,6 @@ public interface IChatClient
     Task VoiceReconnect(string channelId, string reason);
 
     Task VoiceEnded(string channelId, string reason);
+
+    Task VoiceMoved(string channelId, string toChannelId, string reason);
 }

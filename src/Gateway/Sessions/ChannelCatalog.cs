@@ -61,9 +61,12 @@ public sealed class ChannelCatalog
     }
 
     private static bool SameModel(PermissionModel a, PermissionModel b) =>
-        a.Roles.SequenceEqual(b.Roles)
+        a.Revision == b.Revision
+        && a.Roles.SequenceEqual(b.Roles)
         && a.MemberRoles.Count == b.MemberRoles.Count
         && a.MemberRoles.All(m => b.MemberRoles.TryGetValue(m.Key, out var r) && r.SequenceEqual(m.Value))
         && a.Overrides.Count == b.Overrides.Count
-        && a.Overrides.All(o => b.Overrides.TryGetValue(o.Key, out var r) && r.SequenceEqual(o.Value));
+        && a.Overrides.All(o => b.Overrides.TryGetValue(o.Key, out var r) && r.SequenceEqual(o.Value))
+        && (a.VoiceModeration?.Count ?? 0) == (b.VoiceModeration?.Count ?? 0)
+        && (a.VoiceModeration ?? new Dictionary<string, ServerVoice>()).All(v => b.VoiceModeration!.TryGetValue(v.Key, out var w) && w == v.Value);
 }

@@ -74,6 +74,7 @@ public sealed class HubClientPush : IClientPush
                     VoiceSpeaking e => _client.VoiceSpeaking(e.Channel.Value, e.User.Value, e.Speaking),
                     VoiceReconnectRequired e => _client.VoiceReconnect(e.Channel.Value, e.Reason),
                     VoiceEnded e => _client.VoiceEnded(e.Channel.Value, e.Reason),
+                    VoiceMoved e => _client.VoiceMoved(e.Channel.Value, e.To.Value, e.Reason),
                     _ => Task.CompletedTask,
                 });
                 GatewayMetrics.EventPushed();

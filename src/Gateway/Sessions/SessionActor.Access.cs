@@ -33,8 +33,8 @@ public sealed partial class SessionActor
     private ChannelDto[]? _shownChannels;
     private PermissionsDto? _shownPermissions;
 
-    /// <summary>Whether the channel was last told this member may not speak; null when not told since joining.</summary>
-    private bool? _suppressed;
+    /// <summary>What the channel was last told of this member's voice (may not speak, server-deafened); null when not told since joining.</summary>
+    private (bool Suppressed, bool Deafened)? _suppressed;
 
     private Access CurrentAccess() =>
         _catalog is null ? new Access(_identity.User, false, PermissionModel.Default) : Access.For(_identity, _catalog, _identities);
@@ -93,14 +93,16 @@ public sealed partial class SessionActor
                 _push.TryPush(new VoiceEnded(voice, "You may no longer connect to this voice channel."));
                 return;
             }
-            var suppressed = (held & Permission.Speak) == 0;
-            if (_suppressed != suppressed)
+            var state = ((held & Permission.Speak) == 0, ServerDeafened(access));
+            if (_suppressed != state)
             {
-                _suppressed = suppressed;
-                _region.Tell(new SetVoiceSuppressed(voice, _identity.User, suppressed), Self);
+                _suppressed = state;
+                _region.Tell(new SetVoiceSuppressed(voice, _identity.User, state.Item1, state.Item2), Self);
             }
         }
     }
+
+    private static bool ServerDeafened(Access access) => !access.Owner && access.Model.VoiceOf(access.User).Deafened;
 
     /// <summary>Remembers what the client was given at connection time, so only changes after it are pushed.</summary>
     private void BaselineAccess()

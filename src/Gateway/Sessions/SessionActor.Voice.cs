@@ -70,6 +70,13 @@ public sealed partial class SessionActor
             _voice = null;
             _push.TryPush(e);
         });
+        Receive<VoiceMoved>(e =>
+        {
+            // A moderator moved this member: the client joins the other channel.
+            if (_voice != e.Channel) return;
+            _voice = null;
+            _push.TryPush(e);
+        });
         Receive<VoiceTakenOver>(e =>
         {
             // Another connection of this user joined voice; it holds the membership now.
@@ -91,6 +98,7 @@ public sealed partial class SessionActor
         VoiceSpeaking e => e.Channel,
         VoiceReconnectRequired e => e.Channel,
         VoiceEnded e => e.Channel,
+        VoiceMoved e => e.Channel,
         _ => null,
     };
 
@@ -109,15 +117,17 @@ public sealed partial class SessionActor
                 Answer(operation, new CommandRejected(ErrorCode.Forbidden, "You may not connect to this voice channel."));
                 return;
             }
-            var suppressed = !CurrentAccess().Can(Permission.Speak, request.Channel);
+            var access = CurrentAccess();
+            var suppressed = !access.Can(Permission.Speak, request.Channel);
+            var deafened = ServerDeafened(access);
             var join = new JoinVoice(request.Channel, _identity.User, _identity.DisplayName, Self, request.SdpOffer, request.Muted, request.Deafened, request.ClientAddress,
-                span.Context(request.TraceParent), suppressed);
+                span.Context(request.TraceParent), suppressed, deafened);
             AskChannel(join, _budgets.ChannelJoin, reply =>
             {
                 if (reply is VoiceJoined)
                 {
                     _voice = request.Channel;
-                    _suppressed = suppressed;
+                    _suppressed = (suppressed, deafened);
                     _mediator.Tell(new Publish(VoiceTopic(_identity.User), new VoiceTakenOver(request.Channel, Self)));
                 }
                 Answer(operation, reply);

@@ -43,3 +43,6 @@ public sealed record DirectoryMemberRolesSet(UserId Member, IReadOnlyList<string
 
 /// <summary>Journal event of the directory: a channel's override for a role or member (empty allow and deny: removed).</summary>
 public sealed record DirectoryOverrideSet(ChannelId Channel, Permissions.ChannelOverride Override) : IProtocolMessage;
+
+/// <summary>Journal event of the directory: a moderator set a member's server mute and deafen, with why.</summary>
+public sealed record DirectoryMemberVoiceModerated(UserId Member, bool Muted, bool Deafened, UserId By, string? Reason, DateTimeOffset At) : IProtocolMessage;

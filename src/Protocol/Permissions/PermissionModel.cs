@@ -22,7 +22,8 @@ public sealed record PermissionModel(
     IReadOnlyList<Role> Roles,
     IReadOnlyDictionary<string, IReadOnlyList<string>> MemberRoles,
     IReadOnlyDictionary<string, IReadOnlyList<ChannelOverride>> Overrides,
-    long Revision = 0)
+    long Revision = 0,
+    IReadOnlyDictionary<string, ServerVoice>? VoiceModeration = null)
 {
     public const int MaxRoles = 100;
     public const int MaxRolesPerMember = 25;
@@ -62,8 +63,18 @@ public sealed record PermissionModel(
         return (set & Permission.Administrator) != 0 ? Permissions.All : set;
     }
 
-    /// <summary>What the member may do in <paramref name="channel"/>.</summary>
+    /// <summary>Whether a moderator server-muted or server-deafened the member (never the owner).</summary>
+    public ServerVoice VoiceOf(UserId user) =>
+        VoiceModeration?.GetValueOrDefault(user.Value) ?? ServerVoice.None;
+
+    /// <summary>What the member may do in <paramref name="channel"/>. A server-muted member may not speak anywhere.</summary>
     public Permission InChannel(UserId user, bool owner, ChannelId channel)
+    {
+        var set = Unmoderated(user, owner, channel);
+        return !owner && VoiceOf(user).Muted ? set & ~Permission.Speak : set;
+    }
+
+    private Permission Unmoderated(UserId user, bool owner, ChannelId channel)
     {
         var set = ServerPermissions(user, owner);
         if (set == Permissions.All) return set;

@@ -29,3 +29,21 @@ public enum OverrideTarget
 /// (a permission in neither is inherited).
 /// </summary>
 public sealed record ChannelOverride(OverrideTarget Target, string Id, Permission Allow, Permission Deny);
+
+/// <summary>
+/// A member's voice as moderators set it, server-wide: server-muted (mixed as muted in every channel, whatever they
+/// choose) and server-deafened (hears nothing). Only another moderator lifts it.
+/// </summary>
+public sealed record ServerVoice(bool Muted, bool Deafened)
+{
+    public static ServerVoice None { get; } = new(false, false);
+
+    /// <summary>The longest reason a moderator may give.</summary>
+    public const int MaxReasonLength = 512;
+
+    public static readonly string ReasonRule = $"A reason has at most {MaxReasonLength} characters, without control characters.";
+
+    /// <summary>A moderator's reason: none, or at most <see cref="MaxReasonLength"/> characters without control or invisible ones.</summary>
+    public static bool IsValidReason(string? reason) =>
+        reason is null || reason.Length <= MaxReasonLength && Text.TextRules.FindUnsafeCharacter(reason) is null;
+}

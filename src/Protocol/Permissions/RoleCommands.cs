@@ -28,6 +28,13 @@ public sealed record SetMemberRole(Caller By, UserId Member, string Role, bool A
 /// <summary>Sets a channel's override for a role or a member (empty allow and deny remove it).</summary>
 public sealed record SetChannelOverride(Caller By, ChannelId Channel, OverrideTarget Target, string Id, Permission Allow, Permission Deny) : IProtocolMessage;
 
+/// <summary>
+/// Server-mutes or server-deafens a member, or lifts it, with an optional reason. The caller needs mute members in
+/// <paramref name="Channel"/> (where they see the member) and must rank above the member; the owner
+/// (<paramref name="MemberIsOwner"/>, as the gateway knows) cannot be moderated. Answered with <see cref="PermissionsSaved"/>.
+/// </summary>
+public sealed record ModerateVoice(Caller By, ChannelId Channel, UserId Member, bool MemberIsOwner, bool Muted, bool Deafened, string? Reason) : IProtocolMessage;
+
 /// <summary>A role after a change, and the directory's journal position with it.</summary>
 public sealed record RoleResult(Role? Role, long Revision = 0) : IProtocolMessage;
 

@@ -8,7 +8,8 @@ namespace OpenChat.Protocol.Voice;
 /// A member of a voice channel and what others see of them. <paramref name="Suppressed"/>: the member may not speak in
 /// this channel, so the mixer mixes them as muted whatever they chose.
 /// </summary>
-public sealed record VoiceMember(UserId User, string DisplayName, bool Muted, bool Deafened, bool Speaking, bool Suppressed = false);
+/// <paramref name="ServerDeafened"/>: a moderator deafened the member; the mixer sends them nothing.
+public sealed record VoiceMember(UserId User, string DisplayName, bool Muted, bool Deafened, bool Speaking, bool Suppressed = false, bool ServerDeafened = false);
 
 /// <summary>
 /// Joins a voice channel, or renegotiates the media of a member already in it (after <see cref="VoiceReconnectRequired"/>).
@@ -19,7 +20,7 @@ public sealed record VoiceMember(UserId User, string DisplayName, bool Muted, bo
 /// <paramref name="TraceParent"/> is the W3C trace context of the join's trace, when it is traced.
 /// </summary>
 public sealed record JoinVoice(ChannelId Channel, UserId User, string DisplayName, IActorRef Session, string SdpOffer, bool Muted, bool Deafened, string? ClientAddress = null,
-    string? TraceParent = null, bool Suppressed = false) : IWithChannelId
+    string? TraceParent = null, bool Suppressed = false, bool ServerDeafened = false) : IWithChannelId
 {
     /// <summary>The longest SDP offer taken (a browser's is about 5,000 characters).</summary>
     public const int MaxOfferLength = 16 * 1024;
@@ -45,10 +46,17 @@ public sealed record LeaveVoice(ChannelId Channel, UserId User, IActorRef? Sessi
 public sealed record SetVoiceState(ChannelId Channel, UserId User, bool Muted, bool Deafened) : IWithChannelId;
 
 /// <summary>
-/// Says whether a member may speak in the channel (the gateway sends it when the member's permissions change).
-/// A suppressed member is mixed as muted and cannot unmute. Answered with <see cref="VoiceAck"/> or <see cref="ErrorCode.NotInVoice"/>.
+/// Says whether a member may speak in the channel, and whether a moderator deafened them (the gateway sends it when the
+/// member's permissions change). A suppressed member is mixed as muted and cannot unmute; a server-deafened one hears
+/// nothing. Answered with <see cref="VoiceAck"/> or <see cref="ErrorCode.NotInVoice"/>.
 /// </summary>
-public sealed record SetVoiceSuppressed(ChannelId Channel, UserId User, bool Suppressed) : IWithChannelId;
+public sealed record SetVoiceSuppressed(ChannelId Channel, UserId User, bool Suppressed, bool ServerDeafened = false) : IWithChannelId;
+
+/// <summary>
+/// A moderator ends a member's voice membership: disconnected, or moved to <paramref name="MovedTo"/> (their connection
+/// is told <see cref="VoiceMoved"/> and joins there). Answered with <see cref="VoiceAck"/> or <see cref="ErrorCode.NotInVoice"/>.
+/// </summary>
+public sealed record EndVoiceMembership(ChannelId Channel, UserId User, string Reason, ChannelId? MovedTo = null) : IWithChannelId;
 
 /// <summary>Sets how loud <paramref name="Target"/> is in <paramref name="User"/>'s own mix (0 to 2). Answered with <see cref="VoiceAck"/> or a rejection.</summary>
 public sealed record SetMemberVolume(ChannelId Channel, UserId User, UserId Target, float Volume) : IWithChannelId
@@ -84,6 +92,9 @@ public sealed record VoiceReconnectRequired(ChannelId Channel, string Reason) : 
 
 /// <summary>Sent to a member's session: its voice membership ended without it asking.</summary>
 public sealed record VoiceEnded(ChannelId Channel, string Reason) : IProtocolMessage;
+
+/// <summary>A moderator moved the member from <paramref name="Channel"/> to <paramref name="To"/>: the client joins there.</summary>
+public sealed record VoiceMoved(ChannelId Channel, ChannelId To, string Reason) : IProtocolMessage;
 
 /// <summary>
 /// Published on a user's topic by the session that just joined voice: every other session of that user gives

@@ -149,7 +149,7 @@ public sealed partial class VoiceRoom
         seat.MediaConnected = false;
         seat.Path = null;
         // The mixer's state may lag behind changes made while the offer was on its way.
-        Tell(mixer, new UpdateMember(channel, user, seat.MixedMuted, seat.Deafened));
+        Tell(mixer, new UpdateMember(channel, user, seat.MixedMuted, seat.MixedDeafened));
         foreach (var (target, volume) in seat.Volumes)
             Tell(mixer, new SetMixVolume(channel, user, target, volume));
         foreach (var other in _seats.Values)
@@ -163,7 +163,7 @@ public sealed partial class VoiceRoom
     private void Connect(PendingJoin pending, IActorRef mixer)
     {
         var join = pending.Join;
-        Emit(new VoiceEffect.RequestConnect(pending, mixer, new ConnectMember(channel, join.User, join.SdpOffer, join.Muted || join.Suppressed, join.Deafened, join.TraceParent)));
+        Emit(new VoiceEffect.RequestConnect(pending, mixer, new ConnectMember(channel, join.User, join.SdpOffer, join.Muted || join.Suppressed, join.Deafened || join.ServerDeafened, join.TraceParent)));
     }
 
     /// <summary>Queues a join (if any) for the next mixer, asking placement for one unless a request is under way.</summary>

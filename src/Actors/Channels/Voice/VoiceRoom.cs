@@ -84,7 +84,7 @@ public sealed partial class VoiceRoom(ChannelId channel, ChannelOptions options)
         }
         seat.Name = name;
         BindSession(seat, join.Session);
-        ApplyState(seat, join.Muted, join.Deafened, join.Suppressed);
+        ApplyState(seat, join.Muted, join.Deafened, join.Suppressed, join.ServerDeafened);
 
         Emit(new VoiceEffect.CancelTimer(new VoiceTimer.MixerIdle()));
         var pending = new PendingJoin(join, replyTo, ++seat.Generation);
@@ -120,18 +120,26 @@ public sealed partial class VoiceRoom(ChannelId channel, ChannelOptions options)
             Reject(replyTo, ErrorCode.NotInVoice, "You are not in this voice channel.");
             return;
         }
-        ApplyState(seat, state.Muted, state.Deafened, seat.Suppressed);
+        ApplyState(seat, state.Muted, state.Deafened, seat.Suppressed, seat.ServerDeafened);
         Tell(replyTo, new VoiceAck(channel));
     });
 
-    public IReadOnlyList<VoiceEffect> SetSuppressed(SetVoiceSuppressed state, IActorRef replyTo) => Decide(() =>
+    public IReadOnlyList<VoiceEffect> SetSuppressed(SetVoiceSuppressed state, IActorRef replyTo) =>
+        OnMember(state.User, replyTo, seat => ApplyState(seat, seat.Muted, seat.Deafened, state.Suppressed, state.ServerDeafened));
+
+    /// <summary>A moderator disconnects the member, or moves them elsewhere.</summary>
+    public IReadOnlyList<VoiceEffect> EndMembership(EndVoiceMembership end, IActorRef replyTo) =>
+        OnMember(end.User, replyTo, seat => RemoveSeat(seat, end.Reason, end.MovedTo));
+
+    /// <summary>What the gateway or a moderator does to a member (announced or still connecting): acknowledged, or refused when there is none.</summary>
+    private IReadOnlyList<VoiceEffect> OnMember(UserId user, IActorRef replyTo, Action<VoiceSeat> change) => Decide(() =>
     {
-        if (!_seats.TryGetValue(state.User, out var seat))
+        if (!_seats.TryGetValue(user, out var seat))
         {
             Reject(replyTo, ErrorCode.NotInVoice, "The member is not in this voice channel.");
             return;
         }
-        ApplyState(seat, seat.Muted, seat.Deafened, state.Suppressed);
+        change(seat);
         Tell(replyTo, new VoiceAck(channel));
     });
 
@@ -277,17 +285,18 @@ public sealed partial class VoiceRoom(ChannelId channel, ChannelOptions options)
         }
     }
 
-    private void ApplyState(VoiceSeat seat, bool muted, bool deafened, bool suppressed)
+    private void ApplyState(VoiceSeat seat, bool muted, bool deafened, bool suppressed, bool serverDeafened)
     {
-        if (seat.Muted == muted && seat.Deafened == deafened && seat.Suppressed == suppressed) return;
+        if (seat.Muted == muted && seat.Deafened == deafened && seat.Suppressed == suppressed && seat.ServerDeafened == serverDeafened) return;
         seat.Muted = muted;
         seat.Deafened = deafened;
         seat.Suppressed = suppressed;
-        if (seat.ConnectedMixer is { } mixer) Tell(mixer, new UpdateMember(channel, seat.User, seat.MixedMuted, deafened));
+        seat.ServerDeafened = serverDeafened;
+        if (seat.ConnectedMixer is { } mixer) Tell(mixer, new UpdateMember(channel, seat.User, seat.MixedMuted, seat.MixedDeafened));
         if (seat.Announced) Emit(new VoiceEffect.Broadcast(new VoiceMemberUpdated(channel, seat.ToMember())));
     }
 
-    private void RemoveSeat(VoiceSeat seat, string? endedReason)
+    private void RemoveSeat(VoiceSeat seat, string? endedReason, ChannelId? movedTo = null)
     {
         _seats.Remove(seat.User);
         Emit(new VoiceEffect.CancelTimer(new VoiceTimer.Resume(seat.User)));
@@ -295,7 +304,8 @@ public sealed partial class VoiceRoom(ChannelId channel, ChannelOptions options)
         if (seat.Announced) Emit(new VoiceEffect.Broadcast(new VoiceMemberLeft(channel, seat.User)));
         if (seat.Session is { } session)
         {
-            if (endedReason is not null) Tell(session, new VoiceEnded(channel, endedReason));
+            if (movedTo is { } to) Tell(session, new VoiceMoved(channel, to, endedReason ?? ""));
+            else if (endedReason is not null) Tell(session, new VoiceEnded(channel, endedReason));
             seat.Session = null;
             ReleaseSession(session);
         }

@@ -20,8 +20,13 @@ internal sealed class VoiceSeat(UserId user, string name)
     /// <summary>The member may not speak here: mixed as muted, whatever <see cref="Muted"/> says.</summary>
     public bool Suppressed { get; set; }
 
+    /// <summary>A moderator deafened the member: they hear nothing, whatever <see cref="Deafened"/> says.</summary>
+    public bool ServerDeafened { get; set; }
+
     /// <summary>What the mixer applies.</summary>
     public bool MixedMuted => Muted || Suppressed;
+
+    public bool MixedDeafened => Deafened || ServerDeafened;
     public bool Speaking { get; set; }
 
     /// <summary>True once the member's media first connected and the channel was told.</summary>
@@ -44,5 +49,5 @@ internal sealed class VoiceSeat(UserId user, string name)
 
     public Dictionary<UserId, float> Volumes { get; } = new();
 
-    public VoiceMember ToMember() => new(User, Name, Muted, Deafened, Speaking && !Suppressed, Suppressed);
+    public VoiceMember ToMember() => new(User, Name, Muted, Deafened, Speaking && !Suppressed, Suppressed, ServerDeafened);
 }

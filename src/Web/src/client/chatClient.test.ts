@@ -127,6 +127,7 @@ class FakeVoice implements VoiceEvents {
   resumes = 0;
   reconnects: string[] = [];
   ended: [string, string][] = [];
+  moved: [string, string][] = [];
   async resume(): Promise<void> {
     this.resumes++;
   }
@@ -135,6 +136,9 @@ class FakeVoice implements VoiceEvents {
   }
   handleEnded(channelId: string, reason: string): void {
     this.ended.push([channelId, reason]);
+  }
+  async handleMoved(channelId: string, toChannelId: string): Promise<void> {
+    this.moved.push([channelId, toChannelId]);
   }
 }
 
@@ -345,12 +349,14 @@ describe('events', () => {
     expect(voice.ended).toEqual([['lounge', null]]);
   });
 
-  test('VoiceReconnect and VoiceEnded go to the voice session', async () => {
+  test('VoiceReconnect, VoiceEnded and VoiceMoved go to the voice session', async () => {
     await client.start();
     hub.emit('VoiceReconnect', 'lounge', 'media node lost');
     hub.emit('VoiceEnded', 'lounge', 'timed out');
+    hub.emit('VoiceMoved', 'lounge', 'stage', 'a moderator moved you');
     expect(voice.reconnects).toEqual(['lounge']);
     expect(voice.ended).toEqual([['lounge', 'timed out']]);
+    expect(voice.moved).toEqual([['lounge', 'stage']]);
   });
 
   test('when the shown channel is deleted, another text channel is shown', async () => {

@@ -34,6 +34,7 @@ export interface VoiceEvents {
   resume(): Promise<void>;
   handleReconnect(channelId: string): Promise<void>;
   handleEnded(channelId: string, reason: string): void;
+  handleMoved(channelId: string, toChannelId: string): Promise<void>;
 }
 
 export interface ChatClientOptions {
@@ -113,6 +114,7 @@ export class ChatClient implements VoiceSignalling {
     on(HubEvents.voiceReconnect, (channelId: string) => void this.voice?.handleReconnect(channelId));
     // The reason is optional: the session ends either way.
     on(HubEvents.voiceEnded, (channelId: string, reason = '') => this.voice?.handleEnded(channelId, reason));
+    on(HubEvents.voiceMoved, (channelId: string, toChannelId: string) => void this.voice?.handleMoved(channelId, toChannelId));
     on(HubEvents.permissionsChanged, (permissions: PermissionsDto) => dispatch({ type: 'permissions', permissions }));
 
     hub.onreconnecting(() => {

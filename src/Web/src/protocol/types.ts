@@ -33,8 +33,10 @@ export interface VoiceMemberDto {
   muted: boolean;
   deafened: boolean;
   speaking: boolean;
-  /** The member has no speak permission in the channel and is mixed as muted (absent from servers before roles). */
+  /** The member has no speak permission in the channel, or a moderator server-muted them: mixed as muted (absent from servers before roles). */
   suppressed?: boolean;
+  /** A moderator deafened the member: the mixer sends them nothing. */
+  serverDeafened?: boolean;
 }
 
 export interface ChannelViewDto {
@@ -194,6 +196,7 @@ export const HubEvents = {
   voiceSpeaking: 'VoiceSpeaking',
   voiceReconnect: 'VoiceReconnect',
   voiceEnded: 'VoiceEnded',
+  voiceMoved: 'VoiceMoved',
   permissionsChanged: 'PermissionsChanged',
 } as const;
 

@@ -150,6 +150,19 @@ describe('mute, deafen, leave and end', () => {
     expect(signalling.named('LeaveVoice')).toHaveLength(0);
   });
 
+  test('VoiceMoved joins the other channel with a new peer, and one for another channel is ignored', async () => {
+    const peer = await joinConnected('lounge');
+    await session.handleMoved('studio', 'stage');
+    expect(session.status.channelId).toBe('lounge');
+    const moving = session.handleMoved('lounge', 'stage');
+    await settle();
+    peers[peers.length - 1]!.set('connected');
+    await moving;
+    expect(peer.state).toBe('closed');
+    expect(session.status).toMatchObject({ channelId: 'stage', phase: 'connected' });
+    expect(signalling.named('JoinVoice').map((c) => c.args[0])).toEqual(['lounge', 'stage']);
+  });
+
   test('VoiceEnded for another channel is ignored', async () => {
     await joinConnected('lounge');
     session.handleEnded('studio', 'gone');

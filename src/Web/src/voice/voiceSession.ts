@@ -139,6 +139,12 @@ export class VoiceSession {
     this.end(reason ? `Voice ended: ${reason}` : 'Voice ended.', false);
   }
 
+  /** A moderator moved the user to another voice channel: join it with the same microphone, no user action. */
+  async handleMoved(channelId: string, toChannelId: string): Promise<void> {
+    if (this.state.phase === 'idle' || this.state.channelId !== channelId) return;
+    await this.join(toChannelId);
+  }
+
   /** The signalling connection is back: bind the membership to it, or join again when the server lost it. */
   async resume(): Promise<void> {
     const channelId = this.state.channelId;
