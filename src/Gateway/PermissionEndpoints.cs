@@ -31,6 +31,8 @@ public static class PermissionEndpoints
 
     public sealed record OverrideRequest(string[]? Allow, string[]? Deny);
 
+    public sealed record RemovalRequest(string? Reason);
+
     /// <summary>The caller of a request: set by the filter on every endpoint of this group.</summary>
     private const string AccessKey = "openchat:access";
 
@@ -115,6 +117,35 @@ public static class PermissionEndpoints
             IRequiredActor<AccountsSingleton> accounts, CallBudgets budgets, IOptions<GatewayOptions> options) =>
             SetMemberRole(userId, roleId, false, http, directory, accounts, budgets, options.Value));
 
+        group.MapPost("/server/members/{userId}/kick", (string userId, RemovalRequest? request, HttpContext http, IRequiredActor<AccountsSingleton> accounts,
+            IdentityCache identities, CallBudgets budgets) => RemoveMember(userId, request?.Reason, ban: false, http, accounts, identities, budgets));
+        group.MapPost("/server/members/{userId}/ban", (string userId, RemovalRequest? request, HttpContext http, IRequiredActor<AccountsSingleton> accounts,
+            IdentityCache identities, CallBudgets budgets) => RemoveMember(userId, request?.Reason, ban: true, http, accounts, identities, budgets));
+        group.MapDelete("/server/members/{userId}/ban", async (string userId, HttpContext http, IRequiredActor<AccountsSingleton> accounts, CallBudgets budgets) =>
+        {
+            var access = Caller(http);
+            if (!access.Can(Permission.BanMembers)) return Missing(Permission.BanMembers);
+            if (!UserId.TryParse(userId, out var user)) return Problem(StatusCodes.Status404NotFound, "unknown_user", "No such member.");
+            return await AskAccounts(accounts, new UnbanMember(user, access.User), budgets) switch
+            {
+                RevocationDone => Results.NoContent(),
+                CommandRejected { Code: ErrorCode.UnknownUser } r => Problem(StatusCodes.Status404NotFound, r.Code.WireName(), r.Reason),
+                var other => Refused(other),
+            };
+        });
+        group.MapGet("/server/bans", async (HttpContext http, IRequiredActor<AccountsSingleton> accounts, CallBudgets budgets) =>
+        {
+            if (!Caller(http).Can(Permission.BanMembers)) return Missing(Permission.BanMembers);
+            return await AskAccounts(accounts, GetBans.Instance, budgets) switch
+            {
+                BanList list => Results.Json(new
+                {
+                    bans = list.Bans.Select(b => new { userId = b.User.Value, name = b.Username, by = b.By.Value, reason = b.Reason, at = b.At }).ToArray(),
+                }),
+                var other => Refused(other),
+            };
+        });
+
         group.MapGet("/channels/{channelId}/overrides", async (string channelId, HttpContext http, IRequiredActor<AccountsSingleton> accounts, CallBudgets budgets) =>
         {
             var access = Caller(http);
@@ -162,6 +193,29 @@ public static class PermissionEndpoints
             return await AdminEndpoints.Send(directory, new DeleteChannel(channel.Id), options.Value, StatusCodes.Status204NoContent,
                 http.RequestServices.GetRequiredService<ChannelCatalog>());
         });
+    }
+
+    /// <summary>
+    /// Kicks (ends every session; the member may come back) or bans (also keeps the account from signing in) a member
+    /// ranked below the caller, with an optional reason.
+    /// </summary>
+    private static async Task<IResult> RemoveMember(string userId, string? reason, bool ban, HttpContext http, IRequiredActor<AccountsSingleton> accounts,
+        IdentityCache identities, CallBudgets budgets)
+    {
+        var access = Caller(http);
+        var needed = ban ? Permission.BanMembers : Permission.KickMembers;
+        if (!access.Can(needed)) return Missing(needed);
+        if (!UserId.TryParse(userId, out var user)) return Problem(StatusCodes.Status404NotFound, "unknown_user", "No such member.");
+        if (!access.Outranks(user, identities.IsOwner(user)))
+            return Problem(StatusCodes.Status403Forbidden, "forbidden", "You can act on members ranked below you only.");
+        var why = string.IsNullOrWhiteSpace(reason) ? null : reason.Trim();
+        if (!ServerVoice.IsValidReason(why)) return Problem(StatusCodes.Status400BadRequest, "invalid_argument", ServerVoice.ReasonRule);
+        return await AskAccounts(accounts, new RemoveMember(user, access.User, why, ban), budgets) switch
+        {
+            SessionsCut => Results.NoContent(),
+            CommandRejected { Code: ErrorCode.UnknownUser } r => Problem(StatusCodes.Status404NotFound, r.Code.WireName(), r.Reason),
+            var other => Refused(other),
+        };
     }
 
     private static async Task<IResult> SetMemberRole(string userId, string roleId, bool assigned, HttpContext http, IRequiredActor<ChannelDirectory> directory,

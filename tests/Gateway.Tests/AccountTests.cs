@@ -479,4 +479,56 @@ public sealed partial class AccountTests
         var history = await reader.HistoryAsync("general");
         Assert.Contains(history.Messages, m => m.Id == posted.Id && m.AuthorId == account.UserId);
     }
+
+    [Fact]
+    public async Task A_kicked_member_s_connections_close_and_a_banned_one_cannot_sign_in_until_unbanned()
+    {
+        await using var server = await StartAsync(new() { ["OpenChat:Auth:SetupCode"] = "kick-and-ban-setup-code" });
+        using var api = new Api(server.BaseUrl);
+        var owner = await api.RegisterAsync("Operator");
+        await api.OkAsync(HttpMethod.Post, "/api/setup", new { code = "kick-and-ban-setup-code" }, owner.Token);
+        owner = await api.SignInAsync("Operator");
+        var moderator = await api.RegisterAsync("Warden");
+        using (var role = await api.SendAsync(HttpMethod.Post, "/api/server/roles", new { name = "Mods", permissions = new[] { "kickMembers", "banMembers" } }, owner.Token))
+        {
+            var id = (await role.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+            using var given = await api.SendAsync(HttpMethod.Put, $"/api/server/members/{moderator.UserId}/roles/{id}", token: owner.Token);
+            Assert.Equal(HttpStatusCode.NoContent, given.StatusCode);
+        }
+        var member = await api.RegisterAsync("Rowdy");
+
+        // Only with the permission, and never on the owner or someone of the same rank.
+        Assert.Equal(HttpStatusCode.Forbidden, (await api.FailAsync(HttpMethod.Post, $"/api/server/members/{moderator.UserId}/kick", new { reason = "no" }, member.Token)).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await api.FailAsync(HttpMethod.Post, $"/api/server/members/{owner.UserId}/ban", new { reason = "no" }, moderator.Token)).Status);
+
+        // A kick ends every session at once; the member may sign in again.
+        var hub = await ConnectAsync(server, member);
+        var closed = ClosedAsync(hub);
+        using (var kicked = await api.SendAsync(HttpMethod.Post, $"/api/server/members/{member.UserId}/kick", new { reason = "cool off" }, moderator.Token))
+            Assert.Equal(HttpStatusCode.NoContent, kicked.StatusCode);
+        await closed.WaitAsync(TimeSpan.FromSeconds(2));
+        Assert.False(await api.AcceptsAsync(member.Token));
+        member = await api.SignInAsync("Rowdy");
+
+        // A ban ends every session and keeps the account out; only whoever knows the password learns it is banned.
+        hub = await ConnectAsync(server, member);
+        closed = ClosedAsync(hub);
+        using (var banned = await api.SendAsync(HttpMethod.Post, $"/api/server/members/{member.UserId}/ban", new { reason = "spam" }, moderator.Token))
+            Assert.Equal(HttpStatusCode.NoContent, banned.StatusCode);
+        await closed.WaitAsync(TimeSpan.FromSeconds(2));
+        Assert.Equal((HttpStatusCode.Forbidden, "banned"), ((await api.FailAsync(HttpMethod.Post, "/api/session/sign-in", new { username = "Rowdy", password = Password })) is var refused ? (refused.Status, refused.Error) : default));
+        Assert.Equal((HttpStatusCode.Unauthorized, "invalid_credentials"),
+            ((await api.FailAsync(HttpMethod.Post, "/api/session/sign-in", new { username = "Rowdy", password = "not the password" })) is var wrong ? (wrong.Status, wrong.Error) : default));
+        using (var list = await api.SendAsync(HttpMethod.Get, "/api/server/bans", token: moderator.Token))
+        {
+            var ban = Assert.Single((await list.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("bans").EnumerateArray());
+            Assert.Equal((member.UserId, "Rowdy", moderator.UserId, "spam"),
+                (ban.GetProperty("userId").GetString(), ban.GetProperty("name").GetString(), ban.GetProperty("by").GetString(), ban.GetProperty("reason").GetString()));
+        }
+
+        using (var unbanned = await api.SendAsync(HttpMethod.Delete, $"/api/server/members/{member.UserId}/ban", token: moderator.Token))
+            Assert.Equal(HttpStatusCode.NoContent, unbanned.StatusCode);
+        await api.SignInAsync("Rowdy");
+        Assert.Equal(HttpStatusCode.NotFound, (await api.FailAsync(HttpMethod.Delete, $"/api/server/members/{member.UserId}/ban", token: moderator.Token)).Status);
+    }
 }

@@ -87,7 +87,7 @@ public sealed class PermissionMatrixTests(ITestOutputHelper output) : IAsyncLife
         _member = await RegisterAsync("Member");
         _manager = await RegisterAsync("Manager");
         _managersRole = (await OkJsonAsync(new Call("POST", "/api/server/roles",
-            new { name = "Managers", permissions = new[] { "manageRoles", "manageChannels", "resetPasswords", "viewChannel", "connect", "speak" } }), AdminKey)).GetProperty("id").GetString()!;
+            new { name = "Managers", permissions = new[] { "manageRoles", "manageChannels", "resetPasswords", "kickMembers", "banMembers", "viewChannel", "connect", "speak" } }), AdminKey)).GetProperty("id").GetString()!;
         _targetRole = (await OkJsonAsync(new Call("POST", "/api/server/roles", new { name = "Target", permissions = Array.Empty<string>() }), AdminKey))
             .GetProperty("id").GetString()!;
         // Managers above Target.
@@ -157,6 +157,17 @@ public sealed class PermissionMatrixTests(ITestOutputHelper output) : IAsyncLife
             await OkAsync(new Call("PUT", $"/api/server/members/{user.UserId}/roles/{_targetRole}"), AdminKey);
             return new Call("DELETE", $"/api/server/members/{user.UserId}/roles/{_targetRole}");
         }, [204]),
+        ["POST /api/server/members/{userId}/kick"] = new(Need.Server, "kickMembers", async _ =>
+            new Call("POST", $"/api/server/members/{(await RegisterAsync("Kicked" + Next())).UserId}/kick", new { reason = "matrix" }), [204]),
+        ["POST /api/server/members/{userId}/ban"] = new(Need.Server, "banMembers", async _ =>
+            new Call("POST", $"/api/server/members/{(await RegisterAsync("Banned" + Next())).UserId}/ban", new { reason = "matrix" }), [204]),
+        ["DELETE /api/server/members/{userId}/ban"] = new(Need.Server, "banMembers", async _ =>
+        {
+            var user = await RegisterAsync("Unbanned" + Next());
+            await OkAsync(new Call("POST", $"/api/server/members/{user.UserId}/ban", new { reason = "matrix" }), AdminKey);
+            return new Call("DELETE", $"/api/server/members/{user.UserId}/ban");
+        }, [204]),
+        ["GET /api/server/bans"] = new(Need.Server, "banMembers", _ => Task.FromResult(new Call("GET", "/api/server/bans")), [200]),
         ["POST /api/channels"] = new(Need.Server, "manageChannels", _ => Task.FromResult(new Call("POST", "/api/channels", new { name = "made" + Next(), kind = "voice" })), [201]),
         ["POST /api/accounts/{userId}/reset-link"] = new(Need.Server, "resetPasswords", async _ =>
             new Call("POST", $"/api/accounts/{(await RegisterAsync("Forgot" + Next())).UserId}/reset-link"), [200], AdminKeyToo: false),

@@ -97,6 +97,28 @@ public sealed class AccountsActor : ReceivePersistentActor
         Command<CheckGuestName>(c => Sender.Tell(new NameAvailability(!_state.IsNameTaken(c.DisplayName))));
         Command<GetAccount>(c => Sender.Tell(new AccountLookup(
             _state.ById(c.User) is { Deleted: false } account ? _state.View(account) : null)));
+        Command<RemoveMember>(c =>
+        {
+            if (c.Ban && _state.ById(c.User) is not { Deleted: false })
+            {
+                Sender.Tell(new CommandRejected(ErrorCode.UnknownUser, "Only a registered account can be banned."));
+                return;
+            }
+            var now = _time.GetUtcNow();
+            IProtocolMessage e = c.Ban ? new MemberBanned(c.User, c.By, c.Reason, now) : new MemberKicked(c.User, c.By, c.Reason, now);
+            _log.Info("{0} {1} {2}{3}", c.By, c.Ban ? "banned" : "kicked", c.User, c.Reason is null ? "" : " (" + c.Reason + ")");
+            Store(e, Sender, new SessionsCut(c.User, now));
+        });
+        Command<UnbanMember>(c =>
+        {
+            if (_state.BanOf(c.User) is null)
+            {
+                Sender.Tell(new CommandRejected(ErrorCode.UnknownUser, "This account is not banned."));
+                return;
+            }
+            Store(new MemberUnbanned(c.User, c.By, _time.GetUtcNow()), Sender, RevocationDone.Instance);
+        });
+        Command<GetBans>(_ => Sender.Tell(new BanList(_state.Bans())));
         Command<FindAccounts>(c => Sender.Tell(new AccountsFound(_state.Search(c.Query ?? "", Math.Clamp(c.Limit, 1, FindAccounts.MaxLimit)))));
         Command<SaveSnapshotSuccess>(_ => { });
         Command<SaveSnapshotFailure>(f => _log.Warning("Accounts snapshot failed: {0}", f.Cause.Message));
@@ -165,7 +187,9 @@ public sealed class AccountsActor : ReceivePersistentActor
         // Counted as failed until the gateway reports success: parallel guesses cannot outrun the budget.
         _addressFailures.Fail(addressKey);
         _accountFailures.Fail(accountKey);
-        Sender.Tell(account is null ? new SignInChallenge(null, null) : new SignInChallenge(_state.View(account), account.PasswordHash));
+        Sender.Tell(account is null
+            ? new SignInChallenge(null, null)
+            : new SignInChallenge(_state.View(account), account.PasswordHash, _state.BanOf(account.User)));
     }
 
     private void EndSignIn(EndSignIn cmd)
@@ -266,6 +290,8 @@ public sealed class AccountsActor : ReceivePersistentActor
             AccountRegistered { ClaimedGuest: true } r => Delta(cuts: [new UserSessionsCut(r.User, r.At)]),
             AccountPasswordChanged { SessionsNotBefore: { } at } p => Delta(cuts: [new UserSessionsCut(p.User, at)]),
             AccountSessionsCut c => Delta(cuts: [new UserSessionsCut(c.User, c.NotBefore)]),
+            MemberKicked k => Delta(cuts: [new UserSessionsCut(k.User, k.At)]),
+            MemberBanned b => Delta(cuts: [new UserSessionsCut(b.User, b.At)]),
             AccountSessionRevoked r => Delta(revoked: [new RevokedSession(r.User, r.SessionId, r.Until)]),
             PasswordResetDone d => Delta(cuts: [new UserSessionsCut(d.User, d.At)]),
             AccountDeleted or OwnershipClaimed => _state.Full(_time.GetUtcNow()),

@@ -15,6 +15,15 @@ public sealed class AccountsState
     private readonly Dictionary<UserId, DateTimeOffset> _cuts = new();
     private readonly Dictionary<(UserId, string), DateTimeOffset> _revoked = new();
     private readonly Dictionary<string, StoredResetCode> _resetCodes = new(StringComparer.Ordinal);
+    private readonly Dictionary<UserId, StoredBan> _bans = new();
+
+    public StoredBan? BanOf(UserId user) => _bans.GetValueOrDefault(user);
+
+    /// <summary>The bans in force, newest first, with the accounts' names.</summary>
+    public IReadOnlyList<BannedAccount> Bans() =>
+        _bans.Values.OrderByDescending(b => b.At)
+            .Select(b => new BannedAccount(b.User, _byId.GetValueOrDefault(b.User)?.Username ?? b.User.Value, b.By, b.Reason, b.At))
+            .ToArray();
 
     public UserId? Owner { get; private set; }
 
@@ -82,6 +91,16 @@ public sealed class AccountsState
                 _resetCodes.Remove(d.CodeHash);
                 Cut(d.User, d.At);
                 break;
+            case MemberKicked k:
+                Cut(k.User, k.At);
+                break;
+            case MemberBanned b:
+                _bans[b.User] = new StoredBan(b.User, b.By, b.Reason, b.At);
+                Cut(b.User, b.At);
+                break;
+            case MemberUnbanned u:
+                _bans.Remove(u.User);
+                break;
             case AccountsSnapshot s:
                 Restore(s);
                 break;
@@ -107,7 +126,8 @@ public sealed class AccountsState
         Owner,
         _cuts.Select(c => new UserSessionsCut(c.Key, c.Value)).ToList(),
         _revoked.Where(r => r.Value > now).Select(r => new RevokedSession(r.Key.Item1, r.Key.Item2, r.Value)).ToList(),
-        _resetCodes.Values.Where(c => c.ExpiresAt > now).ToList());
+        _resetCodes.Values.Where(c => c.ExpiresAt > now).ToList(),
+        _bans.Values.ToList());
 
     private void Restore(AccountsSnapshot s)
     {
@@ -125,5 +145,7 @@ public sealed class AccountsState
         foreach (var c in s.Cuts) _cuts[c.User] = c.NotBefore;
         foreach (var r in s.Revoked) _revoked[(r.User, r.SessionId)] = r.Until;
         foreach (var c in s.ResetCodes) _resetCodes[c.CodeHash] = c;
+        _bans.Clear();
+        foreach (var b in s.Bans ?? []) _bans[b.User] = b;
     }
 }

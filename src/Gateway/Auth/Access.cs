@@ -30,4 +30,11 @@ public readonly record struct Access(UserId User, bool Owner, PermissionModel Mo
     public bool Can(Permission needed, ChannelId channel) => (In(channel) & needed) == needed;
 
     public bool CanView(ChannelId channel) => In(channel) != Permission.None;
+
+    /// <summary>
+    /// Whether the caller may act on <paramref name="target"/> (moderate, reset, kick, ban): the owner on anyone else;
+    /// others on members whose most senior role is below theirs, never the owner nor themselves.
+    /// </summary>
+    public bool Outranks(UserId target, bool targetIsOwner) =>
+        target != User && (Owner || !targetIsOwner && Model.Rank(target, false) < Model.Rank(User, false));
 }

@@ -90,7 +90,7 @@ public static class AccountEndpoints
         var access = Access.For(caller, catalog, identities);
         if (!access.Can(Protocol.Permissions.Permission.ResetPasswords))
             return Problem(StatusCodes.Status403Forbidden, "forbidden", "You need the resetPasswords permission.");
-        if (!access.Owner && target is { } user && (identities.IsOwner(user) || access.Model.Rank(user, false) >= access.Model.Rank(access.User, false)))
+        if (!access.Owner && target is { } user && !access.Outranks(user, identities.IsOwner(user)))
             return Problem(StatusCodes.Status403Forbidden, "forbidden", "You can reset the passwords of members ranked below you only.");
         return null;
     }
@@ -200,6 +200,9 @@ public static class AccountEndpoints
         if (!identities.Loaded) return Unavailable();
         var check = await CheckPassword(request.Username, request.Password, ClientAddress.Key(context), passwords, accounts, budgets);
         if (check.Account is not { } account) return check.Refusal ?? WrongCredentials();
+        // Told only to whoever knows the password.
+        if (check.Ban is { } ban)
+            return Problem(StatusCodes.Status403Forbidden, "banned", ban.Reason is null ? "This account is banned." : $"This account is banned: {ban.Reason}");
         var session = tokens.IssueNew(account.User, DisplayNameOf(account), SessionKind.Account, account.Username, identities.CutOf(account.User));
         return Results.Ok(Dto(session, identities));
     }
@@ -208,7 +211,7 @@ public static class AccountEndpoints
         Problem(StatusCodes.Status401Unauthorized, "invalid_credentials", "Wrong username or password.");
 
     /// <summary>The outcome of a password check: the account when the password matched, or why not (null: it did not match).</summary>
-    private sealed record PasswordCheck(AccountView? Account, IResult? Refusal);
+    private sealed record PasswordCheck(AccountView? Account, IResult? Refusal, StoredBan? Ban = null);
 
     /// <summary>Asks to try a password (the singleton throttles), verifies it here, and reports the outcome back.</summary>
     private static async Task<PasswordCheck> CheckPassword(string username, string password, string address,
@@ -231,7 +234,7 @@ public static class AccountEndpoints
                 }
                 matches &= challenge.Account is not null;
                 accounts.ActorRef.Tell(new EndSignIn(username, address, matches, rehashed));
-                return new PasswordCheck(matches ? challenge.Account : null, null);
+                return new PasswordCheck(matches ? challenge.Account : null, null, matches ? challenge.Ban : null);
             case var other:
                 return new PasswordCheck(null, Refused(other));
         }

@@ -259,10 +259,8 @@ public sealed class ChatHub(GatewayRuntime runtime, TurnCredentials turn) : Hub<
     {
         var target = ParseUserId(userId);
         var access = CurrentAccess();
-        if (target == access.User) return target;
-        if (runtime.Identities.IsOwner(target) || !access.Owner && access.Model.Rank(target, false) >= access.Model.Rank(access.User, false))
-            throw HubErrors.Error(ErrorCode.Forbidden, "You can act on members ranked below you only.");
-        return target;
+        if (target == access.User || access.Outranks(target, runtime.Identities.IsOwner(target))) return target;
+        throw HubErrors.Error(ErrorCode.Forbidden, "You can act on members ranked below you only.");
     }
 
     private static UserId ParseUserId(string? userId) =>

@@ -23,6 +23,17 @@ public sealed record ResetCodeIssued(UserId User, string CodeHash, DateTimeOffse
 /// <summary>A reset code was used: the new hash, and every older session of the account ended.</summary>
 public sealed record PasswordResetDone(UserId User, string PasswordHash, string CodeHash, DateTimeOffset At) : IProtocolMessage;
 
+/// <summary>A moderator ended every session of the user (kick), with why; the user may come back.</summary>
+public sealed record MemberKicked(UserId User, UserId By, string? Reason, DateTimeOffset At) : IProtocolMessage;
+
+/// <summary>A moderator banned the account, with why: every session ends and it cannot sign in until unbanned.</summary>
+public sealed record MemberBanned(UserId User, UserId By, string? Reason, DateTimeOffset At) : IProtocolMessage;
+
+public sealed record MemberUnbanned(UserId User, UserId By, DateTimeOffset At) : IProtocolMessage;
+
+/// <summary>A ban in force: whom, who banned them, why and when.</summary>
+public sealed record StoredBan(UserId User, UserId By, string? Reason, DateTimeOffset At);
+
 public sealed record StoredAccount(UserId User, string Username, string PasswordHash, DateTimeOffset CreatedAt, bool Deleted);
 
 public sealed record StoredResetCode(UserId User, string CodeHash, DateTimeOffset ExpiresAt);
@@ -32,4 +43,5 @@ public sealed record AccountsSnapshot(
     UserId? Owner,
     IReadOnlyList<UserSessionsCut> Cuts,
     IReadOnlyList<RevokedSession> Revoked,
-    IReadOnlyList<StoredResetCode> ResetCodes) : IProtocolMessage;
+    IReadOnlyList<StoredResetCode> ResetCodes,
+    IReadOnlyList<StoredBan>? Bans = null) : IProtocolMessage;

@@ -19,7 +19,7 @@ public sealed record RegisterAccount(string Username, string PasswordHash, UserI
 public sealed record BeginSignIn(string Username, string Address) : IProtocolMessage;
 
 /// <summary>The stored hash to verify against; both null for a name no account has.</summary>
-public sealed record SignInChallenge(AccountView? Account, string? PasswordHash) : IProtocolMessage;
+public sealed record SignInChallenge(AccountView? Account, string? PasswordHash, StoredBan? Ban = null) : IProtocolMessage;
 
 /// <summary>Too many failures for this account or address lately.</summary>
 public sealed record SignInThrottled(TimeSpan RetryAfter) : IProtocolMessage;
@@ -73,6 +73,26 @@ public sealed record NameAvailability(bool Free) : IProtocolMessage;
 public sealed record GetAccount(UserId User) : IProtocolMessage;
 
 public sealed record AccountLookup(AccountView? Account) : IProtocolMessage;
+
+/// <summary>
+/// A moderator removes a member: ends every session (kick), and with <paramref name="Ban"/> keeps the account from
+/// signing in until unbanned. The gateway has checked the moderator's permission and rank. Answer: <see cref="SessionsCut"/>.
+/// </summary>
+public sealed record RemoveMember(UserId User, UserId By, string? Reason, bool Ban) : IProtocolMessage;
+
+/// <summary>Lifts a ban. Answer: <see cref="RevocationDone"/>, or a rejection when the account is not banned.</summary>
+public sealed record UnbanMember(UserId User, UserId By) : IProtocolMessage;
+
+/// <summary>The bans in force, newest first. Answer: <see cref="BanList"/>.</summary>
+public sealed record GetBans : IProtocolMessage
+{
+    public static readonly GetBans Instance = new();
+}
+
+public sealed record BanList(IReadOnlyList<BannedAccount> Bans) : IProtocolMessage;
+
+/// <summary>A ban as moderators see it.</summary>
+public sealed record BannedAccount(UserId User, string Username, UserId By, string? Reason, DateTimeOffset At);
 
 /// <summary>Live accounts whose username contains <paramref name="Query"/> (empty: any). Answer: <see cref="AccountsFound"/>.</summary>
 public sealed record FindAccounts(string Query, int Limit) : IProtocolMessage

@@ -120,6 +120,10 @@ public static class ProtocolManifests
         ("acc.get", typeof(GetAccount)),
         ("acc.lookup", typeof(AccountLookup)),
         ("acc.find", typeof(FindAccounts)),
+        ("acc.remove", typeof(RemoveMember)),
+        ("acc.unban", typeof(UnbanMember)),
+        ("acc.bans-get", typeof(GetBans)),
+        ("acc.bans", typeof(BanList)),
         ("acc.found", typeof(AccountsFound)),
         ("acc.watch", typeof(WatchIdentity)),
         ("acc.update", typeof(IdentityUpdate)),
@@ -144,6 +148,9 @@ public static class ProtocolManifests
         ("j.acc-owner", typeof(OwnershipClaimed)),
         ("j.acc-reset-issued", typeof(ResetCodeIssued)),
         ("j.acc-reset-done", typeof(PasswordResetDone)),
+        ("j.acc-kicked", typeof(MemberKicked)),
+        ("j.acc-banned", typeof(MemberBanned)),
+        ("j.acc-unbanned", typeof(MemberUnbanned)),
         ("s.accounts", typeof(AccountsSnapshot)),
     ];
 
