@@ -108,10 +108,8 @@ public sealed class VoiceModerationTests(WebApp app, ITestOutputHelper output) :
 
     private sealed record RoleDto(string Id, string Name, int Position);
 
-    private sealed record UserDto(string Id);
-
-    private static async Task<string> UserIdAsync(IPage page) =>
-        (await page.EvaluateAsync<UserDto>("() => window.__openchat.invoke('Me')")).Id;
+    private static Task<string> UserIdAsync(IPage page) =>
+        page.EvaluateAsync<string>("async () => (await window.__openchat.invoke('Me')).id");
 
     /// <summary>Calls the permissions API with the admin key (the owner's powers).</summary>
     private async Task<T> ApiAsync<T>(HttpMethod method, string path, object? body)
