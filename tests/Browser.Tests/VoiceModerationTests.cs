@@ -11,7 +11,7 @@ namespace OpenChat.Browser.Tests;
 /// <summary>
 /// Voice moderation from the web client's voice member menu against the all-in-one server: a moderator (a role with
 /// muteMembers and moveMembers) server-mutes a talking member, who then cannot unmute, and moves them to another
-/// voice channel.
+/// voice channel, where they also server-deafen them.
 /// </summary>
 [Collection(BrowserCollection.Name)]
 public sealed class VoiceModerationTests(WebApp app, ITestOutputHelper output) : IClassFixture<WebApp>, IAsyncLifetime
@@ -100,9 +100,20 @@ public sealed class VoiceModerationTests(WebApp app, ITestOutputHelper output) :
         await Assertions.Expect(member.GetByRole(AriaRole.Button, new() { Name = "Voice channel stage" })).ToHaveAttributeAsync("aria-current", "true",
             new() { Timeout = 15_000 });
         await Assertions.Expect(member.Locator("[data-voice-phase]")).ToHaveAttributeAsync("data-voice-phase", "connected", new() { Timeout = 15_000 });
-        await Assertions.Expect(moderator.GetByRole(AriaRole.List, new() { Name = "In stage" }).Locator($"li.voice-member", new() { HasTextString = "sailor" }))
+        await Assertions.Expect(moderator.GetByRole(AriaRole.List, new() { Name = "In stage" }).Locator("li.voice-member", new() { HasTextString = "sailor" }))
             .ToHaveCountAsync(1);
         Assert.Equal(stageId, await member.Locator("[data-voice-phase]").EvaluateAsync<string>("() => window.__openchat.voice.channelId"));
+
+        // Still server-muted there; the moderator also server-deafens them, which both see.
+        var inStage = moderator.GetByRole(AriaRole.List, new() { Name = "In stage" });
+        await inStage.GetByRole(AriaRole.Button, new() { Name = "Moderate sailor" }).ClickAsync();
+        await Assertions.Expect(menu.GetByRole(AriaRole.Button, new() { Name = "Unmute" })).ToBeVisibleAsync();
+        await menu.GetByRole(AriaRole.Button, new() { Name = "Server deafen" }).ClickAsync();
+        await Assertions.Expect(menu).ToHaveCountAsync(0);
+        await Assertions.Expect(inStage.Locator("li.voice-member", new() { HasTextString = "sailor" }).GetByRole(AriaRole.Img, new() { Name = "Server deafened" }))
+            .ToBeVisibleAsync();
+        await Assertions.Expect(member.GetByRole(AriaRole.Button, new() { Name = "Deafen", Exact = true }))
+            .ToHaveAccessibleDescriptionAsync("A moderator deafened you");
         output.WriteLine($"the whole test took {clock.Elapsed.TotalSeconds:0.0} s");
     }
 
