@@ -25,7 +25,7 @@ public sealed class RoleTests(WebApp app, ITestOutputHelper output) : IClassFixt
     public async Task A_private_voice_channel_appears_live_for_a_member_given_its_role_and_an_override_denying_speak_silences_them()
     {
         var clock = Stopwatch.StartNew();
-        var owner = await ClaimServerAsync("captain");
+        var owner = await app.ClaimServerAsync("captain", Password);
         owner.Console += (_, m) => { if (m.Type is "error" or "warning") output.WriteLine($"owner console {m.Type}: {m.Text}"); };
         var member = await app.RegisterAsync(await app.LaunchAsync(MemberTone), "deckhand", Password);
         member.Console += (_, m) => { if (m.Type is "error" or "warning") output.WriteLine($"member console {m.Type}: {m.Text}"); };
@@ -126,17 +126,5 @@ public sealed class RoleTests(WebApp app, ITestOutputHelper output) : IClassFixt
         await Assertions.Expect(member.GetByRole(AriaRole.Button, new() { Name = "Mute", Exact = true }))
             .ToHaveAccessibleDescriptionAsync("You cannot speak in this voice channel");
         output.WriteLine($"the whole test took {clock.Elapsed.TotalSeconds:0.0} s");
-    }
-
-    /// <summary>Becomes the owner through the sign-in screen's setup with the code from the server's log.</summary>
-    private async Task<IPage> ClaimServerAsync(string username)
-    {
-        var page = await app.OpenAsync(await app.LaunchAsync(), "owner", audioProbes: true);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Set up this server" }).ClickAsync();
-        await page.GetByLabel("Setup code").FillAsync(app.SetupCode);
-        await WebClientDriver.FillNewAccountAsync(page, username, Password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Set up this server" }).ClickAsync();
-        await WebClientDriver.ExpectChatAsync(page);
-        return page;
     }
 }

@@ -86,6 +86,18 @@ public sealed class WebApp : IAsyncLifetime
     /// <inheritdoc cref="WebClientDriver.JoinVoiceAsync"/>
     public static Task<IPage> JoinVoiceAsync(IPage page, string channelName) => WebClientDriver.JoinVoiceAsync(page, channelName);
 
+    /// <summary>Becomes the owner through the sign-in screen's setup with the code from the server's log (audio probes on).</summary>
+    public async Task<IPage> ClaimServerAsync(string username, string password)
+    {
+        var page = await OpenAsync(await LaunchAsync(), "owner", audioProbes: true);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Set up this server" }).ClickAsync();
+        await page.GetByLabel("Setup code").FillAsync(SetupCode);
+        await WebClientDriver.FillNewAccountAsync(page, username, password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Set up this server" }).ClickAsync();
+        await WebClientDriver.ExpectChatAsync(page);
+        return page;
+    }
+
     /// <summary>Creates a channel through the admin API, once the server lists it; returns its id.</summary>
     public async Task<string> CreateChannelAsync(string name, string kind) =>
         (await AdminApi.CreateChannelAsync(BaseUrl, AdminKey, name, kind)).Id;

@@ -314,6 +314,21 @@ export class ChatClient implements VoiceSignalling {
     await this.hub.invoke(HubMethods.setVoiceState, muted, deafened);
   }
 
+  /** Server-mutes and server-deafens a member of a voice channel, or lifts it (needs muteMembers there). */
+  async moderateVoice(channelId: string, userId: string, muted: boolean, deafened: boolean, reason: string | null): Promise<void> {
+    await this.hub.invoke(HubMethods.moderateVoice, channelId, userId, muted, deafened, reason);
+  }
+
+  /** Ends a member's voice membership in a channel (needs moveMembers there). */
+  async disconnectVoiceMember(channelId: string, userId: string, reason: string | null): Promise<void> {
+    await this.hub.invoke(HubMethods.disconnectVoiceMember, channelId, userId, reason);
+  }
+
+  /** Moves a member to another voice channel (needs moveMembers in both). */
+  async moveVoiceMember(channelId: string, userId: string, toChannelId: string, reason: string | null): Promise<void> {
+    await this.hub.invoke(HubMethods.moveVoiceMember, channelId, userId, toChannelId, reason);
+  }
+
   /** Retries calls refused with `unavailable` (the cluster is starting or busy) a few times. */
   private async retrying<T>(call: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {

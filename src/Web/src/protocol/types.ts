@@ -180,6 +180,9 @@ export const HubMethods = {
   setVoiceState: 'SetVoiceState',
   setMemberVolume: 'SetMemberVolume',
   getPermissions: 'GetPermissions',
+  moderateVoice: 'ModerateVoice',
+  disconnectVoiceMember: 'DisconnectVoiceMember',
+  moveVoiceMember: 'MoveVoiceMember',
 } as const;
 
 /** Server-to-client events, by name. */

@@ -8,6 +8,7 @@ import {
   type Permission,
   type PermissionsDto,
   type RoleDto,
+  type VoiceMemberDto,
 } from '../protocol/types';
 import type { State } from './store';
 
@@ -49,8 +50,13 @@ export function serverAllows(permissions: PermissionsDto | null, permission: Per
 export function suppressedInVoice(s: State): boolean {
   const channelId = s.voice.phase === 'idle' ? null : s.voice.channelId;
   if (channelId === null) return false;
-  const mine = s.views[channelId]?.voice.find((m) => m.userId === s.me?.id);
-  return mine?.suppressed === true || !channelAllows(s.channels.find((c) => c.id === channelId), 'speak');
+  return myVoiceMember(s)?.suppressed === true || !channelAllows(s.channels.find((c) => c.id === channelId), 'speak');
+}
+
+/** The user's own entry in the voice channel they are in, if any. */
+export function myVoiceMember(s: State): VoiceMemberDto | undefined {
+  const channelId = s.voice.phase === 'idle' ? null : s.voice.channelId;
+  return channelId === null ? undefined : s.views[channelId]?.voice.find((m) => m.userId === s.me?.id);
 }
 
 /** The server settings are for those who manage roles or channels. */

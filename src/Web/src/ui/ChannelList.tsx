@@ -1,16 +1,19 @@
 import { useRef, useState } from 'react';
 import { unreadCount, type State } from '../state/store';
 import type { ChannelDto, VoiceMemberDto } from '../protocol/types';
-import { canOpenChannelSettings, channelAllows } from '../state/permissions';
+import { canOpenChannelSettings, channelAllows, highestPosition } from '../state/permissions';
+import { mayActOn, moderatesVoice } from '../state/moderation';
 import { useChat, useChatState } from './context';
 import { ChannelSettingsDialog } from './settings/ChannelSettingsDialog';
 import { Avatar } from './Avatar';
 import { Icon } from './Icon';
+import { VoiceModerationDialog } from './VoiceModerationDialog';
 
 const selectChannels = (s: State) => s.channels;
 const selectViews = (s: State) => s.views;
 const selectActive = (s: State) => s.activeChannelId;
 const selectMe = (s: State) => s.me?.id ?? null;
+const selectMyPosition = (s: State) => highestPosition(s.permissions, []);
 const selectVoiceChannel = (s: State) => (s.voice.phase === 'idle' ? null : s.voice.channelId);
 
 /**
@@ -129,9 +132,20 @@ export function ChannelList({ onSelected }: { onSelected: () => void }) {
   );
 }
 
+/**
+ * Who is in a voice channel, with their mute, deafen and speaking state; a moderator there (muteMembers or
+ * moveMembers) gets a menu on each member they may act on (docs/web.md). The server judges ranks it alone knows.
+ */
 function VoiceMembers({ channel, members }: { channel: ChannelDto; members: VoiceMemberDto[] }) {
+  const me = useChatState(selectMe);
+  const myPosition = useChatState(selectMyPosition);
+  const [menuFor, setMenuFor] = useState<string | null>(null);
+  const opener = useRef<HTMLButtonElement | null>(null);
   if (members.length === 0) return null;
+  const moderates = moderatesVoice(channel);
+  const menuMember = members.find((m) => m.userId === menuFor);
   return (
+    <>
     <ul className="voice-members" aria-label={`In ${channel.name}`}>
       {members.map((m) => (
         <li
@@ -142,6 +156,7 @@ function VoiceMembers({ channel, members }: { channel: ChannelDto; members: Voic
           data-muted={m.muted ? 'true' : 'false'}
           data-deafened={m.deafened ? 'true' : 'false'}
           data-suppressed={m.suppressed ? 'true' : 'false'}
+          data-server-deafened={m.serverDeafened ? 'true' : 'false'}
         >
           <Avatar userId={m.userId} name={m.displayName} size={24} speaking={m.speaking} />
           <span className="voice-member-name">{m.displayName}</span>
@@ -157,13 +172,45 @@ function VoiceMembers({ channel, members }: { channel: ChannelDto; members: Voic
               </span>
             )
           )}
-          {m.deafened && (
-            <span className="state-icon" role="img" aria-label="Deafened" title="Deafened">
-              <Icon name="headphonesOff" size={14} />
+          {m.serverDeafened ? (
+            <span className="state-icon suppressed" role="img" aria-label="Server deafened" title="Deafened by a moderator">
+              <Icon name="headphonesBlocked" size={14} />
             </span>
+          ) : (
+            m.deafened && (
+              <span className="state-icon" role="img" aria-label="Deafened" title="Deafened">
+                <Icon name="headphonesOff" size={14} />
+              </span>
+            )
+          )}
+          {moderates && mayActOn(me, myPosition, m.userId) && (
+            <button
+              type="button"
+              className="icon-button voice-member-menu"
+              aria-label={`Moderate ${m.displayName}`}
+              aria-haspopup="dialog"
+              title="Moderate"
+              onClick={(e) => {
+                opener.current = e.currentTarget;
+                setMenuFor(m.userId);
+              }}
+            >
+              <Icon name="sliders" size={14} />
+            </button>
           )}
         </li>
       ))}
     </ul>
+      {moderates && menuMember && (
+        <VoiceModerationDialog
+          channel={channel}
+          member={menuMember}
+          onClose={() => {
+            setMenuFor(null);
+            opener.current?.focus();
+          }}
+        />
+      )}
+    </>
   );
 }

@@ -3,6 +3,7 @@ import { isGuest } from '../client/sessionKeeper';
 import { listInputDevices } from '../voice/microphone';
 import { keyLabel } from '../voice/pushToTalk';
 import { suppressedInVoice } from '../state/permissions';
+import { serverDeafenedInVoice } from '../state/moderation';
 import { useAccount } from './account';
 import { AccountDialog } from './AccountDialog';
 import { Avatar } from './Avatar';
@@ -20,6 +21,7 @@ export function UserBar() {
   const muted = useChatState((s) => s.voice.muted);
   const deafened = useChatState((s) => s.voice.deafened);
   const suppressed = useChatState(suppressedInVoice);
+  const serverDeafened = useChatState(serverDeafenedInVoice);
   const account = useAccount();
   const guest = account ? isGuest(account.session) : false;
   const [open, setOpen] = useState<'settings' | 'account' | null>(null);
@@ -111,6 +113,7 @@ export function UserBar() {
             icon="headphones"
             onIcon="headphonesOff"
             onToggle={() => voice.setDeafened(!deafened)}
+            blocked={serverDeafened ? 'A moderator deafened you' : undefined}
           />
           <button
             type="button"
@@ -146,7 +149,7 @@ function ToggleButton(props: { label: string; offLabel: string; on: boolean; ico
       title={blocked ?? (on ? offLabel : label)}
       onClick={onToggle}
     >
-      <Icon name={blocked ? 'micBlocked' : on ? onIcon : icon} />
+      <Icon name={blocked ? (icon === 'mic' ? 'micBlocked' : 'headphonesBlocked') : on ? onIcon : icon} />
       {blocked && (
         <span id={blockedId} className="sr-only">
           {blocked}

@@ -41,10 +41,10 @@ const voice = (permissions: ChannelDto['permissions']): ChannelDto => ({ id: 'st
 const crew: RoleDto = { id: 'crew', name: 'Crew', position: 1, permissions: [], color: null, everyone: false };
 const everyone: RoleDto = { id: 'everyone', name: '@everyone', position: 0, permissions: ['viewChannel'], color: null, everyone: true };
 
-function render(node: React.ReactNode, api: Partial<ServerApi> = {}) {
+function render(node: React.ReactNode, api: Partial<ServerApi> = {}, client: Partial<ChatClient> = {}) {
   const chat: Chat = {
     store,
-    client: { selectChannel: () => {} } as unknown as ChatClient,
+    client: { selectChannel: () => {}, ...client } as unknown as ChatClient,
     voice: { join: vi.fn() } as unknown as VoiceSession,
     microphone: {} as Microphone,
     api: { roles: async () => [everyone, crew], ...api } as ServerApi,
@@ -190,5 +190,35 @@ describe('the settings send what the user chose', () => {
     await act(async () => (container.querySelector('form[aria-label="Override for Crew"] button[type="submit"]') as HTMLButtonElement).click());
     expect(setOverride).toHaveBeenLastCalledWith('stage', 'role', 'crew', ['viewChannel', 'connect'], ['speak']);
     expect(container.querySelector('form[aria-label="Override for Crew"] [role="status"]')!.textContent).toBe('Saved.');
+  });
+});
+
+describe('voice moderation', () => {
+  const lounge: ChannelDto = { id: 'lounge', name: 'lounge', kind: 'voice', position: 0, topic: '', permissions: ['viewChannel', 'connect', 'speak', 'muteMembers', 'moveMembers'] };
+  const member = (userId: string, displayName: string) => ({ userId, displayName, muted: false, deafened: false, speaking: false });
+
+  test('a moderator gets a menu on others, not on themselves; it sends the action with the reason', async () => {
+    store.dispatch({ type: 'channels', channels: [lounge, voice(['viewChannel', 'connect', 'moveMembers'])] });
+    store.dispatch({ type: 'voiceMembers', channelId: 'lounge', members: [member('me', 'Me'), { ...member('sam', 'Sam'), serverDeafened: true }] });
+    const moderateVoice = vi.fn(async () => {});
+    const moveVoiceMember = vi.fn(async () => {});
+    render(<ChannelList onSelected={() => {}} />, {}, { moderateVoice, moveVoiceMember });
+    expect(byLabel('Moderate Me')).toBeNull();
+    expect(container.querySelector('[aria-label="Server deafened"]')).not.toBeNull();
+    act(() => (byLabel('Moderate Sam') as HTMLButtonElement).click());
+    const buttons = [...container.querySelectorAll('[role=dialog] .dialog-section button')].map((b) => b.textContent);
+    expect(buttons).toEqual(['Server mute', 'Undeafen', 'Disconnect', 'Move to stage']);
+    fill(inputLabelled('Reason (optional)'), '  too loud ');
+    const mute = [...container.querySelectorAll('button')].find((b) => b.textContent === 'Server mute')!;
+    await act(async () => mute.click());
+    expect(moderateVoice).toHaveBeenCalledWith('lounge', 'sam', true, true, 'too loud');
+    expect(container.querySelector('[role=dialog]')).toBeNull();
+  });
+
+  test('without muteMembers or moveMembers there is no menu', () => {
+    store.dispatch({ type: 'channels', channels: [{ ...lounge, permissions: ['viewChannel', 'connect', 'speak'] }] });
+    store.dispatch({ type: 'voiceMembers', channelId: 'lounge', members: [member('sam', 'Sam')] });
+    render(<ChannelList onSelected={() => {}} />);
+    expect(byLabel('Moderate Sam')).toBeNull();
   });
 });
