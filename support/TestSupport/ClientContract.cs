@@ -11,7 +11,7 @@ public sealed record MemberDto(string UserId, string DisplayName);
 
 public sealed record ChannelViewDto(ChannelDto Channel, MemberDto[] Online, MessageDto[] Messages, bool HasMore, VoiceMemberDto[] Voice);
 
-public sealed record VoiceMemberDto(string UserId, string DisplayName, bool Muted, bool Deafened, bool Speaking, bool Suppressed = false, bool ServerDeafened = false);
+public sealed record VoiceMemberDto(string UserId, string DisplayName, bool Muted, bool Deafened, bool Speaking, bool Suppressed = false, bool ServerDeafened = false, bool ServerMuted = false);
 
 public sealed record VoiceJoinedDto(string ChannelId, string? SdpAnswer, VoiceMemberDto[] Members);
 

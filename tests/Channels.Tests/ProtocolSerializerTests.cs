@@ -131,6 +131,7 @@ public sealed class ProtocolSerializerTests : TestKit
         yield return new PermissionsSaved(Model);
         yield return new SetVoiceSuppressed(Channel, User, true);
         yield return new SetVoiceSuppressed(Channel, User, false, ServerDeafened: true);
+        yield return new SetVoiceSuppressed(Channel, User, true, ServerMuted: true);
         yield return new EndVoiceMembership(Channel, User, "A moderator disconnected you.");
         yield return new EndVoiceMembership(Channel, User, "moved", new ChannelId("stage"));
         yield return new VoiceMoved(Channel, new ChannelId("stage"), "moved");
@@ -163,6 +164,15 @@ public sealed class ProtocolSerializerTests : TestKit
         yield return new NameAvailability(true);
         yield return new GetAccount(User);
         yield return new FindAccounts("åli", 50);
+        yield return new RemoveMember(User, Other, "spam", true);
+        yield return new RemoveMember(User, Other, null, false);
+        yield return new UnbanMember(User, Other);
+        yield return GetBans.Instance;
+        yield return new BanList([new BannedAccount(User, "Ålice", Other, "spam", at)]);
+        yield return new MemberKicked(User, Other, "cool off", at);
+        yield return new MemberBanned(User, Other, null, at);
+        yield return new MemberUnbanned(User, Other, at);
+        yield return new SignInChallenge(view, "AQAAAAIAAYag", new StoredBan(User, Other, "spam", at));
         yield return new AccountsFound([view]);
         yield return new AccountLookup(view);
         yield return new WatchIdentity(actor);
@@ -177,6 +187,7 @@ public sealed class ProtocolSerializerTests : TestKit
         yield return new PasswordResetDone(User, "AQAAAAIAAYah", "ABCDEF", at);
         yield return new AccountsSnapshot([new StoredAccount(User, "Ålice", "AQAAAAIAAYag", at, false)], User,
             [new UserSessionsCut(User, at)], [new RevokedSession(User, "sid-1", at)], [new StoredResetCode(User, "ABCDEF", at)]);
+        yield return new AccountsSnapshot([], null, [], [], [], [new StoredBan(User, Other, "spam", at)]);
     }
 
     [Fact]
@@ -205,7 +216,7 @@ public sealed class ProtocolSerializerTests : TestKit
             // Records holding lists compare lists by reference, so compare the canonical bytes as well.
             Assert.Equal(bytes, serializer.ToBinary(back));
             if (sample is not (HistoryPage or PresenceList or Subscribed or ChannelList or ChannelStateSnapshot or DirectorySeeded or MixerList or VoiceJoined or VoiceStatus
-                    or IdentityUpdate or AccountsSnapshot or DirectoryRolesOrdered or DirectoryMemberRolesSet or PermissionsSaved or AccountsFound))
+                    or IdentityUpdate or AccountsSnapshot or BanList or DirectoryRolesOrdered or DirectoryMemberRolesSet or PermissionsSaved or AccountsFound))
                 Assert.Equal(sample, back);
         }
     }

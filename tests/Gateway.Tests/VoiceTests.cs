@@ -317,7 +317,7 @@ public sealed class VoiceTests(ITestOutputHelper output) : IAsyncLifetime
 
         await moderator.Connection.InvokeAsync("ModerateVoice", "lounge", aliceId, true, false, "shouting");
         var update = await Next(bob.Updates);
-        Assert.Equal((aliceId, true), (update.Member.UserId, update.Member.Suppressed));
+        Assert.Equal((aliceId, true, true), (update.Member.UserId, update.Member.Suppressed, update.Member.ServerMuted));
         await alice.Chat.Connection.InvokeAsync("SetVoiceState", false, false);
         var before = bob.Received.Count;
         await Task.Run(() => Speak([(alice, 440)], 50));

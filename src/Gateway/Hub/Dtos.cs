@@ -64,11 +64,12 @@ public sealed record ChannelViewDto(ChannelDto Channel, MemberDto[] Online, Mess
 
 /// <summary>
 /// A member of a voice channel; <c>suppressed</c>: they may not speak there (or a moderator server-muted them), and the
-/// mixer mixes them as muted; <c>serverDeafened</c>: a moderator deafened them.
+/// mixer mixes them as muted; <c>serverMuted</c> and <c>serverDeafened</c>: a moderator muted or deafened them.
 /// </summary>
-public sealed record VoiceMemberDto(string UserId, string DisplayName, bool Muted, bool Deafened, bool Speaking, bool Suppressed = false, bool ServerDeafened = false)
+public sealed record VoiceMemberDto(string UserId, string DisplayName, bool Muted, bool Deafened, bool Speaking, bool Suppressed = false, bool ServerDeafened = false,
+    bool ServerMuted = false)
 {
-    public static VoiceMemberDto From(VoiceMember m) => new(m.User.Value, m.DisplayName, m.Muted, m.Deafened, m.Speaking, m.Suppressed, m.ServerDeafened);
+    public static VoiceMemberDto From(VoiceMember m) => new(m.User.Value, m.DisplayName, m.Muted, m.Deafened, m.Speaking, m.Suppressed, m.ServerDeafened, m.ServerMuted);
 }
 
 /// <summary>What joining (with the mixer's SDP answer) or resuming (without) a voice channel returns.</summary>

@@ -34,7 +34,7 @@ public sealed partial class SessionActor
     private PermissionsDto? _shownPermissions;
 
     /// <summary>What the channel was last told of this member's voice (may not speak, server-deafened); null when not told since joining.</summary>
-    private (bool Suppressed, bool Deafened)? _suppressed;
+    private (bool Suppressed, bool Deafened, bool Muted)? _suppressed;
 
     private Access CurrentAccess() =>
         _catalog is null ? new Access(_identity.User, false, PermissionModel.Default) : Access.For(_identity, _catalog, _identities);
@@ -93,16 +93,18 @@ public sealed partial class SessionActor
                 _push.TryPush(new VoiceEnded(voice, "You may no longer connect to this voice channel."));
                 return;
             }
-            var state = ((held & Permission.Speak) == 0, ServerDeafened(access));
+            var state = ((held & Permission.Speak) == 0, ServerDeafened(access), ServerMuted(access));
             if (_suppressed != state)
             {
                 _suppressed = state;
-                _region.Tell(new SetVoiceSuppressed(voice, _identity.User, state.Item1, state.Item2), Self);
+                _region.Tell(new SetVoiceSuppressed(voice, _identity.User, state.Item1, state.Item2, state.Item3), Self);
             }
         }
     }
 
     private static bool ServerDeafened(Access access) => !access.Owner && access.Model.VoiceOf(access.User).Deafened;
+
+    private static bool ServerMuted(Access access) => !access.Owner && access.Model.VoiceOf(access.User).Muted;
 
     /// <summary>Remembers what the client was given at connection time, so only changes after it are pushed.</summary>
     private void BaselineAccess()

@@ -120,14 +120,15 @@ public sealed partial class SessionActor
             var access = CurrentAccess();
             var suppressed = !access.Can(Permission.Speak, request.Channel);
             var deafened = ServerDeafened(access);
+            var serverMuted = ServerMuted(access);
             var join = new JoinVoice(request.Channel, _identity.User, _identity.DisplayName, Self, request.SdpOffer, request.Muted, request.Deafened, request.ClientAddress,
-                span.Context(request.TraceParent), suppressed, deafened);
+                span.Context(request.TraceParent), suppressed, deafened, serverMuted);
             AskChannel(join, _budgets.ChannelJoin, reply =>
             {
                 if (reply is VoiceJoined)
                 {
                     _voice = request.Channel;
-                    _suppressed = (suppressed, deafened);
+                    _suppressed = (suppressed, deafened, serverMuted);
                     _mediator.Tell(new Publish(VoiceTopic(_identity.User), new VoiceTakenOver(request.Channel, Self)));
                 }
                 Answer(operation, reply);

@@ -8,8 +8,10 @@ namespace OpenChat.Protocol.Voice;
 /// A member of a voice channel and what others see of them. <paramref name="Suppressed"/>: the member may not speak in
 /// this channel, so the mixer mixes them as muted whatever they chose.
 /// </summary>
-/// <paramref name="ServerDeafened"/>: a moderator deafened the member; the mixer sends them nothing.
-public sealed record VoiceMember(UserId User, string DisplayName, bool Muted, bool Deafened, bool Speaking, bool Suppressed = false, bool ServerDeafened = false);
+/// <paramref name="ServerMuted"/>: a moderator muted the member (they are suppressed too); <paramref name="ServerDeafened"/>:
+/// a moderator deafened the member; the mixer sends them nothing.
+public sealed record VoiceMember(UserId User, string DisplayName, bool Muted, bool Deafened, bool Speaking, bool Suppressed = false, bool ServerDeafened = false,
+    bool ServerMuted = false);
 
 /// <summary>
 /// Joins a voice channel, or renegotiates the media of a member already in it (after <see cref="VoiceReconnectRequired"/>).
@@ -20,7 +22,7 @@ public sealed record VoiceMember(UserId User, string DisplayName, bool Muted, bo
 /// <paramref name="TraceParent"/> is the W3C trace context of the join's trace, when it is traced.
 /// </summary>
 public sealed record JoinVoice(ChannelId Channel, UserId User, string DisplayName, IActorRef Session, string SdpOffer, bool Muted, bool Deafened, string? ClientAddress = null,
-    string? TraceParent = null, bool Suppressed = false, bool ServerDeafened = false) : IWithChannelId
+    string? TraceParent = null, bool Suppressed = false, bool ServerDeafened = false, bool ServerMuted = false) : IWithChannelId
 {
     /// <summary>The longest SDP offer taken (a browser's is about 5,000 characters).</summary>
     public const int MaxOfferLength = 16 * 1024;
@@ -50,7 +52,7 @@ public sealed record SetVoiceState(ChannelId Channel, UserId User, bool Muted, b
 /// member's permissions change). A suppressed member is mixed as muted and cannot unmute; a server-deafened one hears
 /// nothing. Answered with <see cref="VoiceAck"/> or <see cref="ErrorCode.NotInVoice"/>.
 /// </summary>
-public sealed record SetVoiceSuppressed(ChannelId Channel, UserId User, bool Suppressed, bool ServerDeafened = false) : IWithChannelId;
+public sealed record SetVoiceSuppressed(ChannelId Channel, UserId User, bool Suppressed, bool ServerDeafened = false, bool ServerMuted = false) : IWithChannelId;
 
 /// <summary>
 /// A moderator ends a member's voice membership: disconnected, or moved to <paramref name="MovedTo"/> (their connection

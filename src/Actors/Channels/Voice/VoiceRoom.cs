@@ -84,7 +84,7 @@ public sealed partial class VoiceRoom(ChannelId channel, ChannelOptions options)
         }
         seat.Name = name;
         BindSession(seat, join.Session);
-        ApplyState(seat, join.Muted, join.Deafened, join.Suppressed, join.ServerDeafened);
+        ApplyState(seat, join.Muted, join.Deafened, join.Suppressed, join.ServerDeafened, join.ServerMuted);
 
         Emit(new VoiceEffect.CancelTimer(new VoiceTimer.MixerIdle()));
         var pending = new PendingJoin(join, replyTo, ++seat.Generation);
@@ -120,12 +120,12 @@ public sealed partial class VoiceRoom(ChannelId channel, ChannelOptions options)
             Reject(replyTo, ErrorCode.NotInVoice, "You are not in this voice channel.");
             return;
         }
-        ApplyState(seat, state.Muted, state.Deafened, seat.Suppressed, seat.ServerDeafened);
+        ApplyState(seat, state.Muted, state.Deafened, seat.Suppressed, seat.ServerDeafened, seat.ServerMuted);
         Tell(replyTo, new VoiceAck(channel));
     });
 
     public IReadOnlyList<VoiceEffect> SetSuppressed(SetVoiceSuppressed state, IActorRef replyTo) =>
-        OnMember(state.User, replyTo, seat => ApplyState(seat, seat.Muted, seat.Deafened, state.Suppressed, state.ServerDeafened));
+        OnMember(state.User, replyTo, seat => ApplyState(seat, seat.Muted, seat.Deafened, state.Suppressed, state.ServerDeafened, state.ServerMuted));
 
     /// <summary>A moderator disconnects the member, or moves them elsewhere.</summary>
     public IReadOnlyList<VoiceEffect> EndMembership(EndVoiceMembership end, IActorRef replyTo) =>
@@ -285,9 +285,11 @@ public sealed partial class VoiceRoom(ChannelId channel, ChannelOptions options)
         }
     }
 
-    private void ApplyState(VoiceSeat seat, bool muted, bool deafened, bool suppressed, bool serverDeafened)
+    private void ApplyState(VoiceSeat seat, bool muted, bool deafened, bool suppressed, bool serverDeafened, bool serverMuted)
     {
-        if (seat.Muted == muted && seat.Deafened == deafened && seat.Suppressed == suppressed && seat.ServerDeafened == serverDeafened) return;
+        if (seat.Muted == muted && seat.Deafened == deafened && seat.Suppressed == suppressed && seat.ServerDeafened == serverDeafened
+            && seat.ServerMuted == serverMuted) return;
+        seat.ServerMuted = serverMuted;
         seat.Muted = muted;
         seat.Deafened = deafened;
         seat.Suppressed = suppressed;

@@ -20,6 +20,9 @@ internal sealed class VoiceSeat(UserId user, string name)
     /// <summary>The member may not speak here: mixed as muted, whatever <see cref="Muted"/> says.</summary>
     public bool Suppressed { get; set; }
 
+    /// <summary>A moderator muted the member (shown; <see cref="Suppressed"/> is what the mixer applies).</summary>
+    public bool ServerMuted { get; set; }
+
     /// <summary>A moderator deafened the member: they hear nothing, whatever <see cref="Deafened"/> says.</summary>
     public bool ServerDeafened { get; set; }
 
@@ -49,5 +52,5 @@ internal sealed class VoiceSeat(UserId user, string name)
 
     public Dictionary<UserId, float> Volumes { get; } = new();
 
-    public VoiceMember ToMember() => new(User, Name, Muted, Deafened, Speaking && !Suppressed, Suppressed, ServerDeafened);
+    public VoiceMember ToMember() => new(User, Name, Muted, Deafened, Speaking && !Suppressed, Suppressed, ServerDeafened, ServerMuted);
 }

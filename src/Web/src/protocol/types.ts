@@ -35,6 +35,8 @@ export interface VoiceMemberDto {
   speaking: boolean;
   /** The member has no speak permission in the channel, or a moderator server-muted them: mixed as muted (absent from servers before roles). */
   suppressed?: boolean;
+  /** A moderator muted the member (they are suppressed too). */
+  serverMuted?: boolean;
   /** A moderator deafened the member: the mixer sends them nothing. */
   serverDeafened?: boolean;
 }

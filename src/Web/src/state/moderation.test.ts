@@ -5,7 +5,7 @@ import { initialState, reducer } from './store';
 
 const voice = (id: string, permissions?: Permission[]): ChannelDto => ({ id, name: id, kind: 'voice', position: 0, topic: '', permissions });
 const basic: Permission[] = ['viewChannel', 'connect', 'speak'];
-const member = { suppressed: false, serverDeafened: false };
+const member = { serverMuted: false, serverDeafened: false };
 
 describe('who may act on whom', () => {
   test('never on themselves nor on the owner, and only on members ranked below', () => {
@@ -38,7 +38,7 @@ describe('which actions are offered', () => {
   });
 
   test('a muted or deafened member is offered the way back', () => {
-    expect(voiceModerations(lounge, all, { suppressed: true, serverDeafened: true }).actions).toEqual(['unmute', 'undeafen', 'disconnect', 'move']);
+    expect(voiceModerations(lounge, all, { serverMuted: true, serverDeafened: true }).actions).toEqual(['unmute', 'undeafen', 'disconnect', 'move']);
   });
 
   test('moveMembers alone: disconnect and move, no mute; no other channel to go to: no move', () => {

@@ -31,10 +31,10 @@ export function mayActOn(meId: string | null, myPosition: number, targetId: stri
 export function voiceModerations(
   channel: ChannelDto,
   channels: ChannelDto[],
-  member: Pick<VoiceMemberDto, 'suppressed' | 'serverDeafened'>,
+  member: Pick<VoiceMemberDto, 'serverMuted' | 'serverDeafened'>,
 ): { actions: VoiceModeration[]; moveTo: ChannelDto[] } {
   const actions: VoiceModeration[] = [];
-  if (channelAllows(channel, 'muteMembers')) actions.push(member.suppressed ? 'unmute' : 'mute', member.serverDeafened ? 'undeafen' : 'deafen');
+  if (channelAllows(channel, 'muteMembers')) actions.push(member.serverMuted ? 'unmute' : 'mute', member.serverDeafened ? 'undeafen' : 'deafen');
   const moveTo = channelAllows(channel, 'moveMembers')
     ? channels.filter((c) => c.kind === 'voice' && c.id !== channel.id && channelAllows(c, 'moveMembers'))
     : [];

@@ -21,7 +21,7 @@ export function VoiceModerationDialog({ channel, member, onClose }: { channel: C
   const [error, setError] = useState<string | null>(null);
   const errorId = useId();
   const { actions, moveTo } = voiceModerations(channel, channels, member);
-  const muted = member.suppressed === true;
+  const muted = member.serverMuted === true;
   const deafened = member.serverDeafened === true;
 
   const run = async (work: (reason: string | null) => Promise<void>) => {
