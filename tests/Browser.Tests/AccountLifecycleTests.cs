@@ -1,3 +1,7 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using OpenChat.TestSupport;
@@ -8,7 +12,7 @@ namespace OpenChat.Browser.Tests;
 /// <summary>
 /// What happens to an account over its life, through the web client against the all-in-one server: a new password,
 /// the account deleted, a guest claiming an account, and a password reset link the owner makes in the account
-/// settings. Its own server, so the setup code is still unused.
+/// settings, and a moderator's kick. Its own server, so the setup code is still unused.
 /// </summary>
 [Collection(BrowserCollection.Name)]
 public sealed class AccountLifecycleTests(WebApp app) : IClassFixture<WebApp>, IAsyncLifetime
@@ -197,5 +201,20 @@ public sealed class AccountLifecycleTests(WebApp app) : IClassFixture<WebApp>, I
         await form.GetByLabel("New password").FillAsync(password);
         await form.GetByLabel("Repeat password").FillAsync(password);
         await form.GetByRole(AriaRole.Button, new() { Name = "Set password and sign in" }).ClickAsync();
+    }
+
+    [Fact]
+    public async Task A_kicked_member_s_page_goes_to_the_sign_in_screen_and_says_why()
+    {
+        var member = await app.RegisterAsync(await app.LaunchAsync(), "rowdy", Password);
+        using var http = new HttpClient();
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", WebApp.AdminKey);
+        var found = await http.GetFromJsonAsync<JsonElement>(app.BaseUrl + "/api/server/members?query=rowdy");
+        var id = found.GetProperty("members")[0].GetProperty("userId").GetString();
+        using var kicked = await http.PostAsJsonAsync($"{app.BaseUrl}/api/server/members/{id}/kick", new { reason = "too many memes" });
+        Assert.Equal(HttpStatusCode.NoContent, kicked.StatusCode);
+
+        await Assertions.Expect(Notice(member, "A moderator removed you from the server: too many memes")).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        await Assertions.Expect(member.GetByRole(AriaRole.Textbox, new() { Name = "Message" })).ToHaveCountAsync(0);
     }
 }

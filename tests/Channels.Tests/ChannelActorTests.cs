@@ -44,8 +44,9 @@ public sealed class ChannelActorTests : TestKit
     private static ChannelOptions Options(int recent = 200, int snapshotEvery = 500) =>
         new() { RecentCapacity = recent, SnapshotEvery = snapshotEvery, PostsPerUserWindow = 1_000_000 };
 
-    private IActorRef StartChannel(ChannelId id, ChannelOptions? options = null, string? name = null) =>
-        Sys.ActorOf(ChannelActor.Props(id, _directory, _placement.Ref, options ?? Options()), name ?? $"{id}-{Guid.NewGuid():N}");
+    // A fresh name each time: a restarted channel under its old name can race the release of that name.
+    private IActorRef StartChannel(ChannelId id, ChannelOptions? options = null) =>
+        Sys.ActorOf(ChannelActor.Props(id, _directory, _placement.Ref, options ?? Options()), $"{id}-{Guid.NewGuid():N}");
 
     private static string Nonce() => Guid.NewGuid().ToString("N");
 
@@ -291,7 +292,7 @@ public sealed class ChannelActorTests : TestKit
     [Fact]
     public async Task A_post_repeated_with_its_nonce_is_stored_once_and_every_repeat_gets_the_original_even_after_recovery()
     {
-        var channel = StartChannel(General, Options(recent: 2), name: "general-nonce");
+        var channel = StartChannel(General, Options(recent: 2));
         var subscriber = CreateTestProbe();
         channel.Tell(new SubscribeChannel(General, Bob, "Bob", subscriber.Ref, 50), subscriber.Ref);
         subscriber.ExpectMsg<Subscribed>();
@@ -309,7 +310,7 @@ public sealed class ChannelActorTests : TestKit
         Watch(channel);
         Sys.Stop(channel);
         ExpectTerminated(channel);
-        var recovered = StartChannel(General, Options(recent: 2), name: "general-nonce");
+        var recovered = StartChannel(General, Options(recent: 2));
         recovered.Tell(new PostMessage(General, Alice, "Alice", "exactly once", "retry-1"), TestActor);
         Assert.Equal(answers[0], ExpectMsg<PostAccepted>().Message);
 

@@ -508,6 +508,14 @@ public sealed partial class AccountTests
             Assert.Equal(HttpStatusCode.NoContent, kicked.StatusCode);
         await closed.WaitAsync(TimeSpan.FromSeconds(2));
         Assert.False(await api.AcceptsAsync(member.Token));
+        // The ended session is told why, so the page can say it.
+        using (var renewal = await api.SendAsync(HttpMethod.Post, "/api/session/renew", token: member.Token))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, renewal.StatusCode);
+            var body = await renewal.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal(("session_ended", "A moderator removed you from the server: cool off"),
+                (body.GetProperty("error").GetString(), body.GetProperty("message").GetString()));
+        }
         member = await api.SignInAsync("Rowdy");
 
         // A ban ends every session and keeps the account out; only whoever knows the password learns it is banned.

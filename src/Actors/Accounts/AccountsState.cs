@@ -16,6 +16,11 @@ public sealed class AccountsState
     private readonly Dictionary<(UserId, string), DateTimeOffset> _revoked = new();
     private readonly Dictionary<string, StoredResetCode> _resetCodes = new(StringComparer.Ordinal);
     private readonly Dictionary<UserId, StoredBan> _bans = new();
+    private readonly Dictionary<UserId, string> _cutReasons = new();
+
+    /// <summary>What a kicked or banned user is told when their session is refused.</summary>
+    public static string RemovalNotice(bool ban, string? reason) =>
+        (ban ? "This account is banned" : "A moderator removed you from the server") + (reason is null ? "." : ": " + reason);
 
     public StoredBan? BanOf(UserId user) => _bans.GetValueOrDefault(user);
 
@@ -92,11 +97,11 @@ public sealed class AccountsState
                 Cut(d.User, d.At);
                 break;
             case MemberKicked k:
-                Cut(k.User, k.At);
+                Cut(k.User, k.At, RemovalNotice(false, k.Reason));
                 break;
             case MemberBanned b:
                 _bans[b.User] = new StoredBan(b.User, b.By, b.Reason, b.At);
-                Cut(b.User, b.At);
+                Cut(b.User, b.At, RemovalNotice(true, b.Reason));
                 break;
             case MemberUnbanned u:
                 _bans.Remove(u.User);
@@ -107,16 +112,21 @@ public sealed class AccountsState
         }
     }
 
-    private void Cut(UserId user, DateTimeOffset notBefore)
+    private void Cut(UserId user, DateTimeOffset notBefore, string? reason = null)
     {
-        if (!_cuts.TryGetValue(user, out var current) || current < notBefore) _cuts[user] = notBefore;
+        if (_cuts.TryGetValue(user, out var current) && current >= notBefore) return;
+        _cuts[user] = notBefore;
+        if (reason is null) _cutReasons.Remove(user);
+        else _cutReasons[user] = reason;
     }
+
+    private UserSessionsCut CutOf(KeyValuePair<UserId, DateTimeOffset> cut) => new(cut.Key, cut.Value, _cutReasons.GetValueOrDefault(cut.Key));
 
     /// <summary>Everything a gateway needs, for a new watcher.</summary>
     public IdentityUpdate Full(DateTimeOffset now) => new(
         Full: true,
         Owner,
-        _cuts.Select(c => new UserSessionsCut(c.Key, c.Value)).ToList(),
+        _cuts.Select(CutOf).ToList(),
         _revoked.Where(r => r.Value > now).Select(r => new RevokedSession(r.Key.Item1, r.Key.Item2, r.Value)).ToList(),
         _byId.Values.Where(a => a.Deleted).Select(a => a.User).ToList());
 
@@ -124,7 +134,7 @@ public sealed class AccountsState
     public AccountsSnapshot Snapshot(DateTimeOffset now) => new(
         _byId.Values.ToList(),
         Owner,
-        _cuts.Select(c => new UserSessionsCut(c.Key, c.Value)).ToList(),
+        _cuts.Select(CutOf).ToList(),
         _revoked.Where(r => r.Value > now).Select(r => new RevokedSession(r.Key.Item1, r.Key.Item2, r.Value)).ToList(),
         _resetCodes.Values.Where(c => c.ExpiresAt > now).ToList(),
         _bans.Values.ToList());
@@ -142,7 +152,8 @@ public sealed class AccountsState
             if (!a.Deleted) _byKey[UsernameRules.Key(a.Username)] = a.User;
         }
         Owner = s.Owner;
-        foreach (var c in s.Cuts) _cuts[c.User] = c.NotBefore;
+        _cutReasons.Clear();
+        foreach (var c in s.Cuts) Cut(c.User, c.NotBefore, c.Reason);
         foreach (var r in s.Revoked) _revoked[(r.User, r.SessionId)] = r.Until;
         foreach (var c in s.ResetCodes) _resetCodes[c.CodeHash] = c;
         _bans.Clear();

@@ -19,6 +19,7 @@ public sealed class IdentityCache(TimeProvider time)
         public readonly ConcurrentDictionary<UserId, DateTimeOffset> Cuts = new();
         public readonly ConcurrentDictionary<(UserId, string), DateTimeOffset> Revoked = new();
         public readonly ConcurrentDictionary<UserId, bool> Deleted = new();
+        public readonly ConcurrentDictionary<UserId, string> CutReasons = new();
         public UserId? Owner;
     }
 
@@ -56,7 +57,12 @@ public sealed class IdentityCache(TimeProvider time)
     {
         var state = update.Full ? new State { Owner = update.Owner } : _state;
         foreach (var cut in update.Cuts)
-            state.Cuts.AddOrUpdate(cut.User, cut.NotBefore, (_, old) => old > cut.NotBefore ? old : cut.NotBefore);
+        {
+            if (state.Cuts.TryGetValue(cut.User, out var known) && known >= cut.NotBefore) continue;
+            state.Cuts[cut.User] = cut.NotBefore;
+            if (cut.Reason is { } reason) state.CutReasons[cut.User] = reason;
+            else state.CutReasons.TryRemove(cut.User, out _);
+        }
         var now = time.GetUtcNow();
         foreach (var r in update.Revoked)
         {
@@ -85,6 +91,18 @@ public sealed class IdentityCache(TimeProvider time)
         // A token of the earlier form has no issue time: any cut ends it.
         if (state.Cuts.TryGetValue(identity.User, out var cut) && (identity.IssuedAt is not { } issued || issued <= cut)) return true;
         return identity.SessionId is { } sid && state.Revoked.TryGetValue((identity.User, sid), out var until) && until > time.GetUtcNow();
+    }
+
+    /// <summary>
+    /// Why a session the server refuses was ended, when a moderator said so (kick, ban): what the user is told. Null for
+    /// other endings (sign-out, a password change, a revoked session).
+    /// </summary>
+    public string? EndedBecause(SessionIdentity identity)
+    {
+        var state = _state;
+        return state.Cuts.TryGetValue(identity.User, out var cut) && (identity.IssuedAt is not { } issued || issued <= cut)
+            ? state.CutReasons.GetValueOrDefault(identity.User)
+            : null;
     }
 
     /// <summary>The latest cut of a user's sessions, if any: a new token must be issued after it.</summary>

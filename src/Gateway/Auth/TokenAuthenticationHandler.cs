@@ -22,6 +22,7 @@ public sealed class TokenAuthenticationHandler(
     public const string SchemeName = "OpenChatToken";
     public const string DisplayNameClaim = "openchat:name";
     private const string NotLoadedKey = "openchat:identities-not-loaded";
+    private const string EndedKey = "openchat:session-ended";
 
     /// <summary>The token a request carries, or null.</summary>
     public static string? TokenOf(HttpRequest request)
@@ -43,7 +44,11 @@ public sealed class TokenAuthenticationHandler(
             Context.Items[NotLoadedKey] = true;
             return Task.FromResult(AuthenticateResult.Fail("This gateway is starting."));
         }
-        if (identities.Loaded && identities.IsRevoked(identity)) return Task.FromResult(AuthenticateResult.Fail("This session was ended."));
+        if (identities.Loaded && identities.IsRevoked(identity))
+        {
+            if (identities.EndedBecause(identity) is { } reason) Context.Items[EndedKey] = reason;
+            return Task.FromResult(AuthenticateResult.Fail("This session was ended."));
+        }
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(SessionClaims.ToPrincipal(identity, SchemeName), SchemeName)));
     }
 
@@ -54,6 +59,13 @@ public sealed class TokenAuthenticationHandler(
             Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             Response.Headers.RetryAfter = "1";
             await Response.WriteAsJsonAsync(new { error = "unavailable", message = "The server is starting; try again in a moment." });
+            return;
+        }
+        // A moderator ended the session (kick, ban): the client shows the user why.
+        if (Context.Items.TryGetValue(EndedKey, out var reason) && reason is string text)
+        {
+            Response.StatusCode = StatusCodes.Status401Unauthorized;
+            await Response.WriteAsJsonAsync(new { error = "session_ended", message = text });
             return;
         }
         await base.HandleChallengeAsync(properties);

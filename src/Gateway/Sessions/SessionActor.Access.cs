@@ -33,8 +33,11 @@ public sealed partial class SessionActor
     private ChannelDto[]? _shownChannels;
     private PermissionsDto? _shownPermissions;
 
-    /// <summary>What the channel was last told of this member's voice (may not speak, server-deafened); null when not told since joining.</summary>
-    private (bool Suppressed, bool Deafened, bool Muted)? _suppressed;
+    /// <summary>
+    /// What the channel was last told of this member's voice (may not speak; server-deafened; server-muted); null when
+    /// not told since joining.
+    /// </summary>
+    private (bool Suppressed, bool Deafened, bool Muted)? _toldVoice;
 
     private Access CurrentAccess() =>
         _catalog is null ? new Access(_identity.User, false, PermissionModel.Default) : Access.For(_identity, _catalog, _identities);
@@ -94,9 +97,9 @@ public sealed partial class SessionActor
                 return;
             }
             var state = ((held & Permission.Speak) == 0, ServerDeafened(access), ServerMuted(access));
-            if (_suppressed != state)
+            if (_toldVoice != state)
             {
-                _suppressed = state;
+                _toldVoice = state;
                 _region.Tell(new SetVoiceSuppressed(voice, _identity.User, state.Item1, state.Item2, state.Item3), Self);
             }
         }

@@ -128,7 +128,7 @@ public sealed partial class SessionActor
                 if (reply is VoiceJoined)
                 {
                     _voice = request.Channel;
-                    _suppressed = (suppressed, deafened, serverMuted);
+                    _toldVoice = (suppressed, deafened, serverMuted);
                     _mediator.Tell(new Publish(VoiceTopic(_identity.User), new VoiceTakenOver(request.Channel, Self)));
                 }
                 Answer(operation, reply);
@@ -145,7 +145,7 @@ public sealed partial class SessionActor
             {
                 _voice = request.Channel;
                 // Permissions may have changed while no connection held the membership.
-                _suppressed = null;
+                _toldVoice = null;
             }
             Answer(operation, reply);
         }));

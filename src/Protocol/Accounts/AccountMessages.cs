@@ -117,6 +117,7 @@ public sealed record IdentityUpdate(
     IReadOnlyList<RevokedSession> Revoked,
     IReadOnlyList<UserId> Deleted) : IProtocolMessage;
 
-public sealed record UserSessionsCut(UserId User, DateTimeOffset NotBefore);
+/// <summary>The user's sessions from before <paramref name="NotBefore"/> are ended; <paramref name="Reason"/>: what the user is told (a kick's or ban's).</summary>
+public sealed record UserSessionsCut(UserId User, DateTimeOffset NotBefore, string? Reason = null);
 
 public sealed record RevokedSession(UserId User, string SessionId, DateTimeOffset Until);

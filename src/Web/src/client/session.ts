@@ -94,6 +94,8 @@ export function describeApiError(error: unknown, action: AccountAction): string 
       }
     case 'invalid_token':
       return 'You were signed out.';
+    case 'session_ended':
+      return error.message;
     default:
       if (error.status === 429) return 'Too many attempts; wait a minute and try again.';
       return error.message;

@@ -64,6 +64,16 @@ describe('renewing a stored session', () => {
     await expect(renewStored(account(7 * Day), fetcher)).rejects.toBeInstanceOf(SignedOutError);
   });
 
+  test('a session a moderator ended is a sign-out that says why; another 401 says only that', async () => {
+    const kicked = await renewStored(account(7 * Day), answering([401, { error: 'session_ended', message: 'A moderator removed you from the server: spam.' }])).catch(
+      (x: unknown) => x,
+    );
+    expect(kicked).toBeInstanceOf(SignedOutError);
+    expect((kicked as Error).message).toBe('A moderator removed you from the server: spam.');
+    const plain = await renewStored(account(7 * Day), answering([401, { error: 'invalid_token', message: 'The session has ended.' }])).catch((x: unknown) => x);
+    expect((plain as Error).message).toBe('You were signed out.');
+  });
+
   test('an unreachable or failing server is not a sign-out: the token may still be good', async () => {
     const e = await renewStored(account(7 * Day), answering([503, { error: 'unavailable', message: 'Busy.' }])).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(ApiError);

@@ -41,8 +41,9 @@ export const renewalDue = (session: StoredSession, now: number = Date.now()) => 
 
 /** The server ended the session (past its maximum age, revoked, signed out elsewhere): the user signs in again. */
 export class SignedOutError extends Error {
-  constructor() {
-    super('You were signed out.');
+  /** `message`: why, when the server said (a moderator's kick or ban); else "You were signed out." */
+  constructor(message = 'You were signed out.') {
+    super(message);
     this.name = 'SignedOutError';
   }
 }
@@ -65,7 +66,8 @@ export async function renewStored(session: StoredSession, fetcher: typeof fetch 
     }
   } catch (e) {
     // 401: the session is over; 403: guests are no longer allowed.
-    if (e instanceof ApiError && (e.status === 401 || e.status === 403)) throw new SignedOutError();
+    if (e instanceof ApiError && (e.status === 401 || e.status === 403))
+      throw e.code === 'session_ended' ? new SignedOutError(e.message) : new SignedOutError();
     throw e;
   }
 }

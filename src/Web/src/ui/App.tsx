@@ -32,8 +32,6 @@ import { ChatApp } from './ChatApp';
 import { SignInScreen, type SignInActions, type SignInMode } from './SignInScreen';
 import { applyTheme } from './theme';
 
-export const SignedOutNotice = 'You were signed out.';
-
 /** The longest a browser timer can wait. */
 const MaxTimerMs = 2 ** 31 - 1;
 
@@ -114,7 +112,7 @@ export function App() {
         if (sessionRef.current === session) keep(renewed, renewed.userId === session.userId);
       })
       .catch((e) => {
-        if (e instanceof SignedOutError && sessionRef.current === session) signedOut(SignedOutNotice);
+        if (e instanceof SignedOutError && sessionRef.current === session) signedOut(e.message);
         else throw e;
       })
       .finally(() => {
