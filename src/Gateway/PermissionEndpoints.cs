@@ -41,10 +41,10 @@ public static class PermissionEndpoints
         var group = app.MapGroup("/api").AddEndpointFilter(async (context, next) =>
         {
             var http = context.HttpContext;
+            var catalog = http.RequestServices.GetRequiredService<ChannelCatalog>();
             if (SessionClaims.From(http.User) is { } identity)
             {
-                var catalog = http.RequestServices.GetRequiredService<ChannelCatalog>();
-                if (!catalog.IsLoaded) return Problem(StatusCodes.Status503ServiceUnavailable, "unavailable", "The channel list has not been loaded yet.");
+                if (!catalog.IsLoaded) return NotLoaded();
                 http.Items[AccessKey] = Access.For(identity, catalog, http.RequestServices.GetRequiredService<IdentityCache>());
                 return await next(context);
             }
@@ -55,7 +55,8 @@ public static class PermissionEndpoints
             // A session token that did not authenticate (expired, revoked) is not a wrong admin key.
             if (given.Length > 0 && !TokenService.LooksLikeToken(given) && guard.Enabled && !guard.IsThrottled(address, out _) && guard.Check(given, address))
             {
-                http.Items[AccessKey] = Access.AdminKey(http.RequestServices.GetRequiredService<ChannelCatalog>());
+                if (!catalog.IsLoaded) return NotLoaded();
+                http.Items[AccessKey] = Access.AdminKey(catalog);
                 return await next(context);
             }
             return Problem(StatusCodes.Status401Unauthorized, "forbidden", "A session token is required.");
@@ -151,9 +152,7 @@ public static class PermissionEndpoints
             var access = Caller(http);
             if (VisibleChannel(http, channelId, access) is not { } channel) return UnknownChannel();
             if (!access.Can(Permission.ManageRoles, channel.Id)) return Missing(Permission.ManageRoles);
-            var overrides = new List<OverrideDto>();
-            foreach (var o in access.Model.OverridesOf(channel.Id))
-                overrides.Add(await Describe(o, access.Model, accounts, budgets));
+            var overrides = await Task.WhenAll(access.Model.OverridesOf(channel.Id).Select(o => Describe(o, access.Model, accounts, budgets)));
             return Results.Json(new { overrides });
         });
         group.MapPut("/channels/{channelId}/overrides/{target}/{id}", async (string channelId, string target, string id, OverrideRequest? request, HttpContext http,
@@ -208,8 +207,7 @@ public static class PermissionEndpoints
         if (!UserId.TryParse(userId, out var user)) return Problem(StatusCodes.Status404NotFound, "unknown_user", "No such member.");
         if (!access.Outranks(user, identities.IsOwner(user)))
             return Problem(StatusCodes.Status403Forbidden, "forbidden", "You can act on members ranked below you only.");
-        var why = string.IsNullOrWhiteSpace(reason) ? null : reason.Trim();
-        if (!ServerVoice.IsValidReason(why)) return Problem(StatusCodes.Status400BadRequest, "invalid_argument", ServerVoice.ReasonRule);
+        if (!ServerVoice.TryNormalizeReason(reason, out var why)) return Problem(StatusCodes.Status400BadRequest, "invalid_argument", ServerVoice.ReasonRule);
         return await AskAccounts(accounts, new RemoveMember(user, access.User, why, ban), budgets) switch
         {
             SessionsCut => Results.NoContent(),
@@ -313,17 +311,8 @@ public static class PermissionEndpoints
         _ => Problem(StatusCodes.Status500InternalServerError, "internal", "Unexpected reply."),
     };
 
-    private static async Task<object> AskAccounts(IRequiredActor<AccountsSingleton> accounts, object message, CallBudgets budgets)
-    {
-        try
-        {
-            return await accounts.ActorRef.Ask<object>(message, budgets.Cluster);
-        }
-        catch (AskTimeoutException)
-        {
-            return new CommandRejected(ErrorCode.Unavailable, "The accounts service did not answer in time; try again.");
-        }
-    }
+    private static Task<object> AskAccounts(IRequiredActor<AccountsSingleton> accounts, object message, CallBudgets budgets) =>
+        AccountEndpoints.Ask(accounts, message, budgets);
 
     private static IResult Refused(object reply) => reply is CommandRejected r
         ? Problem(StatusCodes.Status503ServiceUnavailable, r.Code.WireName(), r.Reason)
@@ -334,6 +323,8 @@ public static class PermissionEndpoints
 
     private static IResult UnknownPermission(string? name) =>
         Problem(StatusCodes.Status400BadRequest, "invalid_argument", $"'{name}' is not a permission; permissions are: {string.Join(", ", Permissions.AllNames)}.");
+
+    private static IResult NotLoaded() => Problem(StatusCodes.Status503ServiceUnavailable, "unavailable", "The channel list has not been loaded yet.");
 
     private static IResult UnknownChannel() => Problem(StatusCodes.Status404NotFound, "unknown_channel", "No such channel.");
 

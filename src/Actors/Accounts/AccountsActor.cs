@@ -99,14 +99,19 @@ public sealed class AccountsActor : ReceivePersistentActor
             _state.ById(c.User) is { Deleted: false } account ? _state.View(account) : null)));
         Command<RemoveMember>(c =>
         {
+            if (!Protocol.Permissions.ServerVoice.TryNormalizeReason(c.Reason, out var reason))
+            {
+                Sender.Tell(new CommandRejected(ErrorCode.InvalidArgument, Protocol.Permissions.ServerVoice.ReasonRule));
+                return;
+            }
             if (c.Ban && _state.ById(c.User) is not { Deleted: false })
             {
                 Sender.Tell(new CommandRejected(ErrorCode.UnknownUser, "Only a registered account can be banned."));
                 return;
             }
             var now = _time.GetUtcNow();
-            IProtocolMessage e = c.Ban ? new MemberBanned(c.User, c.By, c.Reason, now) : new MemberKicked(c.User, c.By, c.Reason, now);
-            _log.Info("{0} {1} {2}{3}", c.By, c.Ban ? "banned" : "kicked", c.User, c.Reason is null ? "" : " (" + c.Reason + ")");
+            IProtocolMessage e = c.Ban ? new MemberBanned(c.User, c.By, reason, now) : new MemberKicked(c.User, c.By, reason, now);
+            _log.Info("{0} {1} {2}{3}", c.By, c.Ban ? "banned" : "kicked", c.User, reason is null ? "" : " (" + reason + ")");
             Store(e, Sender, new SessionsCut(c.User, now));
         });
         Command<UnbanMember>(c =>
@@ -317,7 +322,7 @@ public sealed class AccountsActor : ReceivePersistentActor
             _log.Warning("This server has no owner yet; the setup code from OpenChat:Auth:SetupCode makes one.");
     }
 
-    /// <summary>80 random bits in four groups of four characters that cannot be misread (no 0/O, 1/I/L).</summary>
+    /// <summary>About 79 random bits: four groups of four characters that cannot be misread (no 0/O, 1/I/L).</summary>
     private static string NewSetupCode()
     {
         const string alphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";

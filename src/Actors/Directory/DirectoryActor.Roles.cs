@@ -68,13 +68,17 @@ public sealed partial class DirectoryActor
             Reject(ErrorCode.Forbidden, cmd.Member == cmd.By.User ? "You cannot moderate yourself." : "You can moderate members ranked below you only.");
             return;
         }
-        if (!ServerVoice.IsValidReason(cmd.Reason))
+        if ((cmd.Muted || cmd.Deafened) && !_voiceModeration.ContainsKey(cmd.Member.Value) && _voiceModeration.Count >= PermissionModel.MaxModeratedVoices)
+        {
+            Reject(ErrorCode.InvalidArgument, $"At most {PermissionModel.MaxModeratedVoices} members can be server-muted or deafened at once.");
+            return;
+        }
+        if (!ServerVoice.TryNormalizeReason(cmd.Reason, out var reason))
         {
             Reject(ErrorCode.InvalidArgument, ServerVoice.ReasonRule);
             return;
         }
         var sender = Sender;
-        var reason = string.IsNullOrWhiteSpace(cmd.Reason) ? null : cmd.Reason.Trim();
         Persist(new DirectoryMemberVoiceModerated(cmd.Member, cmd.Muted, cmd.Deafened, cmd.By.User, reason, DateTimeOffset.UtcNow), e =>
         {
             Apply(e);

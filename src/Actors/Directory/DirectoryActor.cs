@@ -57,7 +57,9 @@ public sealed partial class DirectoryActor : ReceivePersistentActor
         Command<GetChannelInfo>(q => Sender.Tell(new ChannelInfoResult(q.Channel, _byId.GetValueOrDefault(q.Channel))));
         Command<WatchDirectory>(w =>
         {
-            if (_watchers.Add(w.Watcher)) Context.Watch(w.Watcher);
+            // Gateways re-register periodically; only a new watcher needs the list (the others get every change).
+            if (!_watchers.Add(w.Watcher)) return;
+            Context.Watch(w.Watcher);
             w.Watcher.Tell(List());
         });
         Command<Terminated>(t => _watchers.Remove(t.ActorRef));

@@ -70,11 +70,13 @@ public static class AccountEndpoints
             if (string.IsNullOrWhiteSpace(request?.Username) || request.Username.Length > UsernameRules.MaxLength * 4)
                 return Problem(StatusCodes.Status400BadRequest, "invalid_argument", "Name the account by its username.");
             var username = request.Username.Trim();
-            // Whom the name belongs to decides whether the caller outranks them.
-            var found = await Ask(accounts, new FindAccounts(username, FindAccounts.MaxLimit), budgets) is AccountsFound { } matches
-                ? matches.Accounts.FirstOrDefault(a => UsernameRules.Key(a.Username) == UsernameRules.Key(username))
-                : null;
-            return MayResetFor(context, identities, catalog, found?.User) ?? await IssueResetLinkByName(username, accounts, budgets);
+            // Whom the name belongs to decides whether the caller outranks them, and the link goes to that very account.
+            if (await Ask(accounts, new FindAccounts(username, FindAccounts.MaxLimit), budgets) is not AccountsFound matches)
+                return Problem(StatusCodes.Status503ServiceUnavailable, "unavailable", "The accounts service did not answer in time; try again.");
+            var found = matches.Accounts.FirstOrDefault(a => UsernameRules.Same(a.Username, username));
+            if (MayResetFor(context, identities, catalog, found?.User) is { } refused) return refused;
+            // No such account: the singleton answers for the name, as it does for any unknown one.
+            return found is null ? await IssueResetLinkByName(username, accounts, budgets) : await IssueResetLink(found.User.Value, accounts, budgets);
         }).RequireAuthorization();
     }
 
@@ -360,7 +362,7 @@ public static class AccountEndpoints
     }
 
     /// <summary>Asks the accounts singleton; a timeout (it is moving, or the cluster is busy) is a refusal like any other.</summary>
-    private static async Task<object> Ask(IRequiredActor<AccountsSingleton> accounts, object message, CallBudgets budgets)
+    internal static async Task<object> Ask(IRequiredActor<AccountsSingleton> accounts, object message, CallBudgets budgets)
     {
         try
         {

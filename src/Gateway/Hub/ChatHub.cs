@@ -267,12 +267,8 @@ public sealed class ChatHub(GatewayRuntime runtime, TurnCredentials turn) : Hub<
         UserId.TryParse(userId, out var id) ? id : throw HubErrors.Error(ErrorCode.InvalidArgument, "userId is not a valid user id.");
 
     /// <summary>A moderator's reason: trimmed, at most 512 characters, no control characters; null when none is given.</summary>
-    private static string? ModerationReason(string? reason)
-    {
-        if (string.IsNullOrWhiteSpace(reason)) return null;
-        var trimmed = reason.Trim();
-        return ServerVoice.IsValidReason(trimmed) ? trimmed : throw HubErrors.Error(ErrorCode.InvalidArgument, ServerVoice.ReasonRule);
-    }
+    private static string? ModerationReason(string? reason) =>
+        ServerVoice.TryNormalizeReason(reason, out var why) ? why : throw HubErrors.Error(ErrorCode.InvalidArgument, ServerVoice.ReasonRule);
 
     private Task VoiceCommand(object request) => AckedAsync(Session(), request);
 
@@ -313,10 +309,10 @@ public sealed class ChatHub(GatewayRuntime runtime, TurnCredentials turn) : Hub<
     {
         var id = ParseChannelId(channelId);
         if (!runtime.Catalog.IsLoaded) throw HubErrors.Unavailable();
-        var access = CurrentAccess();
-        if (runtime.Catalog.Find(id) is not { } channel || !access.CanView(id))
+        var held = CurrentAccess().In(id);
+        if (runtime.Catalog.Find(id) is not { } channel || held == Permission.None)
             throw HubErrors.Error(ErrorCode.UnknownChannel, $"Channel '{id}' does not exist.");
-        var missing = needed & ~access.In(id);
+        var missing = needed & ~held;
         if (missing != 0)
             throw HubErrors.Error(ErrorCode.Forbidden, $"You need the {string.Join(", ", Permissions.ToNames(missing))} permission in '{channel.Name}'.");
         return channel;

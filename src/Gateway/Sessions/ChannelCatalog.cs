@@ -32,8 +32,8 @@ public sealed class ChannelCatalog
         var previous = _current;
         _current = new Snapshot(channels, channels.ToFrozenDictionary(c => c.Id), permissions ?? PermissionModel.Default);
         Interlocked.Exchange(ref _updated, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
-        return previous is null || !previous.Channels.SequenceEqual(channels) || !ReferenceEquals(previous.Permissions, _current.Permissions)
-            && !SameModel(previous.Permissions, _current.Permissions);
+        // Every change to roles, overrides or server voice moves the directory's journal, and so the model's revision.
+        return previous is null || !previous.Channels.SequenceEqual(channels) || previous.Permissions.Revision != _current.Permissions.Revision;
     }
 
     /// <summary>
@@ -59,14 +59,4 @@ public sealed class ChannelCatalog
             }
         }
     }
-
-    private static bool SameModel(PermissionModel a, PermissionModel b) =>
-        a.Revision == b.Revision
-        && a.Roles.SequenceEqual(b.Roles)
-        && a.MemberRoles.Count == b.MemberRoles.Count
-        && a.MemberRoles.All(m => b.MemberRoles.TryGetValue(m.Key, out var r) && r.SequenceEqual(m.Value))
-        && a.Overrides.Count == b.Overrides.Count
-        && a.Overrides.All(o => b.Overrides.TryGetValue(o.Key, out var r) && r.SequenceEqual(o.Value))
-        && (a.VoiceModeration?.Count ?? 0) == (b.VoiceModeration?.Count ?? 0)
-        && (a.VoiceModeration ?? new Dictionary<string, ServerVoice>()).All(v => b.VoiceModeration!.TryGetValue(v.Key, out var w) && w == v.Value);
 }

@@ -110,14 +110,15 @@ public sealed partial class SessionActor
         var operation = _voiceOperation = new VoiceOperation(request.Channel, Sender, request.AnswerTaken);
         WhenOpen(operation, () =>
         {
-            if (_voice is { } current && current != request.Channel) LeaveCurrentVoice();
-            using var span = GatewayTracing.Source.StartChild("session.join_voice", request.TraceParent);
-            if (!CurrentAccess().Can(Permission.Connect, request.Channel))
+            // Checked again here: the permissions may have changed since the hub looked. A refused join leaves nothing.
+            var access = CurrentAccess();
+            if (!access.Can(Permission.Connect, request.Channel))
             {
                 Answer(operation, new CommandRejected(ErrorCode.Forbidden, "You may not connect to this voice channel."));
                 return;
             }
-            var access = CurrentAccess();
+            if (_voice is { } current && current != request.Channel) LeaveCurrentVoice();
+            using var span = GatewayTracing.Source.StartChild("session.join_voice", request.TraceParent);
             var suppressed = !access.Can(Permission.Speak, request.Channel);
             var deafened = ServerDeafened(access);
             var serverMuted = ServerMuted(access);

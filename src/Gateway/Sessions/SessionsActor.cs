@@ -22,9 +22,11 @@ public sealed class SessionsActor : ReceiveActor, IWithTimers
     private sealed record Expired(IActorRef Session);
 
     private readonly Dictionary<IActorRef, (IClientPush Push, SessionIdentity Identity)> _sessions = new();
+    private Protocol.Ids.UserId? _owner;
 
     public SessionsActor(IdentityCache identities, TimeProvider time)
     {
+        _owner = identities.Owner;
         Receive<Start>(start =>
         {
             var name = "session-" + Uri.EscapeDataString(start.ConnectionId);
@@ -43,11 +45,13 @@ public sealed class SessionsActor : ReceiveActor, IWithTimers
         Receive<Expired>(e => Context.Stop(e.Session));
         Receive<Recheck>(_ =>
         {
+            // Who owns the server decides what its sessions may do: only a new owner changes their access.
+            var ownerChanged = identities.Owner != _owner;
+            _owner = identities.Owner;
             foreach (var (session, (_, identity)) in _sessions)
             {
                 if (identities.IsRevoked(identity)) Context.Stop(session);
-                // The owner may have changed.
-                else session.Tell(AccessChanged.Instance);
+                else if (ownerChanged) session.Tell(AccessChanged.Instance);
             }
         });
         Receive<AccessChanged>(changed =>

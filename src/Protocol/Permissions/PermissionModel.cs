@@ -29,6 +29,9 @@ public sealed record PermissionModel(
     public const int MaxRolesPerMember = 25;
     public const int MaxOverridesPerChannel = 100;
 
+    /// <summary>How many members may be server-muted or server-deafened at once.</summary>
+    public const int MaxModeratedVoices = 10_000;
+
     public static PermissionModel Default { get; } = new(
         [new Role(Role.EveryoneId, Role.EveryoneName, Permissions.EveryoneDefault, 0)],
         new Dictionary<string, IReadOnlyList<string>>(),

@@ -43,7 +43,13 @@ public sealed record ServerVoice(bool Muted, bool Deafened)
 
     public static readonly string ReasonRule = $"A reason has at most {MaxReasonLength} characters, without control characters.";
 
-    /// <summary>A moderator's reason: none, or at most <see cref="MaxReasonLength"/> characters without control or invisible ones.</summary>
-    public static bool IsValidReason(string? reason) =>
-        reason is null || reason.Length <= MaxReasonLength && Text.TextRules.FindUnsafeCharacter(reason) is null;
+    /// <summary>
+    /// A moderator's reason as stored: trimmed, null when blank; false when it is longer than
+    /// <see cref="MaxReasonLength"/> or holds control or invisible characters.
+    /// </summary>
+    public static bool TryNormalizeReason(string? raw, out string? reason)
+    {
+        reason = string.IsNullOrWhiteSpace(raw) ? null : raw.Trim();
+        return reason is null || reason.Length <= MaxReasonLength && Text.TextRules.FindUnsafeCharacter(reason) is null;
+    }
 }
