@@ -49,6 +49,7 @@ public static class GatewaySetup
         services.AddSingleton<IdentityCache>();
         services.AddSingleton(new PasswordHashing(auth));
         services.AddSingleton<ChannelCatalog>();
+        services.AddSingleton<Audit.AuditTrail>();
         services.AddSingleton<EdgeBudgets>();
         services.AddSingleton(new ConnectionLimits(gateway.MaxConnectionsPerUser, gateway.MaxConnectionsPerAddress));
         services.AddSingleton(sp => new AdminGuard(auth, sp.GetRequiredService<TimeProvider>()));

@@ -33,6 +33,7 @@ public sealed class RoleTests(WebApp app, ITestOutputHelper output) : IClassFixt
         // The owner creates the role and the voice channel in the server settings.
         await owner.GetByRole(AriaRole.Button, new() { Name = "Server settings" }).ClickAsync();
         var settings = owner.GetByRole(AriaRole.Dialog, new() { Name = "Server settings" });
+        await settings.GetByRole(AriaRole.Tab, new() { Name = "Roles" }).ClickAsync();
         await settings.GetByLabel("Role name").FillAsync("Crew");
         await settings.GetByRole(AriaRole.Button, new() { Name = "Create role" }).ClickAsync();
         await Assertions.Expect(settings.GetByRole(AriaRole.List, new() { Name = "Roles" }).Locator(".role-name", new() { HasTextString = "Crew" }))

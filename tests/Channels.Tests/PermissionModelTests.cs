@@ -74,6 +74,6 @@ public sealed class PermissionModelTests
         Assert.Equal(Permissions.All, all);
         Assert.False(Permissions.TryParse(["speak", "fly"], out _, out var unknown));
         Assert.Equal("fly", unknown);
-        Assert.Equal(14, Permissions.AllNames.Count);
+        Assert.Equal(16, Permissions.AllNames.Count);
     }
 }

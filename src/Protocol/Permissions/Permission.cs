@@ -22,13 +22,15 @@ public enum Permission : long
     BanMembers = 1 << 11,
     ResetPasswords = 1 << 12,
     Administrator = 1 << 13,
+    ViewAuditLog = 1 << 14,
+    ManageServer = 1 << 15,
 }
 
 /// <summary>Permission names as clients see them, and the sets the model starts from.</summary>
 public static class Permissions
 {
     /// <summary>Every permission there is.</summary>
-    public const Permission All = (Permission)((1L << 14) - 1);
+    public const Permission All = (Permission)((1L << 16) - 1);
 
     /// <summary>What @everyone may do on a new server (and on one that had no roles before): take part, manage nothing.</summary>
     public const Permission EveryoneDefault =

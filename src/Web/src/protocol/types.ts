@@ -125,6 +125,8 @@ export const PermissionNames = [
   'banMembers',
   'resetPasswords',
   'administrator',
+  'viewAuditLog',
+  'manageServer',
 ] as const;
 
 export type Permission = (typeof PermissionNames)[number];

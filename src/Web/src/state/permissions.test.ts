@@ -52,10 +52,11 @@ describe('what the user may do', () => {
     expect(serverAllows(null, 'viewChannel')).toBe(false);
   });
 
-  test('server settings need manageRoles or manageChannels; a channel gear needs either in that channel', () => {
+  test('server settings need a permission one of its pages uses; a channel gear needs manageRoles or manageChannels there', () => {
     expect(canOpenServerSettings(mod)).toBe(true);
     expect(canOpenServerSettings({ server: ['manageChannels'], owner: false, roles: [] })).toBe(true);
-    expect(canOpenServerSettings({ server: ['viewChannel', 'kickMembers'], owner: false, roles: [] })).toBe(false);
+    expect(canOpenServerSettings({ server: ['viewChannel', 'kickMembers'], owner: false, roles: [] })).toBe(true);
+    expect(canOpenServerSettings({ server: ['viewChannel', 'sendMessages', 'muteMembers'], owner: false, roles: [] })).toBe(false);
     expect(canOpenServerSettings(null)).toBe(false);
     expect(canOpenChannelSettings(channel(['viewChannel', 'manageChannels']))).toBe(true);
     expect(canOpenChannelSettings(channel(['viewChannel', 'sendMessages']))).toBe(false);

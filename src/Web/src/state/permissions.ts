@@ -28,6 +28,8 @@ export const PermissionLabels: Record<Permission, string> = {
   banMembers: 'Ban members',
   resetPasswords: 'Reset passwords',
   administrator: 'Administrator (every permission, overrides ignored)',
+  viewAuditLog: 'View the audit log',
+  manageServer: 'Manage the server (name, join policy, invites)',
 };
 
 /** What a member may do in a channel on a server before roles, which sends no permissions. */
@@ -61,7 +63,7 @@ export function myVoiceMember(s: State): VoiceMemberDto | undefined {
 
 /** The server settings are for those who manage roles or channels. */
 export const canOpenServerSettings = (permissions: PermissionsDto | null) =>
-  serverAllows(permissions, 'manageRoles') || serverAllows(permissions, 'manageChannels');
+  (['manageServer', 'manageRoles', 'manageChannels', 'kickMembers', 'banMembers', 'viewAuditLog'] as const).some((p) => serverAllows(permissions, p));
 
 /** A channel's settings (gear in the channel list) are for those who manage roles or channels there. */
 export const canOpenChannelSettings = (channel: ChannelDto) =>

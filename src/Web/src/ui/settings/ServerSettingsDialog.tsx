@@ -3,15 +3,45 @@ import { serverAllows } from '../../state/permissions';
 import type { State } from '../../state/store';
 import { useChat, useChatState } from '../context';
 import { Dialog } from '../Dialog';
+import { AuditTab } from './AuditTab';
+import { BansTab } from './BansTab';
 import { ChannelsTab } from './ChannelsTab';
+import { ClusterTab } from './ClusterTab';
+import { InvitesTab } from './InvitesTab';
 import { MembersTab } from './MembersTab';
+import { OverviewTab } from './OverviewTab';
 import { RolesTab } from './RolesTab';
 import { useRoles } from './useSettings';
 
-type Tab = 'roles' | 'members' | 'channels';
-const tabNames: Record<Tab, string> = { roles: 'Roles', members: 'Members', channels: 'Channels' };
+type Tab = 'overview' | 'channels' | 'roles' | 'members' | 'bans' | 'invites' | 'audit' | 'cluster';
+const tabNames: Record<Tab, string> = {
+  overview: 'Overview',
+  channels: 'Channels',
+  roles: 'Roles',
+  members: 'Members',
+  bans: 'Bans',
+  invites: 'Invites',
+  audit: 'Audit log',
+  cluster: 'Cluster',
+};
 
 const selectPermissions = (s: State) => s.permissions;
+
+/** The panel's pages the user may open, in the order shown. */
+function panelTabs(mine: State['permissions']): Tab[] {
+  const can = (p: Parameters<typeof serverAllows>[1]) => serverAllows(mine, p);
+  const shown: Record<Tab, boolean> = {
+    overview: can('manageServer'),
+    channels: can('manageChannels'),
+    roles: can('manageRoles'),
+    members: can('manageRoles') || can('kickMembers') || can('banMembers'),
+    bans: can('banMembers'),
+    invites: can('manageServer'),
+    audit: can('viewAuditLog'),
+    cluster: can('administrator'),
+  };
+  return (Object.keys(tabNames) as Tab[]).filter((t) => shown[t]);
+}
 
 /**
  * The server's settings, for those who manage roles (Roles, Members) or channels (Channels): tabs that the arrow
@@ -20,10 +50,7 @@ const selectPermissions = (s: State) => s.permissions;
 export function ServerSettingsDialog({ onClose }: { onClose: () => void }) {
   const { api } = useChat();
   const mine = useChatState(selectPermissions);
-  const tabs: Tab[] = [
-    ...(serverAllows(mine, 'manageRoles') ? (['roles', 'members'] as const) : []),
-    ...(serverAllows(mine, 'manageChannels') ? (['channels'] as const) : []),
-  ];
+  const tabs = panelTabs(mine);
   const [chosen, setChosen] = useState<Tab>(tabs[0] ?? 'roles');
   const tab = tabs.includes(chosen) ? chosen : tabs[0];
   const { roles, error, reload } = useRoles(api);
@@ -70,10 +97,15 @@ export function ServerSettingsDialog({ onClose }: { onClose: () => void }) {
                 {error}
               </p>
             )}
+            {tab === 'overview' && <OverviewTab api={api} />}
             {tab === 'channels' && <ChannelsTab api={api} />}
+            {tab === 'bans' && <BansTab api={api} />}
+            {tab === 'invites' && <InvitesTab api={api} />}
+            {tab === 'audit' && <AuditTab api={api} />}
+            {tab === 'cluster' && <ClusterTab api={api} />}
             {tab === 'roles' && roles && <RolesTab api={api} roles={roles} mine={mine} reload={reload} />}
             {tab === 'members' && roles && <MembersTab api={api} roles={roles} mine={mine} />}
-            {tab !== 'channels' && !roles && !error && <p className="muted" role="status">Loading…</p>}
+            {(tab === 'roles' || tab === 'members') && !roles && !error && <p className="muted" role="status">Loading…</p>}
           </div>
         </>
       )}
