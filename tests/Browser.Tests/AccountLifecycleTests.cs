@@ -204,7 +204,7 @@ public sealed class AccountLifecycleTests(WebApp app) : IClassFixture<WebApp>, I
     }
 
     [Fact]
-    public async Task A_kicked_member_s_page_goes_to_the_sign_in_screen_and_says_why()
+    public async Task A_kicked_member_s_page_goes_to_the_sign_in_screen_and_says_why_and_a_banned_account_cannot_sign_in()
     {
         var member = await app.RegisterAsync(await app.LaunchAsync(), "rowdy", Password);
         using var http = new HttpClient();
@@ -215,6 +215,16 @@ public sealed class AccountLifecycleTests(WebApp app) : IClassFixture<WebApp>, I
         Assert.Equal(HttpStatusCode.NoContent, kicked.StatusCode);
 
         await Assertions.Expect(Notice(member, "A moderator removed you from the server: too many memes")).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        await Assertions.Expect(member.GetByRole(AriaRole.Textbox, new() { Name = "Message" })).ToHaveCountAsync(0);
+
+        // A kicked member may come back; a banned one is told why and cannot sign in.
+        await WebClientDriver.SubmitSignInAsync(member, "rowdy", Password);
+        await WebClientDriver.ExpectChatAsync(member);
+        using var banned = await http.PostAsJsonAsync($"{app.BaseUrl}/api/server/members/{id}/ban", new { reason = "spam links" });
+        Assert.Equal(HttpStatusCode.NoContent, banned.StatusCode);
+        await Assertions.Expect(Notice(member, "This account is banned: spam links")).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        await WebClientDriver.SubmitSignInAsync(member, "rowdy", Password);
+        await Assertions.Expect(member.GetByRole(AriaRole.Alert)).ToHaveTextAsync("This account is banned: spam links");
         await Assertions.Expect(member.GetByRole(AriaRole.Textbox, new() { Name = "Message" })).ToHaveCountAsync(0);
     }
 }

@@ -342,11 +342,12 @@ public sealed class VoiceTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_moderator_disconnects_one_member_and_moves_another_who_is_heard_in_the_new_channel()
+    public async Task A_moderator_disconnects_one_member_and_moves_another_who_is_heard_in_the_new_channel_and_not_the_old()
     {
         var studio = await AdminApi.CreateChannelAsync(_server.BaseUrl, AdminKey, "Studio", "voice");
         await using var alice = await JoinAsync("Alice", "lounge");
         await using var bob = await JoinAsync("Bob", "lounge");
+        await using var dave = await JoinAsync("Dave", "lounge");
         await using var carol = await JoinAsync("Carol", studio.Id);
         await using var moderator = await ModeratorAsync();
         var moved = System.Threading.Channels.Channel.CreateUnbounded<(string From, string To, string Reason)>();
@@ -359,11 +360,14 @@ public sealed class VoiceTests(ITestOutputHelper output) : IAsyncLifetime
         await moderator.Connection.InvokeAsync("MoveVoiceMember", "lounge", bob.Chat.Session.UserId, studio.Id, null);
         var move = await Next(moved);
         Assert.Equal(("lounge", studio.Id), (move.From, move.To));
-        Assert.Empty((await moderator.OpenChannelAsync("lounge")).Voice);
-        // Bob's client joins where it was moved, as the web client does, and Carol hears him there.
+        Assert.Equal([dave.Chat.Session.UserId], (await moderator.OpenChannelAsync("lounge")).Voice.Select(v => v.UserId));
+        // Bob's client joins where it was moved, as the web client does: Carol hears him there, Dave in the old channel does not.
         bob.Media.Dispose();
         await using var inStudio = await JoinAsync("Bob", studio.Id, await Clients.ConnectAsync(_server.BaseUrl, "Bob", bob.Chat.Session));
+        var daveBefore = dave.Received.Count;
         await HearsAsync(carol, inStudio, "in the channel Bob was moved to");
+        var inOld = Decode(dave.Received.Skip(daveBefore).ToArray());
+        Assert.True(inOld.Length == 0 || Tone.RmsDbfs(inOld) < -50, $"Dave hears Bob in the channel he was moved from at {Tone.RmsDbfs(inOld):F1} dBFS");
         Assert.Contains("not_in_voice:", (await Assert.ThrowsAsync<HubException>(() =>
             moderator.Connection.InvokeAsync("DisconnectVoiceMember", "lounge", alice.Chat.Session.UserId, null))).Message);
     }
