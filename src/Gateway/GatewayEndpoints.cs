@@ -44,6 +44,9 @@ public static class GatewayEndpoints
         app.UseForwardedHeaders(ForwardedHeadersSetup.Options(gateway));
         app.UseOpenChatHttpsRedirect();
         app.UseMiddleware<ApiBodyLimit>();
+        // Before routing: an API call's content type decides which endpoint matches.
+        app.UseMiddleware<ApiJsonBodies>();
+        app.UseRouting();
         app.Use((context, next) =>
         {
             var headers = context.Response.Headers;

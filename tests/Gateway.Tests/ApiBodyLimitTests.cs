@@ -6,13 +6,16 @@ using Xunit;
 
 namespace OpenChat.Gateway.Tests;
 
-/// <summary>The HTTP API's request body cap (<c>OpenChat:Gateway:MaxApiBodyBytes</c>).</summary>
+/// <summary>The HTTP API's request body cap (<c>OpenChat:Gateway:MaxApiBodyBytes</c>) and its JSON-only bodies.</summary>
 public sealed class ApiBodyLimitTests : IAsyncLifetime
 {
     private InProcessServer _server = null!;
     private readonly HttpClient _http = SourceAddress.HttpClient(SourceAddress.Next());
 
-    public async Task InitializeAsync() => _server = await InProcessServer.StartAsync();
+    private const string AdminKey = "body-limit-admin-key-0123456789abcdefgh";
+
+    public async Task InitializeAsync() =>
+        _server = await InProcessServer.StartAsync(new Dictionary<string, string?> { ["OpenChat:Auth:AdminKey"] = AdminKey });
 
     public async Task DisposeAsync()
     {
@@ -63,6 +66,22 @@ public sealed class ApiBodyLimitTests : IAsyncLifetime
         using var chunked = ChunkedSessionRequest(16 * 1024);
         using var answer = await _http.SendAsync(chunked);
         Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_body_that_is_not_json_is_answered_415_and_a_call_without_a_body_reaches_an_endpoint_whose_body_is_optional()
+    {
+        using var plain = await _http.PostAsync(_server.BaseUrl + "/api/session", new StringContent("Alice", Encoding.UTF8, "text/plain"));
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, plain.StatusCode);
+        Assert.Equal("unsupported_media_type", (await plain.Content.ReadFromJsonAsync<ErrorBody>())!.Error);
+
+        // A kick's reason is optional: no body and no content type at all is a kick without one.
+        using var guest = await _http.PostAsJsonAsync(_server.BaseUrl + "/api/session", new { displayName = "Alice" });
+        var userId = (await guest.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("userId").GetString();
+        using var kick = new HttpRequestMessage(HttpMethod.Post, $"{_server.BaseUrl}/api/server/members/{userId}/kick");
+        kick.Headers.Authorization = new("Bearer", AdminKey);
+        using var kicked = await _http.SendAsync(kick);
+        Assert.Equal(HttpStatusCode.NoContent, kicked.StatusCode);
     }
 
     private sealed record ErrorBody(string Error, string Message);
