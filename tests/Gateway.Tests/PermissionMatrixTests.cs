@@ -87,7 +87,7 @@ public sealed class PermissionMatrixTests(ITestOutputHelper output) : IAsyncLife
         _member = await RegisterAsync("Member");
         _manager = await RegisterAsync("Manager");
         _managersRole = (await OkJsonAsync(new Call("POST", "/api/server/roles",
-            new { name = "Managers", permissions = new[] { "manageRoles", "manageChannels", "resetPasswords", "kickMembers", "banMembers", "viewChannel", "connect", "speak" } }), AdminKey)).GetProperty("id").GetString()!;
+            new { name = "Managers", permissions = new[] { "manageRoles", "manageChannels", "resetPasswords", "kickMembers", "banMembers", "viewAuditLog", "viewChannel", "connect", "speak" } }), AdminKey)).GetProperty("id").GetString()!;
         _targetRole = (await OkJsonAsync(new Call("POST", "/api/server/roles", new { name = "Target", permissions = Array.Empty<string>() }), AdminKey))
             .GetProperty("id").GetString()!;
         // Managers above Target.
