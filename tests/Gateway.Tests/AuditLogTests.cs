@@ -90,13 +90,23 @@ public sealed class AuditLogTests : IAsyncLifetime
         await SendAsync(HttpMethod.Post, $"/api/server/members/{alice.UserId}/kick", owner.Token, new { reason = "first" });
         await SendAsync(HttpMethod.Post, $"/api/server/members/{bob.UserId}/ban", owner.Token, new { reason = "second" });
         await SendAsync(HttpMethod.Delete, $"/api/server/members/{bob.UserId}/ban", owner.Token);
+        var crew = (await SendAsync(HttpMethod.Post, "/api/server/roles", owner.Token, new { name = "Crew" })).GetProperty("id").GetString()!;
+        await SendAsync(HttpMethod.Put, $"/api/server/members/{alice.UserId}/roles/{crew}", owner.Token);
+        await SendAsync(HttpMethod.Put, $"/api/channels/general/overrides/role/{crew}", owner.Token, new { allow = new[] { "manageMessages" }, deny = new[] { "sendMessages" } });
+        await SendAsync(HttpMethod.Post, $"/api/accounts/{alice.UserId}/reset-link", owner.Token);
+        var others = await EntriesAsync(owner.Token, "", e => e.Length >= 7);
+        Assert.Equal([("password.reset-link", "member", "Alice", null), ("override.set", "channel", "general", "role Crew: allow manageMessages; deny sendMessages"),
+                ("member.roles", "member", "Alice", "added Crew"), ("role.create", "role", "Crew", "permissions: none")],
+            others.Take(4).Select(e => (e.GetProperty("action").GetString(), e.GetProperty("target").GetProperty("kind").GetString(),
+                e.GetProperty("target").GetProperty("name").GetString(), e.GetProperty("detail").GetString())));
+
         await SendAsync(HttpMethod.Post, "/api/admin/channels", AdminKey, new { name = "Audited", kind = "voice" });
         await SendAsync(HttpMethod.Patch, "/api/admin/channels/audited", AdminKey, new { topic = "voice things" });
         await SendAsync(HttpMethod.Delete, "/api/admin/channels/audited", AdminKey);
 
-        var all = await EntriesAsync(AdminKey, "", e => e.Length >= 6);
-        Assert.Equal(["channel.delete", "channel.update", "channel.create", "member.unban", "member.ban", "member.kick"],
-            all.Select(e => e.GetProperty("action").GetString()));
+        var all = await EntriesAsync(AdminKey, "", e => e.Length >= 10);
+        Assert.Equal(["channel.delete", "channel.update", "channel.create", "password.reset-link", "override.set", "member.roles", "role.create",
+                "member.unban", "member.ban", "member.kick"], all.Select(e => e.GetProperty("action").GetString()));
         Assert.All(all.Take(3), e =>
         {
             Assert.Equal(("admin-key", "admin key"), (e.GetProperty("actor").GetProperty("id").GetString(), e.GetProperty("actor").GetProperty("name").GetString()));
@@ -108,10 +118,10 @@ public sealed class AuditLogTests : IAsyncLifetime
         Assert.All(all.Skip(3), e => Assert.Equal(("Owner", owner.UserId), (e.GetProperty("actor").GetProperty("name").GetString(), e.GetProperty("actor").GetProperty("id").GetString())));
 
         string Actions(JsonElement[] entries) => string.Join(",", entries.Select(e => e.GetProperty("action").GetString()));
-        Assert.Equal("member.unban,member.ban,member.kick", Actions((await PageAsync(owner.Token, "?action=member")).Entries));
+        Assert.Equal("member.roles,member.unban,member.ban,member.kick", Actions((await PageAsync(owner.Token, "?action=member")).Entries));
         Assert.Equal("member.ban", Actions((await PageAsync(owner.Token, "?action=member.ban")).Entries));
         Assert.Equal("", Actions((await PageAsync(owner.Token, "?action=memb")).Entries));
-        Assert.Equal("member.kick", Actions((await PageAsync(owner.Token, "?member=alic")).Entries));
+        Assert.Equal("password.reset-link,member.roles,member.kick", Actions((await PageAsync(owner.Token, "?member=alic")).Entries));
         Assert.Equal("member.unban,member.ban", Actions((await PageAsync(owner.Token, $"?target={bob.UserId}")).Entries));
         Assert.Equal("channel.delete,channel.update,channel.create", Actions((await PageAsync(owner.Token, "?actor=admin-key")).Entries));
         Assert.Equal("channel.delete,channel.update,channel.create", Actions((await PageAsync(owner.Token, "?member=admin+key")).Entries));
@@ -150,19 +160,10 @@ public sealed class AuditLogTests : IAsyncLifetime
         Assert.Equal(reason, entry.GetProperty("reason").GetString());
     }
 
-    /// <summary>The newest entries once <paramref name="done"/> holds for them (records reach the log just after the action answers).</summary>
-    private async Task<JsonElement[]> EntriesAsync(string token, string query, Func<JsonElement[], bool> done)
-    {
-        JsonElement[] entries = [];
-        await Probe.UntilAsync(async () => done(entries = (await PageAsync(token, query)).Entries), TimeSpan.FromSeconds(10), "the audit entries");
-        return entries;
-    }
+    private Task<JsonElement[]> EntriesAsync(string token, string query, Func<JsonElement[], bool> done) =>
+        AuditLog.ReadUntilAsync(_server.BaseUrl, token, query, done);
 
-    private async Task<(JsonElement[] Entries, bool HasMore)> PageAsync(string token, string query)
-    {
-        var page = await SendAsync(HttpMethod.Get, "/api/server/audit" + query, token);
-        return (page.GetProperty("entries").EnumerateArray().ToArray(), page.GetProperty("hasMore").GetBoolean());
-    }
+    private Task<(JsonElement[] Entries, bool HasMore)> PageAsync(string token, string query) => AuditLog.PageAsync(_http, _server.BaseUrl, token, query);
 
     private async Task<HttpResponseMessage> GetAsync(string path, string? token)
     {
