@@ -16,6 +16,7 @@ using OpenChat.Protocol.Media;
 using OpenChat.Protocol.Voice;
 using Akka.DistributedData;
 using Microsoft.Extensions.Logging;
+using OpenChat.Gateway.Audit;
 using OpenChat.Gateway.Auth;
 using OpenChat.Gateway.Edge;
 using OpenChat.Gateway.Hub;
@@ -97,28 +98,33 @@ public static class AdminEndpoints
         });
 
         admin.MapPost("/accounts/{userId}/reset-link", AccountEndpoints.IssueResetLink);
-        admin.MapPost("/channels", (CreateChannelRequest? request, IRequiredActor<ChannelDirectory> directory, IOptions<GatewayOptions> options, ChannelCatalog catalog) =>
-            CreateChannel(request, directory, options, catalog));
+        admin.MapPost("/channels", (CreateChannelRequest? request, IRequiredActor<ChannelDirectory> directory, IOptions<GatewayOptions> options, ChannelCatalog catalog,
+            AuditTrail audit) => CreateChannel(request, directory, options, catalog, audit, Access.AdminKey(catalog)));
         admin.MapPatch("/channels/{id}", async (string id, UpdateChannelRequest? request, IRequiredActor<ChannelDirectory> directory, IOptions<GatewayOptions> options,
-            ChannelCatalog catalog) =>
+            ChannelCatalog catalog, AuditTrail audit) =>
         {
             if (!ChannelId.TryParse(id, out var channel)) return Problem(StatusCodes.Status404NotFound, "unknown_channel", "No such channel.");
             if (request is null) return Problem(StatusCodes.Status400BadRequest, "invalid_argument", "A JSON body is required.");
-            return await Send(directory, new UpdateChannel(channel, request.Name, request.Topic, request.Position), options.Value, StatusCodes.Status200OK, catalog);
+            var name = catalog.Find(channel)?.Name;
+            return await Send(directory, new UpdateChannel(channel, request.Name, request.Topic, request.Position), options.Value, StatusCodes.Status200OK, catalog,
+                _ => audit.Record(Access.AdminKey(catalog), "channel.update", AuditTarget.Channel(channel, name), detail: AuditDetails.ChannelUpdate(request.Name, request.Topic, request.Position)));
         });
         admin.MapGet("/voice", (GatewayRuntime runtime) => VoiceRooms(runtime));
         admin.MapGet("/media", async (ActorSystem system) => Results.Json(await MediaNodes(system)));
         admin.MapGet("/cluster", (ActorSystem system, GatewayRuntime runtime) => ClusterView(system, runtime));
-        admin.MapDelete("/channels/{id}", async (string id, IRequiredActor<ChannelDirectory> directory, IOptions<GatewayOptions> options, ChannelCatalog catalog) =>
+        admin.MapDelete("/channels/{id}", async (string id, IRequiredActor<ChannelDirectory> directory, IOptions<GatewayOptions> options, ChannelCatalog catalog,
+            AuditTrail audit) =>
         {
             if (!ChannelId.TryParse(id, out var channel)) return Problem(StatusCodes.Status404NotFound, "unknown_channel", "No such channel.");
-            return await Send(directory, new DeleteChannel(channel), options.Value, StatusCodes.Status204NoContent, catalog);
+            var name = catalog.Find(channel)?.Name;
+            return await Send(directory, new DeleteChannel(channel), options.Value, StatusCodes.Status204NoContent, catalog,
+                _ => audit.Record(Access.AdminKey(catalog), "channel.delete", AuditTarget.Channel(channel, name)));
         });
     }
 
     /// <summary>Creates a channel (for the admin key, and for members with manage channels).</summary>
     internal static async Task<IResult> CreateChannel(CreateChannelRequest? request, IRequiredActor<ChannelDirectory> directory, IOptions<GatewayOptions> options,
-        ChannelCatalog catalog)
+        ChannelCatalog catalog, AuditTrail audit, Access caller)
     {
         if (request is null) return Problem(StatusCodes.Status400BadRequest, "invalid_argument", "A JSON body is required.");
         ChannelKind kind;
@@ -128,7 +134,8 @@ public static class AdminEndpoints
             case "voice": kind = ChannelKind.Voice; break;
             default: return Problem(StatusCodes.Status400BadRequest, "invalid_argument", "kind is text or voice.");
         }
-        return await Send(directory, new CreateChannel(request.Name ?? "", kind, request.Topic ?? ""), options.Value, StatusCodes.Status201Created, catalog);
+        return await Send(directory, new CreateChannel(request.Name ?? "", kind, request.Topic ?? ""), options.Value, StatusCodes.Status201Created, catalog,
+            info => audit.Record(caller, "channel.create", AuditTarget.Channel(info!.Id, info.Name), detail: kind == ChannelKind.Voice ? "voice channel" : "text channel"));
     }
 
     private static async Task<IResult> VoiceRooms(GatewayRuntime runtime)
@@ -194,7 +201,7 @@ public static class AdminEndpoints
     /// caller's next request, here, sees it).
     /// </summary>
     internal static async Task<IResult> Send(IRequiredActor<ChannelDirectory> directory, object command, GatewayOptions options, int successStatus,
-        ChannelCatalog? catalog = null)
+        ChannelCatalog? catalog = null, Action<ChannelInfo?>? done = null)
     {
         object reply;
         try
@@ -206,6 +213,7 @@ public static class AdminEndpoints
             return Problem(StatusCodes.Status503ServiceUnavailable, "unavailable", "The channel directory did not answer in time.");
         }
         if (reply is ChannelInfoResult { Revision: > 0 } changed && catalog is not null) await catalog.CaughtUpAsync(changed.Revision, options.ClusterTimeout);
+        if (reply is ChannelInfoResult result) done?.Invoke(result.Info);
         return reply switch
         {
             ChannelInfoResult { Info: { } info } => Results.Json(ChannelDto.From(info), statusCode: successStatus),

@@ -50,6 +50,7 @@ public static class GatewaySetup
         services.AddSingleton(new PasswordHashing(auth));
         services.AddSingleton<ChannelCatalog>();
         services.AddSingleton<Audit.AuditTrail>();
+        services.AddHttpContextAccessor();
         services.AddSingleton<EdgeBudgets>();
         services.AddSingleton(new ConnectionLimits(gateway.MaxConnectionsPerUser, gateway.MaxConnectionsPerAddress));
         services.AddSingleton(sp => new AdminGuard(auth, sp.GetRequiredService<TimeProvider>()));

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using OpenChat.Gateway.Audit;
 using OpenChat.Gateway.Auth;
 using OpenChat.Gateway.Edge;
 using OpenChat.Gateway.Hub;
@@ -64,6 +65,9 @@ public static class PermissionEndpoints
 
         group.MapGet("/me/permissions", (HttpContext http) => Results.Json(PermissionsDto.From(Caller(http))));
 
+        group.MapGet("/server/audit", (HttpContext http, IRequiredActor<AuditLogSingleton> log, CallBudgets budgets) =>
+            AuditEndpoints.Query(Caller(http), http, log, budgets));
+
         group.MapGet("/server/roles", (HttpContext http) =>
             Results.Json(new { roles = Caller(http).Model.Roles.Select(RoleDto.From).ToArray() }));
         group.MapPost("/server/roles", async (RoleRequest? request, HttpContext http, IRequiredActor<ChannelDirectory> directory, IOptions<GatewayOptions> options) =>
@@ -72,7 +76,8 @@ public static class PermissionEndpoints
             if (!access.Can(Permission.ManageRoles)) return Missing(Permission.ManageRoles);
             if (request is null) return Problem(StatusCodes.Status400BadRequest, "invalid_argument", "A JSON body is required.");
             if (!Permissions.TryParse(request.Permissions, out var permissions, out var unknown)) return UnknownPermission(unknown);
-            return await Send(http, directory, new CreateRole(access.Caller, request.Name ?? "", permissions, request.Color), options.Value, StatusCodes.Status201Created);
+            return await Send(http, directory, new CreateRole(access.Caller, request.Name ?? "", permissions, request.Color), options.Value, StatusCodes.Status201Created,
+                r => Trail(http).Record(access, "role.create", AuditTarget.Role(((RoleResult)r).Role!.Id, ((RoleResult)r).Role!.Name), detail: AuditDetails.RoleUpdate(null, permissions, null, null)));
         });
         group.MapPatch("/server/roles/{roleId}", async (string roleId, RoleRequest? request, HttpContext http, IRequiredActor<ChannelDirectory> directory,
             IOptions<GatewayOptions> options) =>
@@ -87,13 +92,16 @@ public static class PermissionEndpoints
                 permissions = parsed;
             }
             return await Send(http, directory, new UpdateRole(access.Caller, roleId, request.Name, permissions, request.Position, request.Color),
-                options.Value, StatusCodes.Status200OK);
+                options.Value, StatusCodes.Status200OK, _ => Trail(http).Record(access, AuditDetails.OnlyMoves(request.Name, permissions, request.Position, request.Color)
+                    ? "role.reorder" : "role.update", AuditTarget.Role(roleId), detail: AuditDetails.RoleUpdate(request.Name, permissions, request.Position, request.Color)));
         });
         group.MapDelete("/server/roles/{roleId}", async (string roleId, HttpContext http, IRequiredActor<ChannelDirectory> directory, IOptions<GatewayOptions> options) =>
         {
             var access = Caller(http);
             if (!access.Can(Permission.ManageRoles)) return Missing(Permission.ManageRoles);
-            return await Send(http, directory, new DeleteRole(access.Caller, roleId), options.Value, StatusCodes.Status204NoContent);
+            var name = access.Model.FindRole(roleId)?.Name;
+            return await Send(http, directory, new DeleteRole(access.Caller, roleId), options.Value, StatusCodes.Status204NoContent,
+                _ => Trail(http).Record(access, "role.delete", AuditTarget.Role(roleId, name)));
         });
 
         group.MapGet("/server/members", async (string? query, HttpContext http, IRequiredActor<AccountsSingleton> accounts, CallBudgets budgets) =>
@@ -129,7 +137,7 @@ public static class PermissionEndpoints
             if (!UserId.TryParse(userId, out var user)) return Problem(StatusCodes.Status404NotFound, "unknown_user", "No such member.");
             return await AskAccounts(accounts, new UnbanMember(user, access.User), budgets) switch
             {
-                RevocationDone => Results.NoContent(),
+                RevocationDone => Recorded(Results.NoContent(), () => Trail(http).Record(access, "member.unban", AuditTarget.Member(user))),
                 CommandRejected { Code: ErrorCode.UnknownUser } r => Problem(StatusCodes.Status404NotFound, r.Code.WireName(), r.Reason),
                 var other => Refused(other),
             };
@@ -172,7 +180,7 @@ public static class PermissionEndpoints
             IOptions<GatewayOptions> options) =>
         {
             if (!Caller(http).Can(Permission.ManageChannels)) return Missing(Permission.ManageChannels);
-            return await AdminEndpoints.CreateChannel(request, directory, options, http.RequestServices.GetRequiredService<ChannelCatalog>());
+            return await AdminEndpoints.CreateChannel(request, directory, options, http.RequestServices.GetRequiredService<ChannelCatalog>(), Trail(http), Caller(http));
         });
         group.MapPatch("/channels/{channelId}", async (string channelId, AdminEndpoints.UpdateChannelRequest? request, HttpContext http,
             IRequiredActor<ChannelDirectory> directory, IOptions<GatewayOptions> options) =>
@@ -182,7 +190,8 @@ public static class PermissionEndpoints
             if (!access.Can(Permission.ManageChannels, channel.Id)) return Missing(Permission.ManageChannels);
             if (request is null) return Problem(StatusCodes.Status400BadRequest, "invalid_argument", "A JSON body is required.");
             return await AdminEndpoints.Send(directory, new UpdateChannel(channel.Id, request.Name, request.Topic, request.Position), options.Value, StatusCodes.Status200OK,
-                http.RequestServices.GetRequiredService<ChannelCatalog>());
+                http.RequestServices.GetRequiredService<ChannelCatalog>(), _ => Trail(http).Record(access, "channel.update", AuditTarget.Channel(channel.Id, channel.Name),
+                    detail: AuditDetails.ChannelUpdate(request.Name, request.Topic, request.Position)));
         });
         group.MapDelete("/channels/{channelId}", async (string channelId, HttpContext http, IRequiredActor<ChannelDirectory> directory, IOptions<GatewayOptions> options) =>
         {
@@ -190,7 +199,7 @@ public static class PermissionEndpoints
             if (VisibleChannel(http, channelId, access) is not { } channel) return UnknownChannel();
             if (!access.Can(Permission.ManageChannels, channel.Id)) return Missing(Permission.ManageChannels);
             return await AdminEndpoints.Send(directory, new DeleteChannel(channel.Id), options.Value, StatusCodes.Status204NoContent,
-                http.RequestServices.GetRequiredService<ChannelCatalog>());
+                http.RequestServices.GetRequiredService<ChannelCatalog>(), _ => Trail(http).Record(access, "channel.delete", AuditTarget.Channel(channel.Id, channel.Name)));
         });
     }
 
@@ -210,7 +219,7 @@ public static class PermissionEndpoints
         if (!ServerVoice.TryNormalizeReason(reason, out var why)) return Problem(StatusCodes.Status400BadRequest, "invalid_argument", ServerVoice.ReasonRule);
         return await AskAccounts(accounts, new RemoveMember(user, access.User, why, ban), budgets) switch
         {
-            SessionsCut => Results.NoContent(),
+            SessionsCut => Recorded(Results.NoContent(), () => Trail(http).Record(access, ban ? "member.ban" : "member.kick", AuditTarget.Member(user), why)),
             CommandRejected { Code: ErrorCode.UnknownUser } r => Problem(StatusCodes.Status404NotFound, r.Code.WireName(), r.Reason),
             var other => Refused(other),
         };
@@ -225,7 +234,8 @@ public static class PermissionEndpoints
         // Roles go to registered members; taking one away works for any id, so a deleted account's roles can be cleared.
         if (assigned && await AskAccounts(accounts, new GetAccount(user), budgets) is not AccountLookup { Account: not null })
             return Problem(StatusCodes.Status404NotFound, "unknown_user", "No registered member has this id.");
-        return await Send(http, directory, new SetMemberRole(access.Caller, user, roleId, assigned), options, StatusCodes.Status204NoContent);
+        return await Send(http, directory, new SetMemberRole(access.Caller, user, roleId, assigned), options, StatusCodes.Status204NoContent,
+            _ => Trail(http).Record(access, "member.roles", AuditTarget.Member(user), detail: (assigned ? "added " : "removed ") + (access.Model.FindRole(roleId)?.Name ?? roleId)));
     }
 
     private static async Task<IResult> SetOverride(string channelId, string target, string id, Permission allow, Permission deny, HttpContext http,
@@ -256,6 +266,8 @@ public static class PermissionEndpoints
         }
         if (reply is not PermissionsSaved saved) return Rejected(reply);
         await http.RequestServices.GetRequiredService<ChannelCatalog>().CaughtUpAsync(saved.Model.Revision, options.ClusterTimeout);
+        Trail(http).Record(access, "override.set", AuditTarget.Channel(channel.Id, channel.Name), detail: AuditDetails.Override(target, kind == OverrideTarget.Role
+            ? saved.Model.FindRole(id)?.Name ?? id : id, allow, deny));
         if ((allow | deny) == 0) return Results.NoContent();
         var stored = saved.Model.OverridesOf(channel.Id).First(o => o.Target == kind && o.Id == id);
         return Results.Json(await Describe(stored, saved.Model, accounts, budgets));
@@ -280,7 +292,17 @@ public static class PermissionEndpoints
 
     private static Access Caller(HttpContext http) => (Access)http.Items[AccessKey]!;
 
-    private static async Task<IResult> Send(HttpContext http, IRequiredActor<ChannelDirectory> directory, object command, GatewayOptions options, int successStatus)
+    private static AuditTrail Trail(HttpContext http) => http.RequestServices.GetRequiredService<AuditTrail>();
+
+    /// <summary>Records an action that took effect, answering with its result.</summary>
+    private static IResult Recorded(IResult result, Action record)
+    {
+        record();
+        return result;
+    }
+
+    private static async Task<IResult> Send(HttpContext http, IRequiredActor<ChannelDirectory> directory, object command, GatewayOptions options, int successStatus,
+        Action<object>? done = null)
     {
         var catalog = http.RequestServices.GetRequiredService<ChannelCatalog>();
         object reply;
@@ -293,7 +315,10 @@ public static class PermissionEndpoints
             return Problem(StatusCodes.Status503ServiceUnavailable, "unavailable", "The channel directory did not answer in time.");
         }
         if (reply is RoleResult or PermissionsSaved)
+        {
             await catalog.CaughtUpAsync(reply is RoleResult r ? r.Revision : ((PermissionsSaved)reply).Model.Revision, options.ClusterTimeout);
+            done?.Invoke(reply);
+        }
         return reply switch
         {
             RoleResult { Role: { } role } => Results.Json(RoleDto.From(role), statusCode: successStatus),

@@ -16,6 +16,7 @@ public static class AkkaSetup
     public const string ChannelsTypeName = "channels";
     public const string DirectoryName = "channel-directory";
     public const string AccountsName = "accounts";
+    public const string AuditLogName = "audit-log";
 
     /// <summary>
     /// Remoting, clustering (roles, seeds, split-brain resolver) and the protocol serializer; on nodes without the
@@ -41,6 +42,7 @@ public static class AkkaSetup
             builder.WithShardRegionProxy<ChannelRegion>(ChannelsTypeName, OpenChatRoles.Channels, ChannelExtractor(options));
             builder.WithSingletonProxy<ChannelDirectory>(DirectoryName, new ClusterSingletonOptions { Role = OpenChatRoles.Channels });
             builder.WithSingletonProxy<AccountsSingleton>(AccountsName, new ClusterSingletonOptions { Role = OpenChatRoles.Channels });
+            builder.WithSingletonProxy<AuditLogSingleton>(AuditLogName, new ClusterSingletonOptions { Role = OpenChatRoles.Channels });
         }
 
         builder.WithActors((system, registry) => ClusterObserver.Start(system, registry, options.HasRole(OpenChatRoles.Channels)));

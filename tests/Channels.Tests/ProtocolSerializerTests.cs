@@ -5,6 +5,7 @@ using OpenChat.Protocol.Ids;
 using OpenChat.Protocol;
 using OpenChat.Protocol.Cluster;
 using OpenChat.Protocol.Accounts;
+using OpenChat.Protocol.Audit;
 using OpenChat.Protocol.Commands;
 using OpenChat.Protocol.Events;
 using OpenChat.Protocol.Media;
@@ -188,6 +189,15 @@ public sealed class ProtocolSerializerTests : TestKit
         yield return new AccountsSnapshot([new StoredAccount(User, "Ålice", "AQAAAAIAAYag", at, false)], User,
             [new UserSessionsCut(User, at)], [new RevokedSession(User, "sid-1", at)], [new StoredResetCode(User, "ABCDEF", at)]);
         yield return new AccountsSnapshot([], null, [], [], [], [new StoredBan(User, Other, "spam", at)]);
+        var auditActor = new AuditActor(User.Value, "Ålice");
+        var auditTarget = new AuditSubject("member", Other.Value, null);
+        yield return new RecordAudit("k1", at, auditActor, "member.kick", auditTarget, "spam ✓", null);
+        yield return new AuditRecorded("k1", 7);
+        yield return new QueryAudit(new AuditFilter("member", User.Value, null, "ali"), 8, 50);
+        yield return new QueryAudit(AuditFilter.None, null, 1);
+        yield return new AuditPage([new AuditEntry(7, at, auditActor, "voice.moderate", auditTarget, null, "muted, deafened")], true);
+        yield return new AuditEntryStored("k1", at, auditActor, "member.ban", auditTarget with { Name = "Bob" }, "harassment", null);
+        yield return new AuditLogSnapshot([new AuditSnapshotEntry("k1", new AuditEntry(7, at, auditActor, "role.update", new AuditSubject("role", "r1", "Crew"), null, "renamed to Crew"))]);
     }
 
     [Fact]
@@ -216,7 +226,8 @@ public sealed class ProtocolSerializerTests : TestKit
             // Records holding lists compare lists by reference, so compare the canonical bytes as well.
             Assert.Equal(bytes, serializer.ToBinary(back));
             if (sample is not (HistoryPage or PresenceList or Subscribed or ChannelList or ChannelStateSnapshot or DirectorySeeded or MixerList or VoiceJoined or VoiceStatus
-                    or IdentityUpdate or AccountsSnapshot or BanList or DirectoryRolesOrdered or DirectoryMemberRolesSet or PermissionsSaved or AccountsFound))
+                    or IdentityUpdate or AccountsSnapshot or BanList or DirectoryRolesOrdered or DirectoryMemberRolesSet or PermissionsSaved or AccountsFound
+                    or AuditPage or AuditLogSnapshot))
                 Assert.Equal(sample, back);
         }
     }

@@ -87,7 +87,7 @@ public sealed class PermissionMatrixTests(ITestOutputHelper output) : IAsyncLife
         _member = await RegisterAsync("Member");
         _manager = await RegisterAsync("Manager");
         _managersRole = (await OkJsonAsync(new Call("POST", "/api/server/roles",
-            new { name = "Managers", permissions = new[] { "manageRoles", "manageChannels", "resetPasswords", "kickMembers", "banMembers", "viewChannel", "connect", "speak" } }), AdminKey)).GetProperty("id").GetString()!;
+            new { name = "Managers", permissions = new[] { "manageRoles", "manageChannels", "resetPasswords", "kickMembers", "banMembers", "viewAuditLog", "viewChannel", "connect", "speak" } }), AdminKey)).GetProperty("id").GetString()!;
         _targetRole = (await OkJsonAsync(new Call("POST", "/api/server/roles", new { name = "Target", permissions = Array.Empty<string>() }), AdminKey))
             .GetProperty("id").GetString()!;
         // Managers above Target.
@@ -168,6 +168,7 @@ public sealed class PermissionMatrixTests(ITestOutputHelper output) : IAsyncLife
             return new Call("DELETE", $"/api/server/members/{user.UserId}/ban");
         }, [204]),
         ["GET /api/server/bans"] = new(Need.Server, "banMembers", _ => Task.FromResult(new Call("GET", "/api/server/bans")), [200]),
+        ["GET /api/server/audit"] = new(Need.Server, "viewAuditLog", _ => Task.FromResult(new Call("GET", "/api/server/audit?action=member&limit=5")), [200]),
         ["POST /api/channels"] = new(Need.Server, "manageChannels", _ => Task.FromResult(new Call("POST", "/api/channels", new { name = "made" + Next(), kind = "voice" })), [201]),
         ["POST /api/accounts/{userId}/reset-link"] = new(Need.Server, "resetPasswords", async _ =>
             new Call("POST", $"/api/accounts/{(await RegisterAsync("Forgot" + Next())).UserId}/reset-link"), [200], AdminKeyToo: false),

@@ -370,5 +370,12 @@ public sealed class VoiceTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.True(inOld.Length == 0 || Tone.RmsDbfs(inOld) < -50, $"Dave hears Bob in the channel he was moved from at {Tone.RmsDbfs(inOld):F1} dBFS");
         Assert.Contains("not_in_voice:", (await Assert.ThrowsAsync<HubException>(() =>
             moderator.Connection.InvokeAsync("DisconnectVoiceMember", "lounge", alice.Chat.Session.UserId, null))).Message);
+
+        // The audit log has both actions, by the moderator, and not the refused one.
+        var audit = await AuditLog.ReadUntilAsync(_server.BaseUrl, AdminKey, "?action=voice", entries => entries.Length >= 2);
+        Assert.Equal([("voice.move", bob.Chat.Session.UserId, null, "from Lounge to Studio"), ("voice.disconnect", alice.Chat.Session.UserId, "take a break", "from Lounge")],
+            audit.Select(e => (e.GetProperty("action").GetString(), e.GetProperty("target").GetProperty("id").GetString(), e.GetProperty("reason").GetString(),
+                e.GetProperty("detail").GetString())));
+        Assert.All(audit, e => Assert.Equal("Moderator", e.GetProperty("actor").GetProperty("name").GetString()));
     }
 }

@@ -2,7 +2,7 @@ using OpenChat.Channels.Directory;
 
 namespace OpenChat.Channels.Hosting;
 
-/// <summary>The channels role's settings, bound from the <c>OpenChat</c> section (<c>OpenChat:Channels</c>, <c>OpenChat:Directory</c>, <c>OpenChat:Persistence</c>).</summary>
+/// <summary>The channels role's settings, bound from the <c>OpenChat</c> section (<c>OpenChat:Channels</c>, <c>OpenChat:Directory</c>, <c>OpenChat:Persistence</c>, <c>OpenChat:Audit</c>).</summary>
 public sealed class ChannelsRoleOptions
 {
     public PersistenceSettings Persistence { get; set; } = new();
@@ -14,12 +14,16 @@ public sealed class ChannelsRoleOptions
     /// <summary><c>OpenChat:Auth</c>: the accounts singleton's part of it.</summary>
     public Accounts.AccountsOptions Auth { get; set; } = new();
 
+    /// <summary><c>OpenChat:Audit</c>: the audit log singleton.</summary>
+    public Audit.AuditLogOptions Audit { get; set; } = new();
+
     public void Validate()
     {
         Persistence.Validate();
         Channels.Validate();
         Directory.Validate();
         Auth.Validate();
+        Audit.Validate();
     }
 }
 

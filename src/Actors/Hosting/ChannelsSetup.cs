@@ -7,6 +7,7 @@ using Akka.Persistence.Sql.Hosting;
 using LinqToDB;
 using Microsoft.Data.Sqlite;
 using OpenChat.Channels.Accounts;
+using OpenChat.Channels.Audit;
 using OpenChat.Channels.Directory;
 using OpenChat.Channels.Placement;
 using OpenChat.Hosting;
@@ -16,7 +17,7 @@ using OpenChat.Protocol.Media;
 
 namespace OpenChat.Channels.Hosting;
 
-/// <summary>Registers the channels role: the journal, the channel shard region, mixer placement the directory and accounts singletons.</summary>
+/// <summary>Registers the channels role: the journal, the channel shard region, mixer placement, the directory, accounts and audit log singletons.</summary>
 public static class ChannelsSetup
 {
     public static AkkaConfigurationBuilder AddChannelsRole(this AkkaConfigurationBuilder builder, OpenChatOptions node, ChannelsRoleOptions options)
@@ -59,6 +60,10 @@ public static class ChannelsSetup
         builder.WithSingleton<AccountsSingleton>(
             AkkaSetup.AccountsName,
             (_, _, _) => RestartedWhenStopped(AccountsActor.Props(options.Auth), "accounts"),
+            new ClusterSingletonOptions { Role = OpenChatRoles.Channels });
+        builder.WithSingleton<AuditLogSingleton>(
+            AkkaSetup.AuditLogName,
+            (_, _, _) => RestartedWhenStopped(AuditLogActor.Props(options.Audit), "audit-log"),
             new ClusterSingletonOptions { Role = OpenChatRoles.Channels });
         return builder;
     }

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.DependencyInjection;
 using OpenChat.Gateway.Edge;
 using OpenChat.Gateway.Hub;
 using OpenChat.Protocol.Accounts;
@@ -62,7 +63,7 @@ public static class AccountEndpoints
         app.MapPost("/api/setup", ClaimServer).RequireAuthorization();
         app.MapPost("/api/accounts/{userId}/reset-link", async (string userId, HttpContext context, IRequiredActor<AccountsSingleton> accounts, CallBudgets budgets,
             IdentityCache identities, ChannelCatalog catalog) =>
-            MayResetFor(context, identities, catalog, UserId.TryParse(userId, out var target) ? target : null) ?? await IssueResetLink(userId, accounts, budgets))
+            MayResetFor(context, identities, catalog, UserId.TryParse(userId, out var target) ? target : null) ?? await IssueResetLink(userId, accounts, budgets, context))
             .RequireAuthorization();
         app.MapPost("/api/accounts/reset-link", async (ResetLinkRequest? request, HttpContext context, IRequiredActor<AccountsSingleton> accounts, CallBudgets budgets,
             IdentityCache identities, ChannelCatalog catalog) =>
@@ -76,7 +77,7 @@ public static class AccountEndpoints
             var found = matches.Accounts.FirstOrDefault(a => UsernameRules.Same(a.Username, username));
             if (MayResetFor(context, identities, catalog, found?.User) is { } refused) return refused;
             // No such account: the singleton answers for the name, as it does for any unknown one.
-            return found is null ? await IssueResetLinkByName(username, accounts, budgets) : await IssueResetLink(found.User.Value, accounts, budgets);
+            return found is null ? await IssueResetLinkByName(username, accounts, budgets) : await IssueResetLink(found.User.Value, accounts, budgets, context);
         }).RequireAuthorization();
     }
 
@@ -102,11 +103,18 @@ public static class AccountEndpoints
         return ResetLinkResult(await Ask(accounts, new IssueResetCodeByName(username), budgets));
     }
 
-    /// <summary>The admin API's way to a reset link (the admin key acts as the owner).</summary>
-    public static async Task<IResult> IssueResetLink(string userId, IRequiredActor<AccountsSingleton> accounts, CallBudgets budgets)
+    /// <summary>Issues a reset link for the account, recorded under the caller (the admin key when no session calls: the admin API).</summary>
+    public static async Task<IResult> IssueResetLink(string userId, IRequiredActor<AccountsSingleton> accounts, CallBudgets budgets, HttpContext context)
     {
         if (!UserId.TryParse(userId, out var user)) return Problem(StatusCodes.Status400BadRequest, "invalid_argument", "Not a user id.");
-        return ResetLinkResult(await Ask(accounts, new IssueResetCode(user), budgets));
+        var reply = await Ask(accounts, new IssueResetCode(user), budgets);
+        if (reply is ResetCode)
+        {
+            var (catalog, identities) = (context.RequestServices.GetRequiredService<ChannelCatalog>(), context.RequestServices.GetRequiredService<IdentityCache>());
+            context.RequestServices.GetRequiredService<Audit.AuditTrail>().Record(SessionClaims.From(context.User) is { } caller
+                ? Access.For(caller, catalog, identities) : Access.AdminKey(catalog), "password.reset-link", Audit.AuditTarget.Member(user));
+        }
+        return ResetLinkResult(reply);
     }
 
     private static IResult ResetLinkResult(object reply) => reply switch

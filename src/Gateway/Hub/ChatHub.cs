@@ -22,7 +22,7 @@ namespace OpenChat.Gateway.Hub;
 /// never reaches the cluster) and hands the call to the connection's session actor or the channel region.
 /// </summary>
 [Authorize(AuthenticationSchemes = TokenAuthenticationHandler.SchemeName)]
-public sealed class ChatHub(GatewayRuntime runtime, TurnCredentials turn) : Hub<IChatClient>
+public sealed class ChatHub(GatewayRuntime runtime, TurnCredentials turn, Audit.AuditTrail audit) : Hub<IChatClient>
 {
     private const string SessionKey = "openchat:session";
     private const string PushKey = "openchat:push";
@@ -218,6 +218,7 @@ public sealed class ChatHub(GatewayRuntime runtime, TurnCredentials turn) : Hub<
             case PermissionsSaved saved:
                 // Answered once this gateway holds it, so what the caller does next here sees it.
                 await runtime.Catalog.CaughtUpAsync(saved.Model.Revision, runtime.Budgets.Cluster);
+                audit.Record(access, "voice.moderate", Audit.AuditTarget.Member(target), why, Audit.AuditDetails.Voice(muted, deafened));
                 return;
             case CommandRejected rejected:
                 throw HubErrors.From(rejected);
@@ -233,6 +234,7 @@ public sealed class ChatHub(GatewayRuntime runtime, TurnCredentials turn) : Hub<
         var target = OutrankedMember(userId);
         var why = ModerationReason(reason);
         await VoiceModeration(new EndVoiceMembership(channel.Id, target, why is null ? "A moderator disconnected you." : $"A moderator disconnected you: {why}"));
+        audit.Record(CurrentAccess(), "voice.disconnect", Audit.AuditTarget.Member(target), why, $"from {channel.Name}");
     }
 
     /// <summary>
@@ -250,6 +252,7 @@ public sealed class ChatHub(GatewayRuntime runtime, TurnCredentials turn) : Hub<
             throw HubErrors.Error(ErrorCode.Forbidden, $"The member may not connect to '{to.Name}'.");
         var why = ModerationReason(reason);
         await VoiceModeration(new EndVoiceMembership(channel.Id, target, why is null ? $"A moderator moved you to '{to.Name}'." : $"A moderator moved you to '{to.Name}': {why}", to.Id));
+        audit.Record(CurrentAccess(), "voice.move", Audit.AuditTarget.Member(target), why, $"from {channel.Name} to {to.Name}");
     }
 
     private Task VoiceModeration(EndVoiceMembership command) => AckedAsync(runtime.Region, command);

@@ -11,3 +11,6 @@ public sealed class MixerPlacement;
 
 /// <summary>Actor registry key of the accounts singleton (or its proxy on nodes without the channels role).</summary>
 public sealed class AccountsSingleton;
+
+/// <summary>Actor registry key of the audit log singleton (or its proxy on nodes without the channels role).</summary>
+public sealed class AuditLogSingleton;

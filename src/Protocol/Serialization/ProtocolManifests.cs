@@ -2,6 +2,7 @@ using OpenChat.Protocol.Permissions;
 using System.Collections.Frozen;
 using OpenChat.Protocol.Cluster;
 using OpenChat.Protocol.Accounts;
+using OpenChat.Protocol.Audit;
 using OpenChat.Protocol.Commands;
 using OpenChat.Protocol.Events;
 using OpenChat.Protocol.Media;
@@ -152,6 +153,13 @@ public static class ProtocolManifests
         ("j.acc-banned", typeof(MemberBanned)),
         ("j.acc-unbanned", typeof(MemberUnbanned)),
         ("s.accounts", typeof(AccountsSnapshot)),
+        // Audit log
+        ("audit.record", typeof(RecordAudit)),
+        ("audit.recorded", typeof(AuditRecorded)),
+        ("audit.query", typeof(QueryAudit)),
+        ("audit.page", typeof(AuditPage)),
+        ("j.audit", typeof(AuditEntryStored)),
+        ("s.audit", typeof(AuditLogSnapshot)),
     ];
 
     private static readonly FrozenDictionary<string, Type> ByManifest =

@@ -8,6 +8,7 @@ import type {
   PermissionsDto,
   RoleDto,
 } from '../protocol/types';
+import type { AuditPageDto, AuditQuery } from '../protocol/audit';
 import { ApiError, call } from './session';
 
 type Fetcher = typeof fetch;
@@ -28,6 +29,8 @@ export interface ServerApi {
   updateChannel(channelId: string, change: { name?: string; topic?: string; position?: number }): Promise<ChannelDto>;
   deleteChannel(channelId: string): Promise<void>;
   myPermissions(): Promise<PermissionsDto>;
+  // Audit log
+  auditLog(query: AuditQuery): Promise<AuditPageDto>;
 }
 
 const seg = encodeURIComponent;
@@ -64,6 +67,11 @@ export function createServerApi(getToken: () => Promise<string>, onTokenRefused:
     updateChannel: (channelId, change) => request('PATCH', `/api/channels/${seg(channelId)}`, change),
     deleteChannel: (channelId) => request('DELETE', `/api/channels/${seg(channelId)}`),
     myPermissions: () => request('GET', '/api/me/permissions'),
+    // Audit log
+    auditLog: (query) => {
+      const params = Object.entries(query).filter(([, v]) => v !== undefined && v !== '');
+      return request('GET', '/api/server/audit' + (params.length ? '?' + params.map(([k, v]) => `${k}=${seg(String(v))}`).join('&') : ''));
+    },
   };
 }
 
