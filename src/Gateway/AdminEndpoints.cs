@@ -35,7 +35,11 @@ public static class AdminEndpoints
 
     public sealed record CreateChannelRequest(string? Name, string? Kind, string? Topic);
 
-    public sealed record UpdateChannelRequest(string? Name, string? Topic, int? Position);
+    /// <summary>A channel change; absent fields stay as they are, an empty <c>Category</c> clears it.</summary>
+    public sealed record UpdateChannelRequest(string? Name, string? Topic, int? Position, string? Category = null);
+
+    /// <summary>Every channel's id, in the new order.</summary>
+    public sealed record ChannelOrderRequest(string[]? Channels);
 
     /// <summary>A voice channel as operators see it: where its mixer runs and who is in it.</summary>
     public sealed record VoiceRoomDto(string ChannelId, string? Node, AdminVoiceMemberDto[] Members);
@@ -104,11 +108,10 @@ public static class AdminEndpoints
             ChannelCatalog catalog, AuditTrail audit) =>
         {
             if (!ChannelId.TryParse(id, out var channel)) return Problem(StatusCodes.Status404NotFound, "unknown_channel", "No such channel.");
-            if (request is null) return Problem(StatusCodes.Status400BadRequest, "invalid_argument", "A JSON body is required.");
-            var name = catalog.Find(channel)?.Name;
-            return await Send(directory, new UpdateChannel(channel, request.Name, request.Topic, request.Position), options.Value, StatusCodes.Status200OK, catalog,
-                _ => audit.Record(Access.AdminKey(catalog), "channel.update", AuditTarget.Channel(channel, name), detail: AuditDetails.ChannelUpdate(request.Name, request.Topic, request.Position)));
+            return await UpdateChannel(Access.AdminKey(catalog), channel, request, directory, options.Value, catalog, audit);
         });
+        admin.MapPut("/channels/order", (ChannelOrderRequest? request, IRequiredActor<ChannelDirectory> directory, IOptions<GatewayOptions> options,
+            ChannelCatalog catalog, AuditTrail audit) => ReorderChannels(Access.AdminKey(catalog), request, directory, options.Value, catalog, audit));
         admin.MapGet("/voice", (GatewayRuntime runtime) => VoiceRooms(runtime));
         admin.MapGet("/media", async (ActorSystem system) => Results.Json(await MediaNodes(system)));
         admin.MapGet("/cluster", (ActorSystem system, GatewayRuntime runtime) => ClusterView(system, runtime));
@@ -136,6 +139,53 @@ public static class AdminEndpoints
         }
         return await Send(directory, new CreateChannel(request.Name ?? "", kind, request.Topic ?? ""), options.Value, StatusCodes.Status201Created, catalog,
             info => audit.Record(caller, "channel.create", AuditTarget.Channel(info!.Id, info.Name), detail: kind == ChannelKind.Voice ? "voice channel" : "text channel"));
+    }
+
+    /// <summary>Changes a channel's name, topic, position or category, and records it in the audit log.</summary>
+    internal static async Task<IResult> UpdateChannel(Access caller, ChannelId channel, UpdateChannelRequest? request, IRequiredActor<ChannelDirectory> directory,
+        GatewayOptions options, ChannelCatalog catalog, AuditTrail audit)
+    {
+        if (request is null) return Problem(StatusCodes.Status400BadRequest, "invalid_argument", "A JSON body is required.");
+        var before = catalog.Find(channel);
+        var result = await Send(directory, new Protocol.Commands.UpdateChannel(channel, request.Name, request.Topic, request.Position, request.Category),
+            options, StatusCodes.Status200OK, catalog);
+        if (Succeeded(result) && catalog.Find(channel) is { } after)
+            audit.Record(caller, "channel.update", AuditTarget.Channel(channel, after.Name), detail: DescribeChange(before, after));
+        return result;
+    }
+
+    /// <summary>Puts every channel in a new order (positions 0..n-1), and records it in the audit log.</summary>
+    internal static async Task<IResult> ReorderChannels(Access caller, ChannelOrderRequest? request, IRequiredActor<ChannelDirectory> directory,
+        GatewayOptions options, ChannelCatalog catalog, AuditTrail audit)
+    {
+        if (request?.Channels is not { } given)
+            return Problem(StatusCodes.Status400BadRequest, "invalid_argument", "A JSON body with channels, every channel's id in the new order, is required.");
+        // The directory holds at most a few hundred channels: a longer list cannot be right.
+        if (given.Length > catalog.Channels.Count)
+            return Problem(StatusCodes.Status400BadRequest, "invalid_argument", "The order lists every channel exactly once.");
+        var ids = new ChannelId[given.Length];
+        for (var i = 0; i < given.Length; i++)
+        {
+            if (!ChannelId.TryParse(given[i], out ids[i]))
+                return Problem(StatusCodes.Status400BadRequest, "invalid_argument", "The order lists every channel exactly once.");
+        }
+        var result = await Send(directory, new Protocol.Commands.ReorderChannels(ids), options, StatusCodes.Status204NoContent, catalog);
+        if (Succeeded(result)) audit.Record(caller, "channel.reorder", AuditTarget.Server, detail: $"{ids.Length} channels");
+        return result;
+    }
+
+    private static bool Succeeded(IResult result) => result is IStatusCodeHttpResult { StatusCode: >= 200 and < 300 };
+
+    /// <summary>What a channel change did, for the audit log ("renamed to lobby; category Games").</summary>
+    private static string? DescribeChange(ChannelInfo? before, ChannelInfo after)
+    {
+        if (before is null) return null;
+        var parts = new List<string>();
+        if (before.Name != after.Name) parts.Add($"renamed to {after.Name}");
+        if (before.Topic != after.Topic) parts.Add(after.Topic.Length == 0 ? "topic cleared" : $"topic: {after.Topic}");
+        if (before.Position != after.Position) parts.Add($"moved to position {after.Position}");
+        if (before.Category != after.Category) parts.Add(after.Category is null ? "category cleared" : $"category {after.Category}");
+        return parts.Count == 0 ? null : string.Join("; ", parts);
     }
 
     private static async Task<IResult> VoiceRooms(GatewayRuntime runtime)
@@ -214,8 +264,10 @@ public static class AdminEndpoints
         }
         if (reply is ChannelInfoResult { Revision: > 0 } changed && catalog is not null) await catalog.CaughtUpAsync(changed.Revision, options.ClusterTimeout);
         if (reply is ChannelInfoResult result) done?.Invoke(result.Info);
+        if (reply is ChannelsReordered reordered && catalog is not null) await catalog.CaughtUpAsync(reordered.Revision, options.ClusterTimeout);
         return reply switch
         {
+            ChannelsReordered => Results.NoContent(),
             ChannelInfoResult { Info: { } info } => Results.Json(ChannelDto.From(info), statusCode: successStatus),
             ChannelInfoResult => Results.NoContent(),
             CommandRejected { Code: ErrorCode.UnknownChannel } r => Problem(StatusCodes.Status404NotFound, r.Code.WireName(), r.Reason),

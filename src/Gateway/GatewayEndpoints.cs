@@ -78,20 +78,26 @@ public static class GatewayEndpoints
             userId = context.User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value,
             displayName = context.User.FindFirst(Auth.TokenAuthenticationHandler.DisplayNameClaim)?.Value,
         })).RequireAuthorization();
-        app.MapGet("/api/info", (ChannelCatalog catalog, IOptions<AuthOptions> auth, IdentityCache identities) => Results.Ok(new
+        app.MapGet("/api/info", (ChannelCatalog catalog, IOptions<AuthOptions> auth, IdentityCache identities) =>
         {
-            name = "OpenChat",
-            version = typeof(GatewayEndpoints).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "dev",
-            // Only what anyone may see: the channels open to @everyone.
-            channels = catalog.Channels.Where(c => catalog.Permissions.InChannel(Access.Anonymous, false, c.Id) != Protocol.Permissions.Permission.None)
-                .Select(c => ChannelDto.From(c)),
-            auth = new
+            var settings = ServerEndpoints.Current(catalog, gateway, auth.Value);
+            return Results.Ok(new
             {
-                guestsAllowed = auth.Value.AllowGuests,
-                registrationOpen = auth.Value.AllowRegistration,
-                setupRequired = identities.Loaded && identities.Owner is null,
-            },
-        }));
+                name = settings.Name,
+                description = settings.Description,
+                version = typeof(GatewayEndpoints).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "dev",
+                // Only what anyone may see: the channels open to @everyone.
+                channels = catalog.Channels.Where(c => catalog.Permissions.InChannel(Access.Anonymous, false, c.Id) != Protocol.Permissions.Permission.None)
+                    .Select(c => ChannelDto.From(c)),
+                auth = new
+                {
+                    guestsAllowed = settings.GuestsAllowed,
+                    registrationOpen = auth.Value.AllowRegistration,
+                    joinPolicy = ServerSettingsDto.From(settings).JoinPolicy,
+                    setupRequired = identities.Loaded && identities.Owner is null,
+                },
+            });
+        });
         app.MapAdminEndpoints();
         app.MapPermissionEndpoints();
         app.MapGet("/", ServeClient);

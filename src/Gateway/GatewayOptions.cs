@@ -64,8 +64,20 @@ public sealed class GatewayOptions
     /// <summary>Largest request body the HTTP API (<c>/api</c>) accepts; larger ones are answered 413.</summary>
     public long MaxApiBodyBytes { get; set; } = 16 * 1024;
 
+    /// <summary>The server's name until someone with manage server changes it (then the stored one wins).</summary>
+    public string ServerName { get; set; } = "OpenChat";
+
+    /// <summary>The server's description until someone changes it.</summary>
+    public string ServerDescription { get; set; } = "";
+
+    /// <summary>Who may create an account (<c>Open</c> or <c>Invite</c>) until someone changes it.</summary>
+    public Protocol.JoinPolicy JoinPolicy { get; set; } = Protocol.JoinPolicy.Open;
+
     public void Validate()
     {
+        if (Protocol.Text.TextRules.NormalizeServerName(ServerName, out var reason) is null) throw new ArgumentException(reason, nameof(ServerName));
+        if (Protocol.Text.TextRules.NormalizeServerDescription(ServerDescription, out reason) is null) throw new ArgumentException(reason, nameof(ServerDescription));
+        if (!Enum.IsDefined(JoinPolicy)) throw new ArgumentOutOfRangeException(nameof(JoinPolicy), "Open or Invite");
         if (PostsPerWindow < 1) throw new ArgumentOutOfRangeException(nameof(PostsPerWindow), "at least 1");
         if (PostWindow <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(PostWindow), "must be positive");
         if (CallsPerSecond < 1) throw new ArgumentOutOfRangeException(nameof(CallsPerSecond), "at least 1");

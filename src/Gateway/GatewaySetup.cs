@@ -100,7 +100,8 @@ public static class GatewaySetup
             // Sessions of one user find each other through it (a user is in at most one voice channel).
             Akka.Cluster.Tools.PublishSubscribe.DistributedPubSub.Get(system);
             var catalog = resolver.GetService<ChannelCatalog>();
-            system.ActorOf(DirectoryWatcher.Props(registry.Get<ChannelDirectory>(), catalog, sessions), "directory-watcher");
+            system.ActorOf(DirectoryWatcher.Props(registry.Get<ChannelDirectory>(), catalog, sessions,
+                resolver.GetService<Microsoft.AspNetCore.SignalR.IHubContext<Hub.ChatHub, Hub.IChatClient>>()), "directory-watcher");
         });
     }
 }

@@ -176,6 +176,7 @@ public static class PermissionEndpoints
             IRequiredActor<ChannelDirectory> directory, IRequiredActor<AccountsSingleton> accounts, CallBudgets budgets, IOptions<GatewayOptions> options) =>
             SetOverride(channelId, target, id, Permission.None, Permission.None, http, directory, accounts, budgets, options.Value));
 
+        ServerEndpoints.Map(app, group);
         group.MapPost("/channels", async (AdminEndpoints.CreateChannelRequest? request, HttpContext http, IRequiredActor<ChannelDirectory> directory,
             IOptions<GatewayOptions> options) =>
         {
@@ -183,15 +184,20 @@ public static class PermissionEndpoints
             return await AdminEndpoints.CreateChannel(request, directory, options, http.RequestServices.GetRequiredService<ChannelCatalog>(), Trail(http), Caller(http));
         });
         group.MapPatch("/channels/{channelId}", async (string channelId, AdminEndpoints.UpdateChannelRequest? request, HttpContext http,
-            IRequiredActor<ChannelDirectory> directory, IOptions<GatewayOptions> options) =>
+            IRequiredActor<ChannelDirectory> directory, IOptions<GatewayOptions> options, AuditTrail audit) =>
         {
             var access = Caller(http);
             if (VisibleChannel(http, channelId, access) is not { } channel) return UnknownChannel();
             if (!access.Can(Permission.ManageChannels, channel.Id)) return Missing(Permission.ManageChannels);
-            if (request is null) return Problem(StatusCodes.Status400BadRequest, "invalid_argument", "A JSON body is required.");
-            return await AdminEndpoints.Send(directory, new UpdateChannel(channel.Id, request.Name, request.Topic, request.Position), options.Value, StatusCodes.Status200OK,
-                http.RequestServices.GetRequiredService<ChannelCatalog>(), _ => Trail(http).Record(access, "channel.update", AuditTarget.Channel(channel.Id, channel.Name),
-                    detail: AuditDetails.ChannelUpdate(request.Name, request.Topic, request.Position)));
+            return await AdminEndpoints.UpdateChannel(access, channel.Id, request, directory, options.Value,
+                http.RequestServices.GetRequiredService<ChannelCatalog>(), audit);
+        });
+        group.MapPut("/channels/order", async (AdminEndpoints.ChannelOrderRequest? request, HttpContext http, IRequiredActor<ChannelDirectory> directory,
+            IOptions<GatewayOptions> options, AuditTrail audit) =>
+        {
+            var access = Caller(http);
+            if (!access.Can(Permission.ManageChannels)) return Missing(Permission.ManageChannels);
+            return await AdminEndpoints.ReorderChannels(access, request, directory, options.Value, http.RequestServices.GetRequiredService<ChannelCatalog>(), audit);
         });
         group.MapDelete("/channels/{channelId}", async (string channelId, HttpContext http, IRequiredActor<ChannelDirectory> directory, IOptions<GatewayOptions> options) =>
         {
@@ -290,7 +296,7 @@ public static class PermissionEndpoints
         return channel is not null && access.CanView(id) ? channel : null;
     }
 
-    private static Access Caller(HttpContext http) => (Access)http.Items[AccessKey]!;
+    internal static Access Caller(HttpContext http) => (Access)http.Items[AccessKey]!;
 
     private static AuditTrail Trail(HttpContext http) => http.RequestServices.GetRequiredService<AuditTrail>();
 
@@ -343,7 +349,7 @@ public static class PermissionEndpoints
         ? Problem(StatusCodes.Status503ServiceUnavailable, r.Code.WireName(), r.Reason)
         : Problem(StatusCodes.Status503ServiceUnavailable, "unavailable", "The accounts service answered unexpectedly.");
 
-    private static IResult Missing(Permission needed) =>
+    internal static IResult Missing(Permission needed) =>
         Problem(StatusCodes.Status403Forbidden, "forbidden", $"You need the {Permissions.ToNames(needed)[0]} permission.");
 
     private static IResult UnknownPermission(string? name) =>

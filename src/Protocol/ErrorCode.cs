@@ -15,6 +15,8 @@ public enum ErrorCode
     VoiceFull = 11,
     UnknownRole = 12,
     UnknownUser = 13,
+    InviteRequired = 30,
+    InviteInvalid = 31,
     TooManyConnections = 20,
 }
 
@@ -35,6 +37,8 @@ public static class ErrorCodes
         ErrorCode.VoiceFull => "voice_full",
         ErrorCode.UnknownRole => "unknown_role",
         ErrorCode.UnknownUser => "unknown_user",
+        ErrorCode.InviteRequired => "invite_required",
+        ErrorCode.InviteInvalid => "invite_invalid",
         ErrorCode.TooManyConnections => "too_many_connections",
         _ => "error",
     };

@@ -3,7 +3,7 @@ namespace OpenChat.TestSupport;
 // The wire contract as a client sees it (docs/protocol.md). Deliberately not the server's own types:
 // a test that used them could not notice a change to the JSON.
 
-public sealed record ChannelDto(string Id, string Name, string Kind, int Position, string Topic, string[]? Permissions = null);
+public sealed record ChannelDto(string Id, string Name, string Kind, int Position, string Topic, string[]? Permissions = null, string? Category = null);
 
 public sealed record MessageDto(long Id, string ChannelId, string AuthorId, string AuthorName, string Text, DateTimeOffset SentAt);
 

@@ -117,4 +117,87 @@ public sealed class DirectoryActorTests : TestKit
         Assert.Equal(3, update.Channels.Count);
         Assert.Equal("Music", update.Channels[^1].Name);
     }
+
+    [Fact]
+    public void Categories_are_normalised_cleared_and_survive_a_restart()
+    {
+        var directory = Start();
+        var general = new ChannelId("general");
+        directory.Tell(new UpdateChannel(general, null, null, null, "  Text rooms "));
+        Assert.Equal("Text rooms", ExpectMsg<ChannelInfoResult>().Info!.Category);
+        Assert.Equal("Text rooms", _region.ExpectMsg<ChannelInfoChanged>().Info!.Category);
+        directory.Tell(new UpdateChannel(general, null, null, null, new string('c', 33)));
+        Assert.Equal(ErrorCode.InvalidArgument, ExpectMsg<CommandRejected>().Code);
+        directory.Tell(new UpdateChannel(general, null, null, null, "bad\u202Ename"));
+        Assert.Equal(ErrorCode.InvalidArgument, ExpectMsg<CommandRejected>().Code);
+        // A change without a category keeps it.
+        directory.Tell(new UpdateChannel(general, "chat", null, null));
+        Assert.Equal("Text rooms", ExpectMsg<ChannelInfoResult>().Info!.Category);
+
+        Restart(ref directory);
+        directory.Tell(new GetChannelInfo(general));
+        Assert.Equal("Text rooms", ExpectMsg<ChannelInfoResult>().Info!.Category);
+        directory.Tell(new UpdateChannel(general, null, null, null, ""));
+        Assert.Null(ExpectMsg<ChannelInfoResult>().Info!.Category);
+    }
+
+    [Fact]
+    public void Reordering_sets_positions_in_one_event_and_needs_exactly_the_current_channels()
+    {
+        var directory = Start();
+        directory.Tell(new CreateChannel("music", ChannelKind.Voice, ""));
+        ExpectMsg<ChannelInfoResult>();
+        var watcher = CreateTestProbe();
+        directory.Tell(new WatchDirectory(watcher.Ref));
+        watcher.ExpectMsg<ChannelList>();
+        ChannelId[] Ids(params string[] ids) => ids.Select(i => new ChannelId(i)).ToArray();
+
+        directory.Tell(new ReorderChannels(Ids("general", "lounge")));
+        Assert.Equal(ErrorCode.InvalidArgument, ExpectMsg<CommandRejected>().Code);
+        directory.Tell(new ReorderChannels(Ids("general", "lounge", "lounge")));
+        Assert.Equal(ErrorCode.InvalidArgument, ExpectMsg<CommandRejected>().Code);
+        directory.Tell(new ReorderChannels(Ids("general", "lounge", "music", "nope")));
+        Assert.Equal(ErrorCode.InvalidArgument, ExpectMsg<CommandRejected>().Code);
+        directory.Tell(new ReorderChannels(Ids("general", "lounge", "nope")));
+        Assert.Equal(ErrorCode.InvalidArgument, ExpectMsg<CommandRejected>().Code);
+        watcher.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+
+        directory.Tell(new ReorderChannels(Ids("music", "general", "lounge")));
+        var revision = ExpectMsg<ChannelsReordered>().Revision;
+        var list = watcher.ExpectMsg<ChannelList>();
+        Assert.Equal(["music", "general", "lounge"], list.Channels.Select(c => c.Id.Value));
+        Assert.Equal([0, 1, 2], list.Channels.Select(c => c.Position));
+        Assert.Equal(revision, list.Permissions!.Revision);
+
+        Restart(ref directory);
+        directory.Tell(GetChannels.Instance);
+        Assert.Equal(["music", "general", "lounge"], ExpectMsg<ChannelList>().Channels.Select(c => c.Id.Value));
+    }
+
+    [Fact]
+    public void Server_settings_start_from_the_gateways_configuration_and_survive_a_restart()
+    {
+        var directory = Start();
+        var watcher = CreateTestProbe();
+        directory.Tell(new WatchDirectory(watcher.Ref));
+        Assert.Null(watcher.ExpectMsg<ChannelList>().Settings);
+        var configured = new ServerSettings("Configured", "", JoinPolicy.Open, true);
+
+        directory.Tell(new UpdateServerSettings(configured, null, "  A place to talk  ", JoinPolicy.Invite, null));
+        var saved = ExpectMsg<ServerSettingsSaved>().Settings;
+        Assert.Equal(new ServerSettings("Configured", "A place to talk", JoinPolicy.Invite, true), saved);
+        Assert.Equal(saved, watcher.ExpectMsg<ChannelList>().Settings);
+
+        directory.Tell(new UpdateServerSettings(configured, "", null, null, null));
+        Assert.Equal(ErrorCode.InvalidArgument, ExpectMsg<CommandRejected>().Code);
+        directory.Tell(new UpdateServerSettings(configured, null, new string('d', 501), null, null));
+        Assert.Equal(ErrorCode.InvalidArgument, ExpectMsg<CommandRejected>().Code);
+        directory.Tell(new UpdateServerSettings(configured, null, null, (JoinPolicy)9, null));
+        Assert.Equal(ErrorCode.InvalidArgument, ExpectMsg<CommandRejected>().Code);
+
+        Restart(ref directory);
+        // The stored settings win over the configuration from now on.
+        directory.Tell(new UpdateServerSettings(configured with { Name = "Other" }, null, null, null, false));
+        Assert.Equal(new ServerSettings("Configured", "A place to talk", JoinPolicy.Invite, false), ExpectMsg<ServerSettingsSaved>().Settings);
+    }
 }

@@ -27,6 +27,8 @@ public sealed class ProtocolSerializerTests : TestKit
     private static readonly PresenceMember Member = new(User, "Ålice");
     private static readonly UserId Other = new("g-5678");
     private static readonly VoiceMember Voice = new(User, "Ålice", false, true, true);
+    private static readonly ServerSettings Settings = new("Lan party", "Bring cables", JoinPolicy.Invite, false);
+    private static readonly InviteView InviteSample = new("code", User, "Ålice", At, At, 3, 1);
     private static readonly Role Crew = new("r1", "Crew", Permission.ViewChannel | Permission.Speak, 1, "#12ab34");
     private static readonly PermissionModel Model = new(
         [Crew, PermissionModel.Default.Everyone],
@@ -61,6 +63,23 @@ public sealed class ProtocolSerializerTests : TestKit
         yield return new ChannelRemoved(Channel);
         yield return new CreateChannel("Music", ChannelKind.Voice, "");
         yield return new UpdateChannel(Channel, null, "t", 4);
+        yield return new UpdateChannel(Channel, null, null, null, "Games");
+        yield return new ReorderChannels([Channel, new ChannelId("lounge")]);
+        yield return new UpdateServerSettings(Settings, "Name", null, JoinPolicy.Invite, false);
+        yield return new ServerSettingsSaved(Settings, 9);
+        yield return new ChannelList([Info], Model, Settings);
+        yield return new DirectoryServerSettingsSet(Settings);
+        yield return new RegisterAccount("ann", "hash", null, "code", true);
+        yield return new CreateInvite(User, "Ålice", 5, At);
+        yield return GetInvites.Instance;
+        yield return new InviteList([InviteSample]);
+        yield return new RevokeInvite("code", User);
+        yield return new CheckInvite("code");
+        yield return InviteSample;
+        yield return new InviteCreated("code", User, "Ålice", At, null, 1);
+        yield return new InviteUsed("code", Other, At);
+        yield return new InviteRevoked("code", User, At);
+        yield return new ChannelsReordered(7);
         yield return new DeleteChannel(Channel);
         yield return new WatchDirectory(actor);
         yield return GetChannels.Instance;
@@ -117,6 +136,8 @@ public sealed class ProtocolSerializerTests : TestKit
         yield return new DirectoryChannelCreated(Info);
         yield return new DirectoryChannelUpdated(Info);
         yield return new DirectoryChannelDeleted(Channel);
+        yield return new DirectoryChannelsOrdered([Channel, new ChannelId("lounge")]);
+        yield return new DirectoryChannelUpdated(Info with { Category = "Games" });
         yield return new DirectoryRoleSaved(Crew);
         yield return new DirectoryRolesOrdered(["r1", "r2"]);
         yield return new DirectoryRoleDeleted("r1");
@@ -198,6 +219,7 @@ public sealed class ProtocolSerializerTests : TestKit
         yield return new AuditPage([new AuditEntry(7, at, auditActor, "voice.moderate", auditTarget, null, "muted, deafened")], true);
         yield return new AuditEntryStored("k1", at, auditActor, "member.ban", auditTarget with { Name = "Bob" }, "harassment", null);
         yield return new AuditLogSnapshot([new AuditSnapshotEntry("k1", new AuditEntry(7, at, auditActor, "role.update", new AuditSubject("role", "r1", "Crew"), null, "renamed to Crew"))]);
+        yield return new AccountsSnapshot([], null, [], [], [], [], [new StoredInvite("code", User, "Ålice", at, null, 2, 1)]);
     }
 
     [Fact]
@@ -226,8 +248,8 @@ public sealed class ProtocolSerializerTests : TestKit
             // Records holding lists compare lists by reference, so compare the canonical bytes as well.
             Assert.Equal(bytes, serializer.ToBinary(back));
             if (sample is not (HistoryPage or PresenceList or Subscribed or ChannelList or ChannelStateSnapshot or DirectorySeeded or MixerList or VoiceJoined or VoiceStatus
-                    or IdentityUpdate or AccountsSnapshot or BanList or DirectoryRolesOrdered or DirectoryMemberRolesSet or PermissionsSaved or AccountsFound
-                    or AuditPage or AuditLogSnapshot))
+                    or IdentityUpdate or AccountsSnapshot or BanList or DirectoryRolesOrdered or ReorderChannels or DirectoryChannelsOrdered or InviteList or DirectoryMemberRolesSet
+                    or PermissionsSaved or AccountsFound or AuditPage or AuditLogSnapshot))
                 Assert.Equal(sample, back);
         }
     }
@@ -241,6 +263,15 @@ public sealed class ProtocolSerializerTests : TestKit
         Assert.Equal(("old", null), (stored.Text, stored.Nonce));
         var snapshot = (ChannelStateSnapshot)serializer.FromBinary("""{"Recent":[]}"""u8.ToArray(), "s.channel");
         Assert.Null(snapshot.Nonces);
+    }
+
+    [Fact]
+    public void Directory_events_written_before_categories_still_read()
+    {
+        var serializer = (ProtocolSerializer)Sys.Serialization.FindSerializerFor(GetChannels.Instance);
+        var updated = (DirectoryChannelUpdated)serializer.FromBinary(
+            """{"Channel":{"Id":"general","Name":"general","Kind":"Text","Position":0,"Topic":"hi"}}"""u8.ToArray(), "j.dir-updated");
+        Assert.Equal(("general", null), (updated.Channel.Name, updated.Channel.Category));
     }
 
     [Fact]

@@ -76,6 +76,47 @@ public sealed class AdminApiTests : IAsyncLifetime
         Assert.Equal(["general", "lounge"], info!.Channels.Select(c => c.Id));
     }
 
+    [Fact]
+    public async Task Categories_and_a_new_order_reach_connected_clients_and_bad_orders_are_refused()
+    {
+        await using var alice = await Clients.ConnectAsync(_server.BaseUrl, "Alice");
+        var lists = new List<ChannelDto[]>();
+        alice.Connection.On<ChannelDto[]>("ChannelsChanged", list => { lock (lists) lists.Add(list); });
+        ChannelDto[]? Last() { lock (lists) return lists.Count == 0 ? null : lists[^1]; }
+        Assert.Equal(HttpStatusCode.Created,
+            (await _http.SendAsync(Request(HttpMethod.Post, "/api/admin/channels", new { name = "music", kind = "voice" }))).StatusCode);
+
+        var patched = await _http.SendAsync(Request(HttpMethod.Patch, "/api/admin/channels/lounge", new { category = " Voice rooms " }));
+        Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
+        Assert.Equal("Voice rooms", (await patched.Content.ReadFromJsonAsync<ChannelDto>())!.Category);
+        Assert.Equal(HttpStatusCode.BadRequest,
+            (await _http.SendAsync(Request(HttpMethod.Patch, "/api/admin/channels/lounge", new { category = new string('c', 33) }))).StatusCode);
+
+        var reordered = await _http.SendAsync(Request(HttpMethod.Put, "/api/admin/channels/order", new { channels = new[] { "music", "lounge", "general" } }));
+        Assert.Equal(HttpStatusCode.NoContent, reordered.StatusCode);
+        await Probe.UntilAsync(() => Task.FromResult(Last() is { } l && l.Select(c => c.Id).SequenceEqual(["music", "lounge", "general"])),
+            TimeSpan.FromSeconds(10), "the new order to reach the client");
+        Assert.Equal([0, 1, 2], Last()!.Select(c => c.Position));
+        Assert.Equal("Voice rooms", Last()!.Single(c => c.Id == "lounge").Category);
+
+        foreach (var bad in new object[]
+                 {
+                     new { channels = new[] { "music", "lounge" } },
+                     new { channels = new[] { "music", "lounge", "general", "general" } },
+                     new { channels = new[] { "music", "lounge", "nope" } },
+                     new { channels = new[] { "music", "lounge", "NOT VALID" } },
+                     new { },
+                 })
+            Assert.Equal(HttpStatusCode.BadRequest, (await _http.SendAsync(Request(HttpMethod.Put, "/api/admin/channels/order", bad))).StatusCode);
+
+        // Clearing the category; the order stays.
+        Assert.Equal(HttpStatusCode.OK, (await _http.SendAsync(Request(HttpMethod.Patch, "/api/admin/channels/lounge", new { category = "" }))).StatusCode);
+        var info = await _http.GetFromJsonAsync<InfoDto>(_server.BaseUrl + "/api/info");
+        Assert.Equal(["music", "lounge", "general"], info!.Channels.Select(c => c.Id));
+        Assert.Null(info.Channels[1].Category);
+        await Probe.UntilAsync(() => Task.FromResult(Last()?.Single(c => c.Id == "lounge").Category is null), TimeSpan.FromSeconds(10), "the cleared category to reach the client");
+    }
+
     private sealed record InfoDto(string Name, ChannelDto[] Channels);
 
     [Fact]

@@ -87,7 +87,7 @@ public sealed class PermissionMatrixTests(ITestOutputHelper output) : IAsyncLife
         _member = await RegisterAsync("Member");
         _manager = await RegisterAsync("Manager");
         _managersRole = (await OkJsonAsync(new Call("POST", "/api/server/roles",
-            new { name = "Managers", permissions = new[] { "manageRoles", "manageChannels", "resetPasswords", "kickMembers", "banMembers", "viewAuditLog", "viewChannel", "connect", "speak" } }), AdminKey)).GetProperty("id").GetString()!;
+            new { name = "Managers", permissions = new[] { "manageRoles", "manageChannels", "resetPasswords", "kickMembers", "banMembers", "viewAuditLog", "manageServer", "viewChannel", "connect", "speak" } }), AdminKey)).GetProperty("id").GetString()!;
         _targetRole = (await OkJsonAsync(new Call("POST", "/api/server/roles", new { name = "Target", permissions = Array.Empty<string>() }), AdminKey))
             .GetProperty("id").GetString()!;
         // Managers above Target.
@@ -115,6 +115,7 @@ public sealed class PermissionMatrixTests(ITestOutputHelper output) : IAsyncLife
         ["POST /api/session"] = new(Need.Anonymous, null, _ => Task.FromResult(new Call("POST", "/api/session", new { displayName = "Visitor" + Next() })), [200]),
         ["POST /api/session/sign-in"] = new(Need.Anonymous, null, _ => Task.FromResult(new Call("POST", "/api/session/sign-in", new { username = "Member", password = Password })), [200]),
         ["POST /api/accounts"] = new(Need.Anonymous, null, _ => Task.FromResult(new Call("POST", "/api/accounts", new { username = "New" + Next(), password = Password })), [200]),
+        ["GET /api/invites/{code}"] = new(Need.Anonymous, null, async _ => new Call("GET", $"/api/invites/{await NewInviteAsync()}"), [200]),
         ["POST /api/account/reset"] = new(Need.Anonymous, null, async _ =>
         {
             var user = await RegisterAsync("Reset" + Next());
@@ -134,10 +135,12 @@ public sealed class PermissionMatrixTests(ITestOutputHelper output) : IAsyncLife
         ["POST /api/setup"] = new(Need.Session, null, _ => Task.FromResult(new Call("POST", "/api/setup", new { code = SetupCode })), [403, 409]),
         ["GET /api/me/permissions"] = new(Need.Session, null, _ => Task.FromResult(new Call("GET", "/api/me/permissions")), [200]),
         ["GET /api/server/roles"] = new(Need.Session, null, _ => Task.FromResult(new Call("GET", "/api/server/roles")), [200]),
+        ["GET /api/server/settings"] = new(Need.Session, null, _ => Task.FromResult(new Call("GET", "/api/server/settings")), [200]),
 
         ["POST /api/admin/channels"] = new(Need.AdminKey, null, _ => Task.FromResult(new Call("POST", "/api/admin/channels", new { name = "admin" + Next() })), [201]),
         ["PATCH /api/admin/channels/{id}"] = new(Need.AdminKey, null, _ => Task.FromResult(new Call("PATCH", "/api/admin/channels/general", new { topic = "t" + Next() })), [200]),
         ["DELETE /api/admin/channels/{id}"] = new(Need.AdminKey, null, async _ => new Call("DELETE", $"/api/admin/channels/{await NewChannelAsync()}"), [204]),
+        ["PUT /api/admin/channels/order"] = new(Need.AdminKey, null, _ => Task.FromResult(new Call("PUT", "/api/admin/channels/order", new { channels = ReversedChannels() })), [204]),
         ["GET /api/admin/voice"] = new(Need.AdminKey, null, _ => Task.FromResult(new Call("GET", "/api/admin/voice")), [200]),
         ["GET /api/admin/media"] = new(Need.AdminKey, null, _ => Task.FromResult(new Call("GET", "/api/admin/media")), [200]),
         ["GET /api/admin/cluster"] = new(Need.AdminKey, null, _ => Task.FromResult(new Call("GET", "/api/admin/cluster")), [200]),
@@ -170,6 +173,11 @@ public sealed class PermissionMatrixTests(ITestOutputHelper output) : IAsyncLife
         ["GET /api/server/bans"] = new(Need.Server, "banMembers", _ => Task.FromResult(new Call("GET", "/api/server/bans")), [200]),
         ["GET /api/server/audit"] = new(Need.Server, "viewAuditLog", _ => Task.FromResult(new Call("GET", "/api/server/audit?action=member&limit=5")), [200]),
         ["POST /api/channels"] = new(Need.Server, "manageChannels", _ => Task.FromResult(new Call("POST", "/api/channels", new { name = "made" + Next(), kind = "voice" })), [201]),
+        ["PATCH /api/server/settings"] = new(Need.Server, "manageServer", _ => Task.FromResult(new Call("PATCH", "/api/server/settings", new { description = "d" + Next() })), [200]),
+        ["GET /api/server/invites"] = new(Need.Server, "manageServer", _ => Task.FromResult(new Call("GET", "/api/server/invites")), [200]),
+        ["POST /api/server/invites"] = new(Need.Server, "manageServer", _ => Task.FromResult(new Call("POST", "/api/server/invites", new { maxUses = 1 })), [201]),
+        ["DELETE /api/server/invites/{code}"] = new(Need.Server, "manageServer", async _ => new Call("DELETE", $"/api/server/invites/{await NewInviteAsync()}"), [204]),
+        ["PUT /api/channels/order"] = new(Need.Server, "manageChannels", _ => Task.FromResult(new Call("PUT", "/api/channels/order", new { channels = ReversedChannels() })), [204]),
         ["POST /api/accounts/{userId}/reset-link"] = new(Need.Server, "resetPasswords", async _ =>
             new Call("POST", $"/api/accounts/{(await RegisterAsync("Forgot" + Next())).UserId}/reset-link"), [200], AdminKeyToo: false),
         ["POST /api/accounts/reset-link"] = new(Need.Server, "resetPasswords", async _ =>
@@ -186,6 +194,13 @@ public sealed class PermissionMatrixTests(ITestOutputHelper output) : IAsyncLife
         ["GET /hub"] = new(Need.Hub, null, _ => Task.FromResult(new Call("GET", "/hub")), []),
         ["GET /hub/negotiate"] = new(Need.Hub, null, _ => Task.FromResult(new Call("GET", "/hub/negotiate")), []),
     };
+
+    private async Task<string> NewInviteAsync() =>
+        (await OkJsonAsync(new Call("POST", "/api/server/invites", new { maxUses = 1 }), AdminKey)).GetProperty("code").GetString()!;
+
+    /// <summary>Every channel's id, in the reverse of the current order: a valid new order.</summary>
+    private string[] ReversedChannels() =>
+        _server.Services.GetRequiredService<Sessions.ChannelCatalog>().Channels.Select(c => c.Id.Value).Reverse().ToArray();
 
     [Fact]
     public async Task Every_http_endpoint_is_in_the_matrix_and_answers_callers_with_and_without_what_it_needs()

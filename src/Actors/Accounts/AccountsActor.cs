@@ -21,6 +21,9 @@ public sealed class AccountsActor : ReceivePersistentActor
     public const string Id = "accounts";
     private const int SnapshotEvery = 500;
 
+    /// <summary>Invites kept at once (used up and expired ones count until revoked).</summary>
+    public const int MaxInvites = 1000;
+
     private readonly AccountsOptions _options;
     private readonly TimeProvider _time;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -125,6 +128,18 @@ public sealed class AccountsActor : ReceivePersistentActor
         });
         Command<GetBans>(_ => Sender.Tell(new BanList(_state.Bans())));
         Command<FindAccounts>(c => Sender.Tell(new AccountsFound(_state.Search(c.Query ?? "", Math.Clamp(c.Limit, 1, FindAccounts.MaxLimit)))));
+        Command<CreateInvite>(CreateInvite);
+        Command<GetInvites>(_ => Sender.Tell(new InviteList(_state.Invites())));
+        Command<RevokeInvite>(c =>
+        {
+            if (_state.Invite(c.Code ?? "") is null) Reject(ErrorCode.InviteInvalid, "There is no such invite.");
+            else Store(new InviteRevoked(c.Code!, c.By, _time.GetUtcNow()), Sender, RevocationDone.Instance);
+        });
+        Command<CheckInvite>(c =>
+        {
+            if (UsableInvite(c.Code) is { } invite) Sender.Tell(AccountsState.InviteView(invite));
+            else Reject(ErrorCode.InviteInvalid, InviteInvalidReason);
+        });
         Command<SaveSnapshotSuccess>(_ => { });
         Command<SaveSnapshotFailure>(f => _log.Warning("Accounts snapshot failed: {0}", f.Cause.Message));
     }
@@ -158,13 +173,58 @@ public sealed class AccountsActor : ReceivePersistentActor
             Reject(ErrorCode.Forbidden, "This guest has already claimed an account.");
             return;
         }
-        var registered = new AccountRegistered(user, name, cmd.PasswordHash, _time.GetUtcNow(), cmd.ClaimGuest is not null);
+        // Checked and counted in this one actor, in one write with the account: two registrations racing for an
+        // invite's last use are judged one after the other, and the second finds it used up.
+        var invite = string.IsNullOrEmpty(cmd.Invite) ? null : UsableInvite(cmd.Invite);
+        if (cmd.InviteRequired && invite is null)
+        {
+            if (string.IsNullOrEmpty(cmd.Invite)) Reject(ErrorCode.InviteRequired, "This server takes new accounts by invite only: ask a member for an invite link.");
+            else Reject(ErrorCode.InviteInvalid, InviteInvalidReason);
+            return;
+        }
+        var now = _time.GetUtcNow();
+        var registered = new AccountRegistered(user, name, cmd.PasswordHash, now, cmd.ClaimGuest is not null);
+        IProtocolMessage[] events = invite is null ? [registered] : [registered, new InviteUsed(invite.Code, user, now)];
         var sender = Sender;
-        Persist(registered, e =>
+        PersistAll(events, e =>
         {
             Applied(e);
-            _log.Info("Account {0} registered as {1}{2}", e.User, e.Username, e.ClaimedGuest ? " (claimed guest)" : "");
-            sender.Tell(_state.View(_state.ById(e.User)!));
+            if (e is not AccountRegistered r)
+            {
+                sender.Tell(_state.View(_state.ById(user)!));
+                return;
+            }
+            _log.Info("Account {0} registered as {1}{2}", r.User, r.Username, r.ClaimedGuest ? " (claimed guest)" : "");
+            if (invite is null) sender.Tell(_state.View(_state.ById(r.User)!));
+        });
+    }
+
+    private const string InviteInvalidReason = "This invite is not valid: it expired, it was used as often as it may be, or it was revoked.";
+
+    private StoredInvite? UsableInvite(string? code) =>
+        code is { Length: > 0 and <= 64 } && _state.Invite(code) is { } invite && AccountsState.Usable(invite, _time.GetUtcNow()) ? invite : null;
+
+    private void CreateInvite(CreateInvite cmd)
+    {
+        if (cmd.MaxUses is < 1 or > OpenChat.Protocol.Accounts.CreateInvite.MaxUsesLimit)
+        {
+            Reject(ErrorCode.InvalidArgument, $"An invite is for 1 to {OpenChat.Protocol.Accounts.CreateInvite.MaxUsesLimit} uses, or any number.");
+            return;
+        }
+        if (_state.InviteCount >= MaxInvites)
+        {
+            Reject(ErrorCode.InvalidArgument, $"This server keeps at most {MaxInvites} invites: revoke some first.");
+            return;
+        }
+        // 128 random bits, URL-safe.
+        var code = Base64Url(RandomNumberGenerator.GetBytes(16));
+        var created = new InviteCreated(code, cmd.By, cmd.ByName, _time.GetUtcNow(), cmd.ExpiresAt, cmd.MaxUses);
+        var sender = Sender;
+        Persist(created, e =>
+        {
+            Applied(e);
+            _log.Info("{0} created an invite for {1} uses until {2}", e.By, e.MaxUses?.ToString() ?? "any number of", e.ExpiresAt?.ToString("u") ?? "revoked");
+            sender.Tell(AccountsState.InviteView(_state.Invite(e.Code)!));
         });
     }
 

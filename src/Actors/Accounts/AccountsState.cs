@@ -17,6 +17,21 @@ public sealed class AccountsState
     private readonly Dictionary<string, StoredResetCode> _resetCodes = new(StringComparer.Ordinal);
     private readonly Dictionary<UserId, StoredBan> _bans = new();
     private readonly Dictionary<UserId, string> _cutReasons = new();
+    private readonly Dictionary<string, StoredInvite> _invites = new(StringComparer.Ordinal);
+
+    public StoredInvite? Invite(string code) => _invites.GetValueOrDefault(code);
+
+    public int InviteCount => _invites.Count;
+
+    /// <summary>Whether the invite admits one more account at <paramref name="now"/>.</summary>
+    public static bool Usable(StoredInvite invite, DateTimeOffset now) =>
+        (invite.ExpiresAt is not { } expires || expires > now) && (invite.MaxUses is not { } max || invite.Uses < max);
+
+    /// <summary>The invites not revoked, newest first.</summary>
+    public IReadOnlyList<InviteView> Invites() =>
+        _invites.Values.OrderByDescending(i => i.CreatedAt).Select(InviteView).ToArray();
+
+    public static InviteView InviteView(StoredInvite i) => new(i.Code, i.By, i.ByName, i.CreatedAt, i.ExpiresAt, i.MaxUses, i.Uses);
 
     /// <summary>What a kicked or banned user is told when their session is refused.</summary>
     public static string RemovalNotice(bool ban, string? reason) =>
@@ -106,6 +121,15 @@ public sealed class AccountsState
             case MemberUnbanned u:
                 _bans.Remove(u.User);
                 break;
+            case InviteCreated c:
+                _invites[c.Code] = new StoredInvite(c.Code, c.By, c.ByName, c.At, c.ExpiresAt, c.MaxUses, 0);
+                break;
+            case InviteUsed u when _invites.TryGetValue(u.Code, out var invite):
+                _invites[u.Code] = invite with { Uses = invite.Uses + 1 };
+                break;
+            case InviteRevoked r:
+                _invites.Remove(r.Code);
+                break;
             case AccountsSnapshot s:
                 Restore(s);
                 break;
@@ -137,7 +161,8 @@ public sealed class AccountsState
         _cuts.Select(CutOf).ToList(),
         _revoked.Where(r => r.Value > now).Select(r => new RevokedSession(r.Key.Item1, r.Key.Item2, r.Value)).ToList(),
         _resetCodes.Values.Where(c => c.ExpiresAt > now).ToList(),
-        _bans.Values.ToList());
+        _bans.Values.ToList(),
+        _invites.Values.ToList());
 
     private void Restore(AccountsSnapshot s)
     {
@@ -158,5 +183,7 @@ public sealed class AccountsState
         foreach (var c in s.ResetCodes) _resetCodes[c.CodeHash] = c;
         _bans.Clear();
         foreach (var b in s.Bans ?? []) _bans[b.User] = b;
+        _invites.Clear();
+        foreach (var i in s.Invites ?? []) _invites[i.Code] = i;
     }
 }

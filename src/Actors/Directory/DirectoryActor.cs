@@ -29,6 +29,7 @@ public sealed partial class DirectoryActor : ReceivePersistentActor
     private readonly HashSet<ChannelId> _retired = new();
     private readonly HashSet<IActorRef> _watchers = new();
     private bool _seeded;
+    private ServerSettings? _settings;
 
     public DirectoryActor(DirectoryOptions options, IActorRef channels)
     {
@@ -39,6 +40,12 @@ public sealed partial class DirectoryActor : ReceivePersistentActor
         Recover<DirectoryChannelCreated>(Apply);
         Recover<DirectoryChannelUpdated>(Apply);
         Recover<DirectoryChannelDeleted>(Apply);
+        Recover<DirectoryChannelsOrdered>(Apply);
+        Recover<DirectoryServerSettingsSet>(e =>
+        {
+            _settings = e.Settings;
+            _model = null;
+        });
         RecoverRoles();
         Recover<RecoveryCompleted>(_ =>
         {
@@ -66,6 +73,8 @@ public sealed partial class DirectoryActor : ReceivePersistentActor
         Command<CreateChannel>(Create);
         Command<UpdateChannel>(Update);
         Command<DeleteChannel>(Delete);
+        Command<ReorderChannels>(Reorder);
+        Command<UpdateServerSettings>(UpdateSettings);
         RoleCommands();
     }
 
@@ -146,6 +155,16 @@ public sealed partial class DirectoryActor : ReceivePersistentActor
             }
             updated = updated with { Topic = cmd.Topic.Trim() };
         }
+        if (cmd.Category is not null)
+        {
+            var category = TextRules.NormalizeCategory(cmd.Category, out var reason);
+            if (category is null)
+            {
+                Reject(ErrorCode.InvalidArgument, reason);
+                return;
+            }
+            updated = updated with { Category = category.Length == 0 ? null : category };
+        }
         if (cmd.Position is { } position)
         {
             if (position is < 0 or > 100_000)
@@ -161,6 +180,65 @@ public sealed partial class DirectoryActor : ReceivePersistentActor
             Apply(e);
             sender.Tell(new ChannelInfoResult(updated.Id, updated, LastSequenceNr));
             _channels.Tell(new ChannelInfoChanged(updated.Id, updated));
+            NotifyWatchers();
+        });
+    }
+
+    private void Reorder(ReorderChannels cmd)
+    {
+        var ids = cmd.Channels ?? [];
+        if (ids.Count != _byId.Count || ids.Distinct().Count() != ids.Count || !ids.All(_byId.ContainsKey))
+        {
+            Reject(ErrorCode.InvalidArgument, "The order lists every channel exactly once.");
+            return;
+        }
+        var sender = Sender;
+        Persist(new DirectoryChannelsOrdered(ids.ToArray()), e =>
+        {
+            Apply(e);
+            sender.Tell(new ChannelsReordered(LastSequenceNr));
+            // Channel entities are not told (that would start every one of them): gateways take positions from the list.
+            NotifyWatchers();
+        });
+    }
+
+    private void UpdateSettings(UpdateServerSettings cmd)
+    {
+        var settings = _settings ?? cmd.Initial;
+        if (cmd.Name is not null)
+        {
+            if (TextRules.NormalizeServerName(cmd.Name, out var reason) is not { } name)
+            {
+                Reject(ErrorCode.InvalidArgument, reason);
+                return;
+            }
+            settings = settings with { Name = name };
+        }
+        if (cmd.Description is not null)
+        {
+            if (TextRules.NormalizeServerDescription(cmd.Description, out var reason) is not { } description)
+            {
+                Reject(ErrorCode.InvalidArgument, reason);
+                return;
+            }
+            settings = settings with { Description = description };
+        }
+        if (cmd.JoinPolicy is { } policy)
+        {
+            if (!Enum.IsDefined(policy))
+            {
+                Reject(ErrorCode.InvalidArgument, "The join policy is open or invite.");
+                return;
+            }
+            settings = settings with { JoinPolicy = policy };
+        }
+        if (cmd.GuestsAllowed is { } guests) settings = settings with { GuestsAllowed = guests };
+        var sender = Sender;
+        Persist(new DirectoryServerSettingsSet(settings), e =>
+        {
+            _settings = e.Settings;
+            _model = null;
+            sender.Tell(new ServerSettingsSaved(e.Settings, LastSequenceNr));
             NotifyWatchers();
         });
     }
@@ -201,6 +279,15 @@ public sealed partial class DirectoryActor : ReceivePersistentActor
         _model = null;
     }
 
+    private void Apply(DirectoryChannelsOrdered e)
+    {
+        for (var i = 0; i < e.Channels.Count; i++)
+        {
+            if (_byId.TryGetValue(e.Channels[i], out var c)) _byId[c.Id] = c with { Position = i };
+        }
+        _model = null;
+    }
+
     private void Apply(DirectoryChannelDeleted e)
     {
         _byId.Remove(e.Channel);
@@ -233,7 +320,7 @@ public sealed partial class DirectoryActor : ReceivePersistentActor
     }
 
     private ChannelList List() =>
-        new(_byId.Values.OrderBy(c => c.Position).ThenBy(c => c.Name, StringComparer.OrdinalIgnoreCase).ToList(), Model);
+        new(_byId.Values.OrderBy(c => c.Position).ThenBy(c => c.Name, StringComparer.OrdinalIgnoreCase).ToList(), Model, _settings);
 
     private void NotifyWatchers()
     {

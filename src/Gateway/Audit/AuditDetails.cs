@@ -5,11 +5,6 @@ namespace OpenChat.Gateway.Audit;
 /// <summary>The short human texts an audit entry's detail holds ("renamed to lobby", "muted, deafened").</summary>
 public static class AuditDetails
 {
-    public static string? ChannelUpdate(string? name, string? topic, int? position) => Join(
-        name is null ? null : $"renamed to {name}",
-        topic is null ? null : topic.Length == 0 ? "topic cleared" : $"topic: {topic}",
-        position is null ? null : $"moved to position {position}");
-
     public static string? RoleUpdate(string? name, Permission? permissions, int? position, string? color) => Join(
         name is null ? null : $"renamed to {name}",
         permissions is null ? null : "permissions: " + Names(permissions.Value),

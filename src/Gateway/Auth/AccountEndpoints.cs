@@ -30,7 +30,7 @@ public static class AccountEndpoints
 {
     public const string LogCategory = "OpenChat.Gateway.Accounts";
 
-    public sealed record RegisterRequest(string? Username, string? Password);
+    public sealed record RegisterRequest(string? Username, string? Password, string? Invite = null);
 
     public sealed record SignInRequest(string? Username, string? Password);
 
@@ -128,10 +128,10 @@ public static class AccountEndpoints
     /// (within the session's maximum age). A guest cannot take a registered username as their name.
     /// </summary>
     private static async Task<IResult> CreateGuestSession(SessionRequest? request, TokenService tokens, IdentityCache identities,
-        IOptions<AuthOptions> auth, IRequiredActor<AccountsSingleton> accounts, CallBudgets budgets)
+        IOptions<AuthOptions> auth, IRequiredActor<AccountsSingleton> accounts, CallBudgets budgets, ChannelCatalog catalog, IOptions<GatewayOptions> gateway)
     {
-        if (!auth.Value.AllowGuests)
-            return Problem(StatusCodes.Status403Forbidden, "forbidden", "This server does not admit guests.");
+        if (!ServerEndpoints.Current(catalog, gateway.Value, auth.Value).GuestsAllowed)
+            return Problem(StatusCodes.Status403Forbidden, "guests_not_allowed", "This server does not admit guests: register an account or sign in.");
         if (request is null)
             return Problem(StatusCodes.Status400BadRequest, "invalid_argument", "A JSON body with displayName is required.");
         var name = TextRules.NormalizeDisplayName(request.DisplayName, out var reason);
@@ -167,7 +167,8 @@ public static class AccountEndpoints
     }
 
     private static async Task<IResult> Register(RegisterRequest? request, HttpContext context, TokenService tokens, IdentityCache identities,
-        IOptions<AuthOptions> auth, PasswordHashing passwords, IRequiredActor<AccountsSingleton> accounts, CallBudgets budgets, ILoggerFactory logs)
+        IOptions<AuthOptions> auth, PasswordHashing passwords, IRequiredActor<AccountsSingleton> accounts, CallBudgets budgets, ILoggerFactory logs,
+        ChannelCatalog catalog, IOptions<GatewayOptions> gateway)
     {
         if (!auth.Value.AllowRegistration)
             return Problem(StatusCodes.Status403Forbidden, "forbidden", "This server does not take new accounts.");
@@ -177,6 +178,9 @@ public static class AccountEndpoints
         if (!UsernameRules.IsAcceptablePassword(request.Password, username, out reason))
             return Problem(StatusCodes.Status400BadRequest, "invalid_argument", reason);
         if (!identities.Loaded) return Unavailable();
+        if (request.Invite is { Length: > 64 }) return Problem(StatusCodes.Status400BadRequest, "invalid_argument", "An invite code has at most 64 characters.");
+        // The server's first account (its owner-to-be) needs no invite.
+        var inviteRequired = ServerEndpoints.Current(catalog, gateway.Value, auth.Value).JoinPolicy == JoinPolicy.Invite && identities.Owner is not null;
 
         // With a guest's token (header), the guest becomes the account and keeps their id and history.
         UserId? claim = null;
@@ -192,7 +196,7 @@ public static class AccountEndpoints
         }
 
         var hash = await passwords.HashAsync(request.Password!);
-        var reply = await Ask(accounts, new RegisterAccount(username, hash, claim), budgets);
+        var reply = await Ask(accounts, new RegisterAccount(username, hash, claim, request.Invite, inviteRequired), budgets);
         if (reply is not AccountView account) return Refused(reply);
         if (claim is not null) identities.ApplyOwn(cut: new UserSessionsCut(account.User, account.CreatedAt));
         logs.CreateLogger(LogCategory).LogInformation("Account {User} registered as {Username} from {Address}", account.User, account.Username, ClientAddress.Key(context));
@@ -422,6 +426,7 @@ public static class AccountEndpoints
         CommandRejected { Code: ErrorCode.NameTaken } r => Problem(StatusCodes.Status409Conflict, "name_taken", r.Reason),
         CommandRejected { Code: ErrorCode.InvalidArgument } r => Problem(StatusCodes.Status400BadRequest, "invalid_argument", r.Reason),
         CommandRejected { Code: ErrorCode.Forbidden } r => Problem(StatusCodes.Status403Forbidden, "forbidden", r.Reason),
+        CommandRejected { Code: ErrorCode.InviteRequired or ErrorCode.InviteInvalid } r => Problem(StatusCodes.Status403Forbidden, r.Code.WireName(), r.Reason),
         CommandRejected r => Problem(StatusCodes.Status503ServiceUnavailable, r.Code.WireName(), r.Reason),
         _ => Problem(StatusCodes.Status503ServiceUnavailable, "unavailable", "The accounts service answered unexpectedly."),
     };

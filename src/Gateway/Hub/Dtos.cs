@@ -6,13 +6,14 @@ namespace OpenChat.Gateway.Hub;
 
 /// <summary>
 /// A channel as clients see it. <c>kind</c> is <c>text</c> or <c>voice</c>; <c>permissions</c> are the caller's in the
-/// channel (wire names), null where the message does not say (an operator's view).
+/// channel (wire names), null where the message does not say (an operator's view); <c>category</c> is the header it is
+/// grouped under in the channel list (null: none).
 /// </summary>
-public sealed record ChannelDto(string Id, string Name, string Kind, int Position, string Topic, string[]? Permissions = null)
+public sealed record ChannelDto(string Id, string Name, string Kind, int Position, string Topic, string[]? Permissions = null, string? Category = null)
 {
     public static ChannelDto From(ChannelInfo c, Permission? permissions = null) =>
         new(c.Id.Value, c.Name, c.Kind == ChannelKind.Voice ? "voice" : "text", c.Position, c.Topic,
-            permissions is { } p ? OpenChat.Protocol.Permissions.Permissions.ToNames(p) : null);
+            permissions is { } p ? OpenChat.Protocol.Permissions.Permissions.ToNames(p) : null, c.Category);
 }
 
 /// <summary>
@@ -102,3 +103,10 @@ public sealed record SessionDto(string Token, string UserId, string DisplayName,
 
 /// <summary>The body of <c>POST /api/session</c>.</summary>
 public sealed record SessionRequest(string? DisplayName, string? Token);
+
+/// <summary>The server's settings as clients see them; <c>joinPolicy</c> is <c>open</c> or <c>invite</c>.</summary>
+public sealed record ServerSettingsDto(string Name, string Description, string JoinPolicy, bool GuestsAllowed)
+{
+    public static ServerSettingsDto From(ServerSettings s) =>
+        new(s.Name, s.Description, s.JoinPolicy == OpenChat.Protocol.JoinPolicy.Invite ? "invite" : "open", s.GuestsAllowed);
+}

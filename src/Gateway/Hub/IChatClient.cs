@@ -30,4 +30,7 @@ public interface IChatClient
     Task VoiceEnded(string channelId, string reason);
 
     Task VoiceMoved(string channelId, string toChannelId, string reason);
+
+    /// <summary>The server's name, description or join policy changed (sent to every connection).</summary>
+    Task ServerUpdated(ServerSettingsDto settings);
 }

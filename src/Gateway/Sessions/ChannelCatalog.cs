@@ -13,7 +13,8 @@ namespace OpenChat.Gateway.Sessions;
 public sealed class ChannelCatalog
 {
     // One immutable snapshot, swapped whole, so a reader never sees a list and an index from different updates.
-    private sealed record Snapshot(IReadOnlyList<ChannelInfo> Channels, FrozenDictionary<ChannelId, ChannelInfo> ById, PermissionModel Permissions);
+    private sealed record Snapshot(IReadOnlyList<ChannelInfo> Channels, FrozenDictionary<ChannelId, ChannelInfo> ById, PermissionModel Permissions,
+        ServerSettings? Settings);
 
     private volatile Snapshot? _current;
     private TaskCompletionSource _updated = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -24,13 +25,16 @@ public sealed class ChannelCatalog
 
     public PermissionModel Permissions => _current?.Permissions ?? PermissionModel.Default;
 
+    /// <summary>The server's settings as the directory stores them; null until someone changed them (the configuration applies).</summary>
+    public ServerSettings? Settings => _current?.Settings;
+
     public ChannelInfo? Find(ChannelId id) => _current?.ById.GetValueOrDefault(id);
 
-    /// <summary>Replaces the list and the model; true when either differs from the previous ones.</summary>
-    public bool Update(IReadOnlyList<ChannelInfo> channels, PermissionModel? permissions = null)
+    /// <summary>Replaces the list, the model and the settings; true when the list or the model differs from the previous ones.</summary>
+    public bool Update(IReadOnlyList<ChannelInfo> channels, PermissionModel? permissions = null, ServerSettings? settings = null)
     {
         var previous = _current;
-        _current = new Snapshot(channels, channels.ToFrozenDictionary(c => c.Id), permissions ?? PermissionModel.Default);
+        _current = new Snapshot(channels, channels.ToFrozenDictionary(c => c.Id), permissions ?? PermissionModel.Default, settings);
         Interlocked.Exchange(ref _updated, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         // Every change to roles, overrides or server voice moves the directory's journal, and so the model's revision.
         return previous is null || !previous.Channels.SequenceEqual(channels) || previous.Permissions.Revision != _current.Permissions.Revision;

@@ -18,13 +18,17 @@ public sealed class DirectoryWatcher : ReceiveActor, IWithTimers
 
     private sealed record Register;
 
-    public DirectoryWatcher(IActorRef directory, ChannelCatalog catalog, IActorRef sessions)
+    public DirectoryWatcher(IActorRef directory, ChannelCatalog catalog, IActorRef sessions, IHubContext<ChatHub, IChatClient>? hub)
     {
         Receive<Register>(_ => directory.Tell(new WatchDirectory(Self)));
         Receive<ChannelList>(list =>
         {
             var wasLoaded = catalog.IsLoaded;
-            if (!catalog.Update(list.Channels, list.Permissions)) return;
+            var settingsBefore = catalog.Settings;
+            if (!catalog.Update(list.Channels, list.Permissions, list.Settings)) return;
+            // Every connection of this gateway hears of new settings (each gateway tells its own).
+            if (wasLoaded && list.Settings is { } settings && settings != settingsBefore && hub is not null)
+                _ = hub.Clients.All.ServerUpdated(ServerSettingsDto.From(settings));
             if (!wasLoaded)
             {
                 _log.Info("Channel list loaded: {0} channels", list.Channels.Count);
@@ -45,6 +49,6 @@ public sealed class DirectoryWatcher : ReceiveActor, IWithTimers
         Self.Tell(new Register());
     }
 
-    public static Props Props(IActorRef directory, ChannelCatalog catalog, IActorRef sessions) =>
-        Akka.Actor.Props.Create(() => new DirectoryWatcher(directory, catalog, sessions));
+    public static Props Props(IActorRef directory, ChannelCatalog catalog, IActorRef sessions, IHubContext<ChatHub, IChatClient>? hub = null) =>
+        Akka.Actor.Props.Create(() => new DirectoryWatcher(directory, catalog, sessions, hub));
 }

@@ -126,7 +126,8 @@ public sealed partial class SessionActor : ReceiveActor, IWithTimers, IWithUnbou
             var history = (permissions & Permission.ReadHistory) != 0;
             replyTo.Tell(reply is Subscribed subscribed
                 ? new ChannelViewDto(
-                    ChannelDto.From(subscribed.Channel, permissions),
+                    // The catalog's copy is the newer: a running channel is not told when the channels are reordered.
+                    ChannelDto.From(_catalog?.Find(request.Channel) ?? subscribed.Channel, permissions),
                     subscribed.Online.Select(MemberDto.From).ToArray(),
                     history ? subscribed.Recent.Select(m => MessageDto.From(m, _identities)).ToArray() : [],
                     history && subscribed.HasMore,

@@ -31,6 +31,17 @@ public sealed record MemberBanned(UserId User, UserId By, string? Reason, DateTi
 
 public sealed record MemberUnbanned(UserId User, UserId By, DateTimeOffset At) : IProtocolMessage;
 
+/// <summary>An invite was made; the code is kept as it is, so the server's managers can copy its link again.</summary>
+public sealed record InviteCreated(string Code, UserId By, string ByName, DateTimeOffset At, DateTimeOffset? ExpiresAt, int? MaxUses) : IProtocolMessage;
+
+/// <summary>An invite admitted an account (stored with its registration, in the same write).</summary>
+public sealed record InviteUsed(string Code, UserId User, DateTimeOffset At) : IProtocolMessage;
+
+public sealed record InviteRevoked(string Code, UserId By, DateTimeOffset At) : IProtocolMessage;
+
+/// <summary>An invite not revoked, with how often it was used.</summary>
+public sealed record StoredInvite(string Code, UserId By, string ByName, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt, int? MaxUses, int Uses);
+
 /// <summary>A ban in force: whom, who banned them, why and when.</summary>
 public sealed record StoredBan(UserId User, UserId By, string? Reason, DateTimeOffset At);
 
@@ -44,4 +55,5 @@ public sealed record AccountsSnapshot(
     IReadOnlyList<UserSessionsCut> Cuts,
     IReadOnlyList<RevokedSession> Revoked,
     IReadOnlyList<StoredResetCode> ResetCodes,
-    IReadOnlyList<StoredBan>? Bans = null) : IProtocolMessage;
+    IReadOnlyList<StoredBan>? Bans = null,
+    IReadOnlyList<StoredInvite>? Invites = null) : IProtocolMessage;

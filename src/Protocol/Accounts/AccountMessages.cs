@@ -9,8 +9,41 @@ namespace OpenChat.Protocol.Accounts;
 /// <summary>What a gateway may tell about an account.</summary>
 public sealed record AccountView(UserId User, string Username, DateTimeOffset CreatedAt, bool Owner) : IProtocolMessage;
 
-/// <summary>Creates an account; with <paramref name="ClaimGuest"/> the guest's id (and history) becomes the account's. Answer: <see cref="AccountView"/>.</summary>
-public sealed record RegisterAccount(string Username, string PasswordHash, UserId? ClaimGuest) : IProtocolMessage;
+/// <summary>
+/// Creates an account; with <paramref name="ClaimGuest"/> the guest's id (and history) becomes the account's. With
+/// <paramref name="InviteRequired"/> (an invite-only server that has its owner) it needs a valid <paramref name="Invite"/>,
+/// whose use is counted with the account; on an open server a valid invite is counted and an invalid one ignored.
+/// Answer: <see cref="AccountView"/>, or a refusal with <see cref="ErrorCode.InviteRequired"/> or <see cref="ErrorCode.InviteInvalid"/>.
+/// </summary>
+public sealed record RegisterAccount(string Username, string PasswordHash, UserId? ClaimGuest, string? Invite = null, bool InviteRequired = false)
+    : IProtocolMessage;
+
+/// <summary>
+/// Creates an invite by <paramref name="By"/>, for at most <paramref name="MaxUses"/> accounts (null: any number) until
+/// <paramref name="ExpiresAt"/> (null: until revoked). Answer: <see cref="InviteView"/>.
+/// </summary>
+public sealed record CreateInvite(UserId By, string ByName, int? MaxUses, DateTimeOffset? ExpiresAt) : IProtocolMessage
+{
+    public const int MaxUsesLimit = 10_000;
+}
+
+/// <summary>Every invite not revoked, newest first. Answer: <see cref="InviteList"/>.</summary>
+public sealed record GetInvites : IProtocolMessage
+{
+    public static readonly GetInvites Instance = new();
+}
+
+public sealed record InviteList(IReadOnlyList<InviteView> Invites) : IProtocolMessage;
+
+/// <summary>Ends an invite. Answer: <see cref="RevocationDone"/>, or a refusal with <see cref="ErrorCode.InviteInvalid"/> for an unknown code.</summary>
+public sealed record RevokeInvite(string Code, UserId By) : IProtocolMessage;
+
+/// <summary>Whether an invite can be used now. Answer: <see cref="InviteView"/>, or a refusal with <see cref="ErrorCode.InviteInvalid"/>.</summary>
+public sealed record CheckInvite(string Code) : IProtocolMessage;
+
+/// <summary>An invite as its creator and the server's managers see it.</summary>
+public sealed record InviteView(string Code, UserId CreatedBy, string CreatedByName, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt, int? MaxUses, int Uses)
+    : IProtocolMessage;
 
 /// <summary>
 /// Starts a password check for <paramref name="Username"/> from <paramref name="Address"/>; counts as a failure until

@@ -26,6 +26,12 @@ public sealed record DirectoryChannelCreated(ChannelInfo Channel) : IProtocolMes
 /// <summary>Journal event of the directory: a channel's settings changed.</summary>
 public sealed record DirectoryChannelUpdated(ChannelInfo Channel) : IProtocolMessage;
 
+/// <summary>Journal event of the directory: the channels' new order, every id once; their positions become 0..n-1.</summary>
+public sealed record DirectoryChannelsOrdered(IReadOnlyList<ChannelId> Channels) : IProtocolMessage;
+
+/// <summary>Journal event of the directory: the server's settings, whole, as they are now.</summary>
+public sealed record DirectoryServerSettingsSet(ServerSettings Settings) : IProtocolMessage;
+
 /// <summary>Journal event of the directory: a channel was deleted.</summary>
 public sealed record DirectoryChannelDeleted(ChannelId Channel) : IProtocolMessage;
 

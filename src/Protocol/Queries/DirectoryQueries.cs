@@ -10,9 +10,11 @@ public sealed record GetChannels : IProtocolMessage
 
 /// <summary>
 /// Every channel, ordered by position, and the roles and overrides that say who may see and do what in them (null from
-/// a directory of a release without roles: everyone may take part, as then).
+/// a directory of a release without roles: everyone may take part, as then), and the server's settings (null until
+/// someone changed them: the operator's configuration applies).
 /// </summary>
-public sealed record ChannelList(IReadOnlyList<ChannelInfo> Channels, Permissions.PermissionModel? Permissions = null) : IProtocolMessage;
+public sealed record ChannelList(IReadOnlyList<ChannelInfo> Channels, Permissions.PermissionModel? Permissions = null, ServerSettings? Settings = null)
+    : IProtocolMessage;
 
 /// <summary>Asks the directory for one channel's settings.</summary>
 public sealed record GetChannelInfo(ChannelId Channel) : IProtocolMessage;

@@ -135,18 +135,51 @@ public static class TextRules
     }
 
     /// <summary>Checks a channel name (1 to 32 characters, no control characters).</summary>
-    public static string? NormalizeChannelName(string? name, out string reason)
+    public static string? NormalizeChannelName(string? name, out string reason) =>
+        Label(name, 1, ChannelInfo.MaxNameLength, "A channel name", out reason);
+
+    /// <summary>
+    /// Checks a channel category as <see cref="NormalizeChannelName"/> checks names (up to 32 characters); an empty or
+    /// blank one is the empty string (no category).
+    /// </summary>
+    public static string? NormalizeCategory(string? category, out string reason) =>
+        Label(category, 0, ChannelInfo.MaxCategoryLength, "A category", out reason);
+
+    /// <summary>Checks a server's name (1 to 64 characters, no control characters).</summary>
+    public static string? NormalizeServerName(string? name, out string reason) =>
+        Label(name, 1, ServerSettings.MaxNameLength, "A server name", out reason);
+
+    /// <summary>Checks a server's description: up to 500 characters, line breaks allowed, no other control characters.</summary>
+    public static string? NormalizeServerDescription(string? description, out string reason)
     {
         reason = "";
-        var trimmed = name?.Trim() ?? "";
-        if (trimmed.Length is < 1 or > ChannelInfo.MaxNameLength)
+        var trimmed = description?.Trim() ?? "";
+        if (trimmed.Length > ServerSettings.MaxDescriptionLength)
         {
-            reason = $"A channel name has 1 to {ChannelInfo.MaxNameLength} characters.";
+            reason = $"A description has at most {ServerSettings.MaxDescriptionLength} characters.";
+            return null;
+        }
+        if (FindUnsafeCharacter(trimmed.Replace("\r\n", " ").Replace('\n', ' ')) is { } bad)
+        {
+            reason = $"A description cannot contain {bad}.";
+            return null;
+        }
+        return trimmed.Replace("\r\n", "\n");
+    }
+
+    /// <summary>A short label, trimmed: <paramref name="min"/> to <paramref name="max"/> characters, none of them unsafe.</summary>
+    private static string? Label(string? text, int min, int max, string what, out string reason)
+    {
+        reason = "";
+        var trimmed = text?.Trim() ?? "";
+        if (trimmed.Length < min || trimmed.Length > max)
+        {
+            reason = min == 0 ? $"{what} has at most {max} characters." : $"{what} has {min} to {max} characters.";
             return null;
         }
         if (FindUnsafeCharacter(trimmed) is { } bad)
         {
-            reason = $"A channel name cannot contain {bad}.";
+            reason = $"{what} cannot contain {bad}.";
             return null;
         }
         return trimmed;

@@ -10,6 +10,7 @@ import {
   type MemberDto,
   type MessageDto,
   type PermissionsDto,
+  type ServerSettingsDto,
   type VoiceJoinedDto,
   type VoiceMemberDto,
 } from '../protocol/types';
@@ -116,6 +117,7 @@ export class ChatClient implements VoiceSignalling {
     on(HubEvents.voiceEnded, (channelId: string, reason = '') => this.voice?.handleEnded(channelId, reason));
     on(HubEvents.voiceMoved, (channelId: string, toChannelId: string) => void this.voice?.handleMoved(channelId, toChannelId));
     on(HubEvents.permissionsChanged, (permissions: PermissionsDto) => dispatch({ type: 'permissions', permissions }));
+    on(HubEvents.serverUpdated, (settings: ServerSettingsDto) => dispatch({ type: 'server', settings }));
 
     hub.onreconnecting(() => {
       dispatch({ type: 'connection', status: 'reconnecting' });

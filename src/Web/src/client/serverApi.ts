@@ -1,12 +1,14 @@
 import type {
   ChannelDto,
   ChannelKind,
+  InviteDto,
   MemberRolesDto,
   OverrideDto,
   OverrideTarget,
   Permission,
   PermissionsDto,
   RoleDto,
+  ServerSettingsDto,
 } from '../protocol/types';
 import type { AuditPageDto, AuditQuery } from '../protocol/audit';
 import { ApiError, call } from './session';
@@ -26,11 +28,21 @@ export interface ServerApi {
   setOverride(channelId: string, target: OverrideTarget, id: string, allow: Permission[], deny: Permission[]): Promise<OverrideDto>;
   deleteOverride(channelId: string, target: OverrideTarget, id: string): Promise<void>;
   createChannel(name: string, kind: ChannelKind, topic?: string): Promise<ChannelDto>;
-  updateChannel(channelId: string, change: { name?: string; topic?: string; position?: number }): Promise<ChannelDto>;
+  /** An empty `category` clears it. */
+  updateChannel(channelId: string, change: { name?: string; topic?: string; position?: number; category?: string }): Promise<ChannelDto>;
   deleteChannel(channelId: string): Promise<void>;
   myPermissions(): Promise<PermissionsDto>;
   // Audit log
   auditLog(query: AuditQuery): Promise<AuditPageDto>;
+  // Server administration: channel order, settings, invites.
+  /** Every channel's id, in the new order. */
+  reorderChannels(channelIds: string[]): Promise<void>;
+  settings(): Promise<ServerSettingsDto>;
+  updateSettings(change: Partial<ServerSettingsDto>): Promise<ServerSettingsDto>;
+  invites(): Promise<InviteDto[]>;
+  /** Without `maxUses`, any number of uses; without `expiresInSeconds`, until revoked. */
+  createInvite(limits: { maxUses?: number; expiresInSeconds?: number }): Promise<InviteDto>;
+  revokeInvite(code: string): Promise<void>;
 }
 
 const seg = encodeURIComponent;
@@ -72,6 +84,13 @@ export function createServerApi(getToken: () => Promise<string>, onTokenRefused:
       const params = Object.entries(query).filter(([, v]) => v !== undefined && v !== '');
       return request('GET', '/api/server/audit' + (params.length ? '?' + params.map(([k, v]) => `${k}=${seg(String(v))}`).join('&') : ''));
     },
+    // Server administration: channel order, settings, invites.
+    reorderChannels: (channelIds) => request('PUT', '/api/channels/order', { channels: channelIds }),
+    settings: () => request('GET', '/api/server/settings'),
+    updateSettings: (change) => request('PATCH', '/api/server/settings', change),
+    invites: async () => (await request<{ invites: InviteDto[] | null }>('GET', '/api/server/invites')).invites ?? [],
+    createInvite: (limits) => request('POST', '/api/server/invites', limits),
+    revokeInvite: (code) => request('DELETE', `/api/server/invites/${seg(code)}`),
   };
 }
 

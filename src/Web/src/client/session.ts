@@ -1,4 +1,4 @@
-import type { ResetLinkDto, ServerInfo, SessionDto } from '../protocol/types';
+import type { InviteCheckDto, ResetLinkDto, ServerInfo, SessionDto } from '../protocol/types';
 
 /** A refused or failed call to the session and account endpoints: the server's `{error, message}` (docs/protocol.md). */
 export class ApiError extends Error {
@@ -135,8 +135,13 @@ export function signInWithPassword(username: string, password: string, fetcher: 
 }
 
 /** Registers an account; with a guest's token the account takes over that guest (same id and history). */
-export function register(username: string, password: string, guestToken: string | null, fetcher: Fetcher = fetch): Promise<SessionDto> {
-  return call('/api/accounts', { token: guestToken ?? undefined, body: { username, password } }, fetcher);
+export function register(username: string, password: string, guestToken: string | null, fetcher: Fetcher = fetch, invite: string | null = null): Promise<SessionDto> {
+  return call('/api/accounts', { token: guestToken ?? undefined, body: invite ? { username, password, invite } : { username, password } }, fetcher);
+}
+
+/** Whether an invite link's code can be used, and which server it is for; rejects with `invite_invalid` when not. */
+export function checkInvite(code: string, fetcher: Fetcher = fetch): Promise<InviteCheckDto> {
+  return call(`/api/invites/${encodeURIComponent(code)}`, { method: 'GET' }, fetcher);
 }
 
 /** A new token for the same session; 401 `invalid_token` past the maximum age or once revoked. */

@@ -10,6 +10,8 @@ export interface ChannelDto {
   topic: string;
   /** The caller's effective permissions in this channel; absent from servers before roles (everything a member may do). */
   permissions?: Permission[];
+  /** The header the channel is grouped under in the channel list; null (or absent, from older servers) for none. */
+  category?: string | null;
 }
 
 export interface MessageDto {
@@ -105,8 +107,39 @@ export interface ResetLinkDto {
 /** `GET /api/info`; `auth` is absent from servers before accounts. */
 export interface ServerInfo {
   name: string;
+  description?: string;
   version: string;
-  auth?: { guestsAllowed: boolean; registrationOpen: boolean; setupRequired: boolean };
+  auth?: { guestsAllowed: boolean; registrationOpen: boolean; setupRequired: boolean; joinPolicy?: JoinPolicy };
+}
+
+export type JoinPolicy = 'open' | 'invite';
+
+/** `GET /api/server/settings`, and the `ServerUpdated` event. */
+export interface ServerSettingsDto {
+  name: string;
+  description: string;
+  joinPolicy: JoinPolicy;
+  guestsAllowed: boolean;
+}
+
+/** An invite as the panel lists it; `url` is the link to hand out. */
+export interface InviteDto {
+  code: string;
+  url: string;
+  createdBy: { id: string; name: string };
+  createdAt: string;
+  expiresAt: string | null;
+  maxUses: number | null;
+  uses: number;
+}
+
+/** `GET /api/invites/{code}`: what the holder of an invite link is told before registering. */
+export interface InviteCheckDto {
+  code: string;
+  server: string;
+  description: string;
+  expiresAt: string | null;
+  usesLeft: number | null;
 }
 
 /** Permission names as the server spells them (docs/protocol.md, roles and permissions). */
@@ -205,6 +238,7 @@ export const HubEvents = {
   voiceEnded: 'VoiceEnded',
   voiceMoved: 'VoiceMoved',
   permissionsChanged: 'PermissionsChanged',
+  serverUpdated: 'ServerUpdated',
 } as const;
 
 /** Limits the server enforces; the client checks them first to give a quicker answer. */

@@ -5,6 +5,7 @@ import type {
   MemberDto,
   MessageDto,
   PermissionsDto,
+  ServerSettingsDto,
   UserDto,
   VoiceMemberDto,
 } from '../protocol/types';
@@ -42,6 +43,8 @@ export interface State {
   volumes: Record<string, number>;
   /** The user's server-level permissions; null until known (or from a server before roles). */
   permissions: PermissionsDto | null;
+  /** The server's name, once known. */
+  serverName: string | null;
 }
 
 export type Action =
@@ -68,7 +71,8 @@ export type Action =
   | { type: 'selectChannel'; channelId: string }
   | { type: 'focus'; focused: boolean }
   | { type: 'memberVolume'; userId: string; volume: number }
-  | { type: 'permissions'; permissions: PermissionsDto };
+  | { type: 'permissions'; permissions: PermissionsDto }
+  | { type: 'server'; settings: Pick<ServerSettingsDto, 'name'> };
 
 export function initialState(focused = true): State {
   return {
@@ -81,6 +85,7 @@ export function initialState(focused = true): State {
     voice: initialVoice,
     volumes: {},
     permissions: null,
+    serverName: null,
   };
 }
 
@@ -348,6 +353,8 @@ export function reducer(state: State, action: Action): State {
     case 'memberVolume':
       return { ...state, volumes: { ...state.volumes, [action.userId]: action.volume } };
 
+    case 'server':
+      return typeof action.settings.name === 'string' ? { ...state, serverName: action.settings.name } : state;
     case 'permissions': {
       const p = action.permissions;
       // Lists may come as null from a differently versioned server; the store holds arrays.

@@ -51,8 +51,19 @@ function clearResetCode() {
   if (window.location.hash.startsWith('#reset=')) history.replaceState(null, '', window.location.pathname + window.location.search);
 }
 
-function initialPhase(resetCode: string | null): Phase {
+/** The code of an invite link (`/invite/<code>`), or null. */
+function inviteCodeFromUrl(): string | null {
+  const match = /^\/invite\/([A-Za-z0-9_-]{1,64})\/?$/.exec(window.location.pathname);
+  return match ? match[1]! : null;
+}
+
+function clearInviteCode() {
+  if (window.location.pathname.startsWith('/invite/')) history.replaceState(null, '', '/');
+}
+
+function initialPhase(resetCode: string | null, inviteCode: string | null = null): Phase {
   if (resetCode) return { kind: 'signIn', mode: 'reset', notice: null };
+  if (inviteCode && !loadSession()) return { kind: 'signIn', mode: 'register', notice: null };
   return loadSession() ? { kind: 'resuming' } : { kind: 'signIn', mode: 'signIn', notice: null };
 }
 
@@ -64,7 +75,8 @@ function initialPhase(resetCode: string | null): Phase {
 export function App() {
   const [prefs, setPrefsState] = useState<Preferences>(loadPreferences);
   const resetCode = useRef(resetCodeFromUrl());
-  const [phase, setPhase] = useState<Phase>(() => initialPhase(resetCode.current));
+  const inviteCode = useRef(inviteCodeFromUrl());
+  const [phase, setPhase] = useState<Phase>(() => initialPhase(resetCode.current, inviteCode.current));
   const [info, setInfo] = useState<ServerInfo | null>(null);
   const sessionRef = useRef<StoredSession | null>(loadSession());
   const generation = useRef(0);
@@ -199,7 +211,11 @@ export function App() {
         enter(dto);
       },
       signIn: async (username, password) => enter(await signInWithPassword(username, password)),
-      register: async (username, password) => enter(await register(username, password, null)),
+      register: async (username, password) => {
+        enter(await register(username, password, null, undefined, inviteCode.current));
+        inviteCode.current = null;
+        clearInviteCode();
+      },
       setup: async (code, username, password) => {
         const account = setupAccount.current ?? toStored(await register(username, password, null));
         setupAccount.current = account;
@@ -287,6 +303,7 @@ export function App() {
     <SignInScreen
       key={phase.mode}
       info={info}
+      invite={phase.mode === 'register' ? inviteCode.current : null}
       initialMode={phase.mode}
       initialName={loadLastName()}
       notice={phase.notice}

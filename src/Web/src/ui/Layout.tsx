@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
+import { fetchServerInfo } from '../client/session';
 import { ChannelList } from './ChannelList';
 import { ConnectionBanner } from './ConnectionBanner';
 import { useChat, useChatState } from './context';
@@ -30,7 +31,7 @@ function useMedia(query: string): boolean {
  * drawer from the left and the member list one from the right; below 1100 px the member list is a drawer too.
  */
 export function Layout() {
-  const { prefs, setPrefs } = useChat();
+  const { prefs, setPrefs, store } = useChat();
   const isNarrow = useMedia(narrow);
   const isMedium = useMedia(medium);
   const [channelsOpen, setChannelsOpen] = useState(false);
@@ -38,6 +39,12 @@ export function Layout() {
   const active = useChatState((s) => s.channels.find((c) => c.id === s.activeChannelId) ?? null);
   const voicePhase = useChatState((s) => s.voice.phase);
   const voiceChannel = useChatState((s) => s.channels.find((c) => c.id === s.voice.channelId)?.name ?? null);
+
+  const serverName = useChatState((s) => s.serverName) ?? 'OpenChat';
+  // The name at start; a change later comes as ServerUpdated.
+  useEffect(() => {
+    void fetchServerInfo().then((info) => info && store.getState().serverName === null && store.dispatch({ type: 'server', settings: info }));
+  }, [store]);
 
   useEffect(() => setMembersOpen(!isMedium), [isMedium]);
   useEffect(() => {
@@ -68,7 +75,7 @@ export function Layout() {
       <ConnectionBanner />
       <aside className="sidebar" id="channel-drawer" aria-label="Server" inert={isNarrow && !channelsOpen ? true : undefined}>
         <div className="sidebar-head">
-          <span className="server-name">OpenChat</span>
+          <span className="server-name">{serverName}</span>
           <ServerSettingsButton />
           {isNarrow && (
             <button type="button" className="icon-button" aria-label="Close channel list" onClick={() => setChannelsOpen(false)}>
@@ -100,7 +107,7 @@ export function Layout() {
               <span>{active.name}</span>
             </>
           ) : (
-            'OpenChat'
+            serverName
           )}
         </h1>
         {active?.topic && <p className="channel-topic">{active.topic}</p>}

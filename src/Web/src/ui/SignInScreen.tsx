@@ -1,7 +1,7 @@
-import { useState, type FormEvent } from 'react';
-import { authOptions, validateDisplayName, validateNewPassword } from '../client/session';
+import { useEffect, useState, type FormEvent } from 'react';
+import { authOptions, checkInvite, describeApiError, validateDisplayName, validateNewPassword } from '../client/session';
 import type { Preferences } from '../client/storage';
-import type { ServerInfo } from '../protocol/types';
+import type { InviteCheckDto, ServerInfo } from '../protocol/types';
 import { Field, FormError, NewAccountForm, useNewAccount, useSubmit } from './Field';
 import { shortVersion } from './format';
 import { ThemeToggle } from './ThemeToggle';
@@ -20,6 +20,8 @@ export interface SignInActions {
 
 interface Props {
   info: ServerInfo | null;
+  /** The code of the invite link the page was opened with, used when registering; null without one. */
+  invite?: string | null;
   initialMode: SignInMode;
   initialName: string;
   /** Why the screen shows ("You were signed out."), or null. */
@@ -34,7 +36,7 @@ interface Props {
  * allows guests), set up a server that has no owner yet with the code from its log, or choose a new password with a
  * reset link.
  */
-export function SignInScreen({ info, initialMode, initialName, notice, prefs, setPrefs, actions }: Props) {
+export function SignInScreen({ info, invite = null, initialMode, initialName, notice, prefs, setPrefs, actions }: Props) {
   const [mode, setMode] = useState<SignInMode>(initialMode);
   const auth = authOptions(info);
 
@@ -51,6 +53,7 @@ export function SignInScreen({ info, initialMode, initialName, notice, prefs, se
             {notice}
           </p>
         )}
+        {mode === 'register' && invite && <InviteNotice code={invite} />}
         {mode === 'signIn' && <SignInForm actions={actions} />}
         {mode === 'register' && <NewAccountForm action="register" className="join-form" autoFocus onCreate={actions.register} />}
         {mode === 'setup' && <SetupForm actions={actions} />}
@@ -75,6 +78,36 @@ export function SignInScreen({ info, initialMode, initialName, notice, prefs, se
         {mode === 'signIn' && auth.guestsAllowed && <GuestForm initialName={initialName} actions={actions} />}
       </div>
     </main>
+  );
+}
+
+/** Which server invited the user, or why the invite cannot be used. */
+function InviteNotice({ code }: { code: string }) {
+  const [state, setState] = useState<{ invite: InviteCheckDto } | { error: string } | null>(null);
+  useEffect(() => {
+    let live = true;
+    checkInvite(code).then(
+      (invite) => live && setState({ invite }),
+      (e) => live && setState({ error: describeApiError(e, 'register') }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [code]);
+  if (state === null) return null;
+  if ('error' in state)
+    return (
+      <p className="join-notice" role="alert">
+        {state.error}
+      </p>
+    );
+  return (
+    <div className="join-invite" role="status">
+      <p>
+        You are invited to join <strong>{state.invite.server}</strong>. Create your account.
+      </p>
+      {state.invite.description && <p className="muted small">{state.invite.description}</p>}
+    </div>
   );
 }
 

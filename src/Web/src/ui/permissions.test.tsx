@@ -47,7 +47,7 @@ function render(node: React.ReactNode, api: Partial<ServerApi> = {}, client: Par
     client: { selectChannel: () => {}, ...client } as unknown as ChatClient,
     voice: { join: vi.fn() } as unknown as VoiceSession,
     microphone: {} as Microphone,
-    api: { roles: async () => [everyone, crew], ...api } as ServerApi,
+    api: { roles: async () => [everyone, crew], settings: async () => ({ name: 'Test', description: '', joinPolicy: 'open', guestsAllowed: true }), ...api } as ServerApi,
     prefs: defaultPreferences,
     setPrefs: () => {},
     talking: false,
