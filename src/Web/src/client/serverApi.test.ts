@@ -37,6 +37,27 @@ describe('the settings API', () => {
     expect(search.mock.calls[0]![0]).toBe('/api/server/members?query=a%26b');
   });
 
+  test('member moderation: kick, ban, unban, the ban list and time-outs with their reasons', async () => {
+    const fetcher = answer(204);
+    const a = api(fetcher);
+    await a.kick('u 1', 'spam');
+    await a.ban('u1', null);
+    await a.unban('u1');
+    await a.timeOut('u1', 60, 'cool off');
+    await a.liftTimeOut('u1');
+    const calls = fetcher.mock.calls.map(([path, init]) => [path, init.method, init.body === undefined ? undefined : JSON.parse(init.body)]);
+    expect(calls).toEqual([
+      ['/api/server/members/u%201/kick', 'POST', { reason: 'spam' }],
+      ['/api/server/members/u1/ban', 'POST', { reason: null }],
+      ['/api/server/members/u1/ban', 'DELETE', undefined],
+      ['/api/server/members/u1/timeout', 'POST', { minutes: 60, reason: 'cool off' }],
+      ['/api/server/members/u1/timeout', 'DELETE', undefined],
+    ]);
+    const ban = { userId: 'u1', name: 'Rowdy', by: 'u2', byName: 'Mod', reason: null, at: '2026-01-01T00:00:00Z' };
+    expect(await api(answer(200, { bans: [ban] })).bans()).toEqual([ban]);
+    expect(await api(answer(200, { bans: null })).bans()).toEqual([]);
+  });
+
   test('a problem+json refusal carries its code and detail; a 401 asks for a new token', async () => {
     const refused = vi.fn();
     const problem = { type: 'about:blank', title: 'forbidden', status: 403, detail: 'Only roles below your own.', code: 'forbidden' };

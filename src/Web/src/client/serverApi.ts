@@ -1,4 +1,5 @@
 import type {
+  BanDto,
   ChannelDto,
   ChannelKind,
   InviteDto,
@@ -43,6 +44,14 @@ export interface ServerApi {
   /** Without `maxUses`, any number of uses; without `expiresInSeconds`, until revoked. */
   createInvite(limits: { maxUses?: number; expiresInSeconds?: number }): Promise<InviteDto>;
   revokeInvite(code: string): Promise<void>;
+  // Member moderation: each with an optional reason (docs/protocol.md).
+  kick(userId: string, reason: string | null): Promise<void>;
+  ban(userId: string, reason: string | null): Promise<void>;
+  unban(userId: string): Promise<void>;
+  bans(): Promise<BanDto[]>;
+  /** A time-out of `minutes` (1..40320). */
+  timeOut(userId: string, minutes: number, reason: string | null): Promise<void>;
+  liftTimeOut(userId: string): Promise<void>;
 }
 
 const seg = encodeURIComponent;
@@ -91,6 +100,13 @@ export function createServerApi(getToken: () => Promise<string>, onTokenRefused:
     invites: async () => (await request<{ invites: InviteDto[] | null }>('GET', '/api/server/invites')).invites ?? [],
     createInvite: (limits) => request('POST', '/api/server/invites', limits),
     revokeInvite: (code) => request('DELETE', `/api/server/invites/${seg(code)}`),
+    // Member moderation
+    kick: (userId, reason) => request('POST', `/api/server/members/${seg(userId)}/kick`, { reason }),
+    ban: (userId, reason) => request('POST', `/api/server/members/${seg(userId)}/ban`, { reason }),
+    unban: (userId) => request('DELETE', `/api/server/members/${seg(userId)}/ban`),
+    bans: async () => (await request<{ bans: BanDto[] | null }>('GET', '/api/server/bans')).bans ?? [],
+    timeOut: (userId, minutes, reason) => request('POST', `/api/server/members/${seg(userId)}/timeout`, { minutes, reason }),
+    liftTimeOut: (userId) => request('DELETE', `/api/server/members/${seg(userId)}/timeout`),
   };
 }
 

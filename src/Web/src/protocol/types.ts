@@ -182,6 +182,18 @@ export interface MemberRolesDto {
   userId: string;
   name: string;
   roles: string[];
+  /** When the member's time-out ends (ISO 8601); null or absent when they are not timed out. */
+  timedOutUntil?: string | null;
+}
+
+/** A ban in force: the account, who banned it (`by`, a user id; `byName` from servers that send it), when, why. */
+export interface BanDto {
+  userId: string;
+  name: string;
+  by: string;
+  byName?: string | null;
+  reason: string | null;
+  at: string;
 }
 
 export type OverrideTarget = 'role' | 'member';

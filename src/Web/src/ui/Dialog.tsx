@@ -1,6 +1,9 @@
 import { useEffect, useId, useRef, type KeyboardEvent, type ReactNode } from 'react';
 import { Icon } from './Icon';
 
+/** The open dialogs, innermost last: Escape closes only the innermost (a confirmation opened from the settings). */
+const openDialogs: object[] = [];
+
 const focusableSelector = 'input:not(:disabled), button:not(:disabled), select:not(:disabled), textarea:not(:disabled), [tabindex="0"]';
 
 /**
@@ -34,13 +37,18 @@ export function Dialog({ title, onClose, className, children }: { title: string;
     onClose();
   };
   useEffect(() => {
+    const self = {};
+    openDialogs.push(self);
     const onEscape = (e: globalThis.KeyboardEvent) => {
       if (e.key !== 'Escape') return;
       e.stopPropagation();
-      close.current();
+      if (openDialogs[openDialogs.length - 1] === self) close.current();
     };
     window.addEventListener('keydown', onEscape, { capture: true });
-    return () => window.removeEventListener('keydown', onEscape, { capture: true });
+    return () => {
+      window.removeEventListener('keydown', onEscape, { capture: true });
+      openDialogs.splice(openDialogs.indexOf(self), 1);
+    };
   }, []);
 
   const onKeyDown = (e: KeyboardEvent) => {
