@@ -39,7 +39,7 @@ export function ChannelDetails(props: { api: ServerApi; channel: ChannelDto; onD
   };
   return (
     <section className="dialog-section channel-details" aria-label={`Channel ${channel.name}`}>
-      <form className="join-form" onSubmit={submit} aria-label="Name and topic" noValidate>
+      <form className="join-form" onSubmit={submit} aria-label="Channel details" noValidate>
         <Field label="Name" value={name} onChange={setName} maxLength={64} autoComplete="off" disabled={save.busy} />
         <Field label="Topic" value={topic} onChange={setTopic} maxLength={256} autoComplete="off" disabled={save.busy} />
         {categories && (
