@@ -67,12 +67,22 @@ public sealed class PanelScreenshotTests(WebApp app, ITestOutputHelper output) :
 
         foreach (var (size, width, height) in new[] { ("desktop", 1280, 800), ("phone", 390, 844) })
         {
-            await owner.SetViewportSizeAsync(width, height);
+            if (size == "phone")
+            {
+                // On a phone the settings open from the channel drawer.
+                await owner.Keyboard.PressAsync("Escape");
+                await Assertions.Expect(settings).ToHaveCountAsync(0);
+                await owner.SetViewportSizeAsync(width, height);
+                await owner.GetByRole(AriaRole.Button, new() { Name = "Open channel list" }).ClickAsync();
+                await owner.GetByRole(AriaRole.Button, new() { Name = "Server settings" }).ClickAsync();
+            }
 
             await settings.GetByRole(AriaRole.Tab, new() { Name = "Channels" }).ClickAsync();
             await Assertions.Expect(settings.GetByRole(AriaRole.List, new() { Name = "Channels in Games" }).Locator(".channel-order-name"))
                 .ToHaveTextAsync(["raids", "Raid voice"]);
             await Assertions.Expect(settings.GetByRole(AriaRole.List, new() { Name = "Channels in Work" }).Locator(".channel-order-name")).ToHaveTextAsync(["builds"]);
+            // The list, rather than the form above it.
+            await settings.GetByRole(AriaRole.List, new() { Name = "Channels in Games" }).ScrollIntoViewIfNeededAsync();
             await Shot(owner, target, $"panel-channels-{size}.png");
 
             await settings.GetByRole(AriaRole.Tab, new() { Name = "Members" }).ClickAsync();

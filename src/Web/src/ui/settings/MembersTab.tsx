@@ -90,10 +90,16 @@ function MemberRow(props: { api: ServerApi; member: MemberRolesDto; roles: RoleD
       setMember((m) => ({ ...m, timedOutUntil: null }));
       setDone(`${member.name}'s time-out was lifted.`);
     });
+  // Focus goes back to the button that opened the dialog, once the dialog is gone (it keeps the focus while open).
+  const returnFocus = useRef<Removal | null>(null);
+  useEffect(() => {
+    if (asking !== null || returnFocus.current === null) return;
+    buttons.current[returnFocus.current]?.focus();
+    returnFocus.current = null;
+  }, [asking]);
   const closeDialog = (which: Removal) => {
+    returnFocus.current = which;
     setAsking(null);
-    // Back to the button that opened it (after the dialog is gone).
-    queueMicrotask(() => buttons.current[which]?.focus());
   };
   const ref = (which: Removal) => (el: HTMLButtonElement | null) => {
     buttons.current[which] = el;
