@@ -149,7 +149,7 @@ public static class PermissionEndpoints
             {
                 BanList list => Results.Json(new
                 {
-                    bans = list.Bans.Select(b => new { userId = b.User.Value, name = b.Username, by = b.By.Value, reason = b.Reason, at = b.At }).ToArray(),
+                    bans = list.Bans.Select(b => new { userId = b.User.Value, name = b.Username, by = b.By.Value, byName = b.ByName, reason = b.Reason, at = b.At }).ToArray(),
                 }),
                 var other => Refused(other),
             };

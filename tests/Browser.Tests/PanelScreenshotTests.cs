@@ -93,7 +93,7 @@ public sealed class PanelScreenshotTests(WebApp app, ITestOutputHelper output) :
             await settings.GetByRole(AriaRole.Tab, new() { Name = "Bans" }).ClickAsync();
             var bans = settings.GetByRole(AriaRole.List, new() { Name = "Bans" });
             await Assertions.Expect(bans.GetByRole(AriaRole.Listitem)).ToHaveCountAsync(1);
-            await Assertions.Expect(bans).ToContainTextAsync("linus");
+            await Assertions.Expect(bans).ToContainTextAsync("linus banned by ada");
             await Assertions.Expect(bans).ToContainTextAsync("Reason: Spam in #announcements");
             await Shot(owner, target, $"panel-bans-{size}.png");
         }

@@ -190,7 +190,7 @@ public sealed class ProtocolSerializerTests : TestKit
         yield return new RemoveMember(User, Other, null, false);
         yield return new UnbanMember(User, Other);
         yield return GetBans.Instance;
-        yield return new BanList([new BannedAccount(User, "Ålice", Other, "spam", at)]);
+        yield return new BanList([new BannedAccount(User, "Ålice", Other, "spam", at, "Bob"), new BannedAccount(Other, "Carol", User, null, at)]);
         yield return new MemberKicked(User, Other, "cool off", at);
         yield return new MemberBanned(User, Other, null, at);
         yield return new MemberUnbanned(User, Other, at);

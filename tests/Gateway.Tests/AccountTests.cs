@@ -530,8 +530,9 @@ public sealed partial class AccountTests
         using (var list = await api.SendAsync(HttpMethod.Get, "/api/server/bans", token: moderator.Token))
         {
             var ban = Assert.Single((await list.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("bans").EnumerateArray());
-            Assert.Equal((member.UserId, "Rowdy", moderator.UserId, "spam"),
-                (ban.GetProperty("userId").GetString(), ban.GetProperty("name").GetString(), ban.GetProperty("by").GetString(), ban.GetProperty("reason").GetString()));
+            Assert.Equal((member.UserId, "Rowdy", moderator.UserId, "Warden", "spam"),
+                (ban.GetProperty("userId").GetString(), ban.GetProperty("name").GetString(), ban.GetProperty("by").GetString(),
+                    ban.GetProperty("byName").GetString(), ban.GetProperty("reason").GetString()));
         }
 
         using (var unbanned = await api.SendAsync(HttpMethod.Delete, $"/api/server/members/{member.UserId}/ban", token: moderator.Token))

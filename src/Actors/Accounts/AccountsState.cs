@@ -42,7 +42,8 @@ public sealed class AccountsState
     /// <summary>The bans in force, newest first, with the accounts' names.</summary>
     public IReadOnlyList<BannedAccount> Bans() =>
         _bans.Values.OrderByDescending(b => b.At)
-            .Select(b => new BannedAccount(b.User, _byId.GetValueOrDefault(b.User)?.Username ?? b.User.Value, b.By, b.Reason, b.At))
+            .Select(b => new BannedAccount(b.User, _byId.GetValueOrDefault(b.User)?.Username ?? b.User.Value, b.By, b.Reason, b.At,
+                _byId.GetValueOrDefault(b.By)?.Username))
             .ToArray();
 
     public UserId? Owner { get; private set; }

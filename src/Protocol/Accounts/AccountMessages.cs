@@ -124,8 +124,8 @@ public sealed record GetBans : IProtocolMessage
 
 public sealed record BanList(IReadOnlyList<BannedAccount> Bans) : IProtocolMessage;
 
-/// <summary>A ban as moderators see it.</summary>
-public sealed record BannedAccount(UserId User, string Username, UserId By, string? Reason, DateTimeOffset At);
+/// <summary>A ban as moderators see it; <c>ByName</c> is the banning account's username (null when it has none).</summary>
+public sealed record BannedAccount(UserId User, string Username, UserId By, string? Reason, DateTimeOffset At, string? ByName = null);
 
 /// <summary>Live accounts whose username contains <paramref name="Query"/> (empty: any). Answer: <see cref="AccountsFound"/>.</summary>
 public sealed record FindAccounts(string Query, int Limit) : IProtocolMessage
