@@ -107,7 +107,9 @@ public static class PermissionEndpoints
         group.MapGet("/server/members", async (string? query, HttpContext http, IRequiredActor<AccountsSingleton> accounts, CallBudgets budgets) =>
         {
             var access = Caller(http);
-            if (!access.Can(Permission.ManageRoles)) return Missing(Permission.ManageRoles);
+            // Those who give roles, kick or ban find the members they act on.
+            if (!access.Can(Permission.ManageRoles) && !access.Can(Permission.KickMembers) && !access.Can(Permission.BanMembers))
+                return Missing(Permission.ManageRoles);
             if (query is { Length: > 64 }) return Problem(StatusCodes.Status400BadRequest, "invalid_argument", "A query has at most 64 characters.");
             return await AskAccounts(accounts, new FindAccounts(query ?? "", FindAccounts.MaxLimit), budgets) switch
             {

@@ -496,6 +496,14 @@ public sealed partial class AccountTests
             Assert.Equal(HttpStatusCode.NoContent, given.StatusCode);
         }
         var member = await api.RegisterAsync("Rowdy");
+        // A moderator without manage roles finds the member to act on; a member without any of those permissions cannot.
+        using (var search = await api.SendAsync(HttpMethod.Get, "/api/server/members?query=rowd", token: moderator.Token))
+        {
+            Assert.Equal(HttpStatusCode.OK, search.StatusCode);
+            var hit = Assert.Single((await search.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("members").EnumerateArray());
+            Assert.Equal((member.UserId, "Rowdy"), (hit.GetProperty("userId").GetString(), hit.GetProperty("name").GetString()));
+        }
+        Assert.Equal(HttpStatusCode.Forbidden, (await api.FailAsync(HttpMethod.Get, "/api/server/members?query=ward", token: member.Token)).Status);
 
         // Only with the permission, and never on the owner or someone of the same rank.
         Assert.Equal(HttpStatusCode.Forbidden, (await api.FailAsync(HttpMethod.Post, $"/api/server/members/{moderator.UserId}/kick", new { reason = "no" }, member.Token)).Status);
