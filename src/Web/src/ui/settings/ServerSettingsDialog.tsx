@@ -44,8 +44,8 @@ function panelTabs(mine: State['permissions']): Tab[] {
 }
 
 /**
- * The server's settings, for those who manage roles (Roles, Members) or channels (Channels): tabs that the arrow
- * keys move between, each a panel of small forms.
+ * The server's settings (the admin panel), for those who manage something: a page per thing the user may manage
+ * (`panelTabs`), tabs that the arrow keys move between, each a panel of small forms.
  */
 export function ServerSettingsDialog({ onClose }: { onClose: () => void }) {
   const { api } = useChat();
