@@ -330,6 +330,22 @@ describe('deletes', () => {
     expect(s.views.general!.dividerBefore).toBeNull();
   });
 
+  test('a message deleted while the channel was closed is gone once it reopens; messages after the page stay', () => {
+    let s = run(started(), { type: 'channelOpened', view: view(general, range(1, 5)) }, { type: 'channelsClosed' });
+    s = reducer(s, { type: 'messagePosted', message: msg(9) });
+    s = reducer(s, { type: 'channelOpened', view: view(general, [msg(1), msg(2), msg(4), { ...msg(5), text: 'new', editedAt: '2025-01-01T13:00:00Z' }, msg(7)]) });
+    expect(ids(s)).toEqual([1, 2, 4, 5, 7, 9]);
+    expect(s.views.general!.messages[3]!.text).toBe('new');
+    // An empty page (no history to read) removes nothing.
+    expect(ids(reducer(s, { type: 'channelOpened', view: view(general, []) }))).toEqual([1, 2, 4, 5, 7, 9]);
+  });
+
+  test('a history page drops a held message of its span that it lacks', () => {
+    let s = run(started(), { type: 'channelOpened', view: view(general, range(3, 6), true) });
+    s = reducer(s, { type: 'historyLoaded', history: { channelId: 'general', messages: [msg(1), msg(2), msg(4)], hasMore: false }, before: 5 });
+    expect(ids(s)).toEqual([1, 2, 4, 5, 6]);
+  });
+
   test('a reply can only be started on a held message, and is cancelled', () => {
     let s = run(started(), { type: 'channelOpened', view: view(general, range(1, 2)) });
     expect(reducer(s, { type: 'replyStarted', channelId: 'general', messageId: 9 })).toBe(s);

@@ -187,6 +187,21 @@ export function nextTypingExpiry(state: State): number | null {
   return next;
 }
 
+/**
+ * The held messages without those a page shows were deleted: a page holds every live message from its first one up to
+ * its last (a newest page: up to now, `upTo` Infinity; an older page: up to the message it was asked for, `upTo`
+ * excluded), so a held message in that span that the page lacks is gone. An empty page says nothing (it may be
+ * a member without readHistory).
+ */
+function withoutGone(held: MessageDto[], page: MessageDto[], upTo: number): MessageDto[] {
+  if (page.length === 0 || held.length === 0) return held;
+  const from = page[0]!.id;
+  const to = Math.max(page[page.length - 1]!.id, upTo === Infinity ? page[page.length - 1]!.id : upTo - 1);
+  const live = new Set(page.map((m) => m.id));
+  const gone = (m: MessageDto) => m.id >= from && m.id <= to && !live.has(m.id);
+  return held.some(gone) ? held.filter((m) => !gone(m)) : held;
+}
+
 /** The messages without those the view knows were deleted. */
 function withoutDeleted(messages: MessageDto[], deleted: number[]): MessageDto[] {
   if (deleted.length === 0 || messages.length === 0) return messages;
@@ -275,7 +290,8 @@ export function reducer(state: State, action: Action): State {
         messages = incoming;
         hasMore = dto.hasMore;
       } else {
-        messages = mergeMessages(base.messages, incoming);
+        // The page holds every live message from its first on: one held in that span and missing was deleted meanwhile.
+        messages = mergeMessages(withoutGone(base.messages, dto.messages, Infinity), incoming);
         const viewIsOlder = dto.messages.length > 0 && (base.messages.length === 0 || dto.messages[0]!.id < base.messages[0]!.id);
         hasMore = viewIsOlder ? dto.hasMore : base.messages.length > 0 ? base.hasMore : dto.hasMore;
       }
@@ -405,7 +421,7 @@ export function reducer(state: State, action: Action): State {
         const extendsDown = h.messages.length > 0 && h.messages[0]!.id < oldest;
         return {
           ...view,
-          messages: mergeMessages(view.messages, withoutDeleted(h.messages, view.deleted)),
+          messages: mergeMessages(withoutGone(view.messages, h.messages, action.before), withoutDeleted(h.messages, view.deleted)),
           hasMore: current || extendsDown || view.messages.length === 0 ? h.hasMore : view.hasMore,
           loadingOlder: false,
         };
