@@ -16,6 +16,9 @@ public sealed class ChatClient : IAsyncDisposable
     public Channel<MessageDto> Messages { get; } = Channel.CreateUnbounded<MessageDto>();
     public Channel<(string ChannelId, MemberDto Member)> Online { get; } = Channel.CreateUnbounded<(string, MemberDto)>();
     public Channel<(string ChannelId, string UserId)> Offline { get; } = Channel.CreateUnbounded<(string, string)>();
+    public Channel<MessageDto> Edits { get; } = Channel.CreateUnbounded<MessageDto>();
+    public Channel<(string ChannelId, long MessageId)> Deletes { get; } = Channel.CreateUnbounded<(string, long)>();
+    public Channel<(string ChannelId, string UserId, string DisplayName)> Typing { get; } = Channel.CreateUnbounded<(string, string, string)>();
 
     private ChatClient(HubConnection connection, SessionDto session)
     {
@@ -24,6 +27,9 @@ public sealed class ChatClient : IAsyncDisposable
         connection.On<MessageDto>("MessagePosted", m => Messages.Writer.TryWrite(m));
         connection.On<string, MemberDto>("MemberOnline", (c, m) => Online.Writer.TryWrite((c, m)));
         connection.On<string, string>("MemberOffline", (c, u) => Offline.Writer.TryWrite((c, u)));
+        connection.On<MessageDto>("MessageEdited", m => Edits.Writer.TryWrite(m));
+        connection.On<string, long>("MessageDeleted", (c, id) => Deletes.Writer.TryWrite((c, id)));
+        connection.On<string, string, string>("Typing", (c, u, n) => Typing.Writer.TryWrite((c, u, n)));
     }
 
     public static async Task<SessionDto> CreateSessionAsync(string baseUrl, string displayName, string? previousToken = null, IPAddress? source = null)
@@ -64,6 +70,15 @@ public sealed class ChatClient : IAsyncDisposable
     /// <summary>Posts with <paramref name="nonce"/>, or a fresh one; a retry passes the nonce of the post it repeats.</summary>
     public Task<MessageDto> PostAsync(string channelId, string text, string? nonce = null) =>
         Connection.InvokeAsync<MessageDto>("PostMessage", channelId, text, nonce ?? NewNonce());
+
+    public Task<MessageDto> ReplyAsync(string channelId, long replyTo, string text) =>
+        Connection.InvokeAsync<MessageDto>("ReplyToMessage", channelId, replyTo, text, NewNonce());
+
+    public Task<MessageDto> EditAsync(string channelId, long messageId, string text) =>
+        Connection.InvokeAsync<MessageDto>("EditMessage", channelId, messageId, text);
+
+    public Task DeleteAsync(string channelId, long messageId, string? reason = null) =>
+        Connection.InvokeAsync("DeleteMessage", channelId, messageId, reason);
 
     /// <summary>A nonce no other post uses.</summary>
     public static string NewNonce() => Guid.NewGuid().ToString("N");

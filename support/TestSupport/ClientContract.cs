@@ -5,7 +5,10 @@ namespace OpenChat.TestSupport;
 
 public sealed record ChannelDto(string Id, string Name, string Kind, int Position, string Topic, string[]? Permissions = null, string? Category = null);
 
-public sealed record MessageDto(long Id, string ChannelId, string AuthorId, string AuthorName, string Text, DateTimeOffset SentAt);
+public sealed record MessageDto(long Id, string ChannelId, string AuthorId, string AuthorName, string Text, DateTimeOffset SentAt,
+    DateTimeOffset? EditedAt = null, long? ReplyTo = null, MentionDto[]? Mentions = null);
+
+public sealed record MentionDto(string UserId, string Name);
 
 public sealed record MemberDto(string UserId, string DisplayName);
 

@@ -83,11 +83,17 @@ public sealed class ChannelTextTests
     {
         var text = WithMessages(120, recent: 30);
 
-        Assert.Equal(new HistoryDecision.ReadJournal(71, 120, true), text.History(new GetHistory(General, null, 50), GeneralInfo));
-        Assert.Equal(new HistoryDecision.ReadJournal(21, 70, true), text.History(new GetHistory(General, 71, 50), GeneralInfo));
-        Assert.Equal(new HistoryDecision.ReadJournal(1, 20, false), text.History(new GetHistory(General, 21, 50), GeneralInfo));
+        Assert.Equal((120L, 50), ReadFromJournal(text.History(new GetHistory(General, null, 50), GeneralInfo)));
+        Assert.Equal((70L, 50), ReadFromJournal(text.History(new GetHistory(General, 71, 50), GeneralInfo)));
+        Assert.Equal((20L, 50), ReadFromJournal(text.History(new GetHistory(General, 21, 50), GeneralInfo)));
         // A cursor past the newest message reads from the newest.
         Served(text.History(new GetHistory(General, 500, 10), GeneralInfo), 111, 120, true);
+    }
+
+    private static (long To, int Limit) ReadFromJournal(HistoryDecision decision)
+    {
+        var read = Assert.IsType<HistoryDecision.ReadJournal>(decision);
+        return (read.To, read.Limit);
     }
 
     [Theory]

@@ -132,6 +132,22 @@ public sealed class ProtocolSerializerTests : TestKit
         yield return new MessageStored(User, "Ålice", "text", At, "n-1");
         yield return new ChannelStateSnapshot([Message]);
         yield return new ChannelStateSnapshot([Message], [new StoredNonce(User, "n-1", 1)]);
+        yield return new MessageStored(User, "Ålice", "", At, "n-2", 41, [Other], "k1", [1, 2, 3]);
+        yield return new MessageEditStored(42, "", [4, 5], At, [Other]);
+        yield return new MessageDeleteStored(42, Other, At, "k1");
+        yield return new ChannelStateSnapshot([], [new StoredNonce(User, "n-1", 1)],
+            [new SnapshotMessage(42, new MessageStored(User, "Ålice", "", At, "n-2", null, null, "k1", [1, 2, 3]))],
+            [new SnapshotEdit(42, new MessageEditStored(42, "", [4, 5], At))], [40L], 39, 3);
+        yield return new EditMessage(Channel, User, 42, "new text");
+        yield return new DeleteMessage(Channel, User, 42, true);
+        yield return new SendTyping(Channel, User, "Ålice");
+        yield return new EditAccepted(Message with { EditedAt = At, ReplyTo = 40 });
+        yield return new DeleteDone(Channel, 42, User, true);
+        yield return new DeleteDone(Channel, 42, null, false);
+        yield return new MessageEdited(Message with { EditedAt = At, Mentions = [new Mention(Other, "Bob")] }, 44);
+        yield return new MessageDeleted(Channel, 42, 45);
+        yield return new UserTyping(Channel, User, "Ålice");
+        yield return new PostMessage(Channel, User, "Ålice", "text", "n-3", 41);
         yield return new DirectorySeeded([Info]);
         yield return new DirectoryChannelCreated(Info);
         yield return new DirectoryChannelUpdated(Info);
@@ -249,7 +265,7 @@ public sealed class ProtocolSerializerTests : TestKit
             Assert.Equal(bytes, serializer.ToBinary(back));
             if (sample is not (HistoryPage or PresenceList or Subscribed or ChannelList or ChannelStateSnapshot or DirectorySeeded or MixerList or VoiceJoined or VoiceStatus
                     or IdentityUpdate or AccountsSnapshot or BanList or DirectoryRolesOrdered or ReorderChannels or DirectoryChannelsOrdered or InviteList or DirectoryMemberRolesSet
-                    or PermissionsSaved or AccountsFound or AuditPage or AuditLogSnapshot))
+                    or PermissionsSaved or AccountsFound or AuditPage or AuditLogSnapshot or MessageStored or MessageEditStored or MessageEdited))
                 Assert.Equal(sample, back);
         }
     }

@@ -39,8 +39,17 @@ public sealed partial class ChannelActor : ReceivePersistentActor, IWithTimers
     /// <summary>Who waits for a post whose write is under way, by author and nonce: its sender and any repeats.</summary>
     private readonly Dictionary<(UserId, string), List<IActorRef>> _awaitingWrite = new();
 
-    public ChannelActor(ChannelId id, IActorRef directory, IActorRef placement, ChannelOptions options, bool inMemory = false)
+    /// <summary>Where the keys of sealed texts live; null: texts are stored in plain (a channel that stores nothing).</summary>
+    private readonly Keys.MessageKeyStore? _keys;
+
+    private ChannelInfoResult? _infoPending;
+    private bool _keysPending;
+
+    private sealed record KeysLoaded(IReadOnlyDictionary<string, byte[]> Keys);
+
+    public ChannelActor(ChannelId id, IActorRef directory, IActorRef placement, ChannelOptions options, bool inMemory = false, Keys.MessageKeyStore? keys = null)
     {
+        _keys = inMemory ? null : keys;
         if (inMemory)
         {
             // A voice channel stores nothing: it must not wait for, or fail with, the journal.
@@ -60,7 +69,13 @@ public sealed partial class ChannelActor : ReceivePersistentActor, IWithTimers
             if (offer.Snapshot is ChannelStateSnapshot snapshot) _text.Restore(snapshot, offer.Metadata.SequenceNr);
         });
         Recover<MessageStored>(stored => _text.Apply(LastSequenceNr, stored));
-        Recover<RecoveryCompleted>(_ => RequestInfo());
+        Recover<MessageEditStored>(edit => _text.ApplyEdit(LastSequenceNr, edit));
+        Recover<MessageDeleteStored>(delete => _text.ApplyDelete(LastSequenceNr, delete));
+        Recover<RecoveryCompleted>(_ =>
+        {
+            RequestInfo();
+            LoadKeys();
+        });
 
         AwaitingInfo();
     }
@@ -76,8 +91,21 @@ public sealed partial class ChannelActor : ReceivePersistentActor, IWithTimers
     public const string InMemorySnapshots = "akka.persistence.snapshot-store.inmem";
 
     /// <summary>A channel; <paramref name="inMemory"/> for one that keeps no history (a voice channel).</summary>
-    public static Props Props(ChannelId id, IActorRef directory, IActorRef placement, ChannelOptions options, bool inMemory = false) =>
-        Akka.Actor.Props.Create(() => new ChannelActor(id, directory, placement, options, inMemory));
+    public static Props Props(ChannelId id, IActorRef directory, IActorRef placement, ChannelOptions options, bool inMemory = false, Keys.MessageKeyStore? keys = null) =>
+        Akka.Actor.Props.Create(() => new ChannelActor(id, directory, placement, options, inMemory, keys));
+
+    /// <summary>After recovery: the keys of the sealed messages held in memory are read before the channel serves them.</summary>
+    private void LoadKeys()
+    {
+        if (!_text.NeedsKeys) return;
+        if (_keys is null)
+        {
+            _text.Unseal(new Dictionary<string, byte[]>());
+            return;
+        }
+        _keysPending = true;
+        _keys.GetAsync(_text.PendingKeyIds).PipeTo(Self, success: k => new KeysLoaded(k), failure: e => new InfoLookupFailed("keys: " + e.Message));
+    }
 
     private sealed record InfoLookupFailed(string Reason);
 
@@ -100,17 +128,22 @@ public sealed partial class ChannelActor : ReceivePersistentActor, IWithTimers
     {
         Command<ChannelInfoResult>(result =>
         {
-            if (result.Info is null)
-            {
-                BecomeRemoved();
-            }
-            else
-            {
-                _info = result.Info;
-                Become(Active);
-            }
-            Stash.UnstashAll();
+            _infoPending = result;
+            StartWhenReady();
         });
+        Command<KeysLoaded>(loaded =>
+        {
+            _text.Unseal(loaded.Keys);
+            _keysPending = false;
+            StartWhenReady();
+        });
+        Command<InfoLookupFailed>(failed => failed.Reason.StartsWith("keys: ", StringComparison.Ordinal), failed =>
+        {
+            _log.Warning("Channel {0}: message keys could not be read ({1}); retrying", _id, failed.Reason);
+            Timers.StartSingleTimer("keys-retry", new RetryKeys(), TimeSpan.FromSeconds(1));
+        });
+        Command<RetryKeys>(_ => _keys!.GetAsync(_text.PendingKeyIds)
+            .PipeTo(Self, success: k => new KeysLoaded(k), failure: e => new InfoLookupFailed("keys: " + e.Message)));
         Command<InfoLookupFailed>(failed =>
         {
             _log.Warning("Channel {0}: directory lookup failed ({1}); retrying", _id, failed.Reason);
@@ -118,6 +151,23 @@ public sealed partial class ChannelActor : ReceivePersistentActor, IWithTimers
         });
         Command<RetryInfoLookup>(_ => RequestInfo());
         CommandAny(_ => Stash.Stash());
+    }
+
+    private sealed record RetryKeys;
+
+    private void StartWhenReady()
+    {
+        if (_infoPending is not { } result || _keysPending) return;
+        if (result.Info is null)
+        {
+            BecomeRemoved();
+        }
+        else
+        {
+            _info = result.Info;
+            Become(Active);
+        }
+        Stash.UnstashAll();
     }
 
     private void RequestInfo()
@@ -129,8 +179,7 @@ public sealed partial class ChannelActor : ReceivePersistentActor, IWithTimers
     private void Active()
     {
         UpdateIdleTimeout();
-        Command<PostMessage>(Post);
-        Command<GetHistory>(History);
+        TextCommands();
         Command<SubscribeChannel>(Subscribe);
         Command<UnsubscribeChannel>(u =>
         {
@@ -162,90 +211,6 @@ public sealed partial class ChannelActor : ReceivePersistentActor, IWithTimers
         Command<DeleteSnapshotsFailure>(_ => { });
     }
 
-    private void Post(PostMessage post)
-    {
-        switch (_text.Post(post, _info!, DateTimeOffset.UtcNow))
-        {
-            case PostDecision.Refuse refuse:
-                Sender.Tell(refuse.Rejection);
-                break;
-            case PostDecision.Repeat repeat:
-                AnswerRepeat(repeat.MessageId, Sender);
-                break;
-            case PostDecision.Writing writing:
-                var key = (writing.Author, writing.Nonce);
-                if (!_awaitingWrite.TryGetValue(key, out var waiting)) _awaitingWrite[key] = waiting = [];
-                waiting.Add(Sender);
-                break;
-            case PostDecision.Store store:
-                _awaitingWrite[(post.Author, post.Nonce)] = [Sender];
-                // PersistAsync keeps order and acknowledges only after the write, but lets the journal batch
-                // a burst of posts into one round trip.
-                var writeStarted = System.Diagnostics.Stopwatch.GetTimestamp();
-                PersistAsync(store.Event, stored =>
-                {
-                    ChannelMetrics.Stored(writeStarted);
-                    var message = _text.Apply(LastSequenceNr, stored);
-                    var accepted = new PostAccepted(message);
-                    if (_awaitingWrite.Remove((stored.Author, stored.Nonce!), out var waiting))
-                    {
-                        foreach (var replyTo in waiting) replyTo.Tell(accepted);
-                    }
-                    Broadcast(new MessagePosted(message));
-                    if (_text.SnapshotDue(LastSequenceNr)) SaveSnapshot(_text.Snapshot());
-                });
-                break;
-        }
-    }
-
-    /// <summary>Answers a retried post with the message its nonce stored, from memory or else from the journal.</summary>
-    private void AnswerRepeat(long messageId, IActorRef replyTo)
-    {
-        if (_text.Recent(messageId) is { } message)
-        {
-            replyTo.Tell(new PostAccepted(message));
-            return;
-        }
-        ReadMessages(messageId, messageId)
-            .PipeTo(replyTo,
-                success: messages => messages.Count == 1
-                    ? new PostAccepted(messages[0])
-                    : new CommandRejected(ErrorCode.Unavailable, "The stored message could not be read; try again."),
-                failure: e => new CommandRejected(ErrorCode.Unavailable, "The stored message could not be read: " + e.Message));
-    }
-
-    /// <summary>The stored messages with ids from <paramref name="from"/> to <paramref name="to"/>, read from the journal.</summary>
-    private Task<IImmutableList<ChatMessage>> ReadMessages(long from, long to)
-    {
-        var journal = PersistenceQuery.Get(Context.System)
-            .ReadJournalFor<ICurrentEventsByPersistenceIdQuery>(_options.ReadJournalPluginId);
-        var channel = _id;
-        return journal.CurrentEventsByPersistenceId(PersistenceId, from, to)
-            .Where(e => e.Event is MessageStored)
-            .Select(e => ChannelText.ToMessage(channel, e.SequenceNr, (MessageStored)e.Event))
-            .RunWith(Sink.Seq<ChatMessage>(), Materializer);
-    }
-
-    private void History(GetHistory query)
-    {
-        switch (_text.History(query, _info!))
-        {
-            case HistoryDecision.Refuse refuse:
-                Sender.Tell(refuse.Rejection);
-                break;
-            case HistoryDecision.Serve serve:
-                Sender.Tell(serve.Page);
-                break;
-            case HistoryDecision.ReadJournal read:
-                var channel = _id;
-                ReadMessages(read.From, read.To)
-                    .PipeTo(Sender,
-                        success: messages => new HistoryPage(channel, messages, read.HasMore),
-                        failure: e => new CommandRejected(ErrorCode.Unavailable, "History could not be read: " + e.Message));
-                break;
-        }
-    }
-
     private void Subscribe(SubscribeChannel sub)
     {
         var name = TextRules.NormalizeDisplayName(sub.DisplayName, out var reason);
@@ -255,6 +220,7 @@ public sealed partial class ChannelActor : ReceivePersistentActor, IWithTimers
             return;
         }
         var member = new PresenceMember(sub.User, name);
+        _text.Observe(sub.User, name);
         switch (_presence.Subscribe(sub.Subscriber, member))
         {
             case ChannelPresence.Subscription.Refused:

@@ -45,8 +45,11 @@ public sealed class ChannelEntity : ReceiveActor, IWithTimers, IWithUnboundedSta
 
     private sealed record Start;
 
-    public ChannelEntity(ChannelId id, IActorRef directory, IActorRef placement, ChannelOptions options)
+    private readonly Keys.MessageKeyStore? _keys;
+
+    public ChannelEntity(ChannelId id, IActorRef directory, IActorRef placement, ChannelOptions options, Keys.MessageKeyStore? keys = null)
     {
+        _keys = keys;
         _id = id;
         _directory = directory;
         _placement = placement;
@@ -58,8 +61,9 @@ public sealed class ChannelEntity : ReceiveActor, IWithTimers, IWithUnboundedSta
 
     public IStash Stash { get; set; } = null!;
 
-    public static Props Props(ChannelId id, IActorRef directory, IActorRef placement, ChannelOptions options) =>
-        Akka.Actor.Props.Create(() => new ChannelEntity(id, directory, placement, options));
+    /// <summary>A channel entity; <paramref name="keys"/> holds the keys of its sealed texts (null: texts are stored in plain).</summary>
+    public static Props Props(ChannelId id, IActorRef directory, IActorRef placement, ChannelOptions options, Keys.MessageKeyStore? keys = null) =>
+        Akka.Actor.Props.Create(() => new ChannelEntity(id, directory, placement, options, keys));
 
     /// <summary>The pause before start number <paramref name="failures"/> + 1: 0.5 s doubling to 5 s, each ±20 %.</summary>
     public static TimeSpan Backoff(int failures, double random)
@@ -111,7 +115,7 @@ public sealed class ChannelEntity : ReceiveActor, IWithTimers, IWithUnboundedSta
 
     private void StartChild()
     {
-        _child = Context.ActorOf(ChannelActor.Props(_id, _directory, _placement, _options, _inMemory), "channel");
+        _child = Context.ActorOf(ChannelActor.Props(_id, _directory, _placement, _options, _inMemory, _keys), "channel");
         Context.Watch(_child);
         _startedAt = DateTime.UtcNow;
     }

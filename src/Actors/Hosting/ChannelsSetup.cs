@@ -23,6 +23,10 @@ public static class ChannelsSetup
     public static AkkaConfigurationBuilder AddChannelsRole(this AkkaConfigurationBuilder builder, OpenChatOptions node, ChannelsRoleOptions options)
     {
         var (connectionString, provider) = ResolvePersistence(options.Persistence, node.DataDirectory);
+        // The keys of sealed message texts, in a table of the journal's own database.
+        Channels.Keys.MessageKeyStore keys = options.Persistence.IsPostgres
+            ? new Channels.Keys.PostgresMessageKeys(connectionString)
+            : new Channels.Keys.SqliteMessageKeys(connectionString);
         builder.WithSqlPersistence(
             new SqlJournalOptions(true, "sql") { ConnectionString = connectionString, ProviderName = provider, AutoInitialize = true },
             new SqlSnapshotOptions(true, "sql") { ConnectionString = connectionString, ProviderName = provider, AutoInitialize = true });
@@ -39,7 +43,7 @@ public static class ChannelsSetup
         builder.WithShardRegion<ChannelRegion>(
             AkkaSetup.ChannelsTypeName,
             (_, registry, _) => entityId =>
-                ChannelEntity.Props(new ChannelId(entityId), registry.Get<ChannelDirectory>(), registry.Get<MixerPlacement>(), options.Channels),
+                ChannelEntity.Props(new ChannelId(entityId), registry.Get<ChannelDirectory>(), registry.Get<MixerPlacement>(), options.Channels, keys),
             AkkaSetup.ChannelExtractor(node),
             new ShardOptions
             {

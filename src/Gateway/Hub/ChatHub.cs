@@ -88,19 +88,80 @@ public sealed class ChatHub(GatewayRuntime runtime, TurnCredentials turn, Audit.
     /// Posts a message (1 to 2000 characters after trimming); returns it once stored. A retry with the same
     /// <paramref name="nonce"/> returns the message already stored instead of storing it again.
     /// </summary>
-    public async Task<MessageDto> PostMessage(string channelId, string text, string nonce)
+    public Task<MessageDto> PostMessage(string channelId, string text, string nonce) => Post(channelId, text, nonce, null);
+
+    /// <summary>
+    /// Posts a message that answers message <paramref name="replyTo"/>, a live message of the same channel; otherwise as
+    /// <see cref="PostMessage"/>.
+    /// </summary>
+    public Task<MessageDto> ReplyToMessage(string channelId, long replyTo, string text, string nonce)
+    {
+        if (replyTo < 1) throw HubErrors.Error(ErrorCode.InvalidArgument, "replyTo must be a message id.");
+        return Post(channelId, text, nonce, replyTo);
+    }
+
+    private async Task<MessageDto> Post(string channelId, string text, string nonce, long? replyTo)
     {
         var channel = KnownChannel(channelId, Permission.SendMessages);
         if (channel.Kind != ChannelKind.Text)
             throw HubErrors.Error(ErrorCode.WrongChannelKind, $"'{channel.Name}' is a voice channel.");
         if (text is null) throw HubErrors.Error(ErrorCode.InvalidText, "Text is required.");
         if (!Protocol.Commands.PostMessage.IsValidNonce(nonce)) throw HubErrors.Error(ErrorCode.InvalidArgument, Protocol.Commands.PostMessage.NonceRule);
-        return await Session().Ask<object>(new PostRequest(channel.Id, text, nonce), runtime.Budgets.Cluster) switch
+        return await Session().Ask<object>(new PostRequest(channel.Id, text, nonce, replyTo), runtime.Budgets.Cluster) switch
         {
             PostAccepted accepted => MessageDto.From(accepted.Message, runtime.Identities),
             CommandRejected rejected => throw HubErrors.From(rejected),
             var other => throw Unexpected(other),
         };
+    }
+
+    /// <summary>Replaces the text of one of the caller's own messages (same rules as a post); returns the message as it now reads.</summary>
+    public async Task<MessageDto> EditMessage(string channelId, long messageId, string text)
+    {
+        var channel = KnownChannel(channelId, Permission.SendMessages);
+        if (channel.Kind != ChannelKind.Text) throw HubErrors.Error(ErrorCode.WrongChannelKind, $"'{channel.Name}' is a voice channel.");
+        if (messageId < 1) throw HubErrors.Error(ErrorCode.InvalidArgument, "messageId must be a message id.");
+        if (TextRules.NormalizeMessage(text, out var reason) is null) throw HubErrors.Error(ErrorCode.InvalidText, reason);
+        return await runtime.Region.Ask<object>(new Protocol.Commands.EditMessage(channel.Id, CurrentIdentity().User, messageId, text), runtime.Budgets.Cluster) switch
+        {
+            EditAccepted accepted => MessageDto.From(accepted.Message, runtime.Identities),
+            CommandRejected rejected => throw HubErrors.From(rejected),
+            var other => throw Unexpected(other),
+        };
+    }
+
+    /// <summary>
+    /// Deletes a message: one's own, or anyone's with manage messages in the channel (recorded in the audit log with
+    /// <paramref name="reason"/>). Its text is destroyed. Deleting a deleted message again does nothing.
+    /// </summary>
+    public async Task DeleteMessage(string channelId, long messageId, string? reason)
+    {
+        var channel = KnownChannel(channelId, Permission.ViewChannel);
+        if (channel.Kind != ChannelKind.Text) throw HubErrors.Error(ErrorCode.WrongChannelKind, $"'{channel.Name}' is a voice channel.");
+        if (messageId < 1) throw HubErrors.Error(ErrorCode.InvalidArgument, "messageId must be a message id.");
+        var why = ModerationReason(reason);
+        var access = CurrentAccess();
+        var moderator = (access.In(channel.Id) & Permission.ManageMessages) != 0;
+        switch (await runtime.Region.Ask<object>(new Protocol.Commands.DeleteMessage(channel.Id, access.User, messageId, moderator), runtime.Budgets.Cluster))
+        {
+            case DeleteDone done:
+                if (done.Deleted && done.Author is { } author && author != access.User)
+                    audit.Record(access, "message.delete", Audit.AuditTarget.Member(author), why, $"message {messageId} in {channel.Name}");
+                return;
+            case CommandRejected rejected:
+                throw HubErrors.From(rejected);
+            case var other:
+                throw Unexpected(other);
+        }
+    }
+
+    /// <summary>Tells the channel's other clients the caller is typing (passed on at most once per 2 s; not stored).</summary>
+    public void SendTyping(string channelId)
+    {
+        var channel = KnownChannel(channelId, Permission.SendMessages);
+        if (channel.Kind != ChannelKind.Text) throw HubErrors.Error(ErrorCode.WrongChannelKind, $"'{channel.Name}' is a voice channel.");
+        var identity = CurrentIdentity();
+        runtime.Region.Tell(new Protocol.Commands.SendTyping(channel.Id, identity.User, identity.DisplayName));
     }
 
     /// <summary>Up to <paramref name="limit"/> (1 to 100, default 50) messages older than message <paramref name="before"/>, or the newest.</summary>

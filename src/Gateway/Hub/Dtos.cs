@@ -41,18 +41,26 @@ public sealed record OverrideDto(string Target, string Id, string Name, string[]
 public sealed record MemberRolesDto(string UserId, string Name, string[] Roles);
 
 /// <summary>
-/// A stored message; ids increase by one per message within a channel. The message of a deleted account stays, shown as
-/// <see cref="DeletedAuthorName"/> with <c>AuthorDeleted</c> set.
+/// A stored message as it now reads; ids increase within a channel (not by one: edits and deletes take numbers too).
+/// The message of a deleted account stays, shown as <see cref="DeletedAuthorName"/> with <c>AuthorDeleted</c> set.
+/// <c>EditedAt</c> is set once edited; <c>ReplyTo</c> is the id of the message it answers; <c>Mentions</c> name the
+/// users its <c>&lt;@userId&gt;</c> tokens refer to (empty when none).
 /// </summary>
-public sealed record MessageDto(long Id, string ChannelId, string AuthorId, string AuthorName, string Text, DateTimeOffset SentAt, bool AuthorDeleted = false)
+public sealed record MessageDto(long Id, string ChannelId, string AuthorId, string AuthorName, string Text, DateTimeOffset SentAt, bool AuthorDeleted = false,
+    DateTimeOffset? EditedAt = null, long? ReplyTo = null, MentionDto[]? Mentions = null)
 {
     public const string DeletedAuthorName = "Deleted user";
 
-    public static MessageDto From(ChatMessage m, Auth.IdentityCache? identities) =>
-        identities?.IsDeleted(m.Author) == true
-            ? new(m.Id, m.Channel.Value, m.Author.Value, DeletedAuthorName, m.Text, m.SentAt, AuthorDeleted: true)
-            : new(m.Id, m.Channel.Value, m.Author.Value, m.AuthorName, m.Text, m.SentAt);
+    public static MessageDto From(ChatMessage m, Auth.IdentityCache? identities)
+    {
+        var deleted = identities?.IsDeleted(m.Author) == true;
+        return new(m.Id, m.Channel.Value, m.Author.Value, deleted ? DeletedAuthorName : m.AuthorName, m.Text, m.SentAt, deleted,
+            m.EditedAt, m.ReplyTo, (m.Mentions ?? []).Select(x => new MentionDto(x.User.Value, x.Name)).ToArray());
+    }
 }
+
+/// <summary>A user a message mentions, with their display name.</summary>
+public sealed record MentionDto(string UserId, string Name);
 
 /// <summary>A user who has a channel open.</summary>
 public sealed record MemberDto(string UserId, string DisplayName)

@@ -5,6 +5,15 @@ public interface IChatClient
 {
     Task MessagePosted(MessageDto message);
 
+    /// <summary>A message was edited: the whole message as it now reads.</summary>
+    Task MessageEdited(MessageDto message);
+
+    /// <summary>A message was deleted.</summary>
+    Task MessageDeleted(string channelId, long messageId);
+
+    /// <summary>A user is typing in the channel.</summary>
+    Task Typing(string channelId, string userId, string displayName);
+
     Task MemberOnline(string channelId, MemberDto member);
 
     Task MemberOffline(string channelId, string userId);

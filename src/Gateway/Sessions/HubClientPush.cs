@@ -62,6 +62,9 @@ public sealed class HubClientPush : IClientPush
                 await (item switch
                 {
                     MessagePosted e => _client.MessagePosted(MessageDto.From(e.Message, _identities)),
+                    MessageEdited e => _client.MessageEdited(MessageDto.From(e.Message, _identities)),
+                    MessageDeleted e => _client.MessageDeleted(e.Channel.Value, e.MessageId),
+                    UserTyping e => _client.Typing(e.Channel.Value, e.User.Value, e.DisplayName),
                     MemberOnline e => _client.MemberOnline(e.Channel.Value, MemberDto.From(e.Member)),
                     MemberOffline e => _client.MemberOffline(e.Channel.Value, e.User.Value),
                     ChannelView v => _client.ChannelUpdated(v.Channel),

@@ -83,6 +83,13 @@ public sealed partial class SessionActor : ReceiveActor, IWithTimers, IWithUnbou
             open.LastSeen = e.Message.Id;
             _push.TryPush(e);
         });
+        // Edits and deletes carry their journal number, in the same order as message ids: each is pushed once.
+        Receive<MessageEdited>(e => PushInOrder(e.Message.Channel, e.Sequence, e));
+        Receive<MessageDeleted>(e => PushInOrder(e.Channel, e.Sequence, e));
+        Receive<UserTyping>(e =>
+        {
+            if (e.User != _identity.User) PushIfOpen(e.Channel, e);
+        });
         Receive<MemberOnline>(e => PushIfOpen(e.Channel, e));
         Receive<MemberOffline>(e => PushIfOpen(e.Channel, e));
         Receive<ChannelRemoved>(e =>
@@ -251,7 +258,14 @@ public sealed partial class SessionActor : ReceiveActor, IWithTimers, IWithUnbou
                 $"At most {_options.PostsPerWindow} messages per {_options.PostWindow.TotalSeconds:0.#} s; try again in {Math.Ceiling(retryAfter.TotalSeconds):0} s."));
             return;
         }
-        _region.Forward(new PostMessage(request.Channel, _identity.User, _identity.DisplayName, request.Text, request.Nonce));
+        _region.Forward(new PostMessage(request.Channel, _identity.User, _identity.DisplayName, request.Text, request.Nonce, request.ReplyTo));
+    }
+
+    private void PushInOrder(ChannelId channel, long sequence, object channelEvent)
+    {
+        if (!_open.TryGetValue(channel, out var open) || sequence <= open.LastSeen) return;
+        open.LastSeen = sequence;
+        _push.TryPush(channelEvent);
     }
 
     private void PushIfOpen(ChannelId channel, object channelEvent)

@@ -9,7 +9,7 @@ internal sealed record OpenChannelRequest(ChannelId Channel);
 internal sealed record CloseChannelRequest(ChannelId Channel);
 
 /// <summary>Hub to session: post a message, subject to the post limit. Answered by the channel.</summary>
-internal sealed record PostRequest(ChannelId Channel, string Text, string Nonce);
+internal sealed record PostRequest(ChannelId Channel, string Text, string Nonce, long? ReplyTo = null);
 
 /// <summary>Session to itself: the channel entity moved; subscribe again.</summary>
 internal sealed record Resubscribe(ChannelId Channel, int Attempt);

@@ -8,7 +8,8 @@ namespace OpenChat.Protocol.Commands;
 /// <paramref name="Nonce"/> is chosen by the client and reused when it retries: the channel stores a message once per
 /// author and nonce and answers a repeat with the message first stored, so a retry after a timeout cannot duplicate.
 /// </summary>
-public sealed record PostMessage(ChannelId Channel, UserId Author, string AuthorName, string Text, string Nonce) : IWithChannelId
+/// <paramref name="ReplyTo"/> is the id of a live message of the channel this one answers.
+public sealed record PostMessage(ChannelId Channel, UserId Author, string AuthorName, string Text, string Nonce, long? ReplyTo = null) : IWithChannelId
 {
     public const int MaxNonceLength = 64;
 
@@ -25,6 +26,22 @@ public sealed record PostMessage(ChannelId Channel, UserId Author, string Author
         return true;
     }
 }
+
+/// <summary>
+/// Replaces the text of message <paramref name="MessageId"/>; only its author may. Answered with
+/// <see cref="Events.EditAccepted"/> once stored, or <see cref="CommandRejected"/>.
+/// </summary>
+public sealed record EditMessage(ChannelId Channel, UserId Editor, long MessageId, string Text) : IWithChannelId;
+
+/// <summary>
+/// Deletes message <paramref name="MessageId"/>: its author may, and so may a caller the gateway found to hold
+/// manage messages in the channel (<paramref name="Moderator"/>). Answered with <see cref="Events.DeleteDone"/> once
+/// stored (also when it was already deleted), or <see cref="CommandRejected"/>.
+/// </summary>
+public sealed record DeleteMessage(ChannelId Channel, UserId By, long MessageId, bool Moderator) : IWithChannelId;
+
+/// <summary>Tells the channel a user is typing; not answered, not stored.</summary>
+public sealed record SendTyping(ChannelId Channel, UserId User, string DisplayName) : IWithChannelId;
 
 /// <summary>
 /// Subscribes an actor to a channel's events and marks its user present. Answered with <see cref="Events.Subscribed"/>,

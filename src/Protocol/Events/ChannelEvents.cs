@@ -19,6 +19,27 @@ public sealed record Unsubscribed(ChannelId Channel) : IProtocolMessage;
 /// <summary>Pushed to subscribers, in order, exactly once per stored message.</summary>
 public sealed record MessagePosted(ChatMessage Message) : IProtocolMessage;
 
+/// <summary>Acknowledges an edit: the message as it now reads.</summary>
+public sealed record EditAccepted(ChatMessage Message) : IProtocolMessage;
+
+/// <summary>
+/// Acknowledges a delete: <paramref name="Author"/> wrote message <paramref name="MessageId"/>; <paramref name="Deleted"/>
+/// is false when it was already deleted.
+/// </summary>
+public sealed record DeleteDone(ChannelId Channel, long MessageId, UserId? Author, bool Deleted) : IProtocolMessage;
+
+/// <summary>
+/// Pushed to subscribers, in order with posts, exactly once per stored edit: the whole message as it now reads.
+/// <paramref name="Sequence"/> is the edit's number in the journal, in the same order as message ids.
+/// </summary>
+public sealed record MessageEdited(ChatMessage Message, long Sequence) : IProtocolMessage;
+
+/// <summary>Pushed to subscribers, in order with posts, exactly once per deleted message; <paramref name="Sequence"/> as for an edit.</summary>
+public sealed record MessageDeleted(ChannelId Channel, long MessageId, long Sequence) : IProtocolMessage;
+
+/// <summary>Pushed to subscribers: a user is typing (at most one per user per channel every 2 s; not stored).</summary>
+public sealed record UserTyping(ChannelId Channel, UserId User, string DisplayName) : IProtocolMessage;
+
 /// <summary>Pushed to subscribers when a user opens the channel for the first time (in any session).</summary>
 public sealed record MemberOnline(ChannelId Channel, PresenceMember Member) : IProtocolMessage;
 

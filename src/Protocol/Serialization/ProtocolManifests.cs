@@ -38,6 +38,14 @@ public static class ProtocolManifests
         ("ch.offline", typeof(MemberOffline)),
         ("ch.updated", typeof(ChannelUpdated)),
         ("ch.removed", typeof(ChannelRemoved)),
+        ("ch.edit", typeof(EditMessage)),
+        ("ch.delete", typeof(DeleteMessage)),
+        ("ch.typing", typeof(SendTyping)),
+        ("ch.edit-accepted", typeof(EditAccepted)),
+        ("ch.delete-done", typeof(DeleteDone)),
+        ("ch.edited", typeof(MessageEdited)),
+        ("ch.deleted", typeof(MessageDeleted)),
+        ("ch.user-typing", typeof(UserTyping)),
         // Directory
         ("dir.create", typeof(CreateChannel)),
         ("dir.update", typeof(UpdateChannel)),
@@ -141,6 +149,8 @@ public static class ProtocolManifests
         // Stored events and snapshots (never rename these)
         ("j.msg", typeof(MessageStored)),
         ("s.channel", typeof(ChannelStateSnapshot)),
+        ("j.msg-edit", typeof(MessageEditStored)),
+        ("j.msg-delete", typeof(MessageDeleteStored)),
         ("j.dir-seeded", typeof(DirectorySeeded)),
         ("j.dir-created", typeof(DirectoryChannelCreated)),
         ("j.dir-updated", typeof(DirectoryChannelUpdated)),

@@ -33,6 +33,7 @@ class FakeHub implements HubLike {
   /** How many more times OpenChannel of a channel is refused as unavailable. */
   openFailures = new Map<string, number>();
   postFailures = 0;
+  deleteFailures = 0;
   joinFailures = 0;
   /** OpenChannel answers with null lists and no voice list. */
   nullLists = false;
@@ -82,6 +83,16 @@ class FakeHub implements HubLike {
           throw new Error(`HubException: unavailable: No voice server answered in time; try again.`);
         }
         return { channelId: args[0], sdpAnswer: 'answer', members: [] } as T;
+      case 'ReplyToMessage':
+        return { ...msg(4, args[0] as string), authorId: 'u-me', authorName: 'Me', replyTo: args[1] as number, text: args[2] as string } as T;
+      case 'EditMessage':
+        return { ...msg(args[1] as number, args[0] as string), text: args[2] as string, editedAt: '2025-01-01T12:05:00Z' } as T;
+      case 'DeleteMessage':
+        if (this.deleteFailures > 0) {
+          this.deleteFailures--;
+          throw new Error(`HubException: unavailable: The channel did not answer in time; try again.`);
+        }
+        return undefined as T;
       case 'PostMessage':
         if (this.postFailures > 0) {
           this.postFailures--;
@@ -508,5 +519,91 @@ describe('permissions', () => {
     await settle();
     expect(store.getState().views.lounge?.open).toBe(true);
     expect(store.getState().views.random?.open).toBe(false);
+  });
+});
+
+describe('message moderation', () => {
+  test('MessageEdited and MessageDeleted reach the store, once each', async () => {
+    await client.start();
+    hub.emit('MessageEdited', { ...msg(2, 'random'), text: 'fixed', editedAt: '2025-01-01T12:05:00Z' });
+    hub.emit('MessageEdited', { ...msg(2, 'random'), text: 'fixed', editedAt: '2025-01-01T12:05:00Z' });
+    expect(store.getState().views.random!.messages.map((m) => m.text)).toEqual(['m1', 'fixed']);
+    hub.emit('MessageDeleted', 'random', 1);
+    hub.emit('MessageDeleted', 'random', 1);
+    expect(store.getState().views.random!.messages.map((m) => m.id)).toEqual([2]);
+  });
+
+  test('reply, edit and delete call the hub as the protocol says and show the result at once', async () => {
+    await client.start();
+    const reply = await client.reply('random', 2, 'yes <@u-x>', 'nonce-1');
+    expect(hub.invocations.at(-1)).toEqual({ method: 'ReplyToMessage', args: ['random', 2, 'yes <@u-x>', 'nonce-1'] });
+    expect(store.getState().views.random!.messages.at(-1)).toEqual(reply);
+    await client.edit('random', 1, 'better');
+    expect(hub.invocations.at(-1)).toEqual({ method: 'EditMessage', args: ['random', 1, 'better'] });
+    expect(store.getState().views.random!.messages[0]!.text).toBe('better');
+    hub.deleteFailures = 1;
+    await client.deleteMessage('random', 2, 'spam');
+    expect(hub.invocations.filter((i) => i.method === 'DeleteMessage').map((i) => i.args)).toEqual([['random', 2, 'spam'], ['random', 2, 'spam']]);
+    expect(store.getState().views.random!.messages.map((m) => m.id)).toEqual([1, 4]);
+  });
+});
+
+describe('typing', () => {
+  let now: number;
+
+  beforeEach(() => {
+    now = 100_000;
+    client = new ChatClient(hub, { dispatch: store.dispatch, getState: store.getState, preferredChannel: () => 'random', now: () => now, delay: async () => {} });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  const typingSent = () => hub.invocations.filter((i) => i.method === 'SendTyping').map((i) => i.args[0]);
+
+  test('SendTyping goes out at the first keystroke, then at most every 3 s, and again at once after a post', async () => {
+    await client.start();
+    client.typing('random');
+    now += 1_000;
+    client.typing('random');
+    client.typing('general');
+    expect(typingSent()).toEqual(['random', 'general']);
+    now += 2_000;
+    client.typing('random');
+    expect(typingSent()).toEqual(['random', 'general', 'random']);
+    await client.post('random', 'done');
+    client.typing('random');
+    expect(typingSent()).toEqual(['random', 'general', 'random', 'random']);
+  });
+
+  test('nothing is sent while disconnected', () => {
+    client.typing('random');
+    expect(typingSent()).toEqual([]);
+  });
+
+  test('a Typing event shows its user for 6 s after the last one, then the timer drops it', async () => {
+    await client.start();
+    vi.useFakeTimers();
+    hub.emit('Typing', 'random', 'u-alice', 'Alice');
+    const typing = () => store.getState().views.random!.typing.map((e) => e.displayName);
+    expect(typing()).toEqual(['Alice']);
+    now += 4_000;
+    vi.advanceTimersByTime(4_000);
+    hub.emit('Typing', 'random', 'u-alice', 'Alice');
+    hub.emit('Typing', 'random', 'u-bob', 'Bob');
+    now += 3_000;
+    vi.advanceTimersByTime(3_000);
+    // The first event's 6 s are over, but the second one's are not.
+    expect(typing()).toEqual(['Alice', 'Bob']);
+    now += 3_000;
+    vi.advanceTimersByTime(3_000);
+    expect(typing()).toEqual([]);
+  });
+
+  test('a typing user’s message drops them at once', async () => {
+    await client.start();
+    hub.emit('Typing', 'random', 'u-x', 'X');
+    hub.emit('MessagePosted', msg(3, 'random'));
+    expect(store.getState().views.random!.typing).toEqual([]);
   });
 });

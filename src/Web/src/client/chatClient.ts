@@ -14,7 +14,8 @@ import {
   type VoiceJoinedDto,
   type VoiceMemberDto,
 } from '../protocol/types';
-import type { Action, State } from '../state/store';
+import { nextTypingExpiry, type Action, type State } from '../state/store';
+import { TypingShowMs, TypingThrottle } from '../state/typing';
 import type { VoiceSignalling } from '../voice/voiceSession';
 import { newPostNonce } from './postNonce';
 
@@ -50,6 +51,8 @@ export interface ChatClientOptions {
   onStartFailed?: (error: unknown) => void;
   /** The user set a member's volume (to remember it). */
   onMemberVolume?: (userId: string, volume: number) => void;
+  /** The clock for typing indicators (`Date.now` unless a test sets it). */
+  now?: () => number;
 }
 
 /** The shortest pause before a reconnect attempt, and the longest. */
@@ -81,12 +84,17 @@ export class ChatClient implements VoiceSignalling {
   private starting: Promise<void> | null = null;
   private readonly volumeTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly delay: (ms: number) => Promise<void>;
+  private readonly now: () => number;
+  private readonly typingThrottle = new TypingThrottle();
+  private typingTimer: ReturnType<typeof setTimeout> | null = null;
+  private typingTimerAt = 0;
 
   constructor(
     private readonly hub: HubLike,
     private readonly options: ChatClientOptions,
   ) {
     this.delay = options.delay ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.now = options.now ?? Date.now;
     const { dispatch } = options;
     // An event missing (null or undefined) one of its handler's required parameters (`handler.length`: those
     // before any with a default) comes from a broken or differently versioned server. It is dropped here rather
@@ -98,6 +106,12 @@ export class ChatClient implements VoiceSignalling {
       });
 
     on(HubEvents.messagePosted, (message: MessageDto) => dispatch({ type: 'messagePosted', message }));
+    on(HubEvents.messageEdited, (message: MessageDto) => dispatch({ type: 'messageEdited', message }));
+    on(HubEvents.messageDeleted, (channelId: string, messageId: number) => dispatch({ type: 'messageDeleted', channelId, messageId }));
+    on(HubEvents.typing, (channelId: string, userId: string, displayName: string) => {
+      dispatch({ type: 'typing', channelId, userId, displayName, until: this.now() + TypingShowMs });
+      this.scheduleTypingExpiry();
+    });
     on(HubEvents.memberOnline, (channelId: string, member: MemberDto) => dispatch({ type: 'memberOnline', channelId, member }));
     on(HubEvents.memberOffline, (channelId: string, userId: string) => dispatch({ type: 'memberOffline', channelId, userId }));
     on(HubEvents.channelsChanged, (channels: ChannelDto[]) => Array.isArray(channels) && this.applyChannels(channels, true));
@@ -144,6 +158,8 @@ export class ChatClient implements VoiceSignalling {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const t of this.volumeTimers.values()) clearTimeout(t);
+    if (this.typingTimer) clearTimeout(this.typingTimer);
+    this.typingTimer = null;
     await this.hub.stop().catch(() => {});
   }
 
@@ -275,9 +291,55 @@ export class ChatClient implements VoiceSignalling {
    * and the nonce makes it keep one copy.
    */
   async post(channelId: string, text: string, nonce: string = newPostNonce()): Promise<MessageDto> {
+    this.typingThrottle.reset(channelId);
     const message = await this.retrying(() => this.hub.invoke<MessageDto>(HubMethods.postMessage, channelId, text, nonce));
     this.options.dispatch({ type: 'messagePosted', message });
     return message;
+  }
+
+  /**
+   * Replies to a message of the channel (which must still exist); like `post`, a reply refused with `unavailable` is
+   * sent again with the same nonce.
+   */
+  async reply(channelId: string, replyTo: number, text: string, nonce: string = newPostNonce()): Promise<MessageDto> {
+    this.typingThrottle.reset(channelId);
+    const message = await this.retrying(() => this.hub.invoke<MessageDto>(HubMethods.replyToMessage, channelId, replyTo, text, nonce));
+    this.options.dispatch({ type: 'messagePosted', message });
+    return message;
+  }
+
+  /** Changes the text of one of the user's messages; resolves with the message as it now is (and shows it). */
+  async edit(channelId: string, messageId: number, text: string): Promise<MessageDto> {
+    const message = await this.hub.invoke<MessageDto>(HubMethods.editMessage, channelId, messageId, text);
+    if (message) this.options.dispatch({ type: 'messageEdited', message });
+    return message;
+  }
+
+  /** Deletes a message (the user's own, or anyone's with manageMessages, with an optional reason); deleting twice is fine. */
+  async deleteMessage(channelId: string, messageId: number, reason: string | null): Promise<void> {
+    await this.retrying(() => this.hub.invoke(HubMethods.deleteMessage, channelId, messageId, reason));
+    this.options.dispatch({ type: 'messageDeleted', channelId, messageId });
+  }
+
+  /** The user typed in a channel's composer: tells the server, at most once every few seconds per channel. */
+  typing(channelId: string): void {
+    if (this.options.getState().connection !== 'connected') return;
+    if (!this.typingThrottle.shouldSend(channelId, this.now())) return;
+    void this.hub.invoke(HubMethods.sendTyping, channelId).catch(() => {});
+  }
+
+  /** Sets a timer for the next typing entry to expire (and, when it fires, drops the expired ones and sets the next). */
+  private scheduleTypingExpiry(): void {
+    const next = nextTypingExpiry(this.options.getState());
+    if (next === null || this.stopped) return;
+    if (this.typingTimer !== null && this.typingTimerAt <= next) return;
+    if (this.typingTimer !== null) clearTimeout(this.typingTimer);
+    this.typingTimerAt = next;
+    this.typingTimer = setTimeout(() => {
+      this.typingTimer = null;
+      this.options.dispatch({ type: 'typingExpired', now: this.now() });
+      this.scheduleTypingExpiry();
+    }, Math.max(0, next - this.now()));
   }
 
   /** Sets how loud a member is in this user's mix; calls are coalesced while a slider moves. */

@@ -53,6 +53,10 @@ describe('rate limits and descriptions', () => {
     expect(describeError({ code: 'rate_limited', reason: 'Too many calls; slow down.' })).toBe('Slow down: Too many calls; slow down.');
   });
 
+  test('a reply to, edit or delete of a message that is gone says so', () => {
+    expect(describeError(parseHubError('HubException: unknown_message: No message 7 in this channel.'))).toBe('That message no longer exists.');
+  });
+
   test('transient failures are the ones worth retrying', () => {
     expect(isTransient({ code: 'unavailable', reason: '' })).toBe(true);
     expect(isTransient({ code: null, reason: 'connection closed' })).toBe(true);

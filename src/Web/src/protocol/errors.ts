@@ -55,6 +55,8 @@ export function describeError(error: HubError): string {
       return 'The server is busy right now; try again in a moment.';
     case 'forbidden':
       return `Not allowed: ${error.reason}`;
+    case 'unknown_message':
+      return 'That message no longer exists.';
     case 'unknown_channel':
       return 'This channel no longer exists.';
     case 'voice_full':

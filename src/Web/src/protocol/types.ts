@@ -22,6 +22,18 @@ export interface MessageDto {
   text: string;
   /** ISO-8601. */
   sentAt: string;
+  /** When the author last edited it (ISO-8601); null or absent when never edited. */
+  editedAt?: string | null;
+  /** The id of the message this one replies to (in the same channel); null or absent for none. */
+  replyTo?: number | null;
+  /** The users its `<@userId>` tokens mention, with their current names; absent from servers before mentions. */
+  mentions?: MentionDto[];
+}
+
+/** A user a message mentions. */
+export interface MentionDto {
+  userId: string;
+  name: string;
 }
 
 export interface MemberDto {
@@ -221,6 +233,10 @@ export const HubMethods = {
   openChannel: 'OpenChannel',
   closeChannel: 'CloseChannel',
   postMessage: 'PostMessage',
+  replyToMessage: 'ReplyToMessage',
+  editMessage: 'EditMessage',
+  deleteMessage: 'DeleteMessage',
+  sendTyping: 'SendTyping',
   getHistory: 'GetHistory',
   getIceServers: 'GetIceServers',
   joinVoice: 'JoinVoice',
@@ -237,6 +253,9 @@ export const HubMethods = {
 /** Server-to-client events, by name. */
 export const HubEvents = {
   messagePosted: 'MessagePosted',
+  messageEdited: 'MessageEdited',
+  messageDeleted: 'MessageDeleted',
+  typing: 'Typing',
   memberOnline: 'MemberOnline',
   memberOffline: 'MemberOffline',
   channelsChanged: 'ChannelsChanged',
@@ -258,6 +277,8 @@ export const Limits = {
   displayNameMin: 2,
   displayNameMax: 32,
   messageMax: 2000,
+  /** Distinct users one message can mention. */
+  mentionsMax: 20,
   historyPage: 50,
   memberVolumeMax: 2,
 } as const;

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { ChannelDto, ChannelViewDto, MessageDto, VoiceMemberDto } from '../protocol/types';
-import { initialState, mergeMessages, reducer, unreadCount, type Action, type State } from './store';
+import { initialState, mergeMessages, nextTypingExpiry, reducer, unreadCount, unreadMentions, type Action, type State } from './store';
 
 const general: ChannelDto = { id: 'general', name: 'general', kind: 'text', position: 0, topic: 'Say hello' };
 const random: ChannelDto = { id: 'random', name: 'random', kind: 'text', position: 1, topic: '' };
@@ -259,5 +259,164 @@ describe('permissions', () => {
     expect(s.channels[0]!.permissions).toEqual(['viewChannel']);
     s = run(s, { type: 'channelOpened', view: view(general, []) });
     expect(s.channels[0]!.permissions).toEqual(['viewChannel']);
+  });
+});
+
+const edited = (m: MessageDto, text: string, second: number): MessageDto => ({
+  ...m,
+  text,
+  editedAt: new Date(Date.UTC(2025, 0, 1, 13, 0, second)).toISOString(),
+});
+
+describe('edits', () => {
+  test('MessageEdited replaces the held message in place; the same edit again changes nothing', () => {
+    let s = run(started(), { type: 'channelOpened', view: view(general, range(1, 3)) });
+    const e = edited(msg(2), 'better', 1);
+    s = reducer(s, { type: 'messageEdited', message: e });
+    expect(ids(s)).toEqual([1, 2, 3]);
+    expect(s.views.general!.messages[1]).toEqual(e);
+    expect(reducer(s, { type: 'messageEdited', message: { ...e } })).toBe(s);
+  });
+
+  test('an older version (an edit that came late, or a copy from before it) does not undo a newer edit', () => {
+    let s = run(started(), { type: 'channelOpened', view: view(general, range(1, 3)) });
+    s = reducer(s, { type: 'messageEdited', message: edited(msg(2), 'second', 2) });
+    expect(reducer(s, { type: 'messageEdited', message: edited(msg(2), 'first', 1) })).toBe(s);
+    s = reducer(s, { type: 'historyLoaded', history: { channelId: 'general', messages: range(1, 2), hasMore: false }, before: 1 });
+    expect(s.views.general!.messages[1]!.text).toBe('second');
+    s = reducer(s, { type: 'channelOpened', view: view(general, range(1, 3)) });
+    expect(s.views.general!.messages[1]!.text).toBe('second');
+  });
+
+  test('a history page carries the edited text of messages not held before', () => {
+    let s = run(started(), { type: 'channelOpened', view: view(general, range(5, 6), true) });
+    s = reducer(s, { type: 'messageEdited', message: edited(msg(2), 'ignored: not held', 1) });
+    expect(ids(s)).toEqual([5, 6]);
+    s = reducer(s, { type: 'historyLoaded', history: { channelId: 'general', messages: [msg(1), edited(msg(2), 'new', 3)], hasMore: false }, before: 5 });
+    expect(s.views.general!.messages.map((m) => m.text)).toEqual(['m1', 'new', 'm5', 'm6']);
+  });
+});
+
+describe('deletes', () => {
+  test('MessageDeleted removes the message once; again, or for one not held, changes nothing visible', () => {
+    let s = run(started(), { type: 'channelOpened', view: view(general, range(1, 3)) });
+    s = reducer(s, { type: 'messageDeleted', channelId: 'general', messageId: 2 });
+    expect(ids(s)).toEqual([1, 3]);
+    expect(reducer(s, { type: 'messageDeleted', channelId: 'general', messageId: 2 })).toBe(s);
+    const other = reducer(s, { type: 'messageDeleted', channelId: 'random', messageId: 2 });
+    expect(other).toBe(s);
+  });
+
+  test('a deleted message does not come back with a late post reply, a history page or a reopen', () => {
+    let s = run(started(), { type: 'channelOpened', view: view(general, range(3, 4), true) });
+    s = run(s, { type: 'messageDeleted', channelId: 'general', messageId: 4 }, { type: 'messageDeleted', channelId: 'general', messageId: 2 });
+    s = reducer(s, { type: 'messagePosted', message: msg(4) });
+    expect(ids(s)).toEqual([3]);
+    s = reducer(s, { type: 'historyLoaded', history: { channelId: 'general', messages: range(1, 2), hasMore: false }, before: 3 });
+    expect(ids(s)).toEqual([1, 3]);
+    s = reducer(s, { type: 'channelOpened', view: view(general, range(1, 5)) });
+    expect(ids(s)).toEqual([1, 3, 5]);
+  });
+
+  test('the divider moves to the next message, and a reply to the deleted message is cancelled', () => {
+    let s = run(started(), { type: 'selectChannel', channelId: 'general' });
+    s = run(s, { type: 'channelOpened', view: view(general, range(1, 4)), readUpTo: 2 }, { type: 'replyStarted', channelId: 'general', messageId: 3 });
+    expect(s.views.general!.dividerBefore).toBe(3);
+    expect(s.views.general!.replyingTo).toBe(3);
+    s = reducer(s, { type: 'messageDeleted', channelId: 'general', messageId: 3 });
+    expect(s.views.general!.dividerBefore).toBe(4);
+    expect(s.views.general!.replyingTo).toBeNull();
+    s = reducer(s, { type: 'messageDeleted', channelId: 'general', messageId: 4 });
+    expect(s.views.general!.dividerBefore).toBeNull();
+  });
+
+  test('a message deleted while the channel was closed is gone once it reopens; messages after the page stay', () => {
+    let s = run(started(), { type: 'channelOpened', view: view(general, range(1, 5)) }, { type: 'channelsClosed' });
+    s = reducer(s, { type: 'messagePosted', message: msg(9) });
+    s = reducer(s, { type: 'channelOpened', view: view(general, [msg(1), msg(2), msg(4), { ...msg(5), text: 'new', editedAt: '2025-01-01T13:00:00Z' }, msg(7)]) });
+    expect(ids(s)).toEqual([1, 2, 4, 5, 7, 9]);
+    expect(s.views.general!.messages[3]!.text).toBe('new');
+    // An empty page (no history to read) removes nothing.
+    expect(ids(reducer(s, { type: 'channelOpened', view: view(general, []) }))).toEqual([1, 2, 4, 5, 7, 9]);
+  });
+
+  test('a history page drops a held message of its span that it lacks', () => {
+    let s = run(started(), { type: 'channelOpened', view: view(general, range(3, 6), true) });
+    s = reducer(s, { type: 'historyLoaded', history: { channelId: 'general', messages: [msg(1), msg(2), msg(4)], hasMore: false }, before: 5 });
+    expect(ids(s)).toEqual([1, 2, 4, 5, 6]);
+  });
+
+  test('a reply can only be started on a held message, and is cancelled', () => {
+    let s = run(started(), { type: 'channelOpened', view: view(general, range(1, 2)) });
+    expect(reducer(s, { type: 'replyStarted', channelId: 'general', messageId: 9 })).toBe(s);
+    s = reducer(s, { type: 'replyStarted', channelId: 'general', messageId: 1 });
+    expect(s.views.general!.replyingTo).toBe(1);
+    s = reducer(s, { type: 'replyCancelled', channelId: 'general' });
+    expect(s.views.general!.replyingTo).toBeNull();
+  });
+});
+
+describe('mentions', () => {
+  const mentioning = (id: number, channelId: string, userId = me.id): MessageDto => ({
+    ...msg(id, channelId, 'u-other', `hi <@${userId}>`),
+    mentions: [{ userId, name: userId === me.id ? 'Me' : 'Someone' }],
+  });
+
+  test('unread messages of others that mention me are counted apart; reading clears them', () => {
+    let s = run(
+      started(),
+      { type: 'channelOpened', view: view(general, range(1, 2)) },
+      { type: 'channelOpened', view: view(random, range(1, 2, 'random')) },
+      { type: 'selectChannel', channelId: 'general' },
+    );
+    s = run(s, { type: 'messagePosted', message: mentioning(3, 'random') }, { type: 'messagePosted', message: mentioning(4, 'random', 'u-else') },
+      { type: 'messagePosted', message: msg(5, 'random') });
+    expect(unreadCount(s.views.random, me.id)).toBe(3);
+    expect(unreadMentions(s.views.random, me.id)).toBe(1);
+    s = reducer(s, { type: 'selectChannel', channelId: 'random' });
+    expect(unreadMentions(s.views.random, me.id)).toBe(0);
+  });
+
+  test('a mention that is deleted before it is read no longer counts', () => {
+    let s = run(started(), { type: 'channelOpened', view: view(random, range(1, 2, 'random')) }, { type: 'selectChannel', channelId: 'general' });
+    s = reducer(s, { type: 'messagePosted', message: mentioning(3, 'random') });
+    expect(unreadMentions(s.views.random, me.id)).toBe(1);
+    s = reducer(s, { type: 'messageDeleted', channelId: 'random', messageId: 3 });
+    expect(unreadMentions(s.views.random, me.id)).toBe(0);
+  });
+
+  test('my own message mentioning me is not a mention to read', () => {
+    let s = run(started(), { type: 'channelOpened', view: view(random, range(1, 2, 'random')) }, { type: 'selectChannel', channelId: 'general' });
+    s = reducer(s, { type: 'messagePosted', message: { ...mentioning(3, 'random'), authorId: me.id } });
+    expect(unreadMentions(s.views.random, me.id)).toBe(0);
+  });
+});
+
+describe('typing', () => {
+  const typing = (userId: string, until: number, channelId = 'general'): Action => ({ type: 'typing', channelId, userId, displayName: userId, until });
+
+  test('typing shows until its time, and a newer event extends it', () => {
+    let s = run(started(), { type: 'channelOpened', view: view(general, range(1, 2)) }, typing('u-a', 6_000), typing('u-b', 7_000));
+    expect(s.views.general!.typing.map((e) => e.userId)).toEqual(['u-a', 'u-b']);
+    expect(nextTypingExpiry(s)).toBe(6_000);
+    s = run(s, typing('u-a', 9_000), { type: 'typingExpired', now: 7_000 });
+    expect(s.views.general!.typing.map((e) => [e.userId, e.until])).toEqual([['u-a', 9_000]]);
+    s = reducer(s, { type: 'typingExpired', now: 9_000 });
+    expect(s.views.general!.typing).toEqual([]);
+    expect(nextTypingExpiry(s)).toBeNull();
+    expect(reducer(s, { type: 'typingExpired', now: 10_000 })).toBe(s);
+  });
+
+  test('a typing user’s message ends their typing at once', () => {
+    let s = run(started(), { type: 'channelOpened', view: view(general, range(1, 2)) }, typing('u-a', 6_000), typing('u-other', 6_000));
+    s = reducer(s, { type: 'messagePosted', message: msg(3, 'general', 'u-a') });
+    expect(s.views.general!.typing.map((e) => e.userId)).toEqual(['u-other']);
+  });
+
+  test('my own typing is not shown; typing is dropped with the connection', () => {
+    let s = run(started(), { type: 'channelOpened', view: view(general, range(1, 2)) });
+    expect(reducer(s, typing(me.id, 6_000))).toBe(s);
+    s = run(s, typing('u-a', 6_000), { type: 'channelsClosed' });
+    expect(s.views.general!.typing).toEqual([]);
   });
 });

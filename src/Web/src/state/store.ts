@@ -9,7 +9,9 @@ import type {
   UserDto,
   VoiceMemberDto,
 } from '../protocol/types';
+import { mentionsUser } from '../text/mentions';
 import { initialVoice, type VoiceStatus } from '../voice/types';
+import { typingAt, typingStarted, typingStopped, type TypingEntry } from './typing';
 
 export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'disconnected';
 
@@ -28,6 +30,12 @@ export interface ChannelView {
   readUpTo: number;
   /** The id of the first message under the "new messages" divider, or null for no divider. */
   dividerBefore: number | null;
+  /** Who is typing, in the order they started. */
+  typing: TypingEntry[];
+  /** Ids of messages deleted while this client held the channel (the newest ones), so that no late copy brings one back. */
+  deleted: number[];
+  /** The message the user is replying to, or null. */
+  replyingTo: number | null;
 }
 
 export interface State {
@@ -56,6 +64,13 @@ export type Action =
   | { type: 'channelUpdated'; channel: ChannelDto }
   | { type: 'channelRemoved'; channelId: string }
   | { type: 'messagePosted'; message: MessageDto }
+  | { type: 'messageEdited'; message: MessageDto }
+  | { type: 'messageDeleted'; channelId: string; messageId: number }
+  /** `until`: the `Date.now()` time the entry expires. */
+  | { type: 'typing'; channelId: string; userId: string; displayName: string; until: number }
+  | { type: 'typingExpired'; now: number }
+  | { type: 'replyStarted'; channelId: string; messageId: number }
+  | { type: 'replyCancelled'; channelId: string }
   | { type: 'historyRequested'; channelId: string }
   /** `before`: the message id the page was asked for (the oldest one held then). */
   | { type: 'historyLoaded'; history: HistoryDto; before: number }
@@ -99,12 +114,23 @@ function emptyView(): ChannelView {
     voice: [],
     readUpTo: 0,
     dividerBefore: null,
+    typing: [],
+    deleted: [],
+    replyingTo: null,
   };
 }
 
+/** How many deleted ids a view remembers. */
+const DeletedKept = 500;
+
 const lastId = (messages: MessageDto[]): number => (messages.length ? messages[messages.length - 1]!.id : 0);
 
-/** Merges two oldest-first message lists into one, unique by id (the later copy wins). */
+const editedTime = (m: MessageDto): number => (m.editedAt ? Date.parse(m.editedAt) || 0 : 0);
+
+/** Whether `incoming` is at least as recent a version of the message as `held` (a copy from before an edit is not). */
+export const isAsRecent = (incoming: MessageDto, held: MessageDto): boolean => editedTime(incoming) >= editedTime(held);
+
+/** Merges two oldest-first message lists into one, unique by id (the later copy wins, unless it predates an edit the earlier one has). */
 export function mergeMessages(existing: MessageDto[], incoming: MessageDto[]): MessageDto[] {
   if (incoming.length === 0) return existing;
   if (existing.length === 0) return dedupeSorted(incoming);
@@ -113,7 +139,10 @@ export function mergeMessages(existing: MessageDto[], incoming: MessageDto[]): M
   if (incoming[incoming.length - 1]!.id < existing[0]!.id && isStrictlyAscending(incoming)) return incoming.concat(existing);
   const byId = new Map<number, MessageDto>();
   for (const m of existing) byId.set(m.id, m);
-  for (const m of incoming) byId.set(m.id, m);
+  for (const m of incoming) {
+    const held = byId.get(m.id);
+    if (!held || isAsRecent(m, held)) byId.set(m.id, m);
+  }
   return [...byId.values()].sort((a, b) => a.id - b.id);
 }
 
@@ -137,6 +166,53 @@ export function unreadCount(view: ChannelView | undefined, myId: string | null):
     if (m.authorId !== myId) n++;
   }
   return n;
+}
+
+/** How many messages of others above `readUpTo` mention this user. */
+export function unreadMentions(view: ChannelView | undefined, myId: string | null): number {
+  if (!view || myId === null) return 0;
+  let n = 0;
+  for (let i = view.messages.length - 1; i >= 0; i--) {
+    const m = view.messages[i]!;
+    if (m.id <= view.readUpTo) break;
+    if (m.authorId !== myId && mentionsUser(m, myId)) n++;
+  }
+  return n;
+}
+
+/** When the next typing entry of any channel expires (a `Date.now()` time), or null when nobody types. */
+export function nextTypingExpiry(state: State): number | null {
+  let next: number | null = null;
+  for (const view of Object.values(state.views)) for (const e of view.typing) if (next === null || e.until < next) next = e.until;
+  return next;
+}
+
+/**
+ * The held messages without those a page shows were deleted: a page holds every live message from its first one up to
+ * its last (a newest page: up to now, `upTo` Infinity; an older page: up to the message it was asked for, `upTo`
+ * excluded), so a held message in that span that the page lacks is gone. An empty page says nothing (it may be
+ * a member without readHistory).
+ */
+function withoutGone(held: MessageDto[], page: MessageDto[], upTo: number): MessageDto[] {
+  if (page.length === 0 || held.length === 0) return held;
+  const from = page[0]!.id;
+  const to = Math.max(page[page.length - 1]!.id, upTo === Infinity ? page[page.length - 1]!.id : upTo - 1);
+  const live = new Set(page.map((m) => m.id));
+  const gone = (m: MessageDto) => m.id >= from && m.id <= to && !live.has(m.id);
+  return held.some(gone) ? held.filter((m) => !gone(m)) : held;
+}
+
+/** The messages without those the view knows were deleted. */
+function withoutDeleted(messages: MessageDto[], deleted: number[]): MessageDto[] {
+  if (deleted.length === 0 || messages.length === 0) return messages;
+  const gone = new Set(deleted);
+  return messages.some((m) => gone.has(m.id)) ? messages.filter((m) => !gone.has(m.id)) : messages;
+}
+
+function sameMentions(a: MessageDto, b: MessageDto): boolean {
+  const x = a.mentions ?? [];
+  const y = b.mentions ?? [];
+  return x.length === y.length && x.every((m, i) => m.userId === y[i]!.userId && m.name === y[i]!.name);
 }
 
 function updateView(state: State, channelId: string, change: (view: ChannelView) => ChannelView): State {
@@ -205,15 +281,17 @@ export function reducer(state: State, action: Action): State {
         : state.channels;
       const previous = state.views[id];
       const base = previous ?? { ...emptyView(), readUpTo: action.readUpTo ?? lastId(dto.messages) };
+      const incoming = withoutDeleted(dto.messages, base.deleted);
       let messages: MessageDto[];
       let hasMore: boolean;
       const gap = base.messages.length > 0 && dto.messages.length > 0 && dto.messages[0]!.id > lastId(base.messages) + 1;
       if (gap) {
         // Messages were missed while the channel was closed; the new page cannot be joined to what we hold.
-        messages = dto.messages;
+        messages = incoming;
         hasMore = dto.hasMore;
       } else {
-        messages = mergeMessages(base.messages, dto.messages);
+        // The page holds every live message from its first on: one held in that span and missing was deleted meanwhile.
+        messages = mergeMessages(withoutGone(base.messages, dto.messages, Infinity), incoming);
         const viewIsOlder = dto.messages.length > 0 && (base.messages.length === 0 || dto.messages[0]!.id < base.messages[0]!.id);
         hasMore = viewIsOlder ? dto.hasMore : base.messages.length > 0 ? base.hasMore : dto.hasMore;
       }
@@ -232,7 +310,7 @@ export function reducer(state: State, action: Action): State {
     case 'channelsClosed': {
       // The connection was lost: every subscription ended with it.
       const views: Record<string, ChannelView> = {};
-      for (const [id, view] of Object.entries(state.views)) views[id] = { ...view, open: false, loadingOlder: false };
+      for (const [id, view] of Object.entries(state.views)) views[id] = { ...view, open: false, loadingOlder: false, typing: [] };
       return { ...state, views };
     }
 
@@ -252,7 +330,10 @@ export function reducer(state: State, action: Action): State {
     case 'messagePosted': {
       const m = action.message;
       return updateView(state, m.channelId, (view) => {
-        if (m.id <= lastId(view.messages) && view.messages.some((x) => x.id === m.id)) return view; // already held
+        // Their message arrived: they stopped typing it.
+        const typing = typingStopped(view.typing, m.authorId);
+        if (view.deleted.includes(m.id)) return typing === view.typing ? view : { ...view, typing };
+        if (m.id <= lastId(view.messages) && view.messages.some((x) => x.id === m.id)) return typing === view.typing ? view : { ...view, typing }; // already held
         const messages = mergeMessages(view.messages, [m]);
         const mine = state.me !== null && m.authorId === state.me.id;
         const watching = isWatching(state, m.channelId);
@@ -267,9 +348,62 @@ export function reducer(state: State, action: Action): State {
           // Arrived while the page was in the background: mark where the unseen part starts.
           dividerBefore = m.id;
         }
-        return { ...view, messages, readUpTo, dividerBefore };
+        return { ...view, messages, readUpTo, dividerBefore, typing };
       });
     }
+
+    case 'messageEdited': {
+      const m = action.message;
+      return updateView(state, m.channelId, (view) => {
+        // A message not held (older than what is loaded) is read with its edit when its page comes.
+        const i = view.messages.findIndex((x) => x.id === m.id);
+        if (i < 0) return view;
+        const held = view.messages[i]!;
+        if (!isAsRecent(m, held) || (held.text === m.text && held.editedAt === m.editedAt && held.authorName === m.authorName && sameMentions(held, m))) return view;
+        const messages = view.messages.slice();
+        messages[i] = m;
+        return { ...view, messages };
+      });
+    }
+
+    case 'messageDeleted':
+      return updateView(state, action.channelId, (view) => {
+        const id = action.messageId;
+        const i = view.messages.findIndex((x) => x.id === id);
+        const known = view.deleted.includes(id);
+        if (i < 0 && known) return view;
+        const deleted = known ? view.deleted : [...view.deleted.slice(-(DeletedKept - 1)), id];
+        if (i < 0) return { ...view, deleted };
+        const messages = view.messages.filter((x) => x.id !== id);
+        // The divider moves down to the next message (none when it was the last).
+        const dividerBefore = view.dividerBefore === id ? (messages[i]?.id ?? null) : view.dividerBefore;
+        const replyingTo = view.replyingTo === id ? null : view.replyingTo;
+        return { ...view, messages, deleted, dividerBefore, replyingTo };
+      });
+
+    case 'typing': {
+      if (state.me !== null && action.userId === state.me.id) return state;
+      return updateView(state, action.channelId, (view) => {
+        const typing = typingStarted(view.typing, { userId: action.userId, displayName: action.displayName, until: action.until });
+        return typing === view.typing ? view : { ...view, typing };
+      });
+    }
+
+    case 'typingExpired': {
+      let views = state.views;
+      for (const [id, view] of Object.entries(state.views)) {
+        const typing = typingAt(view.typing, action.now);
+        if (typing !== view.typing) views = { ...views, [id]: { ...view, typing } };
+      }
+      return views === state.views ? state : { ...state, views };
+    }
+
+    case 'replyStarted':
+      return updateView(state, action.channelId, (view) =>
+        view.replyingTo === action.messageId || !view.messages.some((m) => m.id === action.messageId) ? view : { ...view, replyingTo: action.messageId });
+
+    case 'replyCancelled':
+      return updateView(state, action.channelId, (view) => (view.replyingTo === null ? view : { ...view, replyingTo: null }));
 
     case 'historyRequested':
       return updateView(state, action.channelId, (view) => (view.loadingOlder ? view : { ...view, loadingOlder: true }));
@@ -287,7 +421,7 @@ export function reducer(state: State, action: Action): State {
         const extendsDown = h.messages.length > 0 && h.messages[0]!.id < oldest;
         return {
           ...view,
-          messages: mergeMessages(view.messages, h.messages),
+          messages: mergeMessages(withoutGone(view.messages, h.messages, action.before), withoutDeleted(h.messages, view.deleted)),
           hasMore: current || extendsDown || view.messages.length === 0 ? h.hasMore : view.hasMore,
           loadingOlder: false,
         };

@@ -47,6 +47,11 @@ describe('buildTimeline', () => {
     expect(shape(buildTimeline([m(1, 'a', 10_000), m(2, 'a', 0)], null))).toEqual(['day', '1H', '2H']);
   });
 
+  test('a reply starts a group, to show what it answers above its author', () => {
+    const items = buildTimeline([m(1, 'a', 0), { ...m(2, 'a', 1000), replyTo: 1 }, m(3, 'a', 2000)], null);
+    expect(shape(items)).toEqual(['day', '1H', '2H', '3']);
+  });
+
   test('keys are unique', () => {
     const items = buildTimeline([m(1, 'a', 0), m(2, 'b', 1), m(3, 'b', 2)], 2);
     expect(new Set(items.map((i) => i.key)).size).toBe(items.length);

@@ -13,7 +13,7 @@ const dayKey = (d: Date) => `${d.getFullYear()}-${d.getMonth() + 1}-${d.getDate(
 /**
  * What the message pane draws, top to bottom: a line for each new day, the "new messages" divider before
  * message `dividerBefore`, and messages marked `head` where a group starts (another author, the same author under
- * another name, a pause longer than the window, or a day or divider line in between).
+ * another name, a pause longer than the window, a reply, or a day or divider line in between).
  */
 export function buildTimeline(messages: MessageDto[], dividerBefore: number | null, windowMs = GroupWindowMs): TimelineItem[] {
   const items: TimelineItem[] = [];
@@ -29,7 +29,9 @@ export function buildTimeline(messages: MessageDto[], dividerBefore: number | nu
       previous === null ||
       previous.authorId !== message.authorId ||
       previous.authorName !== message.authorName ||
-      !(time - previousAt <= windowMs && time >= previousAt);
+      !(time - previousAt <= windowMs && time >= previousAt) ||
+      // A reply shows what it answers above its author's name.
+      (message.replyTo ?? null) !== null;
     const day = Number.isNaN(time) ? previousDay : dayKey(at);
     if (day !== previousDay) {
       items.push({ kind: 'day', key: `day-${day}`, date: at });

@@ -1,5 +1,5 @@
 import { useRef, useState } from 'react';
-import { unreadCount, type State } from '../state/store';
+import { unreadCount, unreadMentions, type State } from '../state/store';
 import type { ChannelDto, VoiceMemberDto } from '../protocol/types';
 import { canOpenChannelSettings, channelAllows, highestPosition } from '../state/permissions';
 import { mayActOn, moderatesVoice } from '../state/moderation';
@@ -57,6 +57,8 @@ export function ChannelList({ onSelected }: { onSelected: () => void }) {
       <ul className="channel-group" aria-labelledby="text-channels-title">
         {text.map((c) => {
           const unread = c.id === activeId ? 0 : unreadCount(views[c.id], me);
+          const mentions = c.id === activeId ? 0 : unreadMentions(views[c.id], me);
+          const mentionLabel = mentions === 1 ? '1 mention' : `${mentions} mentions`;
           return (
             <li key={c.id}>
               <button
@@ -64,9 +66,10 @@ export function ChannelList({ onSelected }: { onSelected: () => void }) {
                 className="channel"
                 data-channel-id={c.id}
                 data-unread={unread > 0 ? unread : undefined}
-                aria-label={`Text channel ${c.name}`}
+                data-mentions={mentions > 0 ? mentions : undefined}
+                aria-label={mentions > 0 ? `Text channel ${c.name}, ${mentionLabel}` : `Text channel ${c.name}`}
                 aria-current={c.id === activeId ? 'page' : undefined}
-                title={unread > 0 ? `${c.name}: ${unread} new` : c.topic || c.name}
+                title={unread > 0 ? `${c.name}: ${unread} new${mentions > 0 ? `, ${mentionLabel}` : ''}` : c.topic || c.name}
                 onClick={() => {
                   client.selectChannel(c.id);
                   onSelected();
@@ -74,10 +77,16 @@ export function ChannelList({ onSelected }: { onSelected: () => void }) {
               >
                 <Icon name="hash" size={18} />
                 <span className="channel-name">{c.name}</span>
-                {unread > 0 && (
-                  <span className="badge" aria-hidden="true">
-                    {unread > 99 ? '99+' : unread}
+                {mentions > 0 ? (
+                  <span className="badge mention" aria-hidden="true">
+                    @{mentions > 99 ? '99+' : mentions}
                   </span>
+                ) : (
+                  unread > 0 && (
+                    <span className="badge" aria-hidden="true">
+                      {unread > 99 ? '99+' : unread}
+                    </span>
+                  )
                 )}
               </button>
               {settingsButton(c)}

@@ -26,6 +26,8 @@ const paths = {
   down: 'M6 9l6 6 6-6',
   trash: 'M3 6h18M8 6V4h8v2M19 6l-1 14H6L5 6',
   lock: 'M5 11h14v10H5zM8 11V7a4 4 0 0 1 8 0v4',
+  reply: 'M9 17 4 12l5-5M4 12h11a5 5 0 0 1 5 5v2',
+  more: 'M5 12h.01M12 12h.01M19 12h.01',
 } as const;
 
 export type IconName = keyof typeof paths;

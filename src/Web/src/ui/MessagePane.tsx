@@ -1,13 +1,13 @@
-import { memo, useCallback, useLayoutEffect, useMemo, useRef } from 'react';
+import { useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { MessageDto } from '../protocol/types';
 import { channelAllows } from '../state/permissions';
 import { buildTimeline } from '../state/timeline';
-import type { ChannelView } from '../state/store';
-import { Avatar } from './Avatar';
+import type { ChannelView, State } from '../state/store';
 import { Composer } from './Composer';
 import { useChat, useChatState } from './context';
-import { fullTimestamp, longDate, shortTime } from './format';
-import { MessageText } from './MessageText';
+import { DeleteMessageDialog } from './DeleteMessageDialog';
+import { longDate } from './format';
+import { Message } from './Message';
 
 /** Start loading older messages when the reader is this close to the top. */
 const LoadOlderThresholdPx = 400;
@@ -23,7 +23,14 @@ export function MessagePane() {
     <main className="chat" aria-label={channel ? `#${channel.name}` : 'Messages'}>
       {channel ? (
         <>
-          <MessageList key={channel.id} channelId={channel.id} channelName={channel.name} canRead={channelAllows(channel, 'readHistory')} />
+          <MessageList
+            key={channel.id}
+            channelId={channel.id}
+            channelName={channel.name}
+            canRead={channelAllows(channel, 'readHistory')}
+            canReply={channelAllows(channel, 'sendMessages')}
+            canManage={channelAllows(channel, 'manageMessages')}
+          />
           {channelAllows(channel, 'sendMessages') ? (
             <Composer key={`composer-${channel.id}`} channelId={channel.id} channelName={channel.name} />
           ) : (
@@ -41,9 +48,17 @@ export function MessagePane() {
   );
 }
 
-function MessageList({ channelId, channelName, canRead }: { channelId: string; channelName: string; canRead: boolean }) {
-  const { client } = useChat();
+const selectMe = (s: State) => s.me?.id ?? null;
+
+/** How long a message the user jumped to stays pointed out. */
+const JumpHighlightMs = 2_000;
+
+function MessageList(props: { channelId: string; channelName: string; canRead: boolean; canReply: boolean; canManage: boolean }) {
+  const { channelId, channelName, canRead, canReply, canManage } = props;
+  const { client, store } = useChat();
   const view = useChatState((s) => s.views[channelId]);
+  const meId = useChatState(selectMe);
+  const [deleting, setDeleting] = useState<{ message: MessageDto; opener: HTMLElement | null } | null>(null);
   const scroller = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
   const scrolledOnce = useRef(false);
@@ -51,6 +66,25 @@ function MessageList({ channelId, channelName, canRead }: { channelId: string; c
   const last = useRef({ firstId: 0, scrollHeight: 0, scrollTop: 0 });
 
   const items = useMemo(() => buildTimeline(view?.messages ?? [], view?.dividerBefore ?? null), [view?.messages, view?.dividerBefore]);
+  const byId = useMemo(() => new Map((view?.messages ?? []).map((m) => [m.id, m])), [view?.messages]);
+  const deleted = useMemo(() => new Set(view?.deleted ?? []), [view?.deleted]);
+
+  const onReply = useCallback(
+    (message: MessageDto) => {
+      store.dispatch({ type: 'replyStarted', channelId, messageId: message.id });
+      document.getElementById('composer')?.focus();
+    },
+    [store, channelId],
+  );
+  const onDelete = useCallback((message: MessageDto, opener: HTMLElement | null) => setDeleting({ message, opener }), []);
+  const onJump = useCallback((messageId: number) => {
+    const target = scroller.current?.querySelector<HTMLElement>(`[data-message-id="${messageId}"]`);
+    if (!target) return;
+    target.scrollIntoView?.({ block: 'center' });
+    target.focus({ preventScroll: true });
+    target.classList.add('jumped');
+    setTimeout(() => target.classList.remove('jumped'), JumpHighlightMs);
+  }, []);
 
   const maybeLoadOlder = useCallback(() => {
     const el = scroller.current;
@@ -88,6 +122,7 @@ function MessageList({ channelId, channelName, canRead }: { channelId: string; c
   };
 
   return (
+    <>
     <div className="message-scroller" ref={scroller} onScroll={onScroll} tabIndex={0} role="log" aria-label="Messages" aria-live="polite" aria-relevant="additions" aria-busy={view?.loadingOlder || undefined}>
       <HistoryStart view={view} channelName={channelName} canRead={canRead} onLoad={() => void client.loadOlder(channelId)} />
       <ol className="messages">
@@ -105,12 +140,41 @@ function MessageList({ channelId, channelName, canRead }: { channelId: string; c
                   <span>New messages</span>
                 </li>
               );
-            case 'message':
-              return <Message key={item.key} message={item.message} head={item.head} />;
+            case 'message': {
+              const replyTo = item.message.replyTo ?? null;
+              return (
+                <Message
+                  key={item.key}
+                  message={item.message}
+                  head={item.head}
+                  meId={meId}
+                  original={replyTo === null ? undefined : byId.get(replyTo)}
+                  originalDeleted={replyTo !== null && deleted.has(replyTo)}
+                  canReply={canReply}
+                  canManage={canManage}
+                  onReply={onReply}
+                  onDelete={onDelete}
+                  onJump={onJump}
+                />
+              );
+            }
           }
         })}
       </ol>
     </div>
+      {deleting && (
+        <DeleteMessageDialog
+          message={deleting.message}
+          mine={deleting.message.authorId === meId}
+          onClose={() => {
+            const opener = deleting.opener;
+            setDeleting(null);
+            if (opener?.isConnected) opener.focus();
+            else document.getElementById('composer')?.focus();
+          }}
+        />
+      )}
+    </>
   );
 }
 
@@ -135,32 +199,3 @@ function HistoryStart(props: { view: ChannelView | undefined; channelName: strin
     </div>
   );
 }
-
-const Message = memo(function Message({ message, head }: { message: MessageDto; head: boolean }) {
-  const at = new Date(message.sentAt);
-  return (
-    <li className={head ? 'message head' : 'message'} data-message-id={message.id} data-author-id={message.authorId}>
-      {head ? (
-        <>
-          <Avatar userId={message.authorId} name={message.authorName} size={36} />
-          <div className="message-head">
-            <span className="message-author">{message.authorName}</span>
-            <time dateTime={message.sentAt} title={fullTimestamp(at)}>
-              {shortTime(at)}
-            </time>
-          </div>
-        </>
-      ) : (
-        <>
-          <span className="sr-only">{message.authorName}</span>
-          <time className="side-time" dateTime={message.sentAt} title={fullTimestamp(at)}>
-            {shortTime(at)}
-          </time>
-        </>
-      )}
-      <div className="message-text">
-        <MessageText text={message.text} />
-      </div>
-    </li>
-  );
-});

@@ -76,7 +76,7 @@ describe('Composer', () => {
   function renderComposer() {
     store = createStore(initialState());
     store.dispatch({ type: 'connection', status: 'connected' });
-    const chat = fakeChat(store, { client: { post } as unknown as ChatClient });
+    const chat = fakeChat(store, { client: { post, typing: () => {} } as unknown as ChatClient });
     act(() =>
       root.render(
         <ChatContext.Provider value={chat}>
