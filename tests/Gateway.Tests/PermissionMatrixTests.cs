@@ -78,6 +78,8 @@ public sealed class PermissionMatrixTests(ITestOutputHelper output) : IAsyncLife
             ["OpenChat:Gateway:CallsPerSecond"] = "1000",
             ["OpenChat:Auth:AdminFailuresPerMinute"] = "1000",
             ["OpenChat:Gateway:UserChannelOpensPerMinute"] = "100000",
+            ["OpenChat:Gateway:UserPostsPerWindow"] = "100000",
+            ["OpenChat:Gateway:PostsPerWindow"] = "100000",
             ["OpenChat:Gateway:UserHistoryPagesPerMinute"] = "100000",
             ["OpenChat:Gateway:UserVoiceChangesPerMinute"] = "100000",
         });
@@ -289,6 +291,10 @@ public sealed class PermissionMatrixTests(ITestOutputHelper output) : IAsyncLife
         ["SetMemberVolume"] = null,
         ["OpenChannel"] = "viewChannel",
         ["PostMessage"] = "sendMessages",
+        ["ReplyToMessage"] = "sendMessages",
+        ["EditMessage"] = "sendMessages",
+        ["SendTyping"] = "sendMessages",
+        ["DeleteMessage"] = "viewChannel",
         ["GetHistory"] = "readHistory",
         ["JoinVoice"] = "connect",
         ["ResumeVoice"] = "connect",
@@ -352,6 +358,21 @@ public sealed class PermissionMatrixTests(ITestOutputHelper output) : IAsyncLife
                     case "GetHistory":
                         await _memberHub.InvokeAsync<HistoryDto>("GetHistory", allowed, null, null);
                         break;
+                    case "ReplyToMessage":
+                        var original = await _memberHub.InvokeAsync<MessageDto>("PostMessage", allowed, "original", ChatClient.NewNonce());
+                        await _memberHub.InvokeAsync<MessageDto>("ReplyToMessage", allowed, original.Id, "a reply", ChatClient.NewNonce());
+                        break;
+                    case "EditMessage":
+                        var draft = await _memberHub.InvokeAsync<MessageDto>("PostMessage", allowed, "draft", ChatClient.NewNonce());
+                        await _memberHub.InvokeAsync<MessageDto>("EditMessage", allowed, draft.Id, "final");
+                        break;
+                    case "SendTyping":
+                        await _memberHub.InvokeAsync("SendTyping", allowed);
+                        break;
+                    case "DeleteMessage":
+                        var mistake = await _memberHub.InvokeAsync<MessageDto>("PostMessage", allowed, "mistake", ChatClient.NewNonce());
+                        await _memberHub.InvokeAsync("DeleteMessage", allowed, mistake.Id, null);
+                        break;
                     case "JoinVoice":
                         var joined = await _memberHub.InvokeAsync<VoiceJoinedDto>("JoinVoice", allowed, Offer(), false, false);
                         Assert.NotNull(joined.SdpAnswer);
@@ -391,6 +412,10 @@ public sealed class PermissionMatrixTests(ITestOutputHelper output) : IAsyncLife
         "OpenChannel" => _memberHub.InvokeAsync<ChannelViewDto>("OpenChannel", channel),
         "PostMessage" => _memberHub.InvokeAsync<MessageDto>("PostMessage", channel, "should not be stored", ChatClient.NewNonce()),
         "GetHistory" => _memberHub.InvokeAsync<HistoryDto>("GetHistory", channel, null, null),
+        "ReplyToMessage" => _memberHub.InvokeAsync<MessageDto>("ReplyToMessage", channel, 1L, "should not be stored", ChatClient.NewNonce()),
+        "EditMessage" => _memberHub.InvokeAsync<MessageDto>("EditMessage", channel, 1L, "should not be stored"),
+        "SendTyping" => _memberHub.InvokeAsync("SendTyping", channel),
+        "DeleteMessage" => _memberHub.InvokeAsync("DeleteMessage", channel, 1L, null),
         "JoinVoice" => _memberHub.InvokeAsync<VoiceJoinedDto>("JoinVoice", channel, Offer(), false, false),
         "ResumeVoice" => _memberHub.InvokeAsync<VoiceJoinedDto>("ResumeVoice", channel),
         _ => throw new ArgumentOutOfRangeException(method),

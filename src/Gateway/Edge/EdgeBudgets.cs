@@ -41,7 +41,7 @@ public sealed class EdgeBudgets
     /// <summary>What each hub method spends; methods not listed spend only the per-connection call budget.</summary>
     public static EdgeCost CostOf(string hubMethod) => hubMethod switch
     {
-        "PostMessage" => EdgeCost.Post,
+        "PostMessage" or "ReplyToMessage" or "EditMessage" => EdgeCost.Post,
         "OpenChannel" => EdgeCost.ChannelOpen,
         "GetHistory" => EdgeCost.HistoryPage,
         // A client asks for ICE servers before each join: fresh TURN credentials are minted only as often as joins.
