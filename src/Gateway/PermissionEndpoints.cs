@@ -250,7 +250,8 @@ public static class PermissionEndpoints
         var access = Caller(http);
         if (!access.Can(Permission.KickMembers)) return Missing(Permission.KickMembers);
         if (!UserId.TryParse(userId, out var user)) return Problem(StatusCodes.Status404NotFound, "unknown_user", "No such member.");
-        if (!access.Outranks(user, identities.IsOwner(user)))
+        if (identities.IsOwner(user)) return Problem(StatusCodes.Status403Forbidden, "forbidden", "The owner cannot be timed out.");
+        if (!access.Outranks(user, false))
             return Problem(StatusCodes.Status403Forbidden, "forbidden", "You can act on members ranked below you only.");
         if (request?.Minutes is not { } minutes || minutes is < 1 or > TimeOutMember.MaxMinutes)
             return Problem(StatusCodes.Status400BadRequest, "invalid_argument", $"minutes is required: 1 to {TimeOutMember.MaxMinutes} (four weeks).");
