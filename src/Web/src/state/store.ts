@@ -358,7 +358,16 @@ export function reducer(state: State, action: Action): State {
     case 'permissions': {
       const p = action.permissions;
       // Lists may come as null from a differently versioned server; the store holds arrays.
-      return { ...state, permissions: { server: p.server ?? [], owner: p.owner === true, roles: p.roles ?? [] } };
+      return {
+        ...state,
+        permissions: {
+          server: p.server ?? [],
+          owner: p.owner === true,
+          roles: p.roles ?? [],
+          timedOutUntil: p.timedOutUntil ?? null,
+          timeOutReason: p.timeOutReason ?? null,
+        },
+      };
     }
   }
 }

@@ -7,8 +7,11 @@ import { Icon } from './Icon';
 /** Show how much room is left once a message gets this long. */
 const CountFrom = Limits.messageMax - 200;
 
-/** The message box: Enter sends, Shift+Enter starts a new line; refusals are explained under it. */
-export function Composer({ channelId, channelName }: { channelId: string; channelName: string }) {
+/**
+ * The message box: Enter sends, Shift+Enter starts a new line; refusals are explained under it. With `blockedBy` (a
+ * time-out's notice) it is disabled and shows why.
+ */
+export function Composer({ channelId, channelName, blockedBy }: { channelId: string; channelName: string; blockedBy?: string }) {
   const { client } = useChat();
   const connected = useChatState((s) => s.connection === 'connected');
   const [text, setText] = useState('');
@@ -16,6 +19,7 @@ export function Composer({ channelId, channelName }: { channelId: string; channe
   const box = useRef<HTMLTextAreaElement>(null);
   const errorId = useId();
   const countId = useId();
+  const blockedId = useId();
   const clearTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
 
   useEffect(() => () => {
@@ -39,7 +43,7 @@ export function Composer({ channelId, channelName }: { channelId: string; channe
 
   const send = async () => {
     const body = text.trim();
-    if (!body) return;
+    if (!body || blockedBy) return;
     if (body.length > Limits.messageMax) {
       showError(`Messages can have at most ${Limits.messageMax} characters; this one has ${body.length}.`);
       return;
@@ -70,10 +74,15 @@ export function Composer({ channelId, channelName }: { channelId: string; channe
   };
 
   const length = text.trim().length;
-  const describedBy = [error ? errorId : null, length >= CountFrom ? countId : null].filter(Boolean).join(' ') || undefined;
+  const describedBy = [blockedBy ? blockedId : null, error ? errorId : null, length >= CountFrom ? countId : null].filter(Boolean).join(' ') || undefined;
 
   return (
     <form className="composer" onSubmit={onSubmit}>
+      {blockedBy && (
+        <p id={blockedId} className="timeout-notice" role="status">
+          {blockedBy}
+        </p>
+      )}
       <div className="composer-box">
         <textarea
           ref={box}
@@ -84,12 +93,13 @@ export function Composer({ channelId, channelName }: { channelId: string; channe
           value={text}
           onChange={(e) => setText(e.target.value)}
           onKeyDown={onKeyDown}
+          disabled={blockedBy !== undefined}
           aria-invalid={error ? true : undefined}
           aria-describedby={describedBy}
           // On a phone, focusing would open the on-screen keyboard over the messages.
           autoFocus={!window.matchMedia?.('(max-width: 760px)').matches}
         />
-        <button type="submit" className="icon-button send" aria-label="Send" disabled={length === 0}>
+        <button type="submit" className="icon-button send" aria-label="Send" disabled={length === 0 || blockedBy !== undefined}>
           <Icon name="send" />
         </button>
       </div>
