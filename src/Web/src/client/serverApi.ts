@@ -11,6 +11,7 @@ import type {
   ServerSettingsDto,
 } from '../protocol/types';
 import type { AuditPageDto, AuditQuery } from '../protocol/audit';
+import type { ClusterDto } from '../protocol/cluster';
 import { ApiError, call } from './session';
 
 type Fetcher = typeof fetch;
@@ -43,6 +44,8 @@ export interface ServerApi {
   /** Without `maxUses`, any number of uses; without `expiresInSeconds`, until revoked. */
   createInvite(limits: { maxUses?: number; expiresInSeconds?: number }): Promise<InviteDto>;
   revokeInvite(code: string): Promise<void>;
+  /** The cluster's nodes, media load and voice rooms (manageServer). */
+  cluster(): Promise<ClusterDto>;
 }
 
 const seg = encodeURIComponent;
@@ -91,6 +94,7 @@ export function createServerApi(getToken: () => Promise<string>, onTokenRefused:
     invites: async () => (await request<{ invites: InviteDto[] | null }>('GET', '/api/server/invites')).invites ?? [],
     createInvite: (limits) => request('POST', '/api/server/invites', limits),
     revokeInvite: (code) => request('DELETE', `/api/server/invites/${seg(code)}`),
+    cluster: () => request('GET', '/api/server/cluster'),
   };
 }
 

@@ -251,7 +251,7 @@ describe('unread and the new-messages divider', () => {
 describe('permissions', () => {
   test('are kept as arrays, and a channel update without permissions keeps the user’s', () => {
     let s = run(started(), { type: 'permissions', permissions: { server: null, owner: true, roles: null } as never });
-    expect(s.permissions).toEqual({ server: [], owner: true, roles: [], timedOutUntil: null, timeOutReason: null });
+    expect(s.permissions).toEqual({ server: [], owner: true, roles: [] });
     s = run(s, { type: 'channels', channels: [{ ...general, permissions: ['viewChannel', 'readHistory'] }, lounge] });
     s = run(s, { type: 'channelUpdated', channel: { ...general, topic: 'New topic' } });
     expect(s.channels[0]).toMatchObject({ topic: 'New topic', permissions: ['viewChannel', 'readHistory'] });

@@ -364,8 +364,8 @@ export function reducer(state: State, action: Action): State {
           server: p.server ?? [],
           owner: p.owner === true,
           roles: p.roles ?? [],
-          timedOutUntil: p.timedOutUntil ?? null,
-          timeOutReason: p.timeOutReason ?? null,
+          // Only while timed out: the server says when it starts and when it ends.
+          ...(p.timedOutUntil ? { timedOutUntil: p.timedOutUntil, timeOutReason: p.timeOutReason ?? null } : {}),
         },
       };
     }
