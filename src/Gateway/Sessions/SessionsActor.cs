@@ -6,7 +6,8 @@ namespace OpenChat.Gateway.Sessions;
 /// <summary>
 /// Parent of the session actors on a gateway. A session that fails is stopped, not restarted: its subscriptions
 /// would be gone, so its client is disconnected and reconnects cleanly. A session also ends (and its connection
-/// closes) when its token expires, or when the accounts singleton says it was revoked (<see cref="Recheck"/>).
+/// closes) when its token expires, or when the accounts singleton says it was revoked (<see cref="Recheck"/>). A member's
+/// sessions apply their access again when a time-out of theirs starts or ends.
 /// </summary>
 public sealed class SessionsActor : ReceiveActor, IWithTimers
 {
@@ -26,6 +27,8 @@ public sealed class SessionsActor : ReceiveActor, IWithTimers
 
     private readonly Dictionary<IActorRef, (IClientPush Push, SessionIdentity Identity)> _sessions = new();
     private Protocol.Ids.UserId? _owner;
+
+    private static readonly TimeSpan MaxTimerDelay = TimeSpan.FromHours(1);
 
     /// <summary>The time-outs in force when the sessions were last told, by member.</summary>
     private Dictionary<Protocol.Ids.UserId, Protocol.Accounts.UserTimeOut> _timeOuts = new();
@@ -89,8 +92,9 @@ public sealed class SessionsActor : ReceiveActor, IWithTimers
             Timers.Cancel(nameof(TimeOutEnds));
             return;
         }
+        // At most an hour ahead (a time-out may last weeks); checked then, nothing changed, the timer is set again.
         var left = timeOuts.Values.Min(t => t.Until) - time.GetUtcNow();
-        Timers.StartSingleTimer(nameof(TimeOutEnds), new TimeOutEnds(), left > TimeSpan.Zero ? left : TimeSpan.Zero);
+        Timers.StartSingleTimer(nameof(TimeOutEnds), new TimeOutEnds(), left > MaxTimerDelay ? MaxTimerDelay : left > TimeSpan.Zero ? left : TimeSpan.Zero);
     }
 
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
