@@ -67,10 +67,11 @@ public static class AdminEndpoints
 
     /// <summary>
     /// The cluster: its members, the leader, the channel shards per channels node (<c>ShardsComplete</c> is false when
-    /// a node did not answer in time and its figures are missing) and each media node's load.
+    /// a node did not answer in time and its figures are missing), each media node's load, and each voice room with the
+    /// node its mixer runs on (<c>VoiceComplete</c> is false when a voice channel did not answer in time).
     /// </summary>
     public sealed record ClusterDto(string Self, string? Leader, ClusterMemberDto[] Members, ShardAllocationDto[] Shards, bool ShardsComplete,
-        MediaNodeDto[] MediaNodes);
+        MediaNodeDto[] MediaNodes, VoiceRoomDto[] VoiceRooms, bool VoiceComplete);
 
     public static void MapAdminEndpoints(this WebApplication app)
     {
@@ -191,17 +192,25 @@ public static class AdminEndpoints
     private static async Task<IResult> VoiceRooms(GatewayRuntime runtime)
     {
         if (!runtime.Catalog.IsLoaded) return Problem(StatusCodes.Status503ServiceUnavailable, "unavailable", "The channel list has not been loaded yet.");
+        return await VoiceRoomList(runtime) is { } rooms
+            ? Results.Json(rooms)
+            : Problem(StatusCodes.Status503ServiceUnavailable, "unavailable", "A voice channel did not answer in time.");
+    }
+
+    /// <summary>Every voice channel's room: where its mixer runs and who is in it; null when a channel did not answer in time.</summary>
+    private static async Task<VoiceRoomDto[]?> VoiceRoomList(GatewayRuntime runtime)
+    {
         var voiceChannels = runtime.Catalog.Channels.Where(c => c.Kind == ChannelKind.Voice).ToList();
         try
         {
             var replies = await Task.WhenAll(voiceChannels.Select(c =>
                 runtime.Region.Ask<object>(new GetVoiceStatus(c.Id), runtime.Options.ClusterTimeout)));
             // A channel deleted since the catalog was read answers with a refusal: it has no room to list.
-            return Results.Json(replies.OfType<VoiceStatus>().Select(s => new VoiceRoomDto(s.Channel.Value, s.Node, s.Members.Select(m => AdminVoiceMemberDto.From(m, s.Paths)).ToArray())).ToArray());
+            return replies.OfType<VoiceStatus>().Select(s => new VoiceRoomDto(s.Channel.Value, s.Node, s.Members.Select(m => AdminVoiceMemberDto.From(m, s.Paths)).ToArray())).ToArray();
         }
         catch (AskTimeoutException)
         {
-            return Problem(StatusCodes.Status503ServiceUnavailable, "unavailable", "A voice channel did not answer in time.");
+            return null;
         }
     }
 
@@ -216,7 +225,8 @@ public static class AdminEndpoints
             .ToArray();
     }
 
-    private static async Task<IResult> ClusterView(ActorSystem system, GatewayRuntime runtime)
+    /// <summary>The cluster as the admin key and members with manage server see it (<see cref="ClusterDto"/>).</summary>
+    internal static async Task<IResult> ClusterView(ActorSystem system, GatewayRuntime runtime)
     {
         var cluster = Akka.Cluster.Cluster.Get(system);
         var state = cluster.State;
@@ -243,7 +253,10 @@ public static class AdminEndpoints
         catch (AskTimeoutException)
         {
         }
-        return Results.Json(new ClusterDto(cluster.SelfAddress.ToString(), state.Leader?.ToString(), members, shards, complete, await MediaNodes(system)));
+        var media = MediaNodes(system);
+        var rooms = runtime.Catalog.IsLoaded ? await VoiceRoomList(runtime) : null;
+        return Results.Json(new ClusterDto(cluster.SelfAddress.ToString(), state.Leader?.ToString(), members, shards, complete, await media,
+            rooms ?? [], rooms is not null));
     }
 
     /// <summary>

@@ -34,6 +34,9 @@ public static class PermissionEndpoints
 
     public sealed record RemovalRequest(string? Reason);
 
+    /// <summary>A time-out: how many minutes (1 to 40320) and why.</summary>
+    public sealed record TimeOutRequest(int? Minutes, string? Reason);
+
     /// <summary>The caller of a request: set by the filter on every endpoint of this group.</summary>
     private const string AccessKey = "openchat:access";
 
@@ -104,7 +107,7 @@ public static class PermissionEndpoints
                 _ => Trail(http).Record(access, "role.delete", AuditTarget.Role(roleId, name)));
         });
 
-        group.MapGet("/server/members", async (string? query, HttpContext http, IRequiredActor<AccountsSingleton> accounts, CallBudgets budgets) =>
+        group.MapGet("/server/members", async (string? query, HttpContext http, IRequiredActor<AccountsSingleton> accounts, IdentityCache identities, CallBudgets budgets) =>
         {
             var access = Caller(http);
             // Those who give roles, kick or ban find the members they act on.
@@ -116,7 +119,7 @@ public static class PermissionEndpoints
                 AccountsFound found => Results.Json(new
                 {
                     members = found.Accounts.Select(a => new MemberRolesDto(a.User.Value, a.Username,
-                        access.Model.RolesOf(a.User).Select(r => r.Id).ToArray())).ToArray(),
+                        access.Model.RolesOf(a.User).Select(r => r.Id).ToArray(), identities.TimeOutOf(a.User)?.Until)).ToArray(),
                 }),
                 var other => Refused(other),
             };
@@ -132,6 +135,10 @@ public static class PermissionEndpoints
             IdentityCache identities, CallBudgets budgets) => RemoveMember(userId, request?.Reason, ban: false, http, accounts, identities, budgets));
         group.MapPost("/server/members/{userId}/ban", (string userId, RemovalRequest? request, HttpContext http, IRequiredActor<AccountsSingleton> accounts,
             IdentityCache identities, CallBudgets budgets) => RemoveMember(userId, request?.Reason, ban: true, http, accounts, identities, budgets));
+        group.MapPost("/server/members/{userId}/timeout", (string userId, TimeOutRequest? request, HttpContext http, IRequiredActor<AccountsSingleton> accounts,
+            IdentityCache identities, CallBudgets budgets) => TimeOut(userId, request, http, accounts, identities, budgets));
+        group.MapDelete("/server/members/{userId}/timeout", (string userId, HttpContext http, IRequiredActor<AccountsSingleton> accounts,
+            IdentityCache identities, CallBudgets budgets) => LiftTimeOut(userId, http, accounts, identities, budgets));
         group.MapDelete("/server/members/{userId}/ban", async (string userId, HttpContext http, IRequiredActor<AccountsSingleton> accounts, CallBudgets budgets) =>
         {
             var access = Caller(http);
@@ -144,6 +151,8 @@ public static class PermissionEndpoints
                 var other => Refused(other),
             };
         });
+        group.MapGet("/server/cluster", (HttpContext http, ActorSystem system, GatewayRuntime runtime) =>
+            Caller(http).Can(Permission.ManageServer) ? AdminEndpoints.ClusterView(system, runtime) : Task.FromResult(Missing(Permission.ManageServer)));
         group.MapGet("/server/bans", async (HttpContext http, IRequiredActor<AccountsSingleton> accounts, CallBudgets budgets) =>
         {
             if (!Caller(http).Can(Permission.BanMembers)) return Missing(Permission.BanMembers);
@@ -231,6 +240,56 @@ public static class PermissionEndpoints
             CommandRejected { Code: ErrorCode.UnknownUser } r => Problem(StatusCodes.Status404NotFound, r.Code.WireName(), r.Reason),
             var other => Refused(other),
         };
+    }
+
+    /// <summary>
+    /// Times out a member ranked below the caller (as a kick would need): for the minutes given they may not post, speak
+    /// or connect to voice, and are taken out of voice. A new time-out replaces the one in force.
+    /// </summary>
+    private static async Task<IResult> TimeOut(string userId, TimeOutRequest? request, HttpContext http, IRequiredActor<AccountsSingleton> accounts,
+        IdentityCache identities, CallBudgets budgets)
+    {
+        var access = Caller(http);
+        if (!access.Can(Permission.KickMembers)) return Missing(Permission.KickMembers);
+        if (!UserId.TryParse(userId, out var user)) return Problem(StatusCodes.Status404NotFound, "unknown_user", "No such member.");
+        if (identities.IsOwner(user)) return Problem(StatusCodes.Status403Forbidden, "forbidden", "The owner cannot be timed out.");
+        if (!access.Outranks(user, false))
+            return Problem(StatusCodes.Status403Forbidden, "forbidden", "You can act on members ranked below you only.");
+        if (request?.Minutes is not { } minutes || minutes is < 1 or > TimeOutMember.MaxMinutes)
+            return Problem(StatusCodes.Status400BadRequest, "invalid_argument", $"minutes is required: 1 to {TimeOutMember.MaxMinutes} (four weeks).");
+        if (!ServerVoice.TryNormalizeReason(request.Reason, out var why)) return Problem(StatusCodes.Status400BadRequest, "invalid_argument", ServerVoice.ReasonRule);
+        switch (await AskAccounts(accounts, new TimeOutMember(user, access.User, minutes, why), budgets))
+        {
+            case TimeOutSet set:
+                // This gateway's next request, and its sessions, see the time-out at once.
+                identities.ApplyOwn(timeOut: new UserTimeOut(set.User, set.Until, set.Reason));
+                return Recorded(Results.NoContent(), () => Trail(http).Record(access, "member.timeout", AuditTarget.Member(user), why,
+                    minutes == 1 ? "for 1 minute" : $"for {minutes} minutes"));
+            case CommandRejected { Code: ErrorCode.InvalidArgument } r:
+                return Problem(StatusCodes.Status400BadRequest, r.Code.WireName(), r.Reason);
+            case var other:
+                return Refused(other);
+        }
+    }
+
+    /// <summary>Ends a member's time-out early; the same rules as giving one.</summary>
+    private static async Task<IResult> LiftTimeOut(string userId, HttpContext http, IRequiredActor<AccountsSingleton> accounts, IdentityCache identities, CallBudgets budgets)
+    {
+        var access = Caller(http);
+        if (!access.Can(Permission.KickMembers)) return Missing(Permission.KickMembers);
+        if (!UserId.TryParse(userId, out var user)) return Problem(StatusCodes.Status404NotFound, "unknown_user", "No such member.");
+        if (!access.Outranks(user, identities.IsOwner(user)))
+            return Problem(StatusCodes.Status403Forbidden, "forbidden", "You can act on members ranked below you only.");
+        switch (await AskAccounts(accounts, new LiftTimeOut(user, access.User), budgets))
+        {
+            case RevocationDone:
+                identities.ApplyOwn(timeOut: new UserTimeOut(user, http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow(), null));
+                return Recorded(Results.NoContent(), () => Trail(http).Record(access, "member.timeout-lifted", AuditTarget.Member(user)));
+            case CommandRejected { Code: ErrorCode.UnknownUser } r:
+                return Problem(StatusCodes.Status404NotFound, "not_timed_out", r.Reason);
+            case var other:
+                return Refused(other);
+        }
     }
 
     private static async Task<IResult> SetMemberRole(string userId, string roleId, bool assigned, HttpContext http, IRequiredActor<ChannelDirectory> directory,

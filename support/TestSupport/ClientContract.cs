@@ -24,4 +24,4 @@ public sealed record UserDto(string Id, string DisplayName);
 
 public sealed record SessionDto(string Token, string UserId, string DisplayName, DateTimeOffset ExpiresAt, string Kind = "guest", string? Username = null, bool Owner = false);
 
-public sealed record PermissionsDto(string[] Server, bool Owner, string[] Roles);
+public sealed record PermissionsDto(string[] Server, bool Owner, string[] Roles, DateTimeOffset? TimedOutUntil = null, string? TimeOutReason = null);

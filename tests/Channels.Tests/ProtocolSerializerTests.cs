@@ -210,6 +210,13 @@ public sealed class ProtocolSerializerTests : TestKit
         yield return new MemberKicked(User, Other, "cool off", at);
         yield return new MemberBanned(User, Other, null, at);
         yield return new MemberUnbanned(User, Other, at);
+        yield return new TimeOutMember(User, Other, 10, "cool off");
+        yield return new TimeOutSet(User, at, null);
+        yield return new LiftTimeOut(User, Other);
+        yield return new MemberTimedOut(User, Other, at.AddMinutes(10), "cool off", at);
+        yield return new MemberTimeOutLifted(User, Other, at);
+        yield return new IdentityUpdate(false, null, [], [], [], [new UserTimeOut(User, at, "cool off")]);
+        yield return new AccountsSnapshot([], null, [], [], [], [], [], [new StoredTimeOut(User, Other, at, null, at)]);
         yield return new SignInChallenge(view, "AQAAAAIAAYag", new StoredBan(User, Other, "spam", at));
         yield return new AccountsFound([view]);
         yield return new AccountLookup(view);

@@ -172,6 +172,15 @@ public sealed class PermissionMatrixTests(ITestOutputHelper output) : IAsyncLife
             await OkAsync(new Call("POST", $"/api/server/members/{user.UserId}/ban", new { reason = "matrix" }), AdminKey);
             return new Call("DELETE", $"/api/server/members/{user.UserId}/ban");
         }, [204]),
+        ["POST /api/server/members/{userId}/timeout"] = new(Need.Server, "kickMembers", async _ =>
+            new Call("POST", $"/api/server/members/{(await RegisterAsync("TimedOut" + Next())).UserId}/timeout", new { minutes = 5, reason = "matrix" }), [204]),
+        ["DELETE /api/server/members/{userId}/timeout"] = new(Need.Server, "kickMembers", async _ =>
+        {
+            var user = await RegisterAsync("Lifted" + Next());
+            await OkAsync(new Call("POST", $"/api/server/members/{user.UserId}/timeout", new { minutes = 5 }), AdminKey);
+            return new Call("DELETE", $"/api/server/members/{user.UserId}/timeout");
+        }, [204]),
+        ["GET /api/server/cluster"] = new(Need.Server, "manageServer", _ => Task.FromResult(new Call("GET", "/api/server/cluster")), [200]),
         ["GET /api/server/bans"] = new(Need.Server, "banMembers", _ => Task.FromResult(new Call("GET", "/api/server/bans")), [200]),
         ["GET /api/server/audit"] = new(Need.Server, "viewAuditLog", _ => Task.FromResult(new Call("GET", "/api/server/audit?action=member&limit=5")), [200]),
         ["POST /api/channels"] = new(Need.Server, "manageChannels", _ => Task.FromResult(new Call("POST", "/api/channels", new { name = "made" + Next(), kind = "voice" })), [201]),

@@ -126,6 +126,33 @@ public sealed class AccountsActor : ReceivePersistentActor
             }
             Store(new MemberUnbanned(c.User, c.By, _time.GetUtcNow()), Sender, RevocationDone.Instance);
         });
+        Command<TimeOutMember>(c =>
+        {
+            if (c.Minutes is < 1 or > TimeOutMember.MaxMinutes)
+            {
+                Reject(ErrorCode.InvalidArgument, $"A time-out lasts 1 to {TimeOutMember.MaxMinutes} minutes.");
+                return;
+            }
+            if (!Protocol.Permissions.ServerVoice.TryNormalizeReason(c.Reason, out var reason))
+            {
+                Reject(ErrorCode.InvalidArgument, Protocol.Permissions.ServerVoice.ReasonRule);
+                return;
+            }
+            var now = _time.GetUtcNow();
+            var until = now.AddMinutes(c.Minutes);
+            _log.Info("{0} timed {1} out until {2:u}{3}", c.By, c.User, until, reason is null ? "" : " (" + reason + ")");
+            Store(new MemberTimedOut(c.User, c.By, until, reason, now), Sender, new TimeOutSet(c.User, until, reason));
+        });
+        Command<LiftTimeOut>(c =>
+        {
+            if (_state.TimeOutOf(c.User, _time.GetUtcNow()) is null)
+            {
+                Reject(ErrorCode.UnknownUser, "This member is not timed out.");
+                return;
+            }
+            _log.Info("{0} lifted the time-out of {1}", c.By, c.User);
+            Store(new MemberTimeOutLifted(c.User, c.By, _time.GetUtcNow()), Sender, RevocationDone.Instance);
+        });
         Command<GetBans>(_ => Sender.Tell(new BanList(_state.Bans())));
         Command<FindAccounts>(c => Sender.Tell(new AccountsFound(_state.Search(c.Query ?? "", Math.Clamp(c.Limit, 1, FindAccounts.MaxLimit)))));
         Command<CreateInvite>(CreateInvite);
@@ -359,6 +386,8 @@ public sealed class AccountsActor : ReceivePersistentActor
             MemberBanned b => Delta(cuts: [new UserSessionsCut(b.User, b.At, AccountsState.RemovalNotice(true, b.Reason))]),
             AccountSessionRevoked r => Delta(revoked: [new RevokedSession(r.User, r.SessionId, r.Until)]),
             PasswordResetDone d => Delta(cuts: [new UserSessionsCut(d.User, d.At)]),
+            MemberTimedOut t => Delta(timeOuts: [new UserTimeOut(t.User, t.Until, t.Reason)]),
+            MemberTimeOutLifted l => Delta(timeOuts: [new UserTimeOut(l.User, l.At, null)]),
             AccountDeleted or OwnershipClaimed => _state.Full(_time.GetUtcNow()),
             _ => null,
         };
@@ -369,8 +398,9 @@ public sealed class AccountsActor : ReceivePersistentActor
         if (LastSequenceNr % SnapshotEvery == 0) SaveSnapshot(_state.Snapshot(_time.GetUtcNow()));
     }
 
-    private static IdentityUpdate Delta(IReadOnlyList<UserSessionsCut>? cuts = null, IReadOnlyList<RevokedSession>? revoked = null) =>
-        new(false, null, cuts ?? [], revoked ?? [], []);
+    private static IdentityUpdate Delta(IReadOnlyList<UserSessionsCut>? cuts = null, IReadOnlyList<RevokedSession>? revoked = null,
+        IReadOnlyList<UserTimeOut>? timeOuts = null) =>
+        new(false, null, cuts ?? [], revoked ?? [], [], timeOuts);
 
     private void AnnounceSetupCode()
     {

@@ -18,6 +18,16 @@ public sealed class AccountsState
     private readonly Dictionary<UserId, StoredBan> _bans = new();
     private readonly Dictionary<UserId, string> _cutReasons = new();
     private readonly Dictionary<string, StoredInvite> _invites = new(StringComparer.Ordinal);
+    private readonly Dictionary<UserId, StoredTimeOut> _timeOuts = new();
+
+    /// <summary>The member's time-out, when one is in force at <paramref name="now"/>.</summary>
+    public StoredTimeOut? TimeOutOf(UserId user, DateTimeOffset now) =>
+        _timeOuts.TryGetValue(user, out var t) && t.Until > now ? t : null;
+
+    private IReadOnlyList<StoredTimeOut> TimeOutsInForce(DateTimeOffset now) => _timeOuts.Values.Where(t => t.Until > now).ToList();
+
+    /// <summary>What gateways are told of a time-out.</summary>
+    public static UserTimeOut Told(StoredTimeOut t) => new(t.User, t.Until, t.Reason);
 
     public StoredInvite? Invite(string code) => _invites.GetValueOrDefault(code);
 
@@ -122,6 +132,12 @@ public sealed class AccountsState
             case MemberUnbanned u:
                 _bans.Remove(u.User);
                 break;
+            case MemberTimedOut t:
+                _timeOuts[t.User] = new StoredTimeOut(t.User, t.By, t.Until, t.Reason, t.At);
+                break;
+            case MemberTimeOutLifted l:
+                _timeOuts.Remove(l.User);
+                break;
             case InviteCreated c:
                 _invites[c.Code] = new StoredInvite(c.Code, c.By, c.ByName, c.At, c.ExpiresAt, c.MaxUses, 0);
                 break;
@@ -153,7 +169,8 @@ public sealed class AccountsState
         Owner,
         _cuts.Select(CutOf).ToList(),
         _revoked.Where(r => r.Value > now).Select(r => new RevokedSession(r.Key.Item1, r.Key.Item2, r.Value)).ToList(),
-        _byId.Values.Where(a => a.Deleted).Select(a => a.User).ToList());
+        _byId.Values.Where(a => a.Deleted).Select(a => a.User).ToList(),
+        TimeOutsInForce(now).Select(Told).ToList());
 
     /// <summary>The state to snapshot, without what has expired.</summary>
     public AccountsSnapshot Snapshot(DateTimeOffset now) => new(
@@ -163,7 +180,8 @@ public sealed class AccountsState
         _revoked.Where(r => r.Value > now).Select(r => new RevokedSession(r.Key.Item1, r.Key.Item2, r.Value)).ToList(),
         _resetCodes.Values.Where(c => c.ExpiresAt > now).ToList(),
         _bans.Values.ToList(),
-        _invites.Values.ToList());
+        _invites.Values.ToList(),
+        TimeOutsInForce(now));
 
     private void Restore(AccountsSnapshot s)
     {
@@ -186,5 +204,7 @@ public sealed class AccountsState
         foreach (var b in s.Bans ?? []) _bans[b.User] = b;
         _invites.Clear();
         foreach (var i in s.Invites ?? []) _invites[i.Code] = i;
+        _timeOuts.Clear();
+        foreach (var t in s.TimeOuts ?? []) _timeOuts[t.User] = t;
     }
 }

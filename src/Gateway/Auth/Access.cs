@@ -1,4 +1,5 @@
 using OpenChat.Gateway.Sessions;
+using OpenChat.Protocol.Accounts;
 using OpenChat.Protocol.Ids;
 using OpenChat.Protocol.Permissions;
 
@@ -6,12 +7,21 @@ namespace OpenChat.Gateway.Auth;
 
 /// <summary>
 /// What one caller may do, computed from this gateway's copy of the roles and overrides (<see cref="ChannelCatalog"/>)
-/// and from who owns the server (<see cref="IdentityCache"/>). Cheap to make: a call makes one and asks it.
+/// and from who owns the server and who is timed out (<see cref="IdentityCache"/>). Cheap to make: a call makes one and asks it.
+/// While <paramref name="TimedOut"/> holds a time-out, the caller holds neither <see cref="Permission.SendMessages"/>,
+/// <see cref="Permission.Speak"/> nor <see cref="Permission.Connect"/>, anywhere.
 /// </summary>
-public readonly record struct Access(UserId User, bool Owner, PermissionModel Model)
+public readonly record struct Access(UserId User, bool Owner, PermissionModel Model, UserTimeOut? TimedOut = null)
 {
-    public static Access For(SessionIdentity identity, ChannelCatalog catalog, IdentityCache? identities) =>
-        new(identity.User, identities?.IsOwner(identity.User) == true && identity.Kind == SessionKind.Account, catalog.Permissions);
+    /// <summary>What a time-out takes away.</summary>
+    public const Permission TimeOutDenies = Permission.SendMessages | Permission.Speak | Permission.Connect;
+
+    public static Access For(SessionIdentity identity, ChannelCatalog catalog, IdentityCache? identities)
+    {
+        var owner = identities?.IsOwner(identity.User) == true && identity.Kind == SessionKind.Account;
+        // The owner cannot be timed out; a time-out given before they became the owner does not bind them.
+        return new(identity.User, owner, catalog.Permissions, owner ? null : identities?.TimeOutOf(identity.User));
+    }
 
     /// <summary>A caller with no session: no user id can equal it, so it holds what @everyone holds and nothing more.</summary>
     public static UserId Anonymous { get; } = new(" anonymous");
@@ -21,9 +31,17 @@ public readonly record struct Access(UserId User, bool Owner, PermissionModel Mo
 
     public Caller Caller => new(User, Owner);
 
-    public Permission Server => Model.ServerPermissions(User, Owner);
+    public Permission Server => Limited(Model.ServerPermissions(User, Owner));
 
-    public Permission In(ChannelId channel) => Model.InChannel(User, Owner, channel);
+    public Permission In(ChannelId channel) => Limited(Model.InChannel(User, Owner, channel));
+
+    private Permission Limited(Permission held) => TimedOut is null ? held : held & ~TimeOutDenies;
+
+    /// <summary>What the caller is told when a call needs what their time-out takes away.</summary>
+    public string? TimeOutNotice => TimedOut is { } t ? TimeOutText(t) : null;
+
+    public static string TimeOutText(UserTimeOut t) =>
+        $"You are timed out until {t.Until.UtcDateTime:yyyy-MM-dd HH:mm} UTC" + (t.Reason is null ? "." : ": " + t.Reason);
 
     public bool Can(Permission needed) => (Server & needed) == needed;
 

@@ -6,7 +6,7 @@ namespace OpenChat.Gateway.Auth;
 
 /// <summary>
 /// This gateway's copy of what the accounts singleton says about sessions: the owner, users whose sessions from
-/// before a time have ended, single revoked sessions, deleted users. Kept current by <see cref="Sessions.IdentityWatcher"/>;
+/// before a time have ended, single revoked sessions, deleted users, members timed out. Kept current by <see cref="Sessions.IdentityWatcher"/>;
 /// read by every request and hub connection. Until the first full copy arrives, <see cref="Loaded"/> is false and
 /// no token is accepted (answered 503, not 401: the token is not known to be bad), unless the singleton has not
 /// answered for a while since this gateway started (<see cref="Unavailable"/>): then the channels nodes run a release
@@ -20,6 +20,7 @@ public sealed class IdentityCache(TimeProvider time)
         public readonly ConcurrentDictionary<(UserId, string), DateTimeOffset> Revoked = new();
         public readonly ConcurrentDictionary<UserId, bool> Deleted = new();
         public readonly ConcurrentDictionary<UserId, string> CutReasons = new();
+        public readonly ConcurrentDictionary<UserId, UserTimeOut> TimeOuts = new();
         public UserId? Owner;
     }
 
@@ -44,8 +45,20 @@ public sealed class IdentityCache(TimeProvider time)
     /// What this gateway just had the singleton store (a cut, a revocation), applied at once so that its own next
     /// request sees it; the singleton's own message follows and changes nothing more.
     /// </summary>
-    public void ApplyOwn(UserSessionsCut? cut = null, RevokedSession? revoked = null, UserId? deleted = null) =>
-        Apply(new IdentityUpdate(false, null, cut is null ? [] : [cut], revoked is null ? [] : [revoked], deleted is { } d ? [d] : []));
+    public void ApplyOwn(UserSessionsCut? cut = null, RevokedSession? revoked = null, UserId? deleted = null, UserTimeOut? timeOut = null) =>
+        Apply(new IdentityUpdate(false, null, cut is null ? [] : [cut], revoked is null ? [] : [revoked], deleted is { } d ? [d] : [],
+            timeOut is null ? null : [timeOut]));
+
+    /// <summary>The member's time-out, when one is in force now.</summary>
+    public UserTimeOut? TimeOutOf(UserId user) =>
+        _state.TimeOuts.TryGetValue(user, out var t) && t.Until > time.GetUtcNow() ? t : null;
+
+    /// <summary>Every time-out in force now.</summary>
+    public IReadOnlyList<UserTimeOut> TimeOutsInForce()
+    {
+        var now = time.GetUtcNow();
+        return _state.TimeOuts.Values.Where(t => t.Until > now).ToList();
+    }
 
     public UserId? Owner => _state.Owner;
 
@@ -69,6 +82,11 @@ public sealed class IdentityCache(TimeProvider time)
             if (r.Until > now) state.Revoked[(r.User, r.SessionId)] = r.Until;
         }
         foreach (var user in update.Deleted) state.Deleted[user] = true;
+        // The latest word on a member's time-out replaces the one before; a lift comes with Until at its time, which ends it.
+        foreach (var t in update.TimeOuts ?? [])
+        {
+            if (t.Until > now || state.TimeOuts.ContainsKey(t.User)) state.TimeOuts[t.User] = t;
+        }
         if (update.Full)
         {
             _state = state;
@@ -80,6 +98,10 @@ public sealed class IdentityCache(TimeProvider time)
         foreach (var (key, until) in state.Revoked)
         {
             if (until <= now) state.Revoked.TryRemove(key, out _);
+        }
+        foreach (var (user, t) in state.TimeOuts)
+        {
+            if (t.Until <= now) state.TimeOuts.TryRemove(user, out _);
         }
     }
 

@@ -373,10 +373,13 @@ public sealed class ChatHub(GatewayRuntime runtime, TurnCredentials turn, Audit.
     {
         var id = ParseChannelId(channelId);
         if (!runtime.Catalog.IsLoaded) throw HubErrors.Unavailable();
-        var held = CurrentAccess().In(id);
+        var access = CurrentAccess();
+        var held = access.In(id);
         if (runtime.Catalog.Find(id) is not { } channel || held == Permission.None)
             throw HubErrors.Error(ErrorCode.UnknownChannel, $"Channel '{id}' does not exist.");
         var missing = needed & ~held;
+        if (missing != 0 && access.TimeOutNotice is { } timedOut && (missing & ~Access.TimeOutDenies & ~access.Model.InChannel(access.User, access.Owner, id)) == 0)
+            throw HubErrors.Error(ErrorCode.Forbidden, timedOut);
         if (missing != 0)
             throw HubErrors.Error(ErrorCode.Forbidden, $"You need the {string.Join(", ", Permissions.ToNames(missing))} permission in '{channel.Name}'.");
         return channel;

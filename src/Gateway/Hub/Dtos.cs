@@ -18,13 +18,14 @@ public sealed record ChannelDto(string Id, string Name, string Kind, int Positio
 
 /// <summary>
 /// The caller's server-wide permissions (without channel overrides), whether they own the server, and the ids of the
-/// roles they hold (without @everyone).
+/// roles they hold (without @everyone). While a moderator has them timed out, <c>TimedOutUntil</c> says until when (and
+/// <c>TimeOutReason</c> why), and the permissions lack sendMessages, speak and connect.
 /// </summary>
-public sealed record PermissionsDto(string[] Server, bool Owner, string[] Roles)
+public sealed record PermissionsDto(string[] Server, bool Owner, string[] Roles, DateTimeOffset? TimedOutUntil = null, string? TimeOutReason = null)
 {
     public static PermissionsDto From(Auth.Access access) =>
         new(OpenChat.Protocol.Permissions.Permissions.ToNames(access.Server), access.Owner,
-            access.Model.RolesOf(access.User).Select(r => r.Id).ToArray());
+            access.Model.RolesOf(access.User).Select(r => r.Id).ToArray(), access.TimedOut?.Until, access.TimedOut?.Reason);
 }
 
 /// <summary>A role. <c>everyone</c> is set for @everyone, which every member holds.</summary>
@@ -37,8 +38,8 @@ public sealed record RoleDto(string Id, string Name, int Position, string[] Perm
 /// <summary>A channel's override: <c>target</c> is <c>role</c> or <c>member</c>, <c>name</c> the role's or member's name.</summary>
 public sealed record OverrideDto(string Target, string Id, string Name, string[] Allow, string[] Deny);
 
-/// <summary>A registered member and the ids of the roles they hold (without @everyone).</summary>
-public sealed record MemberRolesDto(string UserId, string Name, string[] Roles);
+/// <summary>A registered member, the ids of the roles they hold (without @everyone), and until when they are timed out (null: they are not).</summary>
+public sealed record MemberRolesDto(string UserId, string Name, string[] Roles, DateTimeOffset? TimedOutUntil = null);
 
 /// <summary>
 /// A stored message as it now reads; ids increase within a channel (not by one: edits and deletes take numbers too).

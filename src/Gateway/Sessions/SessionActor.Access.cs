@@ -93,7 +93,7 @@ public sealed partial class SessionActor
             if ((held & Permission.Connect) == 0)
             {
                 LeaveCurrentVoice();
-                _push.TryPush(new VoiceEnded(voice, "You may no longer connect to this voice channel."));
+                _push.TryPush(new VoiceEnded(voice, access.TimeOutNotice ?? "You may no longer connect to this voice channel."));
                 return;
             }
             var state = ((held & Permission.Speak) == 0, ServerDeafened(access), ServerMuted(access));
@@ -123,5 +123,6 @@ public sealed partial class SessionActor
                                               && p.First.Permissions!.SequenceEqual(p.Second.Permissions!));
 
     private static bool SamePermissions(PermissionsDto a, PermissionsDto b) =>
-        a.Owner == b.Owner && a.Server.SequenceEqual(b.Server) && a.Roles.SequenceEqual(b.Roles);
+        a.Owner == b.Owner && a.Server.SequenceEqual(b.Server) && a.Roles.SequenceEqual(b.Roles) && a.TimedOutUntil == b.TimedOutUntil
+        && a.TimeOutReason == b.TimeOutReason;
 }

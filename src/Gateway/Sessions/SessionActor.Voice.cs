@@ -114,7 +114,7 @@ public sealed partial class SessionActor
             var access = CurrentAccess();
             if (!access.Can(Permission.Connect, request.Channel))
             {
-                Answer(operation, new CommandRejected(ErrorCode.Forbidden, "You may not connect to this voice channel."));
+                Answer(operation, new CommandRejected(ErrorCode.Forbidden, access.TimeOutNotice ?? "You may not connect to this voice channel."));
                 return;
             }
             if (_voice is { } current && current != request.Channel) LeaveCurrentVoice();

@@ -31,6 +31,12 @@ public sealed record MemberBanned(UserId User, UserId By, string? Reason, DateTi
 
 public sealed record MemberUnbanned(UserId User, UserId By, DateTimeOffset At) : IProtocolMessage;
 
+/// <summary>A moderator timed the member out until <paramref name="Until"/>, with why (replacing a time-out in force).</summary>
+public sealed record MemberTimedOut(UserId User, UserId By, DateTimeOffset Until, string? Reason, DateTimeOffset At) : IProtocolMessage;
+
+/// <summary>A moderator ended the member's time-out early.</summary>
+public sealed record MemberTimeOutLifted(UserId User, UserId By, DateTimeOffset At) : IProtocolMessage;
+
 /// <summary>An invite was made; the code is kept as it is, so the server's managers can copy its link again.</summary>
 public sealed record InviteCreated(string Code, UserId By, string ByName, DateTimeOffset At, DateTimeOffset? ExpiresAt, int? MaxUses) : IProtocolMessage;
 
@@ -41,6 +47,9 @@ public sealed record InviteRevoked(string Code, UserId By, DateTimeOffset At) : 
 
 /// <summary>An invite not revoked, with how often it was used.</summary>
 public sealed record StoredInvite(string Code, UserId By, string ByName, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt, int? MaxUses, int Uses);
+
+/// <summary>A time-out: whom, until when, who gave it and why.</summary>
+public sealed record StoredTimeOut(UserId User, UserId By, DateTimeOffset Until, string? Reason, DateTimeOffset At);
 
 /// <summary>A ban in force: whom, who banned them, why and when.</summary>
 public sealed record StoredBan(UserId User, UserId By, string? Reason, DateTimeOffset At);
@@ -56,4 +65,5 @@ public sealed record AccountsSnapshot(
     IReadOnlyList<RevokedSession> Revoked,
     IReadOnlyList<StoredResetCode> ResetCodes,
     IReadOnlyList<StoredBan>? Bans = null,
-    IReadOnlyList<StoredInvite>? Invites = null) : IProtocolMessage;
+    IReadOnlyList<StoredInvite>? Invites = null,
+    IReadOnlyList<StoredTimeOut>? TimeOuts = null) : IProtocolMessage;

@@ -116,6 +116,23 @@ public sealed record RemoveMember(UserId User, UserId By, string? Reason, bool B
 /// <summary>Lifts a ban. Answer: <see cref="RevocationDone"/>, or a rejection when the account is not banned.</summary>
 public sealed record UnbanMember(UserId User, UserId By) : IProtocolMessage;
 
+/// <summary>
+/// Times a member out for <paramref name="Minutes"/> (1 to <see cref="MaxMinutes"/>), with an optional reason: until then
+/// they may not post, speak or connect to voice. A new time-out replaces the one in force. The gateway has checked the
+/// moderator's permission and rank. Answer: <see cref="TimeOutSet"/>.
+/// </summary>
+public sealed record TimeOutMember(UserId User, UserId By, int Minutes, string? Reason) : IProtocolMessage
+{
+    /// <summary>Four weeks.</summary>
+    public const int MaxMinutes = 40_320;
+}
+
+/// <summary>The member is timed out until <paramref name="Until"/>.</summary>
+public sealed record TimeOutSet(UserId User, DateTimeOffset Until, string? Reason) : IProtocolMessage;
+
+/// <summary>Ends a member's time-out early. Answer: <see cref="RevocationDone"/>, or a rejection when the member is not timed out.</summary>
+public sealed record LiftTimeOut(UserId User, UserId By) : IProtocolMessage;
+
 /// <summary>The bans in force, newest first. Answer: <see cref="BanList"/>.</summary>
 public sealed record GetBans : IProtocolMessage
 {
@@ -140,7 +157,7 @@ public sealed record WatchIdentity(Akka.Actor.IActorRef Watcher) : IProtocolMess
 
 /// <summary>
 /// What gateways need to check tokens and show who is who: the owner, users whose sessions from before a time are
-/// ended, single sessions revoked until their expiry, deleted users. <paramref name="Full"/>: replaces what the
+/// ended, single sessions revoked until their expiry, deleted users, members timed out. <paramref name="Full"/>: replaces what the
 /// gateway knew; otherwise adds to it.
 /// </summary>
 public sealed record IdentityUpdate(
@@ -148,9 +165,16 @@ public sealed record IdentityUpdate(
     UserId? Owner,
     IReadOnlyList<UserSessionsCut> Cuts,
     IReadOnlyList<RevokedSession> Revoked,
-    IReadOnlyList<UserId> Deleted) : IProtocolMessage;
+    IReadOnlyList<UserId> Deleted,
+    IReadOnlyList<UserTimeOut>? TimeOuts = null) : IProtocolMessage;
 
 /// <summary>The user's sessions from before <paramref name="NotBefore"/> are ended; <paramref name="Reason"/>: what the user is told (a kick's or ban's).</summary>
 public sealed record UserSessionsCut(UserId User, DateTimeOffset NotBefore, string? Reason = null);
 
 public sealed record RevokedSession(UserId User, string SessionId, DateTimeOffset Until);
+
+/// <summary>
+/// A member's time-out: until <paramref name="Until"/> they may not post, speak or connect. A lifted time-out is sent
+/// with <paramref name="Until"/> at the time it was lifted.
+/// </summary>
+public sealed record UserTimeOut(UserId User, DateTimeOffset Until, string? Reason);

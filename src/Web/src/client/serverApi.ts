@@ -12,6 +12,7 @@ import type {
   ServerSettingsDto,
 } from '../protocol/types';
 import type { AuditPageDto, AuditQuery } from '../protocol/audit';
+import type { ClusterDto } from '../protocol/cluster';
 import { ApiError, call } from './session';
 
 type Fetcher = typeof fetch;
@@ -52,6 +53,8 @@ export interface ServerApi {
   /** A time-out of `minutes` (1..40320). */
   timeOut(userId: string, minutes: number, reason: string | null): Promise<void>;
   liftTimeOut(userId: string): Promise<void>;
+  /** The cluster's nodes, media load and voice rooms (manageServer). */
+  cluster(): Promise<ClusterDto>;
 }
 
 const seg = encodeURIComponent;
@@ -107,6 +110,7 @@ export function createServerApi(getToken: () => Promise<string>, onTokenRefused:
     bans: async () => (await request<{ bans: BanDto[] | null }>('GET', '/api/server/bans')).bans ?? [],
     timeOut: (userId, minutes, reason) => request('POST', `/api/server/members/${seg(userId)}/timeout`, { minutes, reason }),
     liftTimeOut: (userId) => request('DELETE', `/api/server/members/${seg(userId)}/timeout`),
+    cluster: () => request('GET', '/api/server/cluster'),
   };
 }
 

@@ -224,6 +224,10 @@ export interface PermissionsDto {
   server: Permission[];
   owner: boolean;
   roles: string[];
+  /** While a moderator has the user timed out: until when (ISO 8601); the permissions then lack sendMessages, speak and connect. */
+  timedOutUntil?: string | null;
+  /** Why the user is timed out, when the moderator said. */
+  timeOutReason?: string | null;
 }
 
 /** Hub methods, by name, as the server spells them. */

@@ -48,6 +48,21 @@ export function serverAllows(permissions: PermissionsDto | null, permission: Per
   return permissions.owner || permissions.server.includes('administrator') || permissions.server.includes(permission);
 }
 
+/**
+ * What the user is told while a moderator has them timed out ("You are timed out until 14:32 — reason"), with the day
+ * too when it ends on another day; null when they are not. The server says when it starts and ends; the client's clock
+ * is not consulted.
+ */
+export function timeOutNotice(permissions: PermissionsDto | null, now: Date = new Date()): string | null {
+  if (!permissions?.timedOutUntil) return null;
+  const until = new Date(permissions.timedOutUntil);
+  if (Number.isNaN(until.getTime())) return null;
+  const time = until.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  const sameDay = until.toDateString() === now.toDateString();
+  const when = sameDay ? time : `${until.toLocaleDateString(undefined, { weekday: 'long', month: 'long', day: 'numeric' })} ${time}`;
+  return `You are timed out until ${when}` + (permissions.timeOutReason ? ` — ${permissions.timeOutReason}` : '.');
+}
+
 /** Whether the user is in voice where they may not speak (no speak permission there: the server mixes them as muted). */
 export function suppressedInVoice(s: State): boolean {
   const channelId = s.voice.phase === 'idle' ? null : s.voice.channelId;

@@ -492,7 +492,16 @@ export function reducer(state: State, action: Action): State {
     case 'permissions': {
       const p = action.permissions;
       // Lists may come as null from a differently versioned server; the store holds arrays.
-      return { ...state, permissions: { server: p.server ?? [], owner: p.owner === true, roles: p.roles ?? [] } };
+      return {
+        ...state,
+        permissions: {
+          server: p.server ?? [],
+          owner: p.owner === true,
+          roles: p.roles ?? [],
+          // Only while timed out: the server says when it starts and when it ends.
+          ...(p.timedOutUntil ? { timedOutUntil: p.timedOutUntil, timeOutReason: p.timeOutReason ?? null } : {}),
+        },
+      };
     }
   }
 }

@@ -1,7 +1,7 @@
 import { useRef, useState } from 'react';
 import { unreadCount, unreadMentions, type State } from '../state/store';
 import type { ChannelDto, VoiceMemberDto } from '../protocol/types';
-import { canOpenChannelSettings, channelAllows, highestPosition } from '../state/permissions';
+import { canOpenChannelSettings, channelAllows, highestPosition, timeOutNotice } from '../state/permissions';
 import { mayActOn, moderatesVoice } from '../state/moderation';
 import { useChat, useChatState } from './context';
 import { ChannelSettingsDialog } from './settings/ChannelSettingsDialog';
@@ -18,7 +18,7 @@ const selectVoiceChannel = (s: State) => (s.voice.phase === 'idle' ? null : s.vo
 
 /**
  * Text channels (with unread counts) and voice channels (with who is in each); a voice channel the user may not
- * connect to has no join button. Those who manage a channel's roles or the channel get its gear.
+ * connect to (or not while timed out, which its label says) has no join button. Those who manage a channel's roles or the channel get its gear.
  */
 export function ChannelList({ onSelected }: { onSelected: () => void }) {
   const { client, voice } = useChat();
@@ -27,6 +27,7 @@ export function ChannelList({ onSelected }: { onSelected: () => void }) {
   const activeId = useChatState(selectActive);
   const me = useChatState(selectMe);
   const voiceChannelId = useChatState(selectVoiceChannel);
+  const timedOut = useChatState((s) => timeOutNotice(s.permissions));
   const text = channels.filter((c) => c.kind === 'text');
   const voiceChannels = channels.filter((c) => c.kind === 'voice');
   const [settingsFor, setSettingsFor] = useState<string | null>(null);
@@ -117,10 +118,10 @@ export function ChannelList({ onSelected }: { onSelected: () => void }) {
                 <span className="channel-name">{c.name}</span>
               </button>
             ) : (
-              <span className="channel no-entry" data-channel-id={c.id} title="You cannot connect to this channel">
+              <span className="channel no-entry" data-channel-id={c.id} title={timedOut ?? 'You cannot connect to this channel'}>
                 <Icon name="lock" size={18} />
                 <span className="channel-name">{c.name}</span>
-                <span className="sr-only">(voice channel; you cannot connect)</span>
+                <span className="sr-only">{timedOut ? `(voice channel; ${timedOut})` : '(voice channel; you cannot connect)'}</span>
               </span>
             )}
             {settingsButton(c)}

@@ -22,8 +22,9 @@ interface Suggestions {
  * The message box: Enter sends, Shift+Enter starts a new line; refusals are explained under it. Typing `@` offers the
  * channel's known members (arrow keys, Enter or Tab to choose, Escape to close); a chosen `@Name` is sent as its
  * `<@userId>` token. Above it, the message being replied to (Escape or the cross cancels); under it, who is typing.
+ * With `blockedBy` (a time-out's notice) it is disabled and shows why.
  */
-export function Composer({ channelId, channelName }: { channelId: string; channelName: string }) {
+export function Composer({ channelId, channelName, blockedBy }: { channelId: string; channelName: string; blockedBy?: string }) {
   const { client, store } = useChat();
   const connected = useChatState((s) => s.connection === 'connected');
   const [text, setText] = useState('');
@@ -33,6 +34,7 @@ export function Composer({ channelId, channelName }: { channelId: string; channe
   const errorId = useId();
   const countId = useId();
   const listId = useId();
+  const blockedId = useId();
   const clearTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
   // The members the user picked from the suggestions: their names win over others' with the same name.
   const picked = useRef<MentionDto[]>([]);
@@ -86,7 +88,7 @@ export function Composer({ channelId, channelName }: { channelId: string; channe
 
   const send = async () => {
     const body = text.trim();
-    if (!body) return;
+    if (!body || blockedBy) return;
     const encoded = encodeMentions(body, members(), picked.current);
     if (encoded.length > Limits.messageMax) {
       showError(`Messages can have at most ${Limits.messageMax} characters; this one has ${encoded.length}.`);
@@ -149,11 +151,16 @@ export function Composer({ channelId, channelName }: { channelId: string; channe
   };
 
   const length = text.trim().length;
-  const describedBy = [error ? errorId : null, length >= CountFrom ? countId : null].filter(Boolean).join(' ') || undefined;
+  const describedBy = [blockedBy ? blockedId : null, error ? errorId : null, length >= CountFrom ? countId : null].filter(Boolean).join(' ') || undefined;
   const activeOption = suggestions ? `${listId}-${suggestions.active}` : undefined;
 
   return (
     <form className="composer" onSubmit={onSubmit}>
+      {blockedBy && (
+        <p id={blockedId} className="timeout-notice" role="status">
+          {blockedBy}
+        </p>
+      )}
       <ReplyBar channelId={channelId} />
       {suggestions && (
         <ul className="mention-suggestions" role="listbox" id={listId} aria-label="Members to mention">
@@ -192,12 +199,13 @@ export function Composer({ channelId, channelName }: { channelId: string; channe
           onClick={(e) => suggest(e.currentTarget.value, e.currentTarget.selectionStart ?? 0)}
           onBlur={() => setSuggestions(null)}
           onKeyDown={onKeyDown}
+          disabled={blockedBy !== undefined}
           aria-invalid={error ? true : undefined}
           aria-describedby={describedBy}
           // On a phone, focusing would open the on-screen keyboard over the messages.
           autoFocus={!window.matchMedia?.('(max-width: 760px)').matches}
         />
-        <button type="submit" className="icon-button send" aria-label="Send" disabled={length === 0}>
+        <button type="submit" className="icon-button send" aria-label="Send" disabled={length === 0 || blockedBy !== undefined}>
           <Icon name="send" />
         </button>
       </div>

@@ -1,6 +1,6 @@
 import { useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { MessageDto } from '../protocol/types';
-import { channelAllows } from '../state/permissions';
+import { channelAllows, timeOutNotice } from '../state/permissions';
 import { buildTimeline } from '../state/timeline';
 import type { ChannelView, State } from '../state/store';
 import { Composer } from './Composer';
@@ -16,9 +16,13 @@ const StickyBottomPx = 48;
 
 const isAtBottom = (el: HTMLElement) => el.scrollHeight - el.scrollTop - el.clientHeight < StickyBottomPx;
 
-/** The open text channel: its messages and the composer (or, without sendMessages, a line saying so). */
+/**
+ * The open text channel: its messages and the composer (or, without sendMessages, a line saying so; while the user is
+ * timed out, the composer disabled under a notice saying until when and why).
+ */
 export function MessagePane() {
   const channel = useChatState((s) => s.channels.find((c) => c.id === s.activeChannelId && c.kind === 'text') ?? null);
+  const timedOut = useChatState((s) => timeOutNotice(s.permissions));
   return (
     <main className="chat" aria-label={channel ? `#${channel.name}` : 'Messages'}>
       {channel ? (
@@ -31,7 +35,9 @@ export function MessagePane() {
             canReply={channelAllows(channel, 'sendMessages')}
             canManage={channelAllows(channel, 'manageMessages')}
           />
-          {channelAllows(channel, 'sendMessages') ? (
+          {timedOut ? (
+            <Composer key={`composer-${channel.id}`} channelId={channel.id} channelName={channel.name} blockedBy={timedOut} />
+          ) : channelAllows(channel, 'sendMessages') ? (
             <Composer key={`composer-${channel.id}`} channelId={channel.id} channelName={channel.name} />
           ) : (
             <p className="composer-blocked" role="note">

@@ -91,6 +91,37 @@ describe('what the user may not do is not offered', () => {
     expect(byLabel('Voice channel stage')).not.toBeNull();
   });
 
+  test('while timed out the composer is disabled under a notice saying until when and why, and voice says so too, until it ends', () => {
+    const until = new Date(Date.now() + 10 * 60_000);
+    const time = until.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+    store.dispatch({ type: 'channels', channels: [text(['viewChannel', 'readHistory']), voice(['viewChannel'])] });
+    store.dispatch({ type: 'selectChannel', channelId: 'news' });
+    store.dispatch({ type: 'permissions', permissions: { server: ['viewChannel'], owner: false, roles: [], timedOutUntil: until.toISOString(), timeOutReason: 'cool off' } });
+    render(
+      <>
+        <MessagePane />
+        <ChannelList onSelected={() => {}} />
+      </>,
+    );
+    const notice = container.querySelector('.timeout-notice[role="status"]')!;
+    const timedOut = until.toDateString() === new Date().toDateString() ? `You are timed out until ${time} — cool off` : null;
+    if (timedOut) expect(notice.textContent).toBe(timedOut);
+    else expect(notice.textContent).toMatch(/^You are timed out until .* — cool off$/);
+    const box = container.querySelector('textarea')!;
+    expect(box.disabled).toBe(true);
+    expect(box.getAttribute('aria-describedby')).toContain(notice.id);
+    expect(byLabel('Voice channel stage')).toBeNull();
+    expect(container.querySelector('[data-channel-id="stage"]')!.getAttribute('title')).toBe(notice.textContent);
+
+    act(() => {
+      store.dispatch({ type: 'permissions', permissions: { server: ['viewChannel', 'sendMessages', 'connect'], owner: false, roles: [], timedOutUntil: null } });
+      store.dispatch({ type: 'channels', channels: [text(['viewChannel', 'readHistory', 'sendMessages']), voice(['viewChannel', 'connect'])] });
+    });
+    expect(container.querySelector('.timeout-notice')).toBeNull();
+    expect(container.querySelector('textarea')!.disabled).toBe(false);
+    expect(byLabel('Voice channel stage')).not.toBeNull();
+  });
+
   test('the channel gear is there only with manageRoles or manageChannels in that channel', () => {
     store.dispatch({ type: 'channels', channels: [text(['viewChannel', 'sendMessages']), voice(['viewChannel', 'connect', 'manageRoles'])] });
     render(<ChannelList onSelected={() => {}} />);

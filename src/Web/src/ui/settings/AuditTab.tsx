@@ -20,7 +20,7 @@ const actionWords: Record<string, string> = {
   'member.ban': 'banned',
   'member.unban': 'unbanned',
   'member.timeout': 'timed out',
-  'member.timeout-lift': 'lifted the time-out of',
+  'member.timeout-lifted': 'lifted the time-out of',
   'voice.moderate': 'moderated the voice of',
   'voice.disconnect': 'disconnected from voice',
   'voice.move': 'moved',

@@ -38,7 +38,7 @@ function panelTabs(mine: State['permissions']): Tab[] {
     bans: can('banMembers'),
     invites: can('manageServer'),
     audit: can('viewAuditLog'),
-    cluster: can('administrator'),
+    cluster: can('manageServer'),
   };
   return (Object.keys(tabNames) as Tab[]).filter((t) => shown[t]);
 }
