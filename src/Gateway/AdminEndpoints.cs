@@ -231,9 +231,11 @@ public static class AdminEndpoints
         var cluster = Akka.Cluster.Cluster.Get(system);
         var state = cluster.State;
         var observer = ClusterObserver.For(system);
+        // Unreachable to the failure detector, or its connection to this node closed (a killed process: seconds sooner).
+        bool Reachable(Akka.Cluster.Member m) => !state.Unreachable.Contains(m) && observer?.ConnectionClosed(m.Address) != true;
         var members = state.Members
             .Select(m => new ClusterMemberDto(m.Address.ToString(), m.Roles.Where(OpenChatRoles.All.Contains).Order(StringComparer.Ordinal).ToArray(),
-                ClusterObserver.StatusLabel(m.Status), !state.Unreachable.Contains(m), observer?.UpSince(m.Address)))
+                ClusterObserver.StatusLabel(m.Status), Reachable(m), observer?.UpSince(m.Address)))
             .ToArray();
 
         // Every channels node's region answers with its shards and their entity counts; one that does not answer in

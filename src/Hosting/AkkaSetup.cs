@@ -50,22 +50,9 @@ public static class AkkaSetup
         // A node that cannot join through its seeds for this long stops (its liveness check fails, so it is started
         // afresh) rather than wait for ever on a connection to a seed that went bad.
         builder.AddHocon($"akka.cluster.shutdown-after-unsuccessful-join-seed-nodes = {SeedJoin.GiveUpAfter.TotalSeconds:0}s", HoconAddMode.Prepend);
-        builder.AddHocon(FailureDetection, HoconAddMode.Prepend);
         builder.WithActors((system, _) => SeedJoin.Start(system, seeds, firstSeed));
         return builder;
     }
-
-    /// <summary>
-    /// How soon a node that stopped answering is marked unreachable (Akka's defaults take 4 to 6 s): heartbeats every
-    /// 0.5 s, a pause of up to 1.5 s tolerated, and the failure detector read every 0.25 s, so a node that vanished is
-    /// unreachable 2 to 3 s later. Being unreachable only stops new voice rooms going to the node and shows on the
-    /// cluster page; the split-brain resolver still waits for the situation to be stable (20 s) before it downs anyone.
-    /// </summary>
-    public const string FailureDetection = """
-        akka.cluster.failure-detector.heartbeat-interval = 500ms
-        akka.cluster.failure-detector.acceptable-heartbeat-pause = 1500ms
-        akka.cluster.unreachable-nodes-reaper-interval = 250ms
-        """;
 
     /// <summary>
     /// Keep-majority counted over the <c>channels</c> nodes only: the side holding most of the state stays up, however

@@ -5,13 +5,15 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Sharding;
 using Akka.Hosting;
+using Akka.Remote;
 using OpenChat.Protocol.Cluster;
 
 namespace OpenChat.Hosting;
 
 /// <summary>
-/// What a node sees of the cluster: when each member became Up (as this node observed it), and the channel shards
-/// this node hosts. It feeds the cluster meter (<c>OpenChat.Cluster</c>: members by role and status, unreachable
+/// What a node sees of the cluster: when each member became Up (as this node observed it), which members' connections
+/// to this node closed (a killed process's sockets close at once, long before the failure detector gives up on its
+/// heartbeats), and the channel shards this node hosts. It feeds the cluster meter (<c>OpenChat.Cluster</c>: members by role and status, unreachable
 /// members, shards and entities hosted here) and the admin cluster view.
 /// </summary>
 public sealed class ClusterObserver
@@ -31,6 +33,7 @@ public sealed class ClusterObserver
     private readonly ActorSystem _system;
     private readonly Cluster _cluster;
     private readonly ConcurrentDictionary<Address, DateTimeOffset> _upSince = new();
+    private readonly ConcurrentDictionary<Address, DateTimeOffset> _connectionClosed = new();
     private volatile ShardCounts _shards = new(0, 0);
 
     private sealed record ShardCounts(int Shards, int Entities);
@@ -71,6 +74,12 @@ public sealed class ClusterObserver
 
     /// <summary>When this node saw <paramref name="member"/> become Up (or first saw it Up, if it was before this node joined).</summary>
     public DateTimeOffset? UpSince(Address member) => _upSince.TryGetValue(member, out var at) ? at : null;
+
+    /// <summary>
+    /// Whether this node's connection to <paramref name="member"/> closed and has not been opened again: the process is
+    /// gone or its network is. Cleared when the connection is back or the member leaves the cluster.
+    /// </summary>
+    public bool ConnectionClosed(Address member) => _connectionClosed.ContainsKey(member);
 
     private static int Each(Func<ClusterObserver, int> read)
     {
@@ -133,7 +142,18 @@ public sealed class ClusterObserver
                     if (member.Status == MemberStatus.Up) observer._upSince.TryAdd(member.Address, DateTimeOffset.UtcNow);
             });
             Receive<ClusterEvent.MemberUp>(up => observer._upSince[up.Member.Address] = DateTimeOffset.UtcNow);
-            Receive<ClusterEvent.MemberRemoved>(removed => observer._upSince.TryRemove(removed.Member.Address, out _));
+            Receive<ClusterEvent.MemberRemoved>(removed =>
+            {
+                observer._upSince.TryRemove(removed.Member.Address, out _);
+                observer._connectionClosed.TryRemove(removed.Member.Address, out _);
+            });
+            Receive<DisassociatedEvent>(e =>
+            {
+                if (Cluster.Get(Context.System).State.Members.Any(m => m.Address == e.RemoteAddress))
+                    observer._connectionClosed[e.RemoteAddress] = DateTimeOffset.UtcNow;
+            });
+            Receive<AssociatedEvent>(e => observer._connectionClosed.TryRemove(e.RemoteAddress, out _));
+            Receive<AssociationEvent>(_ => { });
             Receive<ClusterEvent.IMemberEvent>(_ => { });
             Receive<Refresh>(_ =>
             {
@@ -147,9 +167,16 @@ public sealed class ClusterObserver
             if (channelsNode) Timers.StartPeriodicTimer("shards", new Refresh(), TimeSpan.FromSeconds(1), ShardInterval);
         }
 
-        protected override void PreStart() =>
+        protected override void PreStart()
+        {
             Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot, typeof(ClusterEvent.IMemberEvent));
+            Context.System.EventStream.Subscribe(Self, typeof(AssociationEvent));
+        }
 
-        protected override void PostStop() => Cluster.Get(Context.System).Unsubscribe(Self);
+        protected override void PostStop()
+        {
+            Cluster.Get(Context.System).Unsubscribe(Self);
+            Context.System.EventStream.Unsubscribe(Self);
+        }
     }
 }
