@@ -221,20 +221,8 @@ public sealed class MessageModerationTests : IAsyncLifetime
         return await command.ExecuteScalarAsync() as byte[];
     }
 
-    private async Task<JsonElement> SendAsync(HttpMethod method, string path, string token, object? body = null)
-    {
-        using var request = new HttpRequestMessage(method, _server.BaseUrl + path) { Content = body is null ? null : JsonContent.Create(body) };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        using var response = await _http.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"{method} {path}: {(int)response.StatusCode} {text}");
-        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
-    }
+    private Task<JsonElement> SendAsync(HttpMethod method, string path, string token, object? body = null) =>
+        ApiCalls.OkJsonAsync(_http, _server.BaseUrl, method, path, token, body);
 
-    private async Task<SessionDto> RegisterAsync(string username)
-    {
-        using var response = await _http.PostAsJsonAsync(_server.BaseUrl + "/api/accounts", new { username, password = Password });
-        Assert.True(response.IsSuccessStatusCode, $"registering {username}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-        return (await response.Content.ReadFromJsonAsync<SessionDto>())!;
-    }
+    private Task<SessionDto> RegisterAsync(string username) => ApiCalls.RegisterAsync(_http, _server.BaseUrl, username, Password);
 }

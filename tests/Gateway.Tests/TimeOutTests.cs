@@ -243,17 +243,7 @@ public sealed class TimeOutTests : IAsyncLifetime
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
-    private async Task<SessionDto> RegisterAsync(string username)
-    {
-        using var response = await _http.PostAsJsonAsync(_server.BaseUrl + "/api/accounts", new { username, password = Password });
-        Assert.True(response.IsSuccessStatusCode, $"registering {username}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-        return (await response.Content.ReadFromJsonAsync<SessionDto>())!;
-    }
+    private Task<SessionDto> RegisterAsync(string username) => ApiCalls.RegisterAsync(_http, _server.BaseUrl, username, Password);
 
-    private async Task<SessionDto> SignInAsync(string username)
-    {
-        using var response = await _http.PostAsJsonAsync(_server.BaseUrl + "/api/session/sign-in", new { username, password = Password });
-        Assert.True(response.IsSuccessStatusCode, $"signing in {username}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-        return (await response.Content.ReadFromJsonAsync<SessionDto>())!;
-    }
+    private Task<SessionDto> SignInAsync(string username) => ApiCalls.SignInAsync(_http, _server.BaseUrl, username, Password);
 }
