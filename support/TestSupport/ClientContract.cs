@@ -5,8 +5,20 @@ namespace OpenChat.TestSupport;
 
 public sealed record ChannelDto(string Id, string Name, string Kind, int Position, string Topic, string[]? Permissions = null, string? Category = null);
 
+/// <summary>
+/// A message as the client receives it. Equal by value, mentions included: a missing <c>mentions</c> (a gateway of the
+/// release before mentions) equals an empty list.
+/// </summary>
 public sealed record MessageDto(long Id, string ChannelId, string AuthorId, string AuthorName, string Text, DateTimeOffset SentAt,
-    DateTimeOffset? EditedAt = null, long? ReplyTo = null, MentionDto[]? Mentions = null);
+    DateTimeOffset? EditedAt = null, long? ReplyTo = null, MentionDto[]? Mentions = null)
+{
+    public bool Equals(MessageDto? other) =>
+        other is not null && Id == other.Id && ChannelId == other.ChannelId && AuthorId == other.AuthorId && AuthorName == other.AuthorName
+        && Text == other.Text && SentAt == other.SentAt && EditedAt == other.EditedAt && ReplyTo == other.ReplyTo
+        && (Mentions ?? []).SequenceEqual(other.Mentions ?? []);
+
+    public override int GetHashCode() => HashCode.Combine(Id, ChannelId, AuthorId, Text, SentAt, EditedAt, ReplyTo);
+}
 
 public sealed record MentionDto(string UserId, string Name);
 
