@@ -4,7 +4,7 @@ import { describeTimeOut, timeOutEnd, TimeOutDurations, timeOutUntil } from './m
 describe('time-outs', () => {
   const now = Date.parse('2026-03-02T10:00:00Z');
 
-  test('the offered durations are those of the contract, all within what the server takes', () => {
+  test('the offered durations are 1 min, 10 min, 1 h, 1 day and 1 week, all within what the server takes', () => {
     expect(TimeOutDurations.map((d) => d.minutes)).toEqual([1, 10, 60, 1440, 10080]);
     expect(TimeOutDurations.every((d) => d.minutes >= 1 && d.minutes <= 40320)).toBe(true);
   });
