@@ -167,15 +167,21 @@ public sealed class ManifestClusterTests(ManifestCluster cluster, ITestOutputHel
         // A channel's first start reads its journal; a call that meets it still starting is answered `unavailable`,
         // which the protocol says to try again (a post with the same nonce).
         await RetryUnavailableAsync(() => writer.OpenChannelAsync("general"));
+        var nonces = new List<string>();
         for (var i = 0; i < 5; i++)
         {
             var (text, nonce) = ($"{marker} message {i}", Guid.NewGuid().ToString("N"));
             var message = await RetryUnavailableAsync(() => writer.PostAsync("general", text, nonce));
             cluster.Posted.Add((message.Id, message.Text));
+            nonces.Add(nonce);
         }
-        // The journal is PostgreSQL's: the events are rows there.
-        var rows = await cluster.QueryDatabaseAsync($"SELECT count(*) FROM journal WHERE position('{marker}'::bytea in message) > 0");
+        // The journal is PostgreSQL's: the events are rows there (found by their nonces), their texts sealed under keys
+        // kept in the same database.
+        var rows = await cluster.QueryDatabaseAsync("SELECT count(*) FROM journal WHERE " +
+            string.Join(" OR ", nonces.Select(n => $"position(convert_to('{n}', 'UTF8') in message) > 0")));
         Assert.Equal("5", rows);
+        Assert.Equal("0", await cluster.QueryDatabaseAsync($"SELECT count(*) FROM journal WHERE position(convert_to('{marker}', 'UTF8') in message) > 0"));
+        Assert.True(int.Parse(await cluster.QueryDatabaseAsync("SELECT count(*) FROM message_keys"), System.Globalization.CultureInfo.InvariantCulture) >= 5);
     }
 
     [Fact]
