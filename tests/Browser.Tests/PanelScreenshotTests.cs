@@ -24,10 +24,7 @@ public sealed class PanelScreenshotTests(WebApp app, ITestOutputHelper output) :
     [Fact]
     public async Task Screenshots_of_the_admin_panel_pages_at_desktop_and_phone_width()
     {
-        var target = Environment.GetEnvironmentVariable("OPENCHAT_SCREENSHOTS_DIR") is { Length: > 0 } dir
-            ? dir
-            : Path.Combine(app.WorkDirectory, "screenshots");
-        Directory.CreateDirectory(target);
+        var target = app.ScreenshotDirectory();
 
         // A server with channels in categories, a few members and a ban.
         using var http = new HttpClient();

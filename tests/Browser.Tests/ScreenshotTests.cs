@@ -22,10 +22,7 @@ public sealed class ScreenshotTests(WebApp app, ITestOutputHelper output) : ICla
     [Fact]
     public async Task Screenshots_of_the_main_screens_at_desktop_and_phone_width()
     {
-        var target = Environment.GetEnvironmentVariable("OPENCHAT_SCREENSHOTS_DIR") is { Length: > 0 } dir
-            ? dir
-            : Path.Combine(app.WorkDirectory, "screenshots");
-        Directory.CreateDirectory(target);
+        var target = app.ScreenshotDirectory();
         await app.CreateChannelAsync("Design Review", "voice");
         await using (var writer = await ChatClient.ConnectAsync(app.BaseUrl, "Grace"))
         {

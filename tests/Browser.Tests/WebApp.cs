@@ -48,6 +48,19 @@ public sealed class WebApp : IAsyncLifetime
 
     public string ServerOutput => _server.Output;
 
+    /// <summary>
+    /// Where screenshot tests write: <c>OPENCHAT_SCREENSHOTS_DIR</c> (e.g. <c>docs/screenshots</c>, to replace the ones the
+    /// README shows), else a folder of this server's own; made if missing.
+    /// </summary>
+    public string ScreenshotDirectory()
+    {
+        var target = Environment.GetEnvironmentVariable("OPENCHAT_SCREENSHOTS_DIR") is { Length: > 0 } dir
+            ? dir
+            : Path.Combine(WorkDirectory, "screenshots");
+        Directory.CreateDirectory(target);
+        return target;
+    }
+
     /// <summary>The one-time setup code the server last wrote to its log while it had no owner.</summary>
     public string SetupCode => System.Text.RegularExpressions.Regex.Matches(ServerOutput, @"Setup code: (\S+)") is { Count: > 0 } m
         ? m[^1].Groups[1].Value
