@@ -83,8 +83,9 @@ public sealed partial class RtcEndpoint
         }
 
         int length = IceBinding.WriteSuccessResponse(_stunResponse, message.TransactionId, endPoint, session.LocalIce);
-        Send(_stunResponse.AsSpan(0, length), address);
+        // Counted before the answer leaves, so whoever receives it already sees it counted.
         Statistics.StunAnsweredField++;
+        Send(_stunResponse.AsSpan(0, length), address);
 
         ulong pairPriority = RtcSession.PairPriority(session.RemotePriority(endPoint, message.Priority ?? 0), LocalCandidatePriority(address));
         if (session.RemoteAddress is null)
