@@ -70,6 +70,14 @@ public sealed class AudioProbe(IPage page, string stream = AudioProbe.Received)
 
     public sealed record Sample(double T, double Rms, double[] Db);
 
+    /// <summary>
+    /// The level above which a probe's frequency counts as heard. A tone from <see cref="WebClientDriver.LaunchAsync"/>'s
+    /// fake microphone measures about -41 dB on this scale, both where it is sent and, arriving whole, where it is
+    /// played; at this level a window still counts when the codec or the receiver's concealment on a busy machine
+    /// took a few dB off it, while the 20 dB the tests also ask over the listener's own tone keeps it specific.
+    /// </summary>
+    public const double ToneHeardDb = -50;
+
     private const string Worklet = """
         class Probe extends AudioWorkletProcessor {
           constructor(options) {

@@ -379,12 +379,44 @@ public sealed class ManifestClusterTests(ManifestCluster cluster, ITestOutputHel
             await WebClientDriver.JoinVoiceAsync(bob, "Duet");
             var atAlice = new AudioProbe(alice, 440, 660);
             var atBob = new AudioProbe(bob, 440, 660);
-            await atAlice.StartAsync();
-            await atBob.StartAsync();
-            await Probe.UntilAsync(async () => (await atAlice.SamplesAsync()).Count(s => s.Db[1] > -40 && s.Db[1] - s.Db[0] >= 20) > 25,
-                Patience, "Alice to hear Bob's 660 Hz over her own 440 Hz");
-            await Probe.UntilAsync(async () => (await atBob.SamplesAsync()).Count(s => s.Db[0] > -40 && s.Db[0] - s.Db[1] >= 20) > 25,
-                Patience, "Bob to hear Alice's 440 Hz over his own 660 Hz");
+            var fromAlice = new AudioProbe(alice, AudioProbe.Sent, 440, 660);
+            var fromBob = new AudioProbe(bob, AudioProbe.Sent, 440, 660);
+            foreach (var probe in new[] { atAlice, atBob, fromAlice, fromBob }) await probe.StartAsync();
+            // What each page sends and plays, and where the room is, for a failure to tell which leg was silent.
+            async Task<string> StateAsync()
+            {
+                static string Levels(AudioProbe.Sample[] all)
+                {
+                    var recent = all.TakeLast(400).ToArray();
+                    if (recent.Length == 0) return "no samples";
+                    double Median(Func<AudioProbe.Sample, double> of) => recent.Select(of).Order().ElementAt(recent.Length / 2);
+                    return $"{all.Length} samples, last {recent.Length}: median 440 Hz {Median(s => s.Db[0]):0} dB, 660 Hz {Median(s => s.Db[1]):0} dB, rms {Median(s => s.Rms):0} dB";
+                }
+                var rooms = await cluster.VoiceRoomsAsync();
+                var duet = rooms.Values.SingleOrDefault(r => r.Members.Any(m => m.DisplayName is "Alice" or "Bob"));
+                var nodes = await cluster.MediaNodesAsync();
+                return $"Alice plays {Levels(await atAlice.SamplesAsync())}; sends {Levels(await fromAlice.SamplesAsync())}. " +
+                       $"Bob plays {Levels(await atBob.SamplesAsync())}; sends {Levels(await fromBob.SamplesAsync())}. " +
+                       $"Voice phases: Alice {await alice.Locator("[data-voice-phase]").GetAttributeAsync("data-voice-phase")}, " +
+                       $"Bob {await bob.Locator("[data-voice-phase]").GetAttributeAsync("data-voice-phase")}. " +
+                       $"Room: {(duet is null ? "none" : $"on {duet.Node} with {string.Join(", ", duet.Members.Select(m => m.DisplayName))}")}. " +
+                       $"Media nodes: {string.Join("; ", nodes.Select(n => $"{n.Node} {n.Rooms} rooms {n.Members} members{(n.Draining ? " draining" : "")}"))}";
+            }
+            async Task HearsAsync(AudioProbe probe, int tone, int own, string what)
+            {
+                try
+                {
+                    await Probe.UntilAsync(async () => (await probe.SamplesAsync()).Count(s => s.Db[tone] > AudioProbe.ToneHeardDb && s.Db[tone] - s.Db[own] >= 20) > 25,
+                        Patience, what);
+                }
+                catch (TimeoutException e)
+                {
+                    throw new TimeoutException($"{e.Message} {await StateAsync()}", e);
+                }
+            }
+            await HearsAsync(atAlice, 1, 0, "Alice to hear Bob's 660 Hz over her own 440 Hz");
+            await HearsAsync(atBob, 0, 1, "Bob to hear Alice's 440 Hz over his own 660 Hz");
+            output.WriteLine(await StateAsync());
             Assert.Empty(app.TakeCspViolations());
         }
         finally

@@ -67,9 +67,9 @@ public class DualStackTests(ITestOutputHelper output)
             await atBob.StartAsync();
             try
             {
-                await Probe.UntilAsync(async () => (await atAlice.SamplesAsync()).Count(s => s.Db[1] > -50 && s.Db[1] - s.Db[0] >= 20) > 25,
+                await Probe.UntilAsync(async () => (await atAlice.SamplesAsync()).Count(s => s.Db[1] > AudioProbe.ToneHeardDb && s.Db[1] - s.Db[0] >= 20) > 25,
                     Patience, "Alice (IPv4) to hear Bob's (IPv6) 660 Hz");
-                await Probe.UntilAsync(async () => (await atBob.SamplesAsync()).Count(s => s.Db[0] > -50 && s.Db[0] - s.Db[1] >= 20) > 25,
+                await Probe.UntilAsync(async () => (await atBob.SamplesAsync()).Count(s => s.Db[0] > AudioProbe.ToneHeardDb && s.Db[0] - s.Db[1] >= 20) > 25,
                     Patience, "Bob (IPv6) to hear Alice's (IPv4) 440 Hz");
             }
             catch (TimeoutException)

@@ -90,9 +90,9 @@ public sealed class HttpsOnLanTests(ITestOutputHelper output) : IAsyncLifetime
             await atAlice.StartAsync();
             await atBob.StartAsync();
             var started = Stopwatch.StartNew();
-            await Probe.UntilAsync(async () => (await atAlice.SamplesAsync()).Count(s => s.Db[1] > -40 && s.Db[1] - s.Db[0] >= 20) > 25,
+            await Probe.UntilAsync(async () => (await atAlice.SamplesAsync()).Count(s => s.Db[1] > AudioProbe.ToneHeardDb && s.Db[1] - s.Db[0] >= 20) > 25,
                 Patience, "Alice to hear Bob's 660 Hz over her own 440 Hz");
-            await Probe.UntilAsync(async () => (await atBob.SamplesAsync()).Count(s => s.Db[0] > -40 && s.Db[0] - s.Db[1] >= 20) > 25,
+            await Probe.UntilAsync(async () => (await atBob.SamplesAsync()).Count(s => s.Db[0] > AudioProbe.ToneHeardDb && s.Db[0] - s.Db[1] >= 20) > 25,
                 Patience, "Bob to hear Alice's 440 Hz over his own 660 Hz");
             output.WriteLine($"both heard each other {started.ElapsedMilliseconds} ms after the probes started");
             Assert.Empty(app.TakeCspViolations());

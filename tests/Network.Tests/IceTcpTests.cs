@@ -74,11 +74,11 @@ public class IceTcpTests(ITestOutputHelper output)
             {
                 await Probe.UntilAsync(async () =>
                 {
-                    var hearing = (await atAlice.SamplesAsync()).Where(s => s.Db[1] > -50 && s.Db[1] - s.Db[0] >= 20).ToArray();
+                    var hearing = (await atAlice.SamplesAsync()).Where(s => s.Db[1] > AudioProbe.ToneHeardDb && s.Db[1] - s.Db[0] >= 20).ToArray();
                     if (hearing.Length > 25) heard = hearing[0].T;
                     return hearing.Length > 25;
                 }, Patience, "Alice to hear Bob's 660 Hz");
-                await Probe.UntilAsync(async () => (await atBob.SamplesAsync()).Count(s => s.Db[0] > -50 && s.Db[0] - s.Db[1] >= 20) > 25,
+                await Probe.UntilAsync(async () => (await atBob.SamplesAsync()).Count(s => s.Db[0] > AudioProbe.ToneHeardDb && s.Db[0] - s.Db[1] >= 20) > 25,
                     Patience, "Bob to hear Alice's 440 Hz");
             }
             catch (TimeoutException)

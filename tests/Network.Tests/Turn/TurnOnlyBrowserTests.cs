@@ -145,7 +145,7 @@ public sealed class TurnOnlyBrowserTests(ITestOutputHelper output)
 
     /// <summary>More than 25 probe windows since <paramref name="since"/> in which the other's tone is clear and 20 dB over one's own.</summary>
     private static Task HearsAsync(AudioProbe probe, int heard, int own, double since, string what) =>
-        Probe.UntilAsync(async () => (await probe.SamplesAsync(since)).Count(s => s.Db[heard] > -50 && s.Db[heard] - s.Db[own] >= 20) > 25,
+        Probe.UntilAsync(async () => (await probe.SamplesAsync(since)).Count(s => s.Db[heard] > AudioProbe.ToneHeardDb && s.Db[heard] - s.Db[own] >= 20) > 25,
             Patience, what);
 
     /// <summary>The selected candidate pair's local candidate, as <c>type/relayProtocol</c>.</summary>
