@@ -26,6 +26,7 @@ public sealed class FrameClock : IDisposable
     private long _framesRun;
     private long _lateFrames;
     private long _maxLatenessTicks;
+    private long _longestHoldUpTicks;
     private long _currentFrame = -1;
 
     public FrameClock()
@@ -81,6 +82,16 @@ public sealed class FrameClock : IDisposable
     /// <summary>The latest any frame started after it was due.</summary>
     public TimeSpan MaxLateness => _time.GetElapsedTime(0, Interlocked.Read(ref _maxLatenessTicks));
 
+    /// <summary>
+    /// The longest this clock's thread was held up since it started or since <see cref="ResetLongestHoldUp"/>: from when
+    /// the oldest frame not yet run was due to when the thread ran it or skipped it. Unlike <see cref="MaxLateness"/>
+    /// it counts skipped frames, so it is how long this process's members could neither send nor judge what they heard.
+    /// </summary>
+    public TimeSpan LongestHoldUp => _time.GetElapsedTime(0, Interlocked.Read(ref _longestHoldUpTicks));
+
+    /// <summary>Starts a new measurement of <see cref="LongestHoldUp"/>.</summary>
+    public void ResetLongestHoldUp() => Interlocked.Exchange(ref _longestHoldUpTicks, 0);
+
     /// <summary>Calls <paramref name="onFrame"/> with each frame number from the next frame on, until disposed.</summary>
     public IDisposable Subscribe(Action<long> onFrame)
     {
@@ -126,6 +137,8 @@ public sealed class FrameClock : IDisposable
                 }
                 else
                 {
+                    long heldUp = -remaining;
+                    if (heldUp > Interlocked.Read(ref _longestHoldUpTicks)) Interlocked.Exchange(ref _longestHoldUpTicks, heldUp);
                     (first, count) = schedule.Take(now);
                 }
             }

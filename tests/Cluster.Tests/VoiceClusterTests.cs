@@ -114,6 +114,7 @@ public sealed class VoiceClusterTests(ITestOutputHelper output) : IAsyncLifetime
         var affected = rooms.Where(r => placed[r.ChannelId].Node == victimNode).ToArray();
         var unaffected = rooms.Except(affected).ToArray();
         foreach (var member in _members) member.ResetWindow();
+        FrameClock.Shared.ResetLongestHoldUp();
         await victim.KillAsync();
 
         await Task.WhenAll(affected.SelectMany(r => r.Members).Select(m =>
@@ -147,7 +148,12 @@ public sealed class VoiceClusterTests(ITestOutputHelper output) : IAsyncLifetime
         // No renegotiation and no break: nothing lost, and no silence beyond what scheduling on this shared
         // two-core machine causes while the surviving node takes on the moved rooms (0 to 60 ms measured).
         Assert.All(others, stats => Assert.True(stats.LossRatio < 0.01, $"{stats.DisplayName} lost {stats.LossRatio:P1}"));
-        Assert.All(others, stats => Assert.True(stats.LongestGap < TimeSpan.FromMilliseconds(500), $"{stats.DisplayName}: gap {stats.LongestGap}"));
+        // While this process was held up (its members neither sent nor listened), a silence is its own, not the
+        // node's: the bound allows for the longest such hold-up of the members' clock.
+        var heldUp = FrameClock.Shared.LongestHoldUp;
+        output.WriteLine($"the members' clock was held up for at most {heldUp.TotalMilliseconds:0} ms meanwhile");
+        Assert.All(others, stats => Assert.True(stats.LongestGap < TimeSpan.FromMilliseconds(500) + heldUp,
+            $"{stats.DisplayName}: gap {stats.LongestGap}, the members' clock held up for at most {heldUp.TotalMilliseconds:0} ms"));
     }
 
     [Fact]

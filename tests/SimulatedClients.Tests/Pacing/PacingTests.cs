@@ -106,6 +106,8 @@ public sealed class PacingTests
         Assert.Empty(runs);
         Assert.Equal(1, clock.LateFrames);
         Assert.Equal(TimeSpan.FromMilliseconds(25), clock.MaxLateness);
+        Assert.Equal(TimeSpan.FromMilliseconds(25), clock.LongestHoldUp);
+        clock.ResetLongestHoldUp();
 
         // Back on time: frame 32 is due 15 ms later.
         time.AdvanceForClock(TimeSpan.FromMilliseconds(15));
@@ -119,6 +121,8 @@ public sealed class PacingTests
         Assert.Equal(7, clock.SkippedFrames);
         Assert.Equal(2, clock.LateFrames);
         Assert.Equal(TimeSpan.FromMilliseconds(90), clock.MaxLateness);
+        // The hold-up counts from frame 33's due time, skipped frames included.
+        Assert.Equal(TimeSpan.FromMilliseconds(230), clock.LongestHoldUp);
         Assert.Equal(38, clock.FramesRun);
         Assert.Equal(44, clock.CurrentFrame);
     }
