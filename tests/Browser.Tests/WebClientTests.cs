@@ -69,12 +69,25 @@ public sealed class WebClientTests(WebApp app, ITestOutputHelper output) : IClas
         // A probe's first records may precede the stream reaching its worklet: measure from when each hears the room.
         var sinceAlice = await AudibleSinceAsync(alice, atAlice, "Alice");
         var sinceBob = await AudibleSinceAsync(bob, atBob, "Bob");
-        await Probe.UntilAsync(async () => (await atAlice.SamplesAsync(sinceAlice + 2000)).Length > 0, Patience, "two seconds of audio at Alice");
-        await Probe.UntilAsync(async () => (await atBob.SamplesAsync(sinceBob + 2000)).Length > 0, Patience, "two seconds of audio at Bob");
+        // Which tone each hears is judged on two seconds of windows in which the room was audible: on a busy machine
+        // a page's playout has short dropouts (continuity has tests of its own), and silent windows say nothing of
+        // whose tone is heard.
+        static bool Audible(AudioProbe.Sample s) => s.Db.Max() > -60;
+        const int twoSeconds = 2000 * 48 / 256;
+        await Probe.UntilAsync(async () => (await atAlice.SamplesAsync(sinceAlice)).Count(Audible) >= twoSeconds, Patience, "two seconds of audio at Alice");
+        await Probe.UntilAsync(async () => (await atBob.SamplesAsync(sinceBob)).Count(Audible) >= twoSeconds, Patience, "two seconds of audio at Bob");
+        async Task<(double Tone440, double Tone660, double AudibleShare)> LevelsAsync(AudioProbe probe, double since)
+        {
+            var all = await probe.SamplesAsync(since);
+            var audible = all.Where(Audible).ToArray();
+            double Median(int k) => audible.Select(s => s.Db[k]).Order().ElementAt(audible.Length / 2);
+            return (Median(0), Median(1), (double)audible.Length / all.Length);
+        }
 
-        var (a440, a660) = (await MedianDbAsync(atAlice, sinceAlice, 0), await MedianDbAsync(atAlice, sinceAlice, 1));
-        var (b440, b660) = (await MedianDbAsync(atBob, sinceBob, 0), await MedianDbAsync(atBob, sinceBob, 1));
-        output.WriteLine($"Alice hears 440 Hz at {a440:F1} dB, 660 Hz at {a660:F1} dB; Bob hears 440 Hz at {b440:F1} dB, 660 Hz at {b660:F1} dB");
+        var (a440, a660, aShare) = await LevelsAsync(atAlice, sinceAlice);
+        var (b440, b660, bShare) = await LevelsAsync(atBob, sinceBob);
+        output.WriteLine($"Alice hears 440 Hz at {a440:F1} dB, 660 Hz at {a660:F1} dB ({aShare:P0} of windows audible); " +
+                         $"Bob hears 440 Hz at {b440:F1} dB, 660 Hz at {b660:F1} dB ({bShare:P0} audible)");
         Assert.True(b440 - b660 >= 20, $"Bob: Alice's 440 Hz at {b440:F1} dB, his own 660 Hz at {b660:F1} dB");
         Assert.True(a660 - a440 >= 20, $"Alice: Bob's 660 Hz at {a660:F1} dB, her own 440 Hz at {a440:F1} dB");
     }
