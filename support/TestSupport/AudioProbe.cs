@@ -187,6 +187,32 @@ public sealed class AudioProbe(IPage page, string stream = AudioProbe.Received)
             e.GetProperty("db").EnumerateArray().Select(d => d.ValueKind == JsonValueKind.Number ? d.GetDouble() : -200).ToArray())).ToArray();
     }
 
+    /// <summary>
+    /// What the page's voice peer connection has played so far (its audio <c>inbound-rtp</c> statistics): the seconds
+    /// its jitter buffer held the samples it emitted, summed, and how many it emitted.
+    /// </summary>
+    public sealed record Playout(double DelaySeconds, double Emitted)
+    {
+        /// <summary>The mean time the samples emitted since <paramref name="earlier"/> spent in the jitter buffer, in ms.</summary>
+        public double MeanDelayMsSince(Playout earlier) =>
+            Emitted > earlier.Emitted ? (DelaySeconds - earlier.DelaySeconds) / (Emitted - earlier.Emitted) * 1000 : 0;
+    }
+
+    /// <summary>The page's <see cref="Playout"/> now.</summary>
+    public static async Task<Playout> PlayoutAsync(IPage page)
+    {
+        var values = await page.EvaluateAsync<double[]>("""
+            async () => {
+              const pc = window.__openchat && window.__openchat.peerConnection;
+              if (!pc) throw new Error('no voice peer connection');
+              for (const s of (await pc.getStats()).values())
+                if (s.type === 'inbound-rtp' && s.kind === 'audio') return [s.jitterBufferDelay ?? 0, s.jitterBufferEmittedCount ?? 0];
+              return [0, 0];
+            }
+            """);
+        return new Playout(values[0], values[1]);
+    }
+
     /// <summary>The page's clock now, in ms since 1970.</summary>
     public static Task<double> NowAsync(IPage page) => page.EvaluateAsync<double>("() => performance.timeOrigin + performance.now()");
 }
