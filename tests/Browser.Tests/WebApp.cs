@@ -33,6 +33,8 @@ public sealed class WebApp : IAsyncLifetime
             ["OpenChat__Gateway__CallsPerSecond"] = "200",
             // Every page signs in from 127.0.0.1; a class's tests open more sessions in a minute than one person would.
             ["OpenChat__Auth__SessionsPerMinute"] = "1000",
+            // The voice tests read the media engine's counters.
+            ["OpenChat__Management__Port"] = Probe.FreeTcpPort().ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         await _server.WaitReadyAsync(TimeSpan.FromSeconds(90));
         Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
@@ -47,6 +49,13 @@ public sealed class WebApp : IAsyncLifetime
     }
 
     public string ServerOutput => _server.Output;
+
+    /// <summary>A sample from the server's <c>/metrics</c> (on its management port), or null when it has none.</summary>
+    public async Task<double?> MetricAsync(string name, params (string Label, string Value)[] labels)
+    {
+        using var http = new HttpClient();
+        return PrometheusText.Value(await http.GetStringAsync(_server.ManagementUrl + "/metrics"), name, labels);
+    }
 
     /// <summary>
     /// Where screenshot tests write: <c>OPENCHAT_SCREENSHOTS_DIR</c> (e.g. <c>docs/screenshots</c>, to replace the ones the

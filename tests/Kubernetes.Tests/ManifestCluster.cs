@@ -8,6 +8,7 @@ using k8s.Models;
 using OpenChat.Kubernetes.Tests.Manifests;
 using OpenChat.Kubernetes.Tests.Simulation;
 using OpenChat.SimulatedClients.Network;
+using OpenChat.TestSupport;
 using OpenChat.TestSupport.PodNetwork;
 using Xunit;
 
@@ -140,16 +141,7 @@ public sealed class ManifestCluster : IAsyncLifetime
                 return new NetworkStream(socket, ownsSocket: true);
             },
         }) { Timeout = TimeSpan.FromSeconds(10) };
-        var text = await http.GetStringAsync($"http://{pod.Address}:{port}/metrics");
-        foreach (var line in text.Split('\n'))
-        {
-            if (!line.StartsWith(name, StringComparison.Ordinal)) continue;
-            var rest = line[name.Length..];
-            if (rest.Length > 0 && rest[0] != ' ' && rest[0] != '{') continue;
-            if (!labels.All(l => rest.Contains($"{l.Label}=\"{l.Value}\"", StringComparison.Ordinal))) continue;
-            return double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
-        }
-        return null;
+        return PrometheusText.Value(await http.GetStringAsync($"http://{pod.Address}:{port}/metrics"), name, labels);
     }
 
     private static bool InNetwork(IPAddress address, string cidr) => IPNetwork.Parse(cidr).Contains(address);
