@@ -286,7 +286,7 @@ namespace OpenChat.MixerBench
     {
         public long Bytes;
 
-        public void OnFrame(ReadOnlySpan<byte> opus, uint rtpTimestamp, ushort sequenceNumber, bool marker) => Bytes += opus.Length;
+        public void OnFrame(ReadOnlySpan<byte> opus, uint rtpTimestamp, ushort sequenceNumber, bool marker, byte audioLevelDbov) => Bytes += opus.Length;
     }
 
     internal static class Runner

@@ -89,10 +89,12 @@ public sealed class StreamAndClockTests
     // allocation-free stand-ins, and with the system libopus, which a media node uses in production and which
     // allocates nothing either (the libopus case fails when libopus.so is missing).
     [Theory]
-    [InlineData("stand-ins")]
-    [InlineData("libopus")]
-    [InlineData("libopus, metrics collected")]
-    public void Steady_state_ticks_and_packet_arrivals_do_not_allocate(string codec)
+    [InlineData("stand-ins", false)]
+    [InlineData("stand-ins", true)]
+    [InlineData("libopus", false)]
+    [InlineData("libopus", true)]
+    [InlineData("libopus, metrics collected", true)]
+    public void Steady_state_ticks_and_packet_arrivals_do_not_allocate(string codec, bool forward)
     {
         // With a listener on the media meter (as OpenTelemetry is on a node exporting metrics), every tick records its
         // duration through System.Diagnostics.Metrics; that path must not allocate either.
@@ -110,6 +112,7 @@ public sealed class StreamAndClockTests
         using var engine = new MixerEngine(new EngineOptions
         {
             RandomSeed = 3,
+            ForwardSingleTalker = forward,
             EncoderFactory = codec.StartsWith("libopus", StringComparison.Ordinal) ? LibOpus.Encoder : () => new FakeOpusEncoder(),
             DecoderFactory = codec.StartsWith("libopus", StringComparison.Ordinal) ? LibOpus.Decoder : () => new FakeOpusDecoder(),
         });
@@ -138,7 +141,9 @@ public sealed class StreamAndClockTests
             if (k >= 100) allocated += GC.GetAllocatedBytesForCurrentThread() - before;
         }
 
-        Assert.Equal(3, engine.Counters.EncodesLastTick);
+        // Two talkers: mixed, the shared mix and each talker's minus mix; forwarded, each talker is sent the other's packets.
+        Assert.Equal(forward ? 1 : 3, engine.Counters.EncodesLastTick);
+        Assert.Equal(forward, engine.Counters.Forwards > 0);
         Assert.True(sink.Frames > 0);
         Assert.Equal(0, allocated);
         if (codec.EndsWith("metrics collected", StringComparison.Ordinal)) Assert.True(Interlocked.Read(ref ticksMeasured) >= 200, $"{ticksMeasured} tick durations measured");
@@ -148,6 +153,6 @@ public sealed class StreamAndClockTests
     {
         public long Frames { get; private set; }
 
-        public void OnFrame(ReadOnlySpan<byte> opus, uint rtpTimestamp, ushort sequenceNumber, bool marker) => Frames++;
+        public void OnFrame(ReadOnlySpan<byte> opus, uint rtpTimestamp, ushort sequenceNumber, bool marker, byte audioLevelDbov) => Frames++;
     }
 }
