@@ -6,10 +6,9 @@ namespace OpenChat.MediaNode.Engine;
 /// </summary>
 /// <remarks>
 /// A listener that was sent a talker's own packets hears that talker <see cref="Lookahead"/> samples earlier than an
-/// encoded mix would play them: the encoder delays its input by its look-ahead, the forwarded packets are not delayed.
-/// Switching between the two therefore has to add or remove that many samples; <see cref="Splice"/> and
-/// <see cref="ProduceCompressed"/> do it with a cross-fade between two copies of the talker's audio one look-ahead
-/// apart, so the listener hears neither a repeat nor a cut.
+/// encoded mix plays it: the encoder delays its input by its look-ahead, forwarded packets are not delayed. An encoder
+/// taking over from forwarded packets is first <see cref="Splice">spliced</see> onto them, so that the listener's
+/// timeline gains those samples as a cross-fade rather than as a gap or a repeat.
 /// </remarks>
 internal sealed class MixBus
 {
@@ -56,24 +55,6 @@ internal sealed class MixBus
         Level = AudioLevel.FromPcm(scratch);
         encoded = true;
         return Encoder.Encode(scratch);
-    }
-
-    /// <summary>
-    /// The last mixed frame before its listeners are sent <paramref name="pcm"/>'s talker's own packets: the frame
-    /// (that talker alone, at unit gain) squeezed by <see cref="Lookahead"/> samples with a cross-fade, so that it ends
-    /// where the talker's next packet begins. <paramref name="mix"/> is scratch.
-    /// </summary>
-    public bool ProduceCompressed(ReadOnlySpan<short> pcm, Span<float> mix, Span<short> scratch, out bool encoded)
-    {
-        int shift = Lookahead, span = N - shift;
-        for (int i = 0; i < span; i++)
-        {
-            float w = FadeIn(i, span);
-            mix[i] = (1f - w) * pcm[i] + w * pcm[i + shift];
-        }
-        // Past the frame's end the encoder only looks ahead; the talker's next packet replaces what it sees there.
-        for (int i = span; i < N; i++) mix[i] = pcm[i];
-        return Produce(mix[..N], hasSources: true, scratch, out encoded);
     }
 
     /// <summary>

@@ -280,26 +280,19 @@ public sealed class MixerRoom
 
             // 3. What each listener hears: the one talker it hears at unit volume is sent on as that talker's own packet;
             //    anything else is a mix, each distinct mix encoded once. Timestamps advance for everyone, sent or not.
-            RoomMember? spliceFrom = null, compressFrom = null;
+            RoomMember? spliceFrom = null;
             bool sharedWanted = false;
             foreach (var m in members)
             {
                 m.SoleSource = null;
                 m.Audible = 0;
                 if (m.Sink is null || m.IsDeafened) continue;
-                var sole = Audible(m);
-                if (sole is not null)
-                {
-                    if (m.LastOutput == OutputKind.Mixed && m.LastFromShared) compressFrom ??= sole;
-                }
-                else if (!m.IsTalker && !m.HasPersonalMix && (m.Audible > 0 || m.LastOutput != OutputKind.Forwarded))
+                if (Audible(m) is null && !m.IsTalker && !m.HasPersonalMix && (m.Audible > 0 || m.LastOutput != OutputKind.Forwarded))
                 {
                     sharedWanted = true;
                     if (m.LastOutput == OutputKind.Forwarded) spliceFrom ??= m.ForwardedFrom;
                 }
             }
-            // The shared encoder can end its listeners' mix on the talker they are switched to only if nobody still needs the mix itself.
-            if (sharedWanted) compressFrom = null;
 
             bool sharedDone = false, sharedHasPacket = false, sharedEncoded = false;
             RoomMember? sharedSplicedFrom = null;
@@ -317,54 +310,26 @@ public sealed class MixerRoom
                     continue;
                 }
 
-                // A listener leaves a mix for a talker's packets through one last frame of the encoder it follows, brought
-                // onto the talker's timing. The shared encoder cannot do that while others still need the mix itself: the
-                // listener then first takes its own encoder, as it would without forwarding, and leaves from that one.
-                if (m.SoleSource is { } source
-                    && !(m.LastOutput == OutputKind.Mixed && m.LastFromShared && source != compressFrom && _options.AlignSwitches))
+                // Switched from the shared encoder straight to a talker's packets, a decoder would carry that encoder's
+                // state, and with it whatever is left there of a talker's own voice, into the packets' inter-frame
+                // prediction. A listener leaving a shared mix that others still hear therefore first takes its own encoder for
+                // a frame, as it would without forwarding (when everyone leaves it at once, nobody was a talker of it lately).
+                if (m.SoleSource is { } source && !(m.LastOutput == OutputKind.Mixed && m.LastFromShared && sharedWanted))
                 {
-                    bool compressed = false;
-                    if (m.LastOutput == OutputKind.Mixed && _options.AlignSwitches)
+                    ReleaseBus(m);
+                    if (source.Frame.Kind == JitterFrameKind.Packet)
                     {
-                        // Its decoder follows an encoder on the mix's timing: one more mixed frame, squeezed onto the talker's.
-                        if (m.LastFromShared && source == compressFrom)
-                        {
-                            ReleaseBus(m);
-                            if (!sharedDone)
-                            {
-                                sharedDone = true;
-                                sharedHasPacket = _sharedBus.ProduceCompressed(source.Pcm, _mix, _scratch, out sharedEncoded);
-                                if (sharedEncoded) CountSharedFrame(ref encodes, ref busesInUse);
-                            }
-                            compressed = true;
-                            if (sharedHasPacket) Send(m, _sharedBus, ref sent);
-                        }
-                        else if (!m.LastFromShared && m.Bus is { } own)
-                        {
-                            busesInUse++;
-                            compressed = true;
-                            if (own.ProduceCompressed(source.Pcm, _mix, _scratch, out bool encoded) && encoded) Send(m, own, ref sent);
-                            if (encoded) encodes++;
-                        }
+                        m.Outbound.Send(sink, source.Payload.AsSpan(0, source.Frame.Length), source.Level);
+                        sent++;
+                        forwards++;
                     }
-
-                    if (!compressed)
+                    else
                     {
-                        ReleaseBus(m);
-                        if (source.Frame.Kind == JitterFrameKind.Packet)
-                        {
-                            m.Outbound.Send(sink, source.Payload.AsSpan(0, source.Frame.Length), source.Level);
-                            sent++;
-                            forwards++;
-                        }
-                        else
-                        {
-                            // Concealed or recovered from FEC here, the frame is no packet of the talker's: the listener's
-                            // decoder conceals it, from the same state and with the same FEC in the next packet.
-                            m.Outbound.Skip();
-                        }
+                        // Concealed or recovered from FEC here, the frame is no packet of the talker's: the listener's
+                        // decoder conceals it, from the same state and with the same FEC in the next packet.
+                        m.Outbound.Skip();
                     }
-                    Finish(m, OutputKind.Forwarded, source, shared: m.LastFromShared && compressed);
+                    Finish(m, OutputKind.Forwarded, source, shared: false);
                     continue;
                 }
 

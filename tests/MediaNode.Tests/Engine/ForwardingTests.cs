@@ -204,6 +204,83 @@ public sealed class ForwardingTests(ITestOutputHelper output)
         Assert.True(c.Frames.Count >= 50);
     }
 
+    // A listener hears A's tone (the loud talker) forwarded, then mixed with B (a quiet low tone) from tick 60, then
+    // forwarded again once B has left the talkers. A click shows in the decoded stream as a burst in its second
+    // difference (a high-pass that a tone barely passes): the figure is the largest second difference within two frames
+    // of a switch relative to the largest anywhere away from the switches, forwarded or mixed. The dip is the quietest
+    // 2.5 ms there relative to the tone's level.
+    [Theory]
+    [InlineData(440, 1)]
+    [InlineData(180, 6)]
+    public void Switching_between_forwarded_packets_and_the_mix_makes_no_click(double frequency, int harmonics)
+    {
+        var spliced = SwitchArtifacts(frequency, harmonics, align: true);
+        var reset = SwitchArtifacts(frequency, harmonics, align: false);
+        output.WriteLine($"{frequency} Hz, {harmonics} harmonics: to the mix {spliced.ToMix:F1} dB (dip {spliced.ToMixDip:F1} dB), " +
+                         $"back to forwarding {spliced.ToForward:F1} dB (dip {spliced.ToForwardDip:F1} dB); " +
+                         $"to the mix from a reset encoder {reset.ToMix:F1} dB (dip {reset.ToMixDip:F1} dB)");
+        Assert.True(spliced.ToMix <= MaxSwitchArtifactDb, $"switch to the mix: {spliced.ToMix:F1} dB");
+        Assert.True(spliced.ToForward <= MaxSwitchArtifactDb, $"switch back to forwarding: {spliced.ToForward:F1} dB");
+        Assert.True(reset.ToMix > spliced.ToMix + 15, $"splicing the encoder onto the forwarded audio gained only {reset.ToMix - spliced.ToMix:F1} dB");
+        Assert.True(spliced.ToMixDip > MaxDipDb && spliced.ToForwardDip > MaxDipDb, $"dips {spliced.ToMixDip:F1} and {spliced.ToForwardDip:F1} dB");
+    }
+
+    // Codec noise alone gives second differences within a few dB of each other from frame to frame; a step in the
+    // waveform gives 25 to 40 dB more (a reset encoder's first frame: 29 to 41 dB).
+    private const double MaxSwitchArtifactDb = 8;
+    private const double MaxDipDb = -15;
+
+    private static (double ToMix, double ToForward, double ToMixDip, double ToForwardDip) SwitchArtifacts(double frequency, int harmonics, bool align)
+    {
+        using var sim = new Simulation(new EngineOptions { RandomSeed = 7, AlignSwitches = align });
+        var c = sim.Join(C);
+        sim.Join(A);
+        sim.Join(B);
+        var toneA = new ToneSource(frequency, 0.25, harmonics: harmonics);
+        var toneB = new ToneSource(200, 0.01);
+        var silence = new ToneSource(0, 0);
+        var fromA = new HashSet<string>();
+        for (int k = 0; k < 200; k++)
+        {
+            toneB.Amplitude = k is >= 60 and < 100 ? 0.01 : 0;
+            var pa = toneA.Next();
+            fromA.Add(Convert.ToBase64String(pa.Payload));
+            sim.Send(A, pa, withLevel: true, delayMs: 5);
+            sim.Send(B, toneB.Next(), withLevel: true, delayMs: 5);
+            sim.Send(C, silence.Next(), withLevel: true, delayMs: 5);
+            sim.Step();
+        }
+
+        string kinds = string.Concat(c.Frames.Select(f => fromA.Contains(Convert.ToBase64String(f.Payload)) ? 'a' : 'm'));
+        Assert.Matches("^m*a{40,}m{40,}a{40,}$", kinds);
+        AssertContinuous(c.Frames, "C");
+        int toMix = kinds.IndexOf("am", StringComparison.Ordinal) + 1, toForward = kinds.LastIndexOf("ma", StringComparison.Ordinal) + 1;
+
+        short[] pcm = c.Decode();
+        const int n = AudioFormat.FrameSamples, block = n / 8;
+        double Peak(int fromFrame, int toFrame)
+        {
+            double peak = 0;
+            for (int i = fromFrame * n; i < toFrame * n; i++) peak = Math.Max(peak, Math.Abs(pcm[i] - 2 * pcm[i - 1] + pcm[i - 2]));
+            return peak;
+        }
+        double Quietest(int fromFrame, int toFrame)
+        {
+            double quietest = double.MaxValue;
+            for (int b = fromFrame * 8; b < toFrame * 8; b++)
+            {
+                double sum = 0;
+                for (int i = b * block; i < (b + 1) * block; i++) sum += (double)pcm[i] * pcm[i];
+                quietest = Math.Min(quietest, Math.Sqrt(sum / block));
+            }
+            return quietest;
+        }
+        double steady = Math.Max(Peak(toMix - 30, toMix - 5), Math.Max(Peak(toMix + 10, toForward - 10), Peak(toForward + 10, kinds.Length)));
+        double level = Quietest(toMix - 30, toMix - 5);
+        return (20 * Math.Log10(Peak(toMix - 2, toMix + 2) / steady), 20 * Math.Log10(Peak(toForward - 2, toForward + 2) / steady),
+            20 * Math.Log10(Quietest(toMix - 2, toMix + 2) / level), 20 * Math.Log10(Quietest(toForward - 2, toForward + 2) / level));
+    }
+
     private static void AssertContinuous(IReadOnlyList<SentFrame> frames, string who)
     {
         Assert.True(frames.Count > 0, $"{who} received nothing");
