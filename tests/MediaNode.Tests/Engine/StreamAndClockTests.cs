@@ -149,6 +149,57 @@ public sealed class StreamAndClockTests
         if (codec.EndsWith("metrics collected", StringComparison.Ordinal)) Assert.True(Interlocked.Read(ref ticksMeasured) >= 200, $"{ticksMeasured} tick durations measured");
     }
 
+    // One talker throughout, a second one joining and leaving every 80 ticks: each listener switches from forwarded
+    // packets to the shared mix (its encoder spliced onto the talker's audio) and back, and no switch allocates.
+    [Theory]
+    [InlineData("stand-ins")]
+    [InlineData("libopus")]
+    public void Switching_between_forwarded_packets_and_mixes_does_not_allocate(string codec)
+    {
+        using var engine = new MixerEngine(new EngineOptions
+        {
+            RandomSeed = 3,
+            EncoderFactory = codec == "libopus" ? LibOpus.Encoder : () => new FakeOpusEncoder(),
+            DecoderFactory = codec == "libopus" ? LibOpus.Decoder : () => new FakeOpusDecoder(),
+        });
+        var room = engine.CreateRoom(new RoomId("r"));
+        var sink = new CountingSink();
+        var sources = new ToneSource[10];
+        for (int i = 0; i < 10; i++)
+        {
+            room.AddMember(new MemberId(i), sink);
+            sources[i] = i < 2 ? new ToneSource(300 + 200 * i, 0.2) : new ToneSource(0, 0);
+        }
+        var packets = Enumerable.Range(0, 400).Select(k =>
+        {
+            sources[1].Amplitude = k % 80 < 30 ? 0.2 : 0;
+            return sources.Select(s => s.Next()).ToArray();
+        }).ToArray();
+        long ms = Stopwatch.Frequency / 1000;
+
+        long allocated = 0;
+        int splices = 0, forwardedTicks = 0;
+        for (int k = 0; k < 400; k++)
+        {
+            long now = (1_000_000 + k * 20L) * ms;
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 10; i++)
+            {
+                var p = packets[k][i];
+                room.OnPacket(new MemberId(i), p.Sequence, p.Timestamp, p.Payload, p.Level, now - 5 * ms);
+            }
+            engine.Tick(now);
+            if (k < 160) continue;
+            allocated += GC.GetAllocatedBytesForCurrentThread() - before;
+            if (room.LastTick.Encodes > MixerRoom.SharedEncoderMemoryFrames) splices++;
+            if (room.LastTick.Encodes == 0 && room.LastTick.Forwards == 9) forwardedTicks++;
+        }
+
+        Assert.True(splices >= 2, $"{splices} switches to the mix measured");
+        Assert.True(forwardedTicks >= 40, $"{forwardedTicks} ticks with one talker forwarded to all nine others");
+        Assert.Equal(0, allocated);
+    }
+
     private sealed class CountingSink : IAudioSink
     {
         public long Frames { get; private set; }
