@@ -6,15 +6,17 @@ namespace OpenChat.MediaNode.Engine;
 
 /// <summary>
 /// One voice room's mixer. Each tick it plays one frame from every member's jitter buffer, mixes the
-/// loudest few talkers, and sends every member one encoded frame: talkers get the mix minus their own
-/// voice, members with personal volumes get their own mix, everyone else shares one encoded mix (a member
-/// whose voice the shared encoder may still carry gets that mix from its own encoder for a few frames).
+/// loudest few talkers, and sends every member one frame: a member that hears exactly one talker gets that
+/// talker's own packet (<see cref="EngineOptions.ForwardSingleTalker"/>); otherwise talkers get the mix minus
+/// their own voice, members with personal volumes get their own mix, everyone else shares one encoded mix (a
+/// member whose voice the shared encoder may still carry, or whose forwarded talker's packets just stopped
+/// carrying all it hears, gets that mix from its own encoder for a few frames).
 /// </summary>
 /// <remarks>
 /// <see cref="OnPacket"/> is called from the network receive thread and only touches the member's jitter
 /// buffer. Everything else (the tick and membership changes) holds this room's lock, never another room's.
 /// The tick does not allocate once every bus it needs exists. The tick (<see cref="MixOnce"/>) and the helpers it
-/// calls stay in this one file, over 400 lines, so the per-frame path can be read and checked for allocations and
+/// calls stay in this one file, over 500 lines, so the per-frame path can be read and checked for allocations and
 /// locks top to bottom.
 /// </remarks>
 public sealed class MixerRoom
