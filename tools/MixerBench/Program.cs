@@ -23,7 +23,7 @@ var (encoderType, decoderType) = MixerEngine.CodecImplementation();
 Console.WriteLine($"codec: encoder {encoderType}, decoder {decoderType} " +
                   $"({(encoderType.StartsWith("Native", StringComparison.Ordinal) ? "system libopus" : "Concentus C#")})");
 Console.WriteLine($"machine: {Environment.ProcessorCount} logical cores, {Environment.OSVersion}, .NET {Environment.Version}");
-Console.WriteLine($"settings: complexity {options.Complexity}, bandwidth {options.BandwidthHz} Hz, bitrate 32 kbps, FEC on, seconds {options.Seconds}, repeats {options.Repeats}");
+Console.WriteLine($"settings: complexity {options.Complexity}, bandwidth {options.BandwidthHz} Hz, bitrate 32 kbps, FEC on, single talkers forwarded {(options.Forward ? "yes" : "no")}, seconds {options.Seconds}, repeats {options.Repeats}");
 Console.WriteLine();
 
 Corpus.BandwidthHz = options.BandwidthHz;
@@ -70,13 +70,14 @@ static int Calibrate(Corpus speech, BenchOptions options)
 
 namespace OpenChat.MixerBench
 {
-    internal sealed record BenchOptions(string Scenario, int Seconds, int Repeats, int Complexity, string Codec, int? Rooms, int BandwidthHz)
+    internal sealed record BenchOptions(string Scenario, int Seconds, int Repeats, int Complexity, string Codec, int? Rooms, int BandwidthHz, bool Forward)
     {
         public static BenchOptions Parse(string[] args)
         {
             string scenario = "all", codec = "managed";
             int seconds = 60, repeats = 3, complexity = 5, bandwidth = 20_000;
             int? rooms = null;
+            bool forward = true;
             for (int i = 0; i < args.Length; i++)
             {
                 string next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -89,12 +90,13 @@ namespace OpenChat.MixerBench
                     case "--codec": codec = next(); break;
                     case "--bandwidth": bandwidth = int.Parse(next(), CultureInfo.InvariantCulture); break;
                     case "--rooms": rooms = int.Parse(next(), CultureInfo.InvariantCulture); break;
+                    case "--forward": forward = next() switch { "on" => true, "off" => false, _ => throw new ArgumentException("--forward on|off") }; break;
                     default: throw new ArgumentException($"unknown option {args[i]}");
                 }
             }
             if (scenario is not ("all" or "rooms10" or "room1000" or "probe")) throw new ArgumentException("--scenario all|rooms10|room1000");
             if (codec is not ("managed" or "auto")) throw new ArgumentException("--codec managed|auto");
-            return new BenchOptions(scenario, seconds, repeats, complexity, codec, rooms, bandwidth);
+            return new BenchOptions(scenario, seconds, repeats, complexity, codec, rooms, bandwidth, forward);
         }
     }
 
@@ -116,6 +118,7 @@ namespace OpenChat.MixerBench
         int Gen0,
         double EncodesPerTick,
         double DecodesPerTick,
+        double ForwardsPerTick,
         double CpuPerTickMs,
         string LoadAverage)
     {
@@ -136,7 +139,7 @@ namespace OpenChat.MixerBench
             $"tick p50 {r.TickP50Ms:F2} ms p99 {r.TickP99Ms:F2} ms max {r.TickMaxMs:F2} ms, ticks {r.Ticks}, late {r.LateTicks} " +
             $"(max {r.LatenessMaxMs:F1} ms), missed {r.MissedTicks}, allocated {r.AllocatedBytesPerTick:F0} B/tick on the clock thread " +
             $"({r.ProcessAllocatedBytesPerTick:F0} B/tick process), gen0 GCs {r.Gen0}, encodes/tick {r.EncodesPerTick:F1}, " +
-            $"decodes/tick {r.DecodesPerTick:F1} -> {r.MembersPerCoreAt70:F0} members per core at 70%"));
+            $"decodes/tick {r.DecodesPerTick:F1}, forwarded frames/tick {r.ForwardsPerTick:F1} -> {r.MembersPerCoreAt70:F0} members per core at 70%"));
 
         public static void PrintMedian(string title, List<RunResult> runs)
         {
@@ -286,7 +289,7 @@ namespace OpenChat.MixerBench
     {
         public long Bytes;
 
-        public void OnFrame(ReadOnlySpan<byte> opus, uint rtpTimestamp, ushort sequenceNumber, bool marker) => Bytes += opus.Length;
+        public void OnFrame(ReadOnlySpan<byte> opus, uint rtpTimestamp, ushort sequenceNumber, bool marker, byte audioLevelDbov) => Bytes += opus.Length;
     }
 
     internal static class Runner
@@ -297,6 +300,7 @@ namespace OpenChat.MixerBench
             var engine = new MixerEngine(new EngineOptions
             {
                 RandomSeed = 1,
+                ForwardSingleTalker = options.Forward,
                 Encoder = new EncoderSettings { Complexity = options.Complexity, MaxBandwidthHz = options.BandwidthHz },
             });
             var sink = new NullSink();
@@ -357,7 +361,7 @@ namespace OpenChat.MixerBench
                 int tick = 0;
                 double cpuStart = 0, cpuEnd = 0;
                 long allocStart = 0, allocEnd = 0, processAllocStart = 0, processAllocEnd = 0, wallStart = 0, wallEnd = 0;
-                long encodesStart = 0, decodesStart = 0;
+                long encodesStart = 0, decodesStart = 0, forwardsStart = 0;
                 int gen0Start = 0;
                 var done = new ManualResetEventSlim();
                 long period = Stopwatch.Frequency / 50;
@@ -380,6 +384,7 @@ namespace OpenChat.MixerBench
                             wallStart = Stopwatch.GetTimestamp();
                             encodesStart = engine.Counters.Encodes;
                             decodesStart = engine.Counters.Decodes;
+                            forwardsStart = engine.Counters.Forwards;
                         }
                         // Packets arrive in real time whether or not the clock kept up, as from a network.
                         long nowTicks = Stopwatch.GetTimestamp();
@@ -422,6 +427,7 @@ namespace OpenChat.MixerBench
                     Gen0: GC.CollectionCount(0) - gen0Start,
                     EncodesPerTick: (counters.Encodes - encodesStart) / (double)ticks,
                     DecodesPerTick: (counters.Decodes - decodesStart) / (double)ticks,
+                    ForwardsPerTick: (counters.Forwards - forwardsStart) / (double)ticks,
                     CpuPerTickMs: (cpuEnd - cpuStart) * 1000 / Math.Max(1, counters.TickDuration.Count),
                     LoadAverage: loadStart + " -> " + LoadAverage());
             }

@@ -14,6 +14,7 @@ public sealed class EngineCounters
     private long _concealed;
     private long _fecRecovered;
     private long _framesSent;
+    private long _forwards;
     private long _speakingEvents;
     private long _packetsAccepted;
     private long _packetsLate;
@@ -51,6 +52,9 @@ public sealed class EngineCounters
     public long FecRecovered => Interlocked.Read(ref _fecRecovered);
 
     public long FramesSent => Interlocked.Read(ref _framesSent);
+
+    /// <summary>Frames sent as the talker's own packet (no decode or encode for that listener); the rest of <see cref="FramesSent"/> were encoded.</summary>
+    public long Forwards => Interlocked.Read(ref _forwards);
 
     public long SpeakingEvents => Interlocked.Read(ref _speakingEvents);
 
@@ -127,6 +131,7 @@ public sealed class EngineCounters
         Interlocked.Add(ref _concealed, total.Concealed);
         Interlocked.Add(ref _fecRecovered, total.FecRecovered);
         Interlocked.Add(ref _framesSent, total.FramesSent);
+        Interlocked.Add(ref _forwards, total.Forwards);
         Interlocked.Add(ref _speakingEvents, total.SpeakingEvents);
         TickDuration.Record(durationTicks);
         MediaMetrics.RecordTick(durationTicks);

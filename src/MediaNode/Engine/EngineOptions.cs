@@ -50,6 +50,12 @@ public sealed record EngineOptions
     /// </summary>
     public int SilentFramesBeforePause { get; init; } = 10;
 
+    /// <summary>
+    /// A listener whose mix would hold exactly one talker at unit volume is sent that talker's own Opus packets
+    /// instead of an encoded mix: no encoder runs for it. False always mixes (to compare the cost).
+    /// </summary>
+    public bool ForwardSingleTalker { get; init; } = true;
+
     /// <summary>A tick starting later than this after its scheduled time counts as late.</summary>
     public TimeSpan LateTickThreshold { get; init; } = TimeSpan.FromMilliseconds(5);
 
@@ -58,6 +64,13 @@ public sealed record EngineOptions
 
     /// <summary>Seed for the random initial RTP sequence numbers and timestamps of outbound streams; null for a random seed.</summary>
     public int? RandomSeed { get; init; }
+
+    /// <summary>
+    /// Whether a listener's switch between forwarded packets and an encoded mix is brought onto one timeline (the
+    /// encoder taking over is run over the talker's recent audio; the encoder handed over from ends on the talker's
+    /// timing). Tests turn it off to measure what it saves.
+    /// </summary>
+    internal bool AlignSwitches { get; init; } = true;
 
     /// <summary>Creates encoders; tests substitute fakes to measure the engine's own cost. Null uses Concentus.</summary>
     internal Func<IOpusEncoder>? EncoderFactory { get; init; }

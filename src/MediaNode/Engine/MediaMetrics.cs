@@ -18,7 +18,7 @@ public static class MediaMetrics
     private static readonly List<MixerEngine> Engines = [];
 
     // Totals of engines already disposed, so that counters never go back.
-    private static long _retiredTicks, _retiredLate, _retiredMissed, _retiredEncodes, _retiredDecodes, _retiredReceived, _retiredSent, _retiredExpected;
+    private static long _retiredTicks, _retiredLate, _retiredMissed, _retiredEncodes, _retiredDecodes, _retiredReceived, _retiredSent, _retiredExpected, _retiredForwards;
     private static long _lostReported;
     private static long _membersUdp, _membersTcp, _membersRelay;
 
@@ -32,6 +32,8 @@ public static class MediaMetrics
         Meter.CreateObservableGauge("openchat.media.members", () => Sum(e => e.MemberCount), "{member}", "Members in the rooms this node mixes.");
         Meter.CreateObservableCounter("openchat.media.encodes", () => Total(e => e.Counters.Encodes, _retiredEncodes), "{frame}", "Opus frames encoded.");
         Meter.CreateObservableCounter("openchat.media.decodes", () => Total(e => e.Counters.Decodes, _retiredDecodes), "{frame}", "Opus frames decoded.");
+        Meter.CreateObservableCounter("openchat.media.forwards", () => Total(e => e.Counters.Forwards, _retiredForwards), "{frame}",
+            "Talkers' Opus frames sent on to a listener as they came, instead of an encoded mix.");
         Meter.CreateObservableCounter("openchat.media.ticks", () => Total(e => e.Counters.Ticks, _retiredTicks), "{tick}", "Mixing ticks run.");
         Meter.CreateObservableCounter("openchat.media.ticks.late", () => Total(e => e.Counters.LateTicks, _retiredLate), "{tick}",
             "Ticks that started later than the late-tick threshold after they were due.");
@@ -94,6 +96,7 @@ public static class MediaMetrics
             _retiredReceived += c.InboundReceived;
             _retiredSent += c.FramesSent;
             _retiredExpected += c.InboundExpected;
+            _retiredForwards += c.Forwards;
         }
     }
 

@@ -6,15 +6,17 @@ namespace OpenChat.MediaNode.Engine;
 
 /// <summary>
 /// One voice room's mixer. Each tick it plays one frame from every member's jitter buffer, mixes the
-/// loudest few talkers, and sends every member one encoded frame: talkers get the mix minus their own
-/// voice, members with personal volumes get their own mix, everyone else shares one encoded mix (a member
-/// whose voice the shared encoder may still carry gets that mix from its own encoder for a few frames).
+/// loudest few talkers, and sends every member one frame: a member that hears exactly one talker gets that
+/// talker's own packet (<see cref="EngineOptions.ForwardSingleTalker"/>); otherwise talkers get the mix minus
+/// their own voice, members with personal volumes get their own mix, everyone else shares one encoded mix (a
+/// member whose voice the shared encoder may still carry, or whose forwarded talker's packets just stopped
+/// carrying all it hears, gets that mix from its own encoder for a few frames).
 /// </summary>
 /// <remarks>
 /// <see cref="OnPacket"/> is called from the network receive thread and only touches the member's jitter
 /// buffer. Everything else (the tick and membership changes) holds this room's lock, never another room's.
 /// The tick does not allocate once every bus it needs exists. The tick (<see cref="MixOnce"/>) and the helpers it
-/// calls stay in this one file, over 400 lines, so the per-frame path can be read and checked for allocations and
+/// calls stay in this one file, over 500 lines, so the per-frame path can be read and checked for allocations and
 /// locks top to bottom.
 /// </remarks>
 public sealed class MixerRoom
@@ -49,6 +51,7 @@ public sealed class MixerRoom
     private int _eventCursor;
     private long _tickNumber;
     private long _sharedFrames;
+    private bool _sharedEncodedLastTick;
     private int _busesInUse;
     private ISpeakingListener? _speakingListener;
 
@@ -113,6 +116,10 @@ public sealed class MixerRoom
             if (!_byId.TryRemove(id, out var member)) return false;
             _members.Remove(member);
             ReleaseBus(member);
+            foreach (var other in _members)
+            {
+                if (other.ForwardedFrom == member) other.ForwardedFrom = null;
+            }
             for (int i = 0; i < _talkerCount; i++)
             {
                 if (_talkers[i] != member) continue;
@@ -273,9 +280,25 @@ public sealed class MixerRoom
                 for (int s = 0; s < _sum.Length; s++) _sum[s] += pcm[s];
             }
 
-            // 3. Encode each distinct mix once and deliver. Timestamps advance for everyone, sent or not.
-            bool sharedDone = false, sharedHasPacket = false;
-            int busesInUse = 0;
+            // 3. What each listener hears: the one talker it hears at unit volume is sent on as that talker's own packet;
+            //    anything else is a mix, each distinct mix encoded once. Timestamps advance for everyone, sent or not.
+            RoomMember? spliceFrom = null;
+            bool sharedWanted = false;
+            foreach (var m in members)
+            {
+                m.SoleSource = null;
+                m.Audible = 0;
+                if (m.Sink is null || m.IsDeafened) continue;
+                if (Audible(m) is null && !m.IsTalker && !m.HasPersonalMix && (m.Audible > 0 || m.LastOutput != OutputKind.Forwarded))
+                {
+                    sharedWanted = true;
+                    if (m.LastOutput == OutputKind.Forwarded) spliceFrom ??= m.ForwardedFrom;
+                }
+            }
+
+            bool sharedDone = false, sharedHasPacket = false, sharedEncoded = false;
+            RoomMember? sharedSplicedFrom = null;
+            int busesInUse = 0, forwards = 0;
             foreach (var m in members)
             {
                 // Decoding is over for this tick: a frame with audio that was not decoded was ranked by its level alone.
@@ -285,52 +308,90 @@ public sealed class MixerRoom
                 if (sink is null || m.IsDeafened)
                 {
                     ReleaseBus(m);
-                    m.Outbound.EndTick();
+                    Finish(m, OutputKind.None, null, shared: false);
+                    continue;
+                }
+
+                // Switched from the shared encoder straight to a talker's packets, a decoder would carry that encoder's
+                // state, and with it whatever is left there of a talker's own voice, into the packets' inter-frame
+                // prediction. A listener leaving a shared mix that others still hear therefore first takes its own encoder for
+                // a frame, as it would without forwarding (when everyone leaves it at once, nobody was a talker of it lately).
+                if (m.SoleSource is { } source && !(m.LastOutput == OutputKind.Mixed && m.LastFromShared && sharedWanted))
+                {
+                    ReleaseBus(m);
+                    if (source.Frame.Kind == JitterFrameKind.Packet)
+                    {
+                        m.Outbound.Send(sink, source.Payload.AsSpan(0, source.Frame.Length), source.Level);
+                        sent++;
+                        forwards++;
+                    }
+                    else
+                    {
+                        // Concealed or recovered from FEC here, the frame is no packet of the talker's: the listener's
+                        // decoder conceals it, from the same state and with the same FEC in the next packet.
+                        m.Outbound.Skip();
+                    }
+                    Finish(m, OutputKind.Forwarded, source, shared: false);
                     continue;
                 }
 
                 bool sharedSource = !m.IsTalker && !m.HasPersonalMix;
+                var from = m.LastOutput == OutputKind.Forwarded ? m.ForwardedFrom : null;
+                if (m.Audible == 0 && _options.ForwardSingleTalker
+                    && (m.LastOutput == OutputKind.Forwarded || (!sharedSource && m.Bus is null && m.LastOutput == OutputKind.None)))
+                {
+                    // Nobody to hear and no mix to fade out: send nothing rather than start an encoder for silence (a lone
+                    // talker, or a listener whose forwarded talker stopped: its decoder fades out as after a lost packet).
+                    ReleaseBus(m);
+                    Finish(m, OutputKind.None, null, shared: false);
+                    continue;
+                }
+
                 if (sharedSource && !sharedDone)
                 {
                     // Encoded once, on the first member it may serve, even if that member has to wait for it (below),
                     // so that the encoder forgets former talkers and they can return to it.
                     sharedDone = true;
-                    sharedHasPacket = _sharedBus.Produce(_sum, _talkerCount > 0, _scratch, out bool encoded);
-                    if (encoded)
+                    if (!_sharedEncodedLastTick && spliceFrom is not null)
                     {
-                        encodes++;
-                        busesInUse++;
-                        _sharedFrames++;
-                        for (int i = 0; i < _talkerCount; i++) _talkers[i]!.LastSharedFrameWithVoice = _sharedFrames;
+                        // Idle while its listeners were sent a talker's packets: it takes over from that talker's audio.
+                        encodes += Splice(_sharedBus, spliceFrom, ref decodes, ref fec, ref concealed);
+                        spliceFrom.LastSharedFrameWithVoice = _sharedFrames + 1;
+                        sharedSplicedFrom = spliceFrom;
                     }
+                    sharedHasPacket = _sharedBus.Produce(_sum, _talkerCount > 0, _scratch, out sharedEncoded);
+                    if (sharedEncoded) CountSharedFrame(ref encodes, ref busesInUse);
                 }
 
-                if (sharedSource && _sharedFrames - m.LastSharedFrameWithVoice > SharedEncoderMemoryFrames)
+                if (sharedSource && _sharedFrames - Math.Max(m.LastSharedFrameWithVoice, m.SharedFrameAtSplice) > SharedEncoderMemoryFrames
+                    && (from is null || from == sharedSplicedFrom))
                 {
                     ReleaseBus(m);
-                    if (sharedHasPacket)
-                    {
-                        m.Outbound.Send(sink, _sharedBus.Encoder.Packet);
-                        sent++;
-                    }
+                    if (sharedHasPacket) Send(m, _sharedBus, ref sent);
+                    Finish(m, sharedHasPacket && _talkerCount > 0 ? OutputKind.Mixed : OutputKind.None, null, shared: true);
                 }
                 else
                 {
                     // A talker's mix minus its own voice, a personal mix, or, for a member whose voice left the shared
-                    // mix too recently for the shared encoder to have forgotten it, the shared mix from its own encoder.
+                    // mix (or whose forwarded talker's packets stopped) too recently for the shared encoder to match what
+                    // it heard, the shared mix from its own encoder.
                     var bus = m.Bus ??= AcquireBus();
                     busesInUse++;
+                    if (from is not null)
+                    {
+                        encodes += Splice(bus, from, ref decodes, ref fec, ref concealed);
+                        m.SharedFrameAtSplice = _sharedFrames;
+                    }
                     bool hasSources = m.HasPersonalMix ? BuildPersonalMix(m) : m.IsTalker ? BuildMinusMix(m) : CopySharedMix();
                     bool send = bus.Produce(_mix, hasSources, _scratch, out bool encoded);
                     if (encoded) encodes++;
-                    if (send)
-                    {
-                        m.Outbound.Send(sink, bus.Encoder.Packet);
-                        sent++;
-                    }
+                    if (send) Send(m, bus, ref sent);
+                    Finish(m, send && hasSources ? OutputKind.Mixed : OutputKind.None, null, shared: false);
                 }
-                m.Outbound.EndTick();
             }
+            // An encoder nobody took this tick forgets what it held, so that it never resumes on stale audio.
+            if (_sharedEncodedLastTick && !sharedEncoded) _sharedBus.Suspend();
+            _sharedEncodedLastTick = sharedEncoded;
             Volatile.Write(ref _busesInUse, busesInUse);
 
             // 4. Speaking changes, at most MaxSpeakingEventsPerSecond in any second; a change that has to
@@ -348,7 +409,7 @@ public sealed class MixerRoom
                 _speakingListener?.OnSpeakingChanged(Id, m.Id, speaking);
             }
 
-            var stats = new RoomTickStats(encodes, decodes, skipped, concealed, fec, sent, _talkerCount, events);
+            var stats = new RoomTickStats(encodes, decodes, skipped, concealed, fec, sent, _talkerCount, events, forwards);
             LastTick = stats;
             return stats;
         }
@@ -356,6 +417,7 @@ public sealed class MixerRoom
 
     private void Decode(RoomMember m, ref int decodes, ref int fec, ref int concealed)
     {
+        m.KeepHistory(_tickNumber);
         switch (m.Frame.Kind)
         {
             case JitterFrameKind.Packet:
@@ -399,6 +461,62 @@ public sealed class MixerRoom
             position--;
         }
         _talkers[position] = m;
+    }
+
+    // The talkers `listener` hears (others, at a gain above zero) into Audible; returns the one it hears, if it hears
+    // exactly one at unit gain and single talkers are forwarded.
+    private RoomMember? Audible(RoomMember listener)
+    {
+        RoomMember? sole = null;
+        bool unity = true;
+        var volumes = listener.Volumes;
+        for (int i = 0; i < _talkerCount; i++)
+        {
+            var t = _talkers[i]!;
+            if (t == listener) continue;
+            float gain = volumes is not null && volumes.TryGetValue(t.Id, out float g) ? g : 1f;
+            if (gain <= 0f) continue;
+            listener.Audible++;
+            sole = t;
+            unity = gain == 1f;
+        }
+        listener.SoleSource = listener.Audible == 1 && unity && _options.ForwardSingleTalker ? sole : null;
+        return listener.SoleSource;
+    }
+
+    // Resets `bus` and runs its encoder over `source`'s recent audio (decoding its frame of this tick if not done yet),
+    // so that it continues what a listener sent `source`'s packets heard; returns the frames encoded.
+    private int Splice(MixBus bus, RoomMember source, ref int decodes, ref int fec, ref int concealed)
+    {
+        if (!_options.AlignSwitches)
+        {
+            bus.Reset();
+            return 0;
+        }
+        if (!source.Decoded) Decode(source, ref decodes, ref fec, ref concealed);
+        return bus.Splice(source.RecentHistory, source.Pcm, _scratch);
+    }
+
+    private void CountSharedFrame(ref int encodes, ref int busesInUse)
+    {
+        encodes++;
+        busesInUse++;
+        _sharedFrames++;
+        for (int i = 0; i < _talkerCount; i++) _talkers[i]!.LastSharedFrameWithVoice = _sharedFrames;
+    }
+
+    private static void Send(RoomMember m, MixBus bus, ref int sent)
+    {
+        m.Outbound.Send(m.Sink!, bus.Encoder.Packet, bus.Level);
+        sent++;
+    }
+
+    private static void Finish(RoomMember m, OutputKind output, RoomMember? forwardedFrom, bool shared)
+    {
+        m.LastOutput = output;
+        m.ForwardedFrom = forwardedFrom;
+        m.LastFromShared = shared;
+        m.Outbound.EndTick();
     }
 
     private bool BuildMinusMix(RoomMember self)

@@ -41,6 +41,9 @@ public sealed class OpusFrameEncoder
     /// <summary>Name of the implementation in use: Concentus's C# code or the system's libopus.</summary>
     public string Implementation => _encoder.GetType().Name;
 
+    /// <summary>Samples by which the encoder delays its input: a packet decodes to the input that far back.</summary>
+    public int Lookahead => _encoder.Lookahead;
+
     /// <summary>The last encoded packet (valid until the next <see cref="Encode"/>).</summary>
     public ReadOnlySpan<byte> Packet => _output.AsSpan(0, _length);
 

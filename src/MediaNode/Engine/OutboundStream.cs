@@ -3,7 +3,7 @@ namespace OpenChat.MediaNode.Engine;
 /// <summary>
 /// One member's outbound RTP numbering. The timestamp follows the mixer's clock (one frame per tick,
 /// sent or not) and the sequence number counts packets actually sent, so both stay continuous whichever
-/// mix (shared, minus-own, personal) the payload comes from.
+/// source the payload comes from: an encoded mix (shared, minus-own, personal) or a talker's forwarded packet.
 /// </summary>
 public sealed class OutboundStream
 {
@@ -27,7 +27,7 @@ public sealed class OutboundStream
     public long FramesSent { get; private set; }
 
     /// <summary>Sends this tick's frame; the marker bit flags the first packet after a pause (RFC 3551 talkspurt).</summary>
-    public void Send(IAudioSink sink, ReadOnlySpan<byte> opus)
+    public void Send(IAudioSink sink, ReadOnlySpan<byte> opus, byte audioLevelDbov)
     {
         if (_sentThisTick) throw new InvalidOperationException("one frame per tick");
         bool marker = !_sentLastTick;
@@ -35,7 +35,17 @@ public sealed class OutboundStream
         _sequence = unchecked((ushort)(_sequence + 1));
         _sentThisTick = true;
         FramesSent++;
-        sink.OnFrame(opus, _timestamp, sequence, marker);
+        sink.OnFrame(opus, _timestamp, sequence, marker, audioLevelDbov);
+    }
+
+    /// <summary>
+    /// Sends nothing this tick without ending the talkspurt: the forwarded talker's frame was lost on its way in and
+    /// the listener's decoder conceals it (or recovers it from the next packet's FEC), so the next packet is no new talkspurt.
+    /// </summary>
+    public void Skip()
+    {
+        if (_sentThisTick) throw new InvalidOperationException("one frame per tick");
+        _sentThisTick = _sentLastTick;
     }
 
     /// <summary>Moves to the next tick's frame.</summary>

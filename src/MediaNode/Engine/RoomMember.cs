@@ -17,6 +17,7 @@ public sealed class RoomMember
         Jitter = new JitterBuffer(options.JitterBufferSlots, options.MinJitterDelayMs, options.MaxJitterDelayMs, options.MaxConcealedFrames);
         Outbound = new OutboundStream(initialSequence, initialTimestamp);
         Decoder = new OpusFrameDecoder(options.DecoderFactory?.Invoke());
+        History = new short[MixerRoom.SharedEncoderMemoryFrames * AudioFormat.FrameSamples];
         Speaking = new SpeakingDetector(options.SpeakingOnDbov, options.SpeakingOnFrames, options.SpeakingOffDbov, options.SpeakingOffFrames);
     }
 
@@ -80,6 +81,54 @@ public sealed class RoomMember
     /// <summary>Number (in the room's count of shared frames) of the last shared frame this member's voice was mixed into.</summary>
     internal long LastSharedFrameWithVoice = long.MinValue / 2;
 
+    /// <summary>Number of the shared frame when this member's own encoder took over from forwarded packets; it stays on that encoder a few frames.</summary>
+    internal long SharedFrameAtSplice = long.MinValue / 2;
+
+    /// <summary>This tick: the one talker this member hears, at unit volume, whose packets it can be sent (null: it needs a mix).</summary>
+    internal RoomMember? SoleSource;
+
+    /// <summary>This tick: how many talkers this member hears (others, at a volume above zero).</summary>
+    internal int Audible;
+
+    /// <summary>What the member's last frame was: its decoder follows that stream.</summary>
+    internal OutputKind LastOutput;
+
+    /// <summary>The talker whose packets the member was sent last (while <see cref="LastOutput"/> is <see cref="OutputKind.Forwarded"/>).</summary>
+    internal RoomMember? ForwardedFrom;
+
+    /// <summary>Whether the member's last mixed frame came from the shared bus (else from <see cref="Bus"/>).</summary>
+    internal bool LastFromShared;
+
+    /// <summary>The member's decoded frames before the current one, oldest first, while it is decoded tick after tick.</summary>
+    internal short[] History { get; }
+
+    /// <summary>Frames of <see cref="History"/> that are valid (consecutive up to the current one).</summary>
+    internal int HistoryFrames;
+
+    /// <summary>Tick whose frame <see cref="Pcm"/> holds.</summary>
+    internal long PcmTick = long.MinValue / 2;
+
+    /// <summary>Decoded audio of the frames just before the current one, oldest first.</summary>
+    internal ReadOnlySpan<short> RecentHistory => History.AsSpan(History.Length - HistoryFrames * AudioFormat.FrameSamples);
+
+    /// <summary>Before <see cref="Pcm"/> is overwritten with the frame of <paramref name="tick"/>: keeps it if it was the previous tick's.</summary>
+    internal void KeepHistory(long tick)
+    {
+        const int n = AudioFormat.FrameSamples;
+        if (PcmTick == tick) return;
+        if (PcmTick != tick - 1)
+        {
+            HistoryFrames = 0;
+        }
+        else
+        {
+            Array.Copy(History, n, History, 0, History.Length - n);
+            Pcm.CopyTo(History, History.Length - n);
+            HistoryFrames = Math.Min(HistoryFrames + 1, History.Length / n);
+        }
+        PcmTick = tick;
+    }
+
     /// <summary>
     /// How many packets this one's sequence number says the sender has sent beyond those counted so far (1 for the
     /// first, 0 for a late or repeated one); called on the receive thread, for the engine's loss statistics.
@@ -97,4 +146,17 @@ public sealed class RoomMember
         _highestSequence = extended;
         return extended - highest;
     }
+}
+
+/// <summary>What a member was sent in a tick.</summary>
+internal enum OutputKind
+{
+    /// <summary>Nothing, or silence: its decoder has nothing to continue.</summary>
+    None,
+
+    /// <summary>A mixed frame with someone in it, from an encoder on the mix's timing.</summary>
+    Mixed,
+
+    /// <summary>A talker's own packet (or its loss), or a mixed frame brought onto that talker's timing.</summary>
+    Forwarded,
 }

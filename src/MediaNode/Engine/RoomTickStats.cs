@@ -1,6 +1,6 @@
 namespace OpenChat.MediaNode.Engine;
 
-/// <summary>What one room's tick did.</summary>
+/// <summary>What one room's tick did; <see cref="Forwards"/> counts talkers' packets sent on to listeners as they came.</summary>
 public readonly record struct RoomTickStats(
     int Encodes,
     int Decodes,
@@ -9,7 +9,8 @@ public readonly record struct RoomTickStats(
     int FecRecovered,
     int FramesSent,
     int Talkers,
-    int SpeakingEvents)
+    int SpeakingEvents,
+    int Forwards = 0)
 {
     public static RoomTickStats operator +(RoomTickStats a, RoomTickStats b) => new(
         a.Encodes + b.Encodes,
@@ -19,5 +20,6 @@ public readonly record struct RoomTickStats(
         a.FecRecovered + b.FecRecovered,
         a.FramesSent + b.FramesSent,
         a.Talkers + b.Talkers,
-        a.SpeakingEvents + b.SpeakingEvents);
+        a.SpeakingEvents + b.SpeakingEvents,
+        a.Forwards + b.Forwards);
 }

@@ -233,10 +233,13 @@ public sealed class MixerActor : ReceiveActor, IWithTimers
         public void OnSpeakingChanged(RoomId room, MemberId member, bool speaking) => mixer.Tell(new SpeakingChanged(member, speaking));
     }
 
-    /// <summary>Hands the room's encoded mix for one member to that member's WebRTC session.</summary>
+    /// <summary>
+    /// Hands the room's frames for one member (encoded mixes and forwarded talkers' packets alike) to that member's
+    /// WebRTC session, which numbers them in one sequence under its one SSRC and adds the audio level when negotiated.
+    /// </summary>
     private sealed class SessionSink(RtcSession session) : IAudioSink
     {
-        public void OnFrame(ReadOnlySpan<byte> opus, uint rtpTimestamp, ushort sequenceNumber, bool marker) =>
-            session.SendAudio(opus, rtpTimestamp, marker);
+        public void OnFrame(ReadOnlySpan<byte> opus, uint rtpTimestamp, ushort sequenceNumber, bool marker, byte audioLevelDbov) =>
+            session.SendAudio(opus, rtpTimestamp, marker, audioLevelDbov);
     }
 }

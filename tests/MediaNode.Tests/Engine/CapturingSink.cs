@@ -8,8 +8,8 @@ internal sealed class CapturingSink : IAudioSink
 {
     public List<SentFrame> Frames { get; } = [];
 
-    public void OnFrame(ReadOnlySpan<byte> opus, uint rtpTimestamp, ushort sequenceNumber, bool marker) =>
-        Frames.Add(new SentFrame(opus.ToArray(), rtpTimestamp, sequenceNumber, marker));
+    public void OnFrame(ReadOnlySpan<byte> opus, uint rtpTimestamp, ushort sequenceNumber, bool marker, byte audioLevelDbov) =>
+        Frames.Add(new SentFrame(opus.ToArray(), rtpTimestamp, sequenceNumber, marker, audioLevelDbov));
 
     /// <summary>Decodes the stream with a fresh decoder, concealing timestamp gaps; returns 48 kHz mono samples.</summary>
     public short[] Decode()
@@ -34,4 +34,4 @@ internal sealed class CapturingSink : IAudioSink
     }
 }
 
-internal sealed record SentFrame(byte[] Payload, uint Timestamp, ushort Sequence, bool Marker);
+internal sealed record SentFrame(byte[] Payload, uint Timestamp, ushort Sequence, bool Marker, byte Level);

@@ -17,7 +17,8 @@ public sealed class EngineTests
     [Fact]
     public void A_talker_who_leaves_is_dropped_and_its_encoder_returns_to_the_pool()
     {
-        using var sim = new Simulation();
+        // Mixing only: forwarded, neither talker would have an encoder of its own.
+        using var sim = new Simulation(new EngineOptions { RandomSeed = 7, ForwardSingleTalker = false });
         var c = sim.Join(3);
         sim.Join(1);
         sim.Join(2);

@@ -11,10 +11,15 @@ public sealed class LossAndJitterTests(ITestOutputHelper output)
     private const int Frames = 300;
     private const int WarmUpFrames = 50;
 
-    [Fact]
-    public void Five_percent_loss_and_40ms_jitter_leave_no_gaps_and_keep_the_dominant_frequencies()
+    // Mixed, every stream is gapless. Forwarded (each of the two talkers hears the other's packets), a frame the other
+    // talker's packet did not bring is left to the listener's decoder: its stream skips that timestamp, without a
+    // sequence gap and without starting a new talkspurt; the shared mix C hears stays gapless.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Five_percent_loss_and_40ms_jitter_leave_no_gaps_and_keep_the_dominant_frequencies(bool forward)
     {
-        using var sim = new Simulation();
+        using var sim = new Simulation(new EngineOptions { RandomSeed = 7, ForwardSingleTalker = forward });
         var sinks = new Dictionary<long, CapturingSink> { [A] = sim.Join(A), [B] = sim.Join(B), [C] = sim.Join(C) };
         var sources = new Dictionary<long, ToneSource>
         {
@@ -45,7 +50,16 @@ public sealed class LossAndJitterTests(ITestOutputHelper output)
         output.WriteLine($"lost {lost}, late {counters.PacketsLate}, concealed {counters.Concealed}, fec {counters.FecRecovered}, " +
                          $"jitter delay {sim.Room.Members()[0].JitterDelayMs} ms");
 
-        foreach (var (id, sink) in sinks) AssertNoGaps(sink, $"member {id}");
+        if (forward)
+        {
+            AssertNoGaps(sinks[C], "member C");
+            foreach (long id in new[] { A, B }) AssertOnlyLossGaps(sinks[id], $"member {id}", lost);
+            Assert.True(counters.Forwards > 0, "the talkers' packets were forwarded");
+        }
+        else
+        {
+            foreach (var (id, sink) in sinks) AssertNoGaps(sink, $"member {id}");
+        }
 
         var a = Analyse(sinks[A]);
         var b = Analyse(sinks[B]);
@@ -111,6 +125,24 @@ public sealed class LossAndJitterTests(ITestOutputHelper output)
             Assert.False(frames[i].Marker, $"{who}: marker (talkspurt restart) at frame {i}");
         }
         Assert.True(frames.Count >= Frames - 10, $"{who} received only {frames.Count} of {Frames} frames");
+    }
+
+    private static void AssertOnlyLossGaps(CapturingSink sink, string who, int lost)
+    {
+        var frames = sink.Frames;
+        Assert.True(frames.Count >= Frames - 10 - lost, $"{who} received only {frames.Count} of {Frames} frames");
+        // The stream starts with the shared mix's silence; a talker alone is sent nothing until the other one starts.
+        int start = frames.FindLastIndex(10, f => f.Marker);
+        int skipped = 0;
+        for (int i = start + 1; i < frames.Count; i++)
+        {
+            Assert.True((ushort)(frames[i - 1].Sequence + 1) == frames[i].Sequence, $"{who}: sequence gap at frame {i}");
+            uint step = frames[i].Timestamp - frames[i - 1].Timestamp;
+            Assert.True(step > 0 && step % AudioFormat.FrameSamples == 0, $"{who}: timestamp step {step} at frame {i}");
+            skipped += (int)(step / AudioFormat.FrameSamples) - 1;
+            Assert.False(frames[i].Marker, $"{who}: marker (talkspurt restart) at frame {i}");
+        }
+        Assert.True(skipped <= lost, $"{who}: {skipped} frames skipped, {lost} packets lost");
     }
 
     private static (double Hz440, double Hz550, double Hz660) Analyse(CapturingSink sink)

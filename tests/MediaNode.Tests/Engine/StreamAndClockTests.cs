@@ -89,10 +89,12 @@ public sealed class StreamAndClockTests
     // allocation-free stand-ins, and with the system libopus, which a media node uses in production and which
     // allocates nothing either (the libopus case fails when libopus.so is missing).
     [Theory]
-    [InlineData("stand-ins")]
-    [InlineData("libopus")]
-    [InlineData("libopus, metrics collected")]
-    public void Steady_state_ticks_and_packet_arrivals_do_not_allocate(string codec)
+    [InlineData("stand-ins", false)]
+    [InlineData("stand-ins", true)]
+    [InlineData("libopus", false)]
+    [InlineData("libopus", true)]
+    [InlineData("libopus, metrics collected", true)]
+    public void Steady_state_ticks_and_packet_arrivals_do_not_allocate(string codec, bool forward)
     {
         // With a listener on the media meter (as OpenTelemetry is on a node exporting metrics), every tick records its
         // duration through System.Diagnostics.Metrics; that path must not allocate either.
@@ -107,25 +109,69 @@ public sealed class StreamAndClockTests
             listener.SetMeasurementEventCallback<double>((_, _, _, _) => Interlocked.Increment(ref ticksMeasured));
             listener.Start();
         }
-        using var engine = new MixerEngine(new EngineOptions
-        {
-            RandomSeed = 3,
-            EncoderFactory = codec.StartsWith("libopus", StringComparison.Ordinal) ? LibOpus.Encoder : () => new FakeOpusEncoder(),
-            DecoderFactory = codec.StartsWith("libopus", StringComparison.Ordinal) ? LibOpus.Decoder : () => new FakeOpusDecoder(),
-        });
-        var room = engine.CreateRoom(new RoomId("r"));
+        using var engine = AllocationTestEngine(codec, forward);
         var sink = new CountingSink();
+        long allocated = TenMemberRoomAllocations(engine, sink, ticks: 200, measureFrom: 100, secondTalker: _ => 0.2);
+
+        // Two talkers: mixed, the shared mix and each talker's minus mix; forwarded, each talker is sent the other's packets.
+        Assert.Equal(forward ? 1 : 3, engine.Counters.EncodesLastTick);
+        Assert.Equal(forward, engine.Counters.Forwards > 0);
+        Assert.True(sink.Frames > 0);
+        Assert.Equal(0, allocated);
+        if (codec.EndsWith("metrics collected", StringComparison.Ordinal)) Assert.True(Interlocked.Read(ref ticksMeasured) >= 200, $"{ticksMeasured} tick durations measured");
+    }
+
+    // One talker throughout, a second one joining and leaving every 80 ticks: each listener switches from forwarded
+    // packets to the shared mix (its encoder spliced onto the talker's audio) and back, and no switch allocates.
+    [Theory]
+    [InlineData("stand-ins")]
+    [InlineData("libopus")]
+    public void Switching_between_forwarded_packets_and_mixes_does_not_allocate(string codec)
+    {
+        using var engine = AllocationTestEngine(codec, forward: true);
+        int splices = 0, forwardedTicks = 0;
+        long allocated = TenMemberRoomAllocations(engine, new CountingSink(), ticks: 400, measureFrom: 160, secondTalker: k => k % 80 < 30 ? 0.2 : 0,
+            measured: tick =>
+            {
+                if (tick.Encodes > MixerRoom.SharedEncoderMemoryFrames) splices++;
+                if (tick.Encodes == 0 && tick.Forwards == 9) forwardedTicks++;
+            });
+
+        Assert.True(splices >= 2, $"{splices} switches to the mix measured");
+        Assert.True(forwardedTicks >= 40, $"{forwardedTicks} ticks with one talker forwarded to all nine others");
+        Assert.Equal(0, allocated);
+    }
+
+    private static MixerEngine AllocationTestEngine(string codec, bool forward) => new(new EngineOptions
+    {
+        RandomSeed = 3,
+        ForwardSingleTalker = forward,
+        EncoderFactory = codec.StartsWith("libopus", StringComparison.Ordinal) ? LibOpus.Encoder : () => new FakeOpusEncoder(),
+        DecoderFactory = codec.StartsWith("libopus", StringComparison.Ordinal) ? LibOpus.Decoder : () => new FakeOpusDecoder(),
+    });
+
+    // A room of ten on `engine`: member 0 talks, member 1 at the amplitude `secondTalker` gives for each tick, the rest send
+    // silence, every packet 5 ms before its tick. Returns what the ticks from `measureFrom` on (packet arrivals included)
+    // allocated on this thread, and hands each of them to `measured`.
+    private static long TenMemberRoomAllocations(MixerEngine engine, CountingSink sink, int ticks, int measureFrom,
+        Func<int, double> secondTalker, Action<RoomTickStats>? measured = null)
+    {
+        var room = engine.CreateRoom(new RoomId("r"));
         var sources = new ToneSource[10];
         for (int i = 0; i < 10; i++)
         {
             room.AddMember(new MemberId(i), sink);
             sources[i] = i < 2 ? new ToneSource(300 + 200 * i, 0.2) : new ToneSource(0, 0);
         }
-        var packets = Enumerable.Range(0, 200).Select(_ => sources.Select(s => s.Next()).ToArray()).ToArray();
+        var packets = Enumerable.Range(0, ticks).Select(k =>
+        {
+            sources[1].Amplitude = secondTalker(k);
+            return sources.Select(s => s.Next()).ToArray();
+        }).ToArray();
         long ms = Stopwatch.Frequency / 1000;
 
         long allocated = 0;
-        for (int k = 0; k < 200; k++)
+        for (int k = 0; k < ticks; k++)
         {
             long now = (1_000_000 + k * 20L) * ms;
             long before = GC.GetAllocatedBytesForCurrentThread();
@@ -135,19 +181,17 @@ public sealed class StreamAndClockTests
                 room.OnPacket(new MemberId(i), p.Sequence, p.Timestamp, p.Payload, p.Level, now - 5 * ms);
             }
             engine.Tick(now);
-            if (k >= 100) allocated += GC.GetAllocatedBytesForCurrentThread() - before;
+            if (k < measureFrom) continue;
+            allocated += GC.GetAllocatedBytesForCurrentThread() - before;
+            measured?.Invoke(room.LastTick);
         }
-
-        Assert.Equal(3, engine.Counters.EncodesLastTick);
-        Assert.True(sink.Frames > 0);
-        Assert.Equal(0, allocated);
-        if (codec.EndsWith("metrics collected", StringComparison.Ordinal)) Assert.True(Interlocked.Read(ref ticksMeasured) >= 200, $"{ticksMeasured} tick durations measured");
+        return allocated;
     }
 
     private sealed class CountingSink : IAudioSink
     {
         public long Frames { get; private set; }
 
-        public void OnFrame(ReadOnlySpan<byte> opus, uint rtpTimestamp, ushort sequenceNumber, bool marker) => Frames++;
+        public void OnFrame(ReadOnlySpan<byte> opus, uint rtpTimestamp, ushort sequenceNumber, bool marker, byte audioLevelDbov) => Frames++;
     }
 }
