@@ -36,12 +36,17 @@ public sealed class VoiceClusterTests(ITestOutputHelper output) : IAsyncLifetime
     private sealed record Room(string ChannelId, SimulatedMember[] Members, int[] Tones);
 
     /// <summary>
-    /// Tones 170 Hz apart, so the 20 ms Goertzel measure of one never picks up a neighbour; room-mates are six
-    /// steps apart (member m of room r takes step 6m + r), and every other tone lies at least one step from theirs.
+    /// Tones on a 170 Hz grid from 500 Hz, so the 20 ms Goertzel measure of one never picks up a neighbour. Member m of
+    /// room r takes step 6·g(m) + r, g being the marks 0, 1, 3 of a Golomb ruler: room-mates' steps are no arithmetic
+    /// progression, so no third-order intermodulation product of two room-mates' tones (2a − b, which the mixer's
+    /// limiter and the codec make) falls on the third one's tone, nor on any room's (steps 12 to 17 stay unused), and
+    /// since 500 Hz is no whole number of steps, no second-order one (a + b, a − b) falls on any tone.
     /// </summary>
     private const int TotalRooms = 6;
 
-    private static int ToneOf(int room, int member) => 500 + 170 * (member * TotalRooms + room);
+    private static readonly int[] GolombMarks = [0, 1, 3];
+
+    private static int ToneOf(int room, int member) => 500 + 170 * (GolombMarks[member] * TotalRooms + room);
 
     private static readonly double[] AllTones =
         Enumerable.Range(0, TotalRooms).SelectMany(r => Enumerable.Range(0, 3).Select(m => (double)ToneOf(r, m))).Order().ToArray();

@@ -22,11 +22,15 @@ public sealed class ManifestClusterTests(ManifestCluster cluster, ITestOutputHel
     private const int RoomSize = 4;
 
     /// <summary>
-    /// Tones 170 Hz apart from 400 Hz, so the 20 ms measure of one never picks up a neighbour; room-mates are six
-    /// steps apart (member m of room r takes step 6m + r mod 6), so no member's tone lies where the mix of its
-    /// room-mates has intermodulation products; rooms six apart share tones (each member listens for its room-mates).
+    /// Member m of room r takes step 6·g(m) + r mod 6 on a 110 Hz grid from 400 Hz, g being the marks 0, 1, 4, 6 of a
+    /// Golomb ruler: no two pairs of room-mates' steps have the same sum, so no third-order intermodulation product of
+    /// the others' tones (2a − b, a + b − c, which the mixer's limiter and the codec make) falls on a member's own tone,
+    /// and since 400 Hz is no whole number of steps, no second-order one (a + b, a − b) does either. Room-mates are at
+    /// least 660 Hz apart; rooms six apart share tones (each member listens for its room-mates).
     /// </summary>
-    private static int ToneOf(int room, int member) => 400 + 170 * (member * 6 + room % 6);
+    private static int ToneOf(int room, int member) => 400 + 110 * (6 * GolombMarks[member] + room % 6);
+
+    private static readonly int[] GolombMarks = [0, 1, 4, 6];
 
     private async Task<ManifestCluster.Room[]> StartRoomsAsync(string[] channels, int firstRoom)
     {
