@@ -189,9 +189,10 @@ public sealed class AudioProbe(IPage page, string stream = AudioProbe.Received)
 
     /// <summary>
     /// What the page's voice peer connection has played so far (its audio <c>inbound-rtp</c> statistics): the seconds
-    /// its jitter buffer held the samples it emitted, summed, and how many it emitted.
+    /// its jitter buffer held the samples it emitted, summed, and how many it emitted; the RTP packets it received and
+    /// those it counts as lost (gaps in their sequence numbers).
     /// </summary>
-    public sealed record Playout(double DelaySeconds, double Emitted)
+    public sealed record Playout(double DelaySeconds, double Emitted, double PacketsReceived, double PacketsLost)
     {
         /// <summary>The mean time the samples emitted since <paramref name="earlier"/> spent in the jitter buffer, in ms.</summary>
         public double MeanDelayMsSince(Playout earlier) =>
@@ -206,11 +207,12 @@ public sealed class AudioProbe(IPage page, string stream = AudioProbe.Received)
               const pc = window.__openchat && window.__openchat.peerConnection;
               if (!pc) throw new Error('no voice peer connection');
               for (const s of (await pc.getStats()).values())
-                if (s.type === 'inbound-rtp' && s.kind === 'audio') return [s.jitterBufferDelay ?? 0, s.jitterBufferEmittedCount ?? 0];
-              return [0, 0];
+                if (s.type === 'inbound-rtp' && s.kind === 'audio')
+                  return [s.jitterBufferDelay ?? 0, s.jitterBufferEmittedCount ?? 0, s.packetsReceived ?? 0, s.packetsLost ?? 0];
+              return [0, 0, 0, 0];
             }
             """);
-        return new Playout(values[0], values[1]);
+        return new Playout(values[0], values[1], values[2], values[3]);
     }
 
     /// <summary>The page's clock now, in ms since 1970.</summary>

@@ -155,6 +155,61 @@ public sealed class WebClientTests(WebApp app, ITestOutputHelper output) : IClas
         output.WriteLine($"Alice's tone was back at Bob {backAt - unmutedAt:0} ms after she unmuted");
     }
 
+    [Fact]
+    public async Task A_lone_talker_is_forwarded_and_heard_unbroken_as_a_second_talker_starts_and_stops()
+    {
+        await app.CreateChannelAsync("Relay Room", "voice");
+        async Task<ILocator> MutedAsync(IPage page)
+        {
+            var mute = page.GetByRole(AriaRole.Button, new() { Name = "Mute", Exact = true });
+            await mute.ClickAsync();
+            await Assertions.Expect(mute).ToHaveAttributeAsync("aria-pressed", "true");
+            return mute;
+        }
+        // Alice talks; Carol's microphone is muted until she takes part; Bob, muted, listens.
+        await JoinVoiceAsync(await app.SignInAsync(await app.LaunchAsync(440), "Alice"), "Relay Room");
+        var carol = await JoinVoiceAsync(await app.SignInAsync(await app.LaunchAsync(880), "Carol"), "Relay Room");
+        var carolMute = await MutedAsync(carol);
+        var bob = await JoinVoiceAsync(await app.SignInAsync(await app.LaunchAsync(660), "Bob", audioProbes: true), "Relay Room");
+        await MutedAsync(bob);
+        var atBob = new AudioProbe(bob, 440, 880);
+        await atBob.StartAsync();
+        await Probe.UntilAsync(async () => (await atBob.SamplesAsync()).Count(s => s.Db[0] > AudioProbe.ToneHeardDb && s.Db[0] - s.Db[1] >= 20) > 50,
+            Patience, "Bob to hear Alice alone");
+
+        // One talker: the mixer sends Bob (and Carol) Alice's own packets.
+        var playoutBefore = await AudioProbe.PlayoutAsync(bob);
+        var forwardedBefore = await app.MetricAsync("openchat_media_forwards_total") ?? 0;
+        var aloneSince = await AudioProbe.NowAsync(bob);
+        await Probe.UntilAsync(async () => (await atBob.SamplesAsync(aloneSince + 1000)).Length > 0, Patience, "a second of Alice alone");
+        var forwarded = (await app.MetricAsync("openchat_media_forwards_total") ?? 0) - forwardedBefore;
+        output.WriteLine($"{forwarded} frames forwarded in a second of Alice talking alone");
+        Assert.True(forwarded >= 25, $"only {forwarded} frames forwarded in a second of one talker");
+        var steady = await MedianDbAsync(atBob, aloneSince, 0);
+
+        // Carol talks: Bob hears a mix of both; Carol stops: Alice's packets again.
+        var mixedAt = await ClickTimeAsync(carolMute);
+        var carolHeardAt = await FirstSustainedAsync(atBob, mixedAt, s => s.Db[1] > AudioProbe.ToneHeardDb);
+        var forwardedAt = await ClickTimeAsync(carolMute);
+        var carolGoneAt = await FirstSustainedAsync(atBob, forwardedAt, s => s.Db[1] < -70);
+        await Probe.UntilAsync(async () => (await atBob.SamplesAsync(carolGoneAt + 1000)).Length > 0, Patience, "a second after Carol stopped");
+        var playoutAfter = await AudioProbe.PlayoutAsync(bob);
+
+        // Alice's tone carries on across both switches at its level, and no packet is missing from Bob's stream.
+        async Task<double> AliceAroundAsync(double at)
+        {
+            var around = (await atBob.SamplesAsync(at - 250)).Where(s => s.T < at + 250).Select(s => s.Db[0]).Order().ToArray();
+            return around[around.Length / 2];
+        }
+        var (atMix, atForward) = (await AliceAroundAsync(carolHeardAt), await AliceAroundAsync(carolGoneAt));
+        output.WriteLine($"Alice at Bob: {steady:F1} dB alone, {atMix:F1} dB around the switch to the mix ({carolHeardAt - mixedAt:0} ms after Carol unmuted), " +
+                         $"{atForward:F1} dB around the switch back ({carolGoneAt - forwardedAt:0} ms after she muted); " +
+                         $"{playoutAfter.PacketsReceived - playoutBefore.PacketsReceived} packets received, {playoutAfter.PacketsLost - playoutBefore.PacketsLost} lost");
+        Assert.InRange(atMix, steady - 6, steady + 6);
+        Assert.InRange(atForward, steady - 6, steady + 6);
+        Assert.Equal(playoutBefore.PacketsLost, playoutAfter.PacketsLost);
+    }
+
     /// <summary>Clicks <paramref name="button"/> and returns when the page received the click (ms since 1970).</summary>
     private static async Task<double> ClickTimeAsync(ILocator button)
     {
