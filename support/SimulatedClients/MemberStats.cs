@@ -71,6 +71,13 @@ public sealed record MemberStats
     /// <summary>Length of the window.</summary>
     public TimeSpan Window { get; init; }
 
+    /// <summary>
+    /// How received audio was examined. With <see cref="ListenerAnalysis.Count"/> nothing is decoded: audible frames,
+    /// their mean level, slots, gaps and the join time come from the packets' RFC 6464 levels, and
+    /// <see cref="FramesDecoded"/>, <see cref="FramesConcealed"/>, the frequencies and the dominant frequencies stay empty.
+    /// </summary>
+    public ListenerAnalysis Analysis { get; init; }
+
     /// <summary>Received frames decoded in the window (concealed ones not included).</summary>
     public long FramesDecoded { get; init; }
 
@@ -80,7 +87,7 @@ public sealed record MemberStats
     /// <summary>Received frames at or above the audibility threshold in the window.</summary>
     public long AudibleFrames { get; init; }
 
-    /// <summary>Mean RMS level of the audible frames (dBFS); NaN when there were none.</summary>
+    /// <summary>Mean RMS level of the audible frames (dBFS; for a counting member, of the levels their packets carried); NaN when there were none.</summary>
     public double MeanAudibleDbfs { get; init; }
 
     /// <summary>Time in the window during which audio was expected (others had been talking for a while).</summary>

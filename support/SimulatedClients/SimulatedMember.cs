@@ -9,7 +9,9 @@ namespace OpenChat.SimulatedClients;
 /// <summary>
 /// A simulated voice participant, as a browser would be: a guest session, the SignalR hub, one WebRTC session to the
 /// room's mixer sending a <see cref="VoiceSignal"/> in 20 ms Opus frames, and a listener that decodes and analyses
-/// every frame the mixer sends back (level, candidate tones, dominant frequency, gaps, loss).
+/// every frame the mixer sends back (level, candidate tones, dominant frequency, gaps, loss), or with
+/// <see cref="SimulatedMemberOptions.Analysis"/> <see cref="ListenerAnalysis.Count"/> only authenticates, numbers and
+/// times the packets and judges them by their RFC 6464 level (gaps, loss, underruns; no tones).
 /// </summary>
 /// <remarks>
 /// <para>It follows the protocol's recovery rules by itself: on <c>VoiceReconnect</c> it makes a new session and keeps
@@ -62,6 +64,12 @@ public sealed class SimulatedMember : IAsyncDisposable
     }
 
     public SimulatedMemberOptions Options { get; }
+
+    /// <summary>The member's media sessions (for tests that hand its sessions packets directly).</summary>
+    internal MediaLink Media => _media;
+
+    /// <summary>What the member measures (for tests that end its slots directly).</summary>
+    internal MemberMeasurement Measurement => _measurement;
 
     /// <summary>The HTTP client bound to this member's source address, which it owns (null when it shares one).</summary>
     private readonly HttpClient? _ownHttp;
@@ -155,6 +163,8 @@ public sealed class SimulatedMember : IAsyncDisposable
     {
         var wanted = frequencies.Distinct().ToArray();
         if (wanted.Length == 0) return;
+        if (Options.Analysis != ListenerAnalysis.Full)
+            throw new InvalidOperationException($"{DisplayName} only counts packets ({Options.Analysis}) and cannot tell frequencies apart.");
         ObjectDisposedException.ThrowIf(_disposed, this);
         var indices = AddCandidateFrequencies(wanted);
         await _waits.WaitUntilHearingAsync(wanted, indices, timeout, cancellationToken).ConfigureAwait(false);

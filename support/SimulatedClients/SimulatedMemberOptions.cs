@@ -2,6 +2,21 @@ using OpenChat.Rtc.Transport;
 
 namespace OpenChat.SimulatedClients;
 
+/// <summary>How much of what a <see cref="SimulatedMember"/> receives it examines.</summary>
+public enum ListenerAnalysis
+{
+    /// <summary>Every received frame is decoded (with concealment and FEC) and analysed: level, candidate tones, dominant frequency.</summary>
+    Full,
+
+    /// <summary>
+    /// Every received packet is authenticated (SRTP), numbered (loss, late, duplicates) and timed (jitter-buffer
+    /// underruns), but not decoded: a packet is audible when its RFC 6464 level reaches
+    /// <see cref="SimulatedMemberOptions.AudibleDbfs"/> (or, carrying no level, whenever it arrives). Slots, gaps and
+    /// the join time follow from those packets; which frequencies were heard is not measured.
+    /// </summary>
+    Count,
+}
+
 /// <summary>Who a <see cref="SimulatedMember"/> is, what it says, and how it measures what it hears.</summary>
 public sealed class SimulatedMemberOptions
 {
@@ -53,6 +68,9 @@ public sealed class SimulatedMemberOptions
     /// </summary>
     public System.Net.IPAddress? SourceAddress { get; init; }
 
+    /// <summary>Whether received frames are decoded and analysed (the default) or only counted; see <see cref="ListenerAnalysis"/>.</summary>
+    public ListenerAnalysis Analysis { get; init; } = ListenerAnalysis.Full;
+
     /// <summary>A received frame at or above this RMS level (dBFS) is audible.</summary>
     public double AudibleDbfs { get; init; } = -50;
 
@@ -101,6 +119,7 @@ public sealed class SimulatedMemberOptions
         if (string.IsNullOrWhiteSpace(ChannelId)) throw new ArgumentException("A channel id is required.", nameof(ChannelId));
         ArgumentNullException.ThrowIfNull(Signal);
         if (UplinkLoss is < 0 or > 1 || double.IsNaN(UplinkLoss)) throw new ArgumentOutOfRangeException(nameof(UplinkLoss), "0 to 1");
+        if (!Enum.IsDefined(Analysis)) throw new ArgumentOutOfRangeException(nameof(Analysis));
         if (MinHeardFrames < 1) throw new ArgumentOutOfRangeException(nameof(MinHeardFrames), "at least 1");
         if (ExpectationFrames < 0) throw new ArgumentOutOfRangeException(nameof(ExpectationFrames), "0 or more");
         if (MinGap < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(MinGap));

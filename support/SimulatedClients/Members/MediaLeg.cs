@@ -8,7 +8,8 @@ namespace OpenChat.SimulatedClients.Members;
 
 /// <summary>
 /// One WebRTC session of a simulated member (a browser's peer connection): sends the member's frames and decodes
-/// and analyses what the mixer sends back, on the session's own receive loop.
+/// and analyses what the mixer sends back, on the session's own receive loop (or, for a member that only counts,
+/// judges each packet by its RFC 6464 level).
 /// </summary>
 internal sealed class MediaLeg
 {
@@ -16,8 +17,8 @@ internal sealed class MediaLeg
     private const int MaxConcealedFrames = 5;
 
     private readonly MediaLink _owner;
-    private readonly IOpusDecoder _decoder = OpusCodecs.CreateDecoder();
-    private readonly short[] _pcm = new short[AudioFormat.FrameSamples];
+    private readonly IOpusDecoder? _decoder;
+    private readonly short[] _pcm;
     private readonly byte[] _dropped = new byte[1500];
     private readonly uint _timestampBase = (uint)RandomNumberGenerator.GetInt32(int.MaxValue);
     private SequenceTracker _tracker = new();
@@ -34,6 +35,15 @@ internal sealed class MediaLeg
     {
         _owner = owner;
         Generation = generation;
+        if (owner.Options.Analysis == ListenerAnalysis.Full)
+        {
+            _decoder = OpusCodecs.CreateDecoder();
+            _pcm = new short[AudioFormat.FrameSamples];
+        }
+        else
+        {
+            _pcm = [];
+        }
         _playout = new PlayoutClock(owner.Options.PlayoutDelay, System.Diagnostics.Stopwatch.Frequency);
         Session = client.CreateSession(new RtcSessionOptions { AudioReceived = OnAudio });
         Session.Closed += (_, reason) =>
@@ -75,28 +85,41 @@ internal sealed class MediaLeg
         Session.Close(reason);
     }
 
-    private void OnAudio(RtcSession session, in RtcAudioFrame frame)
+    private void OnAudio(RtcSession session, in RtcAudioFrame frame) =>
+        Receive(frame.Ssrc, frame.SequenceNumber, frame.Timestamp, frame.Marker, frame.AudioLevel, frame.Payload);
+
+    /// <summary>
+    /// One RTP packet from the mixer, already authenticated and decrypted: numbered, timed against the jitter buffer,
+    /// then decoded and analysed, or for a member that only counts judged by its RFC 6464 <paramref name="audioLevel"/>
+    /// (-1: none). On the session's receive loop.
+    /// </summary>
+    internal void Receive(uint ssrc, ushort sequenceNumber, uint timestamp, bool marker, int audioLevel, ReadOnlySpan<byte> payload)
     {
-        if (_ssrc != frame.Ssrc)
+        if (_ssrc != ssrc)
         {
-            _ssrc = frame.Ssrc;
+            _ssrc = ssrc;
             _tracker = new SequenceTracker();
         }
-        var result = _tracker.Add(frame.SequenceNumber);
+        var result = _tracker.Add(sequenceNumber);
         _owner.OnPacket(this, result);
         // A real jitter buffer would slot a late packet in; for this listener its moment has passed.
         if (result.Kind is SequenceKind.Late or SequenceKind.Duplicate) return;
-        if (_playout.Arrive(System.Diagnostics.Stopwatch.GetTimestamp(), frame.Timestamp, frame.Marker)) _owner.OnPlayoutUnderrun(this);
+        if (_playout.Arrive(System.Diagnostics.Stopwatch.GetTimestamp(), timestamp, marker)) _owner.OnPlayoutUnderrun(this);
+        if (_decoder is null)
+        {
+            _owner.OnCounted(this, audioLevel, payload.Length);
+            return;
+        }
 
         if (result.Kind == SequenceKind.InOrder && result.Missing is > 0 and <= MaxConcealedFrames)
         {
             for (int i = 0; i < result.Missing - 1; i++) Decode(ReadOnlySpan<byte>.Empty, fec: false);
             // The packet after a loss carries a low-bitrate copy of the lost frame (in-band FEC) when the mixer sends one.
-            Decode(frame.Payload, fec: true);
+            Decode(payload, fec: true);
             _owner.OnConcealed(this, result.Missing);
         }
 
-        if (!Decode(frame.Payload, fec: false))
+        if (!Decode(payload, fec: false))
         {
             _owner.OnConcealed(this, 1);
             return;
@@ -116,9 +139,10 @@ internal sealed class MediaLeg
 
     private bool Decode(ReadOnlySpan<byte> payload, bool fec)
     {
+        var decoder = _decoder!;
         try
         {
-            int samples = _decoder.Decode(payload, _pcm, AudioFormat.FrameSamples, fec);
+            int samples = decoder.Decode(payload, _pcm, AudioFormat.FrameSamples, fec);
             if (samples < AudioFormat.FrameSamples) _pcm.AsSpan(Math.Max(0, samples)).Clear();
             return samples > 0;
         }
@@ -127,7 +151,7 @@ internal sealed class MediaLeg
             // A corrupt packet is concealed, as a browser would; it must not stop the receive loop.
             try
             {
-                _decoder.Decode(ReadOnlySpan<byte>.Empty, _pcm, AudioFormat.FrameSamples, false);
+                decoder.Decode(ReadOnlySpan<byte>.Empty, _pcm, AudioFormat.FrameSamples, false);
             }
             catch (Exception)
             {

@@ -214,7 +214,21 @@ internal sealed class MediaLink
         }
     }
 
-    internal void OnDecoded(MediaLeg leg, FrameAnalysis analysis, double[] levels, bool[] heard)
+    /// <summary>
+    /// A packet of a member that only counts (<see cref="ListenerAnalysis.Count"/>): audible when its RFC 6464 level
+    /// (-dBov, -1 when absent) reaches the audibility threshold; a packet without a level counts as audible.
+    /// </summary>
+    internal void OnCounted(MediaLeg leg, int audioLevel, int payloadLength)
+    {
+        double db = audioLevel < 0 ? double.NaN : -audioLevel;
+        bool audible = payloadLength > 0 && (audioLevel < 0 || db >= Options.AudibleDbfs);
+        OnFrame(leg, new FrameAnalysis(db, audible, double.NaN), null, null);
+    }
+
+    internal void OnDecoded(MediaLeg leg, FrameAnalysis analysis, double[] levels, bool[] heard) => OnFrame(leg, analysis, levels, heard);
+
+    /// <summary>A frame of <paramref name="leg"/> was judged; <paramref name="levels"/> and <paramref name="heard"/> are null when it was only counted.</summary>
+    private void OnFrame(MediaLeg leg, FrameAnalysis analysis, double[]? levels, bool[]? heard)
     {
         long now = Stopwatch.GetTimestamp();
         lock (_gate)

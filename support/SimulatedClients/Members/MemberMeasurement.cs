@@ -26,6 +26,7 @@ internal sealed class MemberMeasurement
     private long _decoded;
     private long _concealed;
     private long _audible;
+    private long _audibleLevelled;
     private double _audibleDbSum;
     private long _packetsReceived;
     private long _packetsLost;
@@ -76,7 +77,7 @@ internal sealed class MemberMeasurement
             StartWindow(firstFrame);
             _slots.Clear();
             _tones.Clear();
-            _decoded = _concealed = _audible = 0;
+            _decoded = _concealed = _audible = _audibleLevelled = 0;
             _audibleDbSum = 0;
             _packetsReceived = _packetsLost = _packetsLate = _packetsDuplicated = _playoutUnderruns = 0;
             _sentAtWindowStart = sentTotal;
@@ -127,18 +128,26 @@ internal sealed class MemberMeasurement
         lock (_gate) _concealed += frames;
     }
 
-    /// <summary>A frame of the session listened to was decoded and analysed at <paramref name="now"/>.</summary>
-    public void OnDecoded(FrameAnalysis analysis, double[] levels, bool[] heard, long now)
+    /// <summary>
+    /// A frame of the session listened to was decoded and analysed at <paramref name="now"/>, or only counted
+    /// (<paramref name="levels"/> and <paramref name="heard"/> null; its level is the packet's, NaN when it carried none).
+    /// </summary>
+    public void OnDecoded(FrameAnalysis analysis, double[]? levels, bool[]? heard, long now)
     {
         lock (_gate)
         {
-            _decoded++;
+            if (levels is not null) _decoded++;
             if (!analysis.Audible) return;
             _audible++;
-            _audibleDbSum += analysis.RmsDbfs;
+            if (!double.IsNaN(analysis.RmsDbfs))
+            {
+                _audibleDbSum += analysis.RmsDbfs;
+                _audibleLevelled++;
+            }
             Volatile.Write(ref _heardThisSlot, 1);
             if (_firstAudibleTimestamp == 0 && _joinStartTimestamp != 0) _firstAudibleTimestamp = now;
             _lastAudibleTimestamp = now;
+            if (levels is null || heard is null) return;
             _tones.Add(analysis, levels, heard);
             _waits.Observe(heard);
         }
@@ -225,7 +234,8 @@ internal sealed class MemberMeasurement
                 FramesDecoded = _decoded,
                 FramesConcealed = _concealed,
                 AudibleFrames = _audible,
-                MeanAudibleDbfs = _audible > 0 ? _audibleDbSum / _audible : double.NaN,
+                MeanAudibleDbfs = _audibleLevelled > 0 ? _audibleDbSum / _audibleLevelled : double.NaN,
+                Analysis = _options.Analysis,
                 ExpectedAudio = slot * expected,
                 ExpectedCoverage = expected == 0 ? 1 : (double)expectedHeard / expected,
                 HeardRuns = runs,

@@ -33,7 +33,11 @@ public sealed class ServerFixture : IAsyncLifetime
     /// A simulated member of the "lounge" voice channel on this server (or on <paramref name="gateways"/>), listening
     /// for 1,000 and 1,500 Hz.
     /// </summary>
-    public SimulatedMember Member(string name, VoiceSignal signal, double uplinkLoss = 0, params string[] gateways) => new(new SimulatedMemberOptions
+    public SimulatedMember Member(string name, VoiceSignal signal, double uplinkLoss = 0, params string[] gateways) =>
+        Member(name, signal, ListenerAnalysis.Full, uplinkLoss, gateways);
+
+    /// <summary>As <see cref="Member(string, VoiceSignal, double, string[])"/>, examining what it receives as <paramref name="analysis"/> says.</summary>
+    public SimulatedMember Member(string name, VoiceSignal signal, ListenerAnalysis analysis, double uplinkLoss = 0, params string[] gateways) => new(new SimulatedMemberOptions
     {
         Gateways = gateways.Length > 0 ? gateways : [BaseUrl],
         DisplayName = name,
@@ -41,6 +45,7 @@ public sealed class ServerFixture : IAsyncLifetime
         Signal = signal,
         CandidateFrequencies = [1000, 1500],
         UplinkLoss = uplinkLoss,
+        Analysis = analysis,
         // Each member is a client of its own address, so the server's per-address limits stay at their defaults.
         SourceAddress = SourceAddress.Next(),
     });

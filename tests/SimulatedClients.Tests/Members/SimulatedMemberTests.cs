@@ -83,6 +83,38 @@ public sealed class SimulatedMemberTests(ServerFixture fixture, ITestOutputHelpe
     }
 
     [Fact]
+    public async Task A_member_that_only_counts_receives_the_mix_and_judges_it_audible_from_its_levels_without_decoding()
+    {
+        var ivan = Member("Ivan", VoiceSignal.Tone(1000));
+        var judy = Member("Judy", VoiceSignal.Silence);
+        var kim = fixture.Member("Kim", VoiceSignal.Silence, analysis: ListenerAnalysis.Count);
+        _members.Add(kim);
+        await Task.WhenAll(ivan.StartAsync(), judy.StartAsync(), kim.StartAsync());
+        await judy.WaitUntilHearingAsync([1000], Patience);
+        await kim.WaitUntilAsync(s => s.AudibleFrames >= 5, Patience);
+
+        foreach (var m in new[] { judy, kim }) m.ResetWindow();
+        await Task.WhenAll(new[] { judy, kim }.Select(m => m.WaitUntilAsync(s => s.ExpectedAudio >= TimeSpan.FromSeconds(2), Patience)));
+        var full = judy.Stats;
+        var counted = kim.Stats;
+        output.WriteLine(Describe(full));
+        output.WriteLine(Describe(counted));
+
+        Assert.Equal(ListenerAnalysis.Full, full.Analysis);
+        Assert.Equal(ListenerAnalysis.Count, counted.Analysis);
+        Assert.NotNull(counted.JoinTime);
+        Assert.True(counted.PacketsReceived > 50, $"{counted.PacketsReceived} packets");
+        Assert.True(counted.LossRatio < 0.05, $"lost {counted.LossRatio:P1}");
+        // The mix of a steady tone carries its level: nearly every packet is audible, as nearly every decoded frame is for Judy.
+        Assert.True(counted.AudibleFrames >= counted.PacketsReceived * 0.9, $"{counted.AudibleFrames} of {counted.PacketsReceived} audible");
+        Assert.True(counted.ExpectedCoverage > 0.5, $"heard {counted.ExpectedCoverage:P0} of the expected audio");
+        Assert.InRange(counted.MeanAudibleDbfs, full.MeanAudibleDbfs - 3, full.MeanAudibleDbfs + 3);
+        Assert.Equal(0, counted.FramesDecoded);
+        Assert.All(counted.Frequencies, f => Assert.Equal(0, f.Frames));
+        Assert.True(full.FramesDecoded > 50);
+    }
+
+    [Fact]
     public async Task A_muted_talker_is_no_longer_heard_or_expected_and_one_who_leaves_drops_off_the_roster()
     {
         var dave = Member("Dave", VoiceSignal.Tone(1000));
