@@ -23,6 +23,7 @@ internal sealed record LoadGenOptions
     public int MinGapMs { get; init; } = 60;
     public double UplinkLossPercent { get; init; }
     public IReadOnlyList<int> Pids { get; init; } = [];
+    public AnalysisSample Analyse { get; init; } = AnalysisSample.Everyone;
 
     public const string Usage = """
         usage: OpenChat.LoadGen --url http://127.0.0.1:8080 [--url URL ...] [options]
@@ -44,12 +45,18 @@ internal sealed record LoadGenOptions
           --min-gap-ms N         silences shorter than this while others talk are jitter, not gaps (60)
           --uplink-loss PCT      drop this share of every member's packets on the way to the server, at random (0)
           --pid PID              also report CPU and memory of this local server process (repeatable)
+          --analyse N|P%         decode and analyse what N listeners (or P% of the listeners, rounded up) of each room hear,
+                                 at least one; the others only count packets, loss, gaps (by RFC 6464 level) and
+                                 underruns, and talkers are counted too (default: everyone is analysed)
+          --analyse-talkers      with --analyse, analyse every talker as well (only they can tell whether they hear themselves)
         """;
 
     public static LoadGenOptions Parse(string[] args)
     {
         var urls = new List<string>();
         var pids = new List<int>();
+        string? analyse = null;
+        bool analyseTalkers = false;
         var o = new LoadGenOptions();
         for (int i = 0; i < args.Length; i++)
         {
@@ -76,10 +83,14 @@ internal sealed record LoadGenOptions
                 "--min-gap-ms" => o with { MinGapMs = NextInt() },
                 "--uplink-loss" => o with { UplinkLossPercent = double.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--pid" => Add(pids, NextInt(), o),
+                "--analyse" => Set(ref analyse, Next(), o),
+                "--analyse-talkers" => Set(ref analyseTalkers, true, o),
                 _ => throw new ArgumentException($"unknown option {arg}"),
             };
         }
         o = o with { Urls = urls, Pids = pids };
+        if (analyse is not null) o = o with { Analyse = AnalysisSample.Parse(analyse, analyseTalkers) };
+        else if (analyseTalkers) throw new ArgumentException("--analyse-talkers goes with --analyse");
         if (o.Urls.Count == 0) throw new ArgumentException("at least one --url is required");
         if (o.Members < 1 || o.Rooms < 1 || o.Rooms > o.Members) throw new ArgumentException("need 1 <= --rooms <= --members");
         if (o.TalkersPerRoom < 0) throw new ArgumentException("--talkers-per-room must be 0 or more");
@@ -91,6 +102,12 @@ internal sealed record LoadGenOptions
         if (o.UplinkLossPercent is < 0 or > 100) throw new ArgumentException("--uplink-loss is a percentage, 0 to 100");
         if (o.JoinBatch < 1) throw new ArgumentException("--join-batch must be at least 1");
         FrequencyPlan.Assign(o.Rooms, o.TalkersPerRoom);
+        return o;
+    }
+
+    private static LoadGenOptions Set<T>(ref T field, T value, LoadGenOptions o)
+    {
+        field = value;
         return o;
     }
 
