@@ -195,7 +195,8 @@ internal sealed class Benchmark(LoadGenOptions options, TextWriter output)
         Line("");
         Line("== join");
         var joinTimes = stats.Values.Where(s => s.JoinTime is not null).Select(s => s.JoinTime!.Value.TotalMilliseconds).ToArray();
-        Line($"joined {joined.Count} of {seats.Count}; join to first audio (JoinVoice call to first audible frame) for {joinTimes.Length} members: " +
+        Line($"joined {joined.Count} of {seats.Count}; join to first audio (JoinVoice call to first audible frame" +
+             (options.Analyse.IsEveryone ? "" : "; counted members: first packet with an audible level") + $") for {joinTimes.Length} members: " +
              Distribution(joinTimes, "ms"));
         var phases = stats.Values.Select(s => s.Join).OfType<JoinTimes>().ToArray();
         if (phases.Length > 0)
