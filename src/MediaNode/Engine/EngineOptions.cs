@@ -66,9 +66,8 @@ public sealed record EngineOptions
     public int? RandomSeed { get; init; }
 
     /// <summary>
-    /// Whether a listener's switch between forwarded packets and an encoded mix is brought onto one timeline (the
-    /// encoder taking over is run over the talker's recent audio; the encoder handed over from ends on the talker's
-    /// timing). Tests turn it off to measure what it saves.
+    /// Whether an encoder taking over from forwarded packets is first spliced onto them (run over the talker's recent
+    /// audio, so the listener's decoder continues what it heard). Tests turn it off to measure what it saves.
     /// </summary>
     internal bool AlignSwitches { get; init; } = true;
 
