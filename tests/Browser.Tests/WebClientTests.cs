@@ -38,10 +38,13 @@ public sealed class WebClientTests(WebApp app, ITestOutputHelper output) : IClas
         return (alice, bob);
     }
 
-    /// <summary>Waits until the probe records the room above -60 dB at any of its frequencies; returns the page's clock then.</summary>
+    /// <summary>Whether a probe's window holds the room: above -60 dB at any of its frequencies.</summary>
+    private static bool Audible(AudioProbe.Sample s) => s.Db.Max() > -60;
+
+    /// <summary>Waits until the probe records the room (<see cref="Audible"/>); returns the page's clock then.</summary>
     private static async Task<double> AudibleSinceAsync(IPage page, AudioProbe probe, string who)
     {
-        await Probe.UntilAsync(async () => (await probe.SamplesAsync()).Any(s => s.Db.Max() > -60), Patience, $"{who} to hear the room");
+        await Probe.UntilAsync(async () => (await probe.SamplesAsync()).Any(Audible), Patience, $"{who} to hear the room");
         return await AudioProbe.NowAsync(page);
     }
 
@@ -72,7 +75,6 @@ public sealed class WebClientTests(WebApp app, ITestOutputHelper output) : IClas
         // Which tone each hears is judged on two seconds of windows in which the room was audible: on a busy machine
         // a page's playout has short dropouts (continuity has tests of its own), and silent windows say nothing of
         // whose tone is heard.
-        static bool Audible(AudioProbe.Sample s) => s.Db.Max() > -60;
         const int twoSeconds = 2000 * 48 / 256;
         await Probe.UntilAsync(async () => (await atAlice.SamplesAsync(sinceAlice)).Count(Audible) >= twoSeconds, Patience, "two seconds of audio at Alice");
         await Probe.UntilAsync(async () => (await atBob.SamplesAsync(sinceBob)).Count(Audible) >= twoSeconds, Patience, "two seconds of audio at Bob");

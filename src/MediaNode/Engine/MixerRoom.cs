@@ -289,7 +289,8 @@ public sealed class MixerRoom
                 m.SoleSource = null;
                 m.Audible = 0;
                 if (m.Sink is null || m.IsDeafened) continue;
-                if (Audible(m) is null && !m.IsTalker && !m.HasPersonalMix && (m.Audible > 0 || m.LastOutput != OutputKind.Forwarded))
+                CountAudible(m);
+                if (m.SoleSource is null && !m.IsTalker && !m.HasPersonalMix && (m.Audible > 0 || m.LastOutput != OutputKind.Forwarded))
                 {
                     sharedWanted = true;
                     if (m.LastOutput == OutputKind.Forwarded) spliceFrom ??= m.ForwardedFrom;
@@ -417,7 +418,8 @@ public sealed class MixerRoom
 
     private void Decode(RoomMember m, ref int decodes, ref int fec, ref int concealed)
     {
-        m.KeepHistory(_tickNumber);
+        // Only a splice onto forwarded packets reads a member's history.
+        if (_options.ForwardSingleTalker && _options.AlignSwitches) m.KeepHistory(_tickNumber);
         switch (m.Frame.Kind)
         {
             case JitterFrameKind.Packet:
@@ -463,9 +465,9 @@ public sealed class MixerRoom
         _talkers[position] = m;
     }
 
-    // The talkers `listener` hears (others, at a gain above zero) into Audible; returns the one it hears, if it hears
-    // exactly one at unit gain and single talkers are forwarded.
-    private RoomMember? Audible(RoomMember listener)
+    // Counts the talkers `listener` hears (others, at a gain above zero) into Audible, and sets SoleSource to the one it
+    // hears if it hears exactly one at unit gain and single talkers are forwarded.
+    private void CountAudible(RoomMember listener)
     {
         RoomMember? sole = null;
         bool unity = true;
@@ -481,7 +483,6 @@ public sealed class MixerRoom
             unity = gain == 1f;
         }
         listener.SoleSource = listener.Audible == 1 && unity && _options.ForwardSingleTalker ? sole : null;
-        return listener.SoleSource;
     }
 
     // Resets `bus` and runs its encoder over `source`'s recent audio (decoding its frame of this tick if not done yet),
