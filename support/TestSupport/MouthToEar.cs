@@ -11,7 +11,8 @@ namespace OpenChat.TestSupport;
 /// </summary>
 public static class MouthToEar
 {
-    public sealed record Result(IReadOnlyList<double> LatenciesMs, double ProbeDelayMs)
+    /// <param name="Lost">Beeps the receiver did not hear within <see cref="HearingWindow"/> of their sending.</param>
+    public sealed record Result(IReadOnlyList<double> LatenciesMs, double ProbeDelayMs, int Lost)
     {
         public double Percentile(double p)
         {
@@ -21,7 +22,7 @@ public static class MouthToEar
 
         public override string ToString() =>
             $"{LatenciesMs.Count} beeps: p50 {Percentile(50):0} ms, p95 {Percentile(95):0} ms, " +
-            $"min {LatenciesMs.Min():0} ms, max {LatenciesMs.Max():0} ms " +
+            $"min {LatenciesMs.Min():0} ms, max {LatenciesMs.Max():0} ms, {Lost} not heard " +
             $"(the sender's probe heard each beep a median {ProbeDelayMs:0} ms after its scheduled output time)";
     }
 
@@ -29,7 +30,14 @@ public static class MouthToEar
     private const double OnsetDb = -55;
     private const double QuietDb = -65;
 
-    /// <summary>Sends <paramref name="beeps"/> beeps, one after another, and returns each one's latency.</summary>
+    /// <summary>How long after a beep left the sender the receiver must hear it for it to count as heard, not lost.</summary>
+    public static readonly TimeSpan HearingWindow = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Sends beeps, one after another, until <paramref name="beeps"/> were heard, and returns each one's latency. A beep
+    /// not heard within <see cref="HearingWindow"/> counts as lost (on a machine loaded far past its cores one can be)
+    /// and another is sent, up to <paramref name="beeps"/> lost; then the receiver is taken to hear nothing.
+    /// </summary>
     public static async Task<Result> MeasureAsync(IPage sender, IPage receiver, int beeps = 20)
     {
         var sent = new AudioProbe(sender, AudioProbe.Sent, BeepHz);
@@ -40,33 +48,42 @@ public static class MouthToEar
 
         var latencies = new List<double>();
         var probeDelays = new List<double>();
-        for (var i = 0; i < beeps; i++)
+        var lost = 0;
+        while (latencies.Count < beeps)
         {
             var scheduledAt = await sender.EvaluateAsync<double>(
                 $"() => performance.timeOrigin + window.__openchat.beep({{ frequency: {BeepHz}, durationMs: 250, gain: 0.6 }})");
-            var sentAt = await OnsetAsync(sent, scheduledAt - 100, "the sender's probe to hear the beep");
-            var heardAt = await OnsetAsync(heard, sentAt - 50, "the receiver to hear the beep");
-            latencies.Add(heardAt - sentAt);
+            var sentAt = await OnsetAsync(sent, scheduledAt - 100, TimeSpan.FromSeconds(10))
+                         ?? throw new TimeoutException("The sender's probe did not hear its own beep within 10 s.");
             probeDelays.Add(sentAt - scheduledAt);
+            var heardAt = await OnsetAsync(heard, sentAt - 50, HearingWindow);
+            if (heardAt is { } at) latencies.Add(at - sentAt);
+            else if (++lost >= beeps)
+                throw new TimeoutException($"The receiver heard {latencies.Count} of {latencies.Count + lost} beeps, each given {HearingWindow.TotalSeconds:0} s.");
             // Let the beep end and the mix go quiet at the beep's frequency before the next one.
+            var endsAfter = (heardAt ?? sentAt) + 300;
             await Probe.UntilAsync(async () =>
             {
-                var recent = await heard.SamplesAsync(heardAt + 300);
+                var recent = await heard.SamplesAsync(endsAfter);
                 return recent.Length > 20 && recent.TakeLast(20).All(s => s.Db[0] < QuietDb);
             }, TimeSpan.FromSeconds(10), "the beep to end");
         }
-        return new Result(latencies, probeDelays.Order().ElementAt(probeDelays.Count / 2));
+        return new Result(latencies, probeDelays.Order().ElementAt(probeDelays.Count / 2), lost);
     }
 
-    /// <summary>The time of the first sample after <paramref name="since"/> with the beep's frequency above the onset level.</summary>
-    private static async Task<double> OnsetAsync(AudioProbe probe, double since, string what)
+    /// <summary>
+    /// The time of the first sample after <paramref name="since"/> with the beep's frequency above the onset level, or
+    /// null if none came within <paramref name="patience"/>.
+    /// </summary>
+    private static async Task<double?> OnsetAsync(AudioProbe probe, double since, TimeSpan patience)
     {
-        double? at = null;
-        await Probe.UntilAsync(async () =>
+        var deadline = DateTime.UtcNow + patience;
+        while (true)
         {
-            at = (await probe.SamplesAsync(since)).FirstOrDefault(s => s.Db[0] > OnsetDb)?.T;
-            return at is not null;
-        }, TimeSpan.FromSeconds(10), what);
-        return at!.Value;
+            var at = (await probe.SamplesAsync(since)).FirstOrDefault(s => s.Db[0] > OnsetDb)?.T;
+            if (at is not null) return at;
+            if (DateTime.UtcNow > deadline) return null;
+            await Task.Delay(100);
+        }
     }
 }

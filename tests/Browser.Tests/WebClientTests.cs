@@ -358,6 +358,8 @@ public sealed class WebClientTests(WebApp app, ITestOutputHelper output) : IClas
         output.WriteLine($"mouth-to-ear latency over {result}");
 
         Assert.All(result.LatenciesMs, l => Assert.True(l > 0, $"a beep was heard {l:0} ms before it was sent"));
+        // A busy machine's playout can swallow a beep now and then; more than a few lost is a path that drops audio.
+        Assert.True(result.Lost <= 5, $"{result.Lost} beeps were not heard within {MouthToEar.HearingWindow.TotalSeconds:0} s");
         // The target (p95 under 150 ms on a quiet machine) is checked by tools/LatencyBench, which repeats the
         // measurement and reports medians (docs/benchmarks.md). Latency here grows with the machine's load, as both
         // jitter buffers adapt to late packets; what the test holds is that the path does not buffer without bound.
