@@ -7,8 +7,10 @@ using OpenChat.Rtc.Srtp;
 using OpenChat.Rtc.Transport;
 
 // Plain Stopwatch benchmark of the SRTP hot path and of the endpoint's receive loop.
-// Run in Release: dotnet run -c Release --project tools/RtcBench [-- runs]
+// Run in Release: dotnet run -c Release --project tools/RtcBench [-- runs] [srtp|receive|handshakes ...]
 int runs = args.Length > 0 && int.TryParse(args[0], out var r) ? r : 7;
+var parts = args.Where(a => !int.TryParse(a, out _)).ToHashSet();
+bool Part(string name) => parts.Count == 0 || parts.Contains(name);
 // OPENCHAT_BENCH_METRICS=1 collects every OpenChat meter with the OpenTelemetry SDK once a second, as a node that
 // exports metrics does, so that a run shows what measuring costs.
 using var metrics = Environment.GetEnvironmentVariable("OPENCHAT_BENCH_METRICS") == "1"
@@ -19,13 +21,13 @@ using var metrics = Environment.GetEnvironmentVariable("OPENCHAT_BENCH_METRICS")
 Console.WriteLine($"metrics collected: {(metrics is null ? "no" : "yes (OpenTelemetry SDK, every second)")}");
 Console.WriteLine($".NET {Environment.Version}, {Environment.ProcessorCount} logical cores, {runs} runs, medians reported");
 
-foreach (var profile in new[] { SrtpProfile.Aes128CmHmacSha1_80, SrtpProfile.AeadAes128Gcm })
+foreach (var profile in Part("srtp") ? new[] { SrtpProfile.Aes128CmHmacSha1_80, SrtpProfile.AeadAes128Gcm } : [])
 {
     var (ns, cpuNs, bytes) = MeasureSrtp(profile, runs);
     Console.WriteLine($"SRTP {profile,-22} protect+unprotect, 100-byte Opus payload: {ns,7:0.0} ns/packet wall, {cpuNs,7:0.0} ns/packet CPU, {bytes:0.##} bytes allocated/packet");
 }
 
-foreach (var profile in new[] { SrtpProfile.Aes128CmHmacSha1_80, SrtpProfile.AeadAes128Gcm })
+foreach (var profile in Part("receive") ? new[] { SrtpProfile.Aes128CmHmacSha1_80, SrtpProfile.AeadAes128Gcm } : [])
 {
     var (pps, cpuUs, allocated) = await MeasureReceiveLoop(profile, runs);
     // Process CPU includes the sender's sendto calls and its spin-wait flow control, so only the rate is reported.
@@ -34,7 +36,43 @@ foreach (var profile in new[] { SrtpProfile.Aes128CmHmacSha1_80, SrtpProfile.Aea
         $"{allocated:0.##} bytes allocated/packet (whole process)");
 }
 
+if (Part("handshakes"))
+{
+    var (server, client, wall) = await MeasureHandshakes(200);
+    Console.WriteLine($"DTLS handshake (ECDSA P-256 certificates, {200} one after another): server {Percentiles(server)} CPU on its handshake thread; " +
+        $"client {Percentiles(client)}; offer to connected {Percentiles(wall)} wall");
+}
+
 static TimeSpan Cpu() => Process.GetCurrentProcess().TotalProcessorTime;
+
+static string Percentiles(List<double> seconds)
+{
+    seconds.Sort();
+    return $"p50 {seconds[seconds.Count / 2] * 1000:0.00} ms, p90 {seconds[seconds.Count * 9 / 10] * 1000:0.00} ms";
+}
+
+// Each handshake's CPU time is read on its own thread (CLOCK_THREAD_CPUTIME_ID), so the client's share and other
+// threads are not counted; the first 20 warm up the JIT and are not reported.
+static async Task<(List<double> Server, List<double> Client, List<double> Wall)> MeasureHandshakes(int count)
+{
+    using var endpoint = new RtcEndpoint(new RtcEndpointOptions { BindAddress = IPAddress.Loopback });
+    var client = new RtcClient();
+    var (server, clientCpu, wall) = (new List<double>(), new List<double>(), new List<double>());
+    for (int i = -20; i < count; i++)
+    {
+        var sw = Stopwatch.StartNew();
+        using var session = client.CreateSession();
+        var answer = endpoint.AcceptOffer(session.Offer);
+        await session.ConnectAsync(answer.Sdp);
+        while (answer.Session.HandshakeCpuSeconds is null || session.HandshakeCpuSeconds is null) await Task.Delay(1);
+        sw.Stop();
+        if (i < 0) continue;
+        server.Add(answer.Session.HandshakeCpuSeconds!.Value);
+        clientCpu.Add(session.HandshakeCpuSeconds!.Value);
+        wall.Add(sw.Elapsed.TotalSeconds);
+    }
+    return (server, clientCpu, wall);
+}
 
 static (double Ns, double CpuNs, double Bytes) MeasureSrtp(SrtpProfile profile, int runs)
 {

@@ -17,10 +17,11 @@ namespace OpenChat.Rtc.Dtls;
 /// <remarks>WebRTC authenticates by fingerprint, not by chain, so a fresh self-signed certificate per node is the norm.</remarks>
 public sealed class DtlsCertificate
 {
-    private DtlsCertificate(byte[] der, AsymmetricKeyParameter privateKey)
+    private DtlsCertificate(byte[] der, AsymmetricKeyParameter privateKey, System.Security.Cryptography.ECParameters signingKey)
     {
         Der = der;
         PrivateKey = privateKey;
+        SigningKey = signingKey;
         Fingerprint = SdpFingerprint.Compute("sha-256", der);
     }
 
@@ -31,6 +32,9 @@ public sealed class DtlsCertificate
     public SdpFingerprint Fingerprint { get; }
 
     internal AsymmetricKeyParameter PrivateKey { get; }
+
+    /// <summary>The same key for the platform's ECDSA (handshake signatures are made natively: <see cref="DtlsCrypto"/>).</summary>
+    internal System.Security.Cryptography.ECParameters SigningKey { get; }
 
     /// <summary>Generates a new key pair and certificate valid from yesterday for <paramref name="validity"/> (default 30 days).</summary>
     public static DtlsCertificate Generate(string commonName = "OpenChat", TimeSpan? validity = null)
@@ -49,7 +53,8 @@ public sealed class DtlsCertificate
         generator.SetNotAfter(DateTime.UtcNow.Add(validity ?? TimeSpan.FromDays(30)));
         generator.SetPublicKey(keys.Public);
         var certificate = generator.Generate(new Asn1SignatureFactory("SHA256WITHECDSA", keys.Private, random));
-        return new DtlsCertificate(certificate.GetEncoded(), keys.Private);
+        var signingKey = DtlsCrypto.NativeP256((ECPublicKeyParameters)keys.Public, (ECPrivateKeyParameters)keys.Private)!.Value;
+        return new DtlsCertificate(certificate.GetEncoded(), keys.Private, signingKey);
     }
 
     internal Certificate ToTlsCertificate(TlsCrypto crypto) => new([crypto.CreateCertificate(Der)]);

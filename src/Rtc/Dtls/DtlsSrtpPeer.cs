@@ -41,9 +41,16 @@ internal sealed class DtlsSrtpPeer
     /// <summary>Raised for every alert received (close_notify included), on whichever thread reads DTLS.</summary>
     public Action<short, short>? AlertReceived { get; set; }
 
-    public TlsCredentialedSigner CreateSigner(TlsContext context) =>
-        new BcDefaultTlsCredentialedSigner(new TlsCryptoParameters(context), Crypto, Certificate.PrivateKey,
-            Certificate.ToTlsCertificate(Crypto), new SignatureAndHashAlgorithm(HashAlgorithm.sha256, SignatureAlgorithm.ecdsa));
+    /// <summary>The handshake's signer: with <see cref="DtlsCrypto"/> it signs natively, with BouncyCastle's own crypto in managed code.</summary>
+    public TlsCredentialedSigner CreateSigner(TlsContext context)
+    {
+        var algorithm = new SignatureAndHashAlgorithm(HashAlgorithm.sha256, SignatureAlgorithm.ecdsa);
+        return Crypto is DtlsCrypto
+            ? new DefaultTlsCredentialedSigner(new TlsCryptoParameters(context), DtlsCrypto.Signer(Certificate.SigningKey),
+                Certificate.ToTlsCertificate(Crypto), algorithm)
+            : new BcDefaultTlsCredentialedSigner(new TlsCryptoParameters(context), Crypto, Certificate.PrivateKey,
+                Certificate.ToTlsCertificate(Crypto), algorithm);
+    }
 
     /// <summary>Checks the peer's end-entity certificate against the fingerprint from its SDP.</summary>
     public void CheckPeerCertificate(Certificate? certificate)

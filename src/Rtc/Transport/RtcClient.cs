@@ -12,7 +12,7 @@ public sealed class RtcClient
     {
         Options = options ?? new RtcClientOptions();
         Certificate = Options.Certificate ?? DtlsCertificate.Generate("OpenChat client");
-        Crypto = new BcTlsCrypto(new SecureRandom());
+        Crypto = new DtlsCrypto();
     }
 
     /// <summary>Settings.</summary>

@@ -49,7 +49,7 @@ public sealed partial class RtcEndpoint : IRtcSessionHost, IDisposable
     {
         _options = options ?? new RtcEndpointOptions();
         Certificate = _options.Certificate ?? DtlsCertificate.Generate("OpenChat media node");
-        Crypto = new BcTlsCrypto(new SecureRandom());
+        Crypto = new DtlsCrypto();
         _verifier = new DtlsVerifier(Crypto);
         if (_options.SrtpProfiles.Count == 0 || !_options.SrtpProfiles.Contains(Srtp.SrtpProfile.Aes128CmHmacSha1_80))
         {

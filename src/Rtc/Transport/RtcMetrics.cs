@@ -34,6 +34,10 @@ public static class RtcMetrics
         "openchat.rtc.dtls.handshake.duration", "s", "Time from a DTLS handshake's start to its end, completed or failed.",
         tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
 
+    private static readonly Histogram<double> HandshakeCpu = Meter.CreateHistogram<double>(
+        "openchat.rtc.dtls.handshake.cpu", "s", "CPU time the node spent on one DTLS handshake (its handshake thread), completed or failed.",
+        tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064] });
+
     /// <summary>Interarrival jitter members report for the node's stream to them (RTCP, RFC 3550 6.4.1).</summary>
     private static readonly Histogram<double> RemoteJitter = Meter.CreateHistogram<double>(
         "openchat.media.rtcp.jitter", "s", "Interarrival jitter members' RTCP reports give for the stream the node sends them.",
@@ -85,11 +89,12 @@ public static class RtcMetrics
 
     internal static void HandshakeStarted() => Interlocked.Increment(ref HandshakesActive);
 
-    internal static void HandshakeEnded(bool completed, long startTimestamp)
+    internal static void HandshakeEnded(bool completed, long startTimestamp, double? cpuSeconds)
     {
         Interlocked.Decrement(ref HandshakesActive);
         Interlocked.Increment(ref completed ? ref HandshakesCompleted : ref HandshakesFailed);
         HandshakeDuration.Record(Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds);
+        if (cpuSeconds is { } cpu) HandshakeCpu.Record(cpu);
     }
 
     /// <summary>

@@ -63,6 +63,7 @@ public partial class RtcSession
         RtcMetrics.HandshakeStarted();
         var thread = new Thread(() =>
         {
+            var cpuAtStart = ThreadCpuTime.Now();
             bool completed = false;
             try
             {
@@ -76,7 +77,9 @@ public partial class RtcSession
             }
             finally
             {
-                RtcMetrics.HandshakeEnded(completed, started);
+                var cpu = ThreadCpuTime.Now() - cpuAtStart;
+                HandshakeCpuSeconds = cpu;
+                RtcMetrics.HandshakeEnded(completed, started, cpu);
                 _host.OnHandshakeFinished(this);
             }
         })
@@ -117,6 +120,9 @@ public partial class RtcSession
         }
         SafeInvoke(() => Connected?.Invoke(this));
     }
+
+    /// <summary>CPU time this session's DTLS handshake took on its thread, once it ended (null before, or where it cannot be read).</summary>
+    public double? HandshakeCpuSeconds { get; private set; }
 
     /// <summary>Datagrams queued for the handshake and not yet read by it.</summary>
     internal int PendingDtlsDatagrams => _dtlsQueue?.Pending ?? 0;

@@ -17,7 +17,7 @@ public class DtlsHandshakeTests
     private sealed record Outcome(DtlsSrtpPeer Server, DtlsSrtpPeer Client, Exception? ServerError, Exception? ClientError);
 
     private static async Task<Outcome> Handshake(SdpFingerprint serverExpects, SdpFingerprint clientExpects,
-        SrtpProfile[] serverProfiles, SrtpProfile[] clientProfiles)
+        SrtpProfile[] serverProfiles, SrtpProfile[] clientProfiles, BcTlsCrypto? serverCrypto = null, BcTlsCrypto? clientCrypto = null)
     {
         var crypto = new BcTlsCrypto(new SecureRandom());
         QueuedDatagramTransport? serverTransport = null;
@@ -43,8 +43,8 @@ public class DtlsHandshakeTests
         });
         serverTransport = new QueuedDatagramTransport(datagram => clientTransport.Enqueue(datagram));
 
-        var serverPeer = new DtlsSrtpPeer(crypto, ServerCert, serverExpects, serverProfiles, 5000);
-        var clientPeer = new DtlsSrtpPeer(crypto, ClientCert, clientExpects, clientProfiles, 5000);
+        var serverPeer = new DtlsSrtpPeer(serverCrypto ?? crypto, ServerCert, serverExpects, serverProfiles, 5000);
+        var clientPeer = new DtlsSrtpPeer(clientCrypto ?? crypto, ClientCert, clientExpects, clientProfiles, 5000);
         Exception? serverError = null;
         Exception? clientError = null;
         var client = Task.Factory.StartNew(() =>
@@ -108,6 +108,40 @@ public class DtlsHandshakeTests
         Assert.Equal(16, plain);
         Assert.True(serverOut.ProtectRtp(packet, 16, out len));
         Assert.True(clientIn.UnprotectRtp(packet.AsSpan(0, len), out _));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Native_ecdsa_signatures_interoperate_with_bouncycastle_s_own_in_either_role(bool nativeServer)
+    {
+        // One side signs and checks with the platform's ECDSA, the other entirely in BouncyCastle's managed code.
+        BcTlsCrypto native = new DtlsCrypto(), managed = new BcTlsCrypto(new SecureRandom());
+        var o = await Handshake(ClientCert.Fingerprint, ServerCert.Fingerprint, [SrtpProfile.Aes128CmHmacSha1_80], [SrtpProfile.Aes128CmHmacSha1_80],
+            serverCrypto: nativeServer ? native : managed, clientCrypto: nativeServer ? managed : native);
+        Assert.Null(o.ServerError);
+        Assert.Null(o.ClientError);
+        Assert.Equal(o.Server.Keys!.Profile, o.Client.Keys!.Profile);
+    }
+
+    [Fact]
+    public void A_native_ecdsa_signature_verifies_over_its_hash_only_and_bouncycastle_agrees()
+    {
+        var algorithm = new SignatureAndHashAlgorithm(HashAlgorithm.sha256, SignatureAlgorithm.ecdsa);
+        var hash = System.Security.Cryptography.SHA256.HashData("the handshake so far"u8);
+        var signature = DtlsCrypto.Signer(ServerCert.SigningKey).GenerateRawSignature(algorithm, hash);
+        var signed = new DigitallySigned(algorithm, signature);
+
+        var native = new DtlsCrypto().CreateCertificate(CertificateType.X509, ServerCert.Der).CreateVerifier(SignatureAlgorithm.ecdsa);
+        var managed = new BcTlsCrypto(new SecureRandom()).CreateCertificate(CertificateType.X509, ServerCert.Der).CreateVerifier(SignatureAlgorithm.ecdsa);
+        Assert.Equal("NativeEcdsaVerifier", native.GetType().Name);
+        Assert.True(native.VerifyRawSignature(signed, hash));
+        Assert.True(managed.VerifyRawSignature(signed, hash));
+
+        var otherHash = System.Security.Cryptography.SHA256.HashData("another handshake"u8);
+        Assert.False(native.VerifyRawSignature(signed, otherHash));
+        var otherKey = DtlsCrypto.Signer(ClientCert.SigningKey).GenerateRawSignature(algorithm, hash);
+        Assert.False(native.VerifyRawSignature(new DigitallySigned(algorithm, otherKey), hash));
     }
 
     [Fact]
