@@ -138,6 +138,7 @@ export function resetVoiceFixture(): void {
     delay: clock.delay,
     connectTimeoutMs: 10_000,
     retryDelaysMs: [1_000, 2_000],
+    random: () => 0.5, // pauses exactly as listed
   });
 }
 

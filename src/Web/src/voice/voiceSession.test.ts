@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, test } from 'vitest';
 import type { VoiceJoinedDto } from '../protocol/types';
-import { mediaPathFailed, VoiceSession } from './voiceSession';
+import { mediaPathFailed, retryPause, VoiceSession } from './voiceSession';
 import {
   FakePeer,
   hubError,
@@ -63,6 +63,18 @@ describe('joining', () => {
     await s.join('lounge');
     expect(s.status).toMatchObject({ phase: 'idle', error: 'Microphone unavailable: Permission denied' });
     expect(signalling.calls).toEqual([]);
+  });
+
+  test('pauses between attempts are spread from half to one and a half times their length', () => {
+    expect(retryPause(1_000, () => 0)).toBe(500);
+    expect(retryPause(1_000, () => 0.5)).toBe(1_000);
+    expect(retryPause(1_000, () => 0.999)).toBe(1_499);
+    const pauses = new Set(Array.from({ length: 50 }, () => retryPause(2_000)));
+    expect(pauses.size).toBeGreaterThan(10);
+    for (const p of pauses) {
+      expect(p).toBeGreaterThanOrEqual(1_000);
+      expect(p).toBeLessThanOrEqual(3_000);
+    }
   });
 
   test('a peer that never connects is retried with a new one, then given up (and the server told)', async () => {

@@ -43,7 +43,16 @@ export interface VoiceSessionOptions {
   connectTimeoutMs?: number;
   /** Pauses between attempts; their count + 1 is how many attempts are made before giving up. */
   retryDelaysMs?: number[];
+  /** A number in [0, 1): spreads each pause between half and one and a half times its length (see `retryPause`). */
+  random?: () => number;
 }
+
+/**
+ * The pause before the next attempt: `baseMs` scaled by a random factor between 0.5 and 1.5. When a media node
+ * fails, every member of its rooms tries again at once (that first attempt is not delayed: it bounds the gap
+ * everyone hears); those that fail then come back spread over a second or more instead of together.
+ */
+export const retryPause = (baseMs: number, random: () => number = Math.random) => Math.round(baseMs * (0.5 + random()));
 
 /** Errors after which trying again cannot help. */
 /**
@@ -89,6 +98,7 @@ export class VoiceSession {
       delay: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       connectTimeoutMs: 10_000,
       retryDelaysMs: [1_000, 2_000, 5_000],
+      random: Math.random,
       ...options,
     };
   }
@@ -212,7 +222,7 @@ export class VoiceSession {
         this.end(`Could not connect to voice: ${describeError(result.error)}`, true);
         return;
       }
-      await this.opts.delay(delays[attempt]!);
+      await this.opts.delay(retryPause(delays[attempt]!, this.opts.random));
       if (gen !== this.generation) return;
     }
   }
