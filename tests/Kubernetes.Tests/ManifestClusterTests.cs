@@ -50,12 +50,32 @@ public sealed class ManifestClusterTests(ManifestCluster cluster, ITestOutputHel
         }).ToArray();
         cluster.Rooms.AddRange(rooms);
         await Task.WhenAll(rooms.SelectMany(r => r.Members).Select(m => m.StartAsync()));
-        await Task.WhenAll(rooms.SelectMany(HearOthersAsync));
+        await HearOthersAsync(rooms);
         return rooms;
     }
 
-    private static IEnumerable<Task> HearOthersAsync(ManifestCluster.Room room) =>
-        room.Members.Select((m, i) => m.WaitUntilHearingAsync(room.Tones.Where((_, j) => j != i).Select(t => (double)t), Patience));
+    /// <summary>
+    /// Every member of <paramref name="rooms"/> hears every room-mate's tone. On failure it names every member that
+    /// did not, with what each member of those rooms sent, so that one silent talker shows as such.
+    /// </summary>
+    private static async Task HearOthersAsync(IReadOnlyList<ManifestCluster.Room> rooms)
+    {
+        var waits = rooms.SelectMany(room => room.Members.Select((m, i) =>
+            (Room: room, Wait: m.WaitUntilHearingAsync(room.Tones.Where((_, j) => j != i).Select(t => (double)t), Patience)))).ToList();
+        try
+        {
+            await Task.WhenAll(waits.Select(w => w.Wait));
+        }
+        catch
+        {
+            var failed = waits.Where(w => w.Wait.IsFaulted).ToList();
+            var senders = failed.Select(w => w.Room).Distinct().SelectMany(room => room.Members.Select((m, i) =>
+                $"{m.Stats.DisplayName} ({room.Tones[i]} Hz): {m.Stats.PacketsSent} packets sent, {m.Stats.Reconnects.Count} media reconnects"));
+            throw new TimeoutException($"{failed.Count} members did not hear every room-mate: " +
+                string.Join(" | ", failed.Select(w => w.Wait.Exception!.InnerException!.Message)) +
+                " || the rooms' members: " + string.Join("; ", senders));
+        }
+    }
 
     private async Task<string[]> CreateRoomsAsync(string prefix, int count)
     {
@@ -221,7 +241,7 @@ public sealed class ManifestClusterTests(ManifestCluster cluster, ITestOutputHel
         Assert.Equal(0, victim.ExitCode); // it drained and left within the grace period; no SIGKILL
 
         await Task.WhenAll(members.Select(m => m.WaitUntilAsync(s => s.Reconnects.Any(x => x.FirstAudio is not null), Patience)));
-        await Task.WhenAll(moving.SelectMany(HearOthersAsync));
+        await HearOthersAsync(moving);
         var gaps = members.Select(m => m.Stats.LongestGap.TotalMilliseconds).Order().ToArray();
         var p95 = gaps[(int)Math.Ceiling(gaps.Length * 0.95) - 1];
         output.WriteLine($"gaps of the {gaps.Length} moved members: p50 {gaps[gaps.Length / 2]:0} ms, p95 {p95:0} ms, max {gaps[^1]:0} ms");
@@ -252,7 +272,7 @@ public sealed class ManifestClusterTests(ManifestCluster cluster, ITestOutputHel
 
         // Voice: every member hears its room again (rooms whose channel lived on the killed node are placed anew).
         foreach (var room in cluster.Rooms) foreach (var m in room.Members) m.ResetWindow();
-        await Task.WhenAll(cluster.Rooms.SelectMany(HearOthersAsync));
+        await HearOthersAsync(cluster.Rooms);
         // Text: the history is intact, and posting works.
         await using var again = await ConnectTextAsync("Reader again");
         await RetryUnavailableAsync(() => again.OpenChannelAsync("general"));
@@ -335,7 +355,7 @@ public sealed class ManifestClusterTests(ManifestCluster cluster, ITestOutputHel
         // Every member's signalling moved to a new gateway with its voice session intact, and it still hears its room.
         var members = cluster.Rooms.SelectMany(r => r.Members).ToArray();
         Assert.All(members, m => Assert.True(m.Stats.SignallingReconnects.Count > 0, $"{m.Stats.DisplayName} never reconnected"));
-        await Task.WhenAll(cluster.Rooms.SelectMany(HearOthersAsync));
+        await HearOthersAsync(cluster.Rooms);
         output.WriteLine($"{sent.Count} posts during the roll-out; {members.Length} members reconnected");
     }
 
