@@ -20,8 +20,11 @@ namespace OpenChat.Gateway.Sessions;
 /// </summary>
 public sealed class EventWire(IdentityCache? identities = null)
 {
-    /// <summary>Wire forms kept per channel for numbered events; a connection further behind than this builds its own.</summary>
-    public const int Retained = 256;
+    /// <summary>
+    /// Wire forms kept per channel for numbered events; a connection further behind than this builds its own. Bounds
+    /// what a channel holds here: at most this many messages' bytes (about 2.5 KB for the longest text).
+    /// </summary>
+    public const int Retained = 128;
 
     private const int RetainedByReference = 32;
 
@@ -52,9 +55,6 @@ public sealed class EventWire(IdentityCache? identities = null)
         ChannelView or ChannelsView or PermissionsView => Build(pushed),
         _ => null,
     };
-
-    /// <summary>Forgets a removed channel's wire forms.</summary>
-    public void Forget(ChannelId channel) => _channels.TryRemove(channel, out _);
 
     /// <summary>
     /// A message's text as of its last edit: a session re-subscribing after a move is sent the message as it now reads,
