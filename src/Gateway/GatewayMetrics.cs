@@ -36,6 +36,7 @@ public static class GatewayMetrics
     private static long _connections;
     private static long _sessionsCreated;
     private static long _eventsPushed;
+    private static long _eventsSerialized;
     private static long _slowReaders;
     private static readonly long[] Limited = new long[LimitScopes.Length];
 
@@ -53,6 +54,8 @@ public static class GatewayMetrics
         Meter.CreateObservableCounter("openchat.gateway.sessions.created", () => Volatile.Read(ref _sessionsCreated), "{session}",
             "Session tokens issued (new guests and renewals).");
         Meter.CreateObservableCounter("openchat.gateway.events.pushed", () => Volatile.Read(ref _eventsPushed), "{event}", "Events delivered to clients.");
+        Meter.CreateObservableCounter("openchat.gateway.events.serialized", () => Volatile.Read(ref _eventsSerialized), "{event}",
+            "Events turned into their wire form: once per event and gateway, however many of its connections receive it.");
         Meter.CreateObservableCounter("openchat.gateway.clients.cut_off",
             () => new Measurement<long>(Volatile.Read(ref _slowReaders), new KeyValuePair<string, object?>("reason", "slow_reader")), "{connection}",
             "Connections the gateway closed because the client fell too far behind reading its events.");
@@ -88,7 +91,9 @@ public static class GatewayMetrics
         HubCallDuration.Record(Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds, new KeyValuePair<string, object?>("method", label));
     }
 
-    internal static void EventPushed() => Interlocked.Increment(ref _eventsPushed);
+    internal static void EventsPushed(int count) => Interlocked.Add(ref _eventsPushed, count);
+
+    internal static void EventSerialized() => Interlocked.Increment(ref _eventsSerialized);
 
     internal static void SlowReaderCutOff() => Interlocked.Increment(ref _slowReaders);
 

@@ -22,7 +22,7 @@ public sealed class GatewayRuntime(
     ChannelCatalog catalog,
     IOptions<GatewayOptions> options,
     CallBudgets budgets,
-    IHubContext<ChatHub, IChatClient> hub,
+    EventWire wire,
     TimeProvider time,
     ILoggerFactory loggers,
     IdentityCache identities)
@@ -41,7 +41,7 @@ public sealed class GatewayRuntime(
 
     public async Task<(IActorRef Session, HubClientPush Push)> StartSessionAsync(HubCallerContext context, SessionIdentity identity)
     {
-        var push = new HubClientPush(hub.Clients.Client(context.ConnectionId), context, Options.OutboundQueue, loggers.CreateLogger<HubClientPush>(), identities);
+        var push = new HubClientPush(ConnectionLifetimeManager.ConnectionOf(context), wire, Options.OutboundQueue, loggers.CreateLogger<HubClientPush>());
         var props = SessionActor.Props(identity, region.ActorRef, push, Options, budgets, time, identities, catalog);
         var session = await sessions.ActorRef.Ask<IActorRef>(new SessionsActor.Start(context.ConnectionId, props, push, identity), budgets.Cluster);
         return (session, push);

@@ -58,6 +58,8 @@ public static class GatewaySetup
         // refused calls would fill the log. Refusals are answers, not faults; HubGuardFilter logs real failures.
         services.AddLogging(b => b.AddFilter(HubDispatcherLogCategory, LogLevel.None));
         services.AddSingleton<GatewayRuntime>();
+        services.AddSingleton(sp => new EventWire(sp.GetRequiredService<IdentityCache>()));
+        services.AddSingleton<HubLifetimeManager<Hub.ChatHub>, Hub.ConnectionLifetimeManager>();
 
         services.AddAuthentication(TokenAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationHandler.SchemeName, null);

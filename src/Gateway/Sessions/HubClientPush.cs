@@ -1,30 +1,30 @@
+using System.Buffers;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Logging;
-using OpenChat.Protocol.Events;
-using OpenChat.Protocol.Voice;
-using OpenChat.Gateway.Hub;
 
 namespace OpenChat.Gateway.Sessions;
 
 /// <summary>
 /// A bounded queue and one pump per connection: events reach the client in the order they were queued, and a client
-/// that stops reading is disconnected instead of growing the server's memory.
+/// that stops reading is disconnected instead of growing the server's memory. The pump writes each event's shared wire
+/// form (<see cref="EventWire"/>), so nothing is serialised per connection; events that queued up while it wrote are
+/// written together, with one flush.
 /// </summary>
 public sealed class HubClientPush : IClientPush
 {
+    /// <summary>A batch stops growing at this size; the next one follows at once.</summary>
+    public const int MaxBatchBytes = 16 * 1024;
+
     private readonly Channel<object> _queue;
-    private readonly IChatClient _client;
-    private readonly HubCallerContext _context;
+    private readonly HubConnectionContext _connection;
+    private readonly EventWire _wire;
     private readonly ILogger _log;
 
-    private readonly Auth.IdentityCache? _identities;
-
-    public HubClientPush(IChatClient client, HubCallerContext context, int capacity, ILogger log, Auth.IdentityCache? identities = null)
+    public HubClientPush(HubConnectionContext connection, EventWire wire, int capacity, ILogger log)
     {
-        _identities = identities;
-        _client = client;
-        _context = context;
+        _connection = connection;
+        _wire = wire;
         _log = log;
         _queue = Channel.CreateBounded<object>(new BoundedChannelOptions(capacity)
         {
@@ -38,7 +38,7 @@ public sealed class HubClientPush : IClientPush
     public bool TryPush(object channelEvent)
     {
         if (_queue.Writer.TryWrite(channelEvent)) return true;
-        _log.LogWarning("Connection {ConnectionId} fell too far behind; closing it", _context.ConnectionId);
+        _log.LogWarning("Connection {ConnectionId} fell too far behind; closing it", _connection.ConnectionId);
         GatewayMetrics.SlowReaderCutOff();
         Abort();
         return false;
@@ -47,7 +47,7 @@ public sealed class HubClientPush : IClientPush
     public void Abort()
     {
         _queue.Writer.TryComplete();
-        _context.Abort();
+        _connection.Abort();
     }
 
     /// <summary>Stops the pump once the connection is gone.</summary>
@@ -55,37 +55,44 @@ public sealed class HubClientPush : IClientPush
 
     private async Task PumpAsync()
     {
+        var protocol = _connection.Protocol;
+        ArrayBufferWriter<byte>? batch = null;
         try
         {
-            await foreach (var item in _queue.Reader.ReadAllAsync())
+            var reader = _queue.Reader;
+            while (await reader.WaitToReadAsync())
             {
-                await (item switch
+                // What is queued now goes out in one write: the first event as it is, more as their bytes one after the
+                // other (every hub protocol frames each message, so a client reads them apart). At low rates there is
+                // one event at a time and no copy.
+                SerializedHubMessage? first = null;
+                var count = 0;
+                while ((batch is null || batch.WrittenCount < MaxBatchBytes) && reader.TryRead(out var item))
                 {
-                    MessagePosted e => _client.MessagePosted(MessageDto.From(e.Message, _identities)),
-                    MessageEdited e => _client.MessageEdited(MessageDto.From(e.Message, _identities)),
-                    MessageDeleted e => _client.MessageDeleted(e.Channel.Value, e.MessageId),
-                    UserTyping e => _client.Typing(e.Channel.Value, e.User.Value, e.DisplayName),
-                    MemberOnline e => _client.MemberOnline(e.Channel.Value, MemberDto.From(e.Member)),
-                    MemberOffline e => _client.MemberOffline(e.Channel.Value, e.User.Value),
-                    ChannelView v => _client.ChannelUpdated(v.Channel),
-                    ChannelsView v => _client.ChannelsChanged(v.Channels),
-                    PermissionsView v => _client.PermissionsChanged(v.Permissions),
-                    ChannelRemoved e => _client.ChannelRemoved(e.Channel.Value),
-                    VoiceMemberJoined e => _client.VoiceMemberJoined(e.Channel.Value, VoiceMemberDto.From(e.Member)),
-                    VoiceMemberUpdated e => _client.VoiceMemberUpdated(e.Channel.Value, VoiceMemberDto.From(e.Member)),
-                    VoiceMemberLeft e => _client.VoiceMemberLeft(e.Channel.Value, e.User.Value),
-                    VoiceSpeaking e => _client.VoiceSpeaking(e.Channel.Value, e.User.Value, e.Speaking),
-                    VoiceReconnectRequired e => _client.VoiceReconnect(e.Channel.Value, e.Reason),
-                    VoiceEnded e => _client.VoiceEnded(e.Channel.Value, e.Reason),
-                    VoiceMoved e => _client.VoiceMoved(e.Channel.Value, e.To.Value, e.Reason),
-                    _ => Task.CompletedTask,
-                });
-                GatewayMetrics.EventPushed();
+                    if (_wire.For(item) is not { } message) continue;
+                    if (++count == 1)
+                    {
+                        first = message;
+                        continue;
+                    }
+                    if (count == 2)
+                    {
+                        batch ??= new ArrayBufferWriter<byte>(MaxBatchBytes);
+                        batch.ResetWrittenCount();
+                        batch.Write(first!.GetSerializedMessage(protocol).Span);
+                    }
+                    batch!.Write(message.GetSerializedMessage(protocol).Span);
+                }
+                if (count == 0) continue;
+                // The bytes are copied to the connection before the write completes, so the batch buffer is free again after it.
+                await _connection.WriteAsync(count == 1 ? first! : new SerializedHubMessage([new SerializedMessage(protocol.Name, batch!.WrittenMemory)]));
+                batch?.ResetWrittenCount();
+                GatewayMetrics.EventsPushed(count);
             }
         }
         catch (Exception e)
         {
-            _log.LogDebug(e, "Push to {ConnectionId} ended", _context.ConnectionId);
+            _log.LogDebug(e, "Push to {ConnectionId} ended", _connection.ConnectionId);
             _queue.Writer.TryComplete();
         }
     }
