@@ -5,7 +5,9 @@ namespace OpenChat.MediaNode.Engine;
 /// <summary>
 /// One member's adaptive jitter buffer: reorders packets by RTP timestamp, plays one 20 ms frame per
 /// tick, and keeps its delay near the 98th percentile of the measured packet delay variation, within
-/// configured bounds. Memory is a fixed ring of packet slots allocated up front.
+/// configured bounds. Memory is a ring of packet slots allocated up front, each of <see cref="InitialSlotBytes"/>
+/// (a voice packet up to about 200 kb/s); the first larger packet widens every slot to the largest Opus packet,
+/// once for the buffer's life.
 /// </summary>
 /// <remarks>
 /// Thread-safe for one producer (the network receive thread calling <see cref="Insert"/>) and one consumer
@@ -16,7 +18,10 @@ public sealed class JitterBuffer
 {
     private const int FrameMs = AudioFormat.FrameMilliseconds;
     private const int FrameSamples = AudioFormat.FrameSamples;
-    private const int SlotBytes = AudioFormat.MaxOpusPacketBytes;
+    private const int MaxSlotBytes = AudioFormat.MaxOpusPacketBytes;
+
+    /// <summary>Bytes of each slot until a larger packet arrives.</summary>
+    internal const int InitialSlotBytes = 512;
     private const byte NoLevel = 0xFF;
 
     // Delay histogram: 2 ms buckets up to 200 ms, exponentially forgotten with a time constant of about
@@ -41,7 +46,8 @@ public sealed class JitterBuffer
 
     private readonly Lock _gate = new();
     private readonly int _mask;
-    private readonly byte[] _data;
+    private byte[] _data;
+    private int _slotBytes = InitialSlotBytes;
     private readonly long[] _slotFrame;
     private readonly short[] _slotLength;
     private readonly byte[] _slotLevel;
@@ -72,7 +78,7 @@ public sealed class JitterBuffer
     {
         if (slots < 4 || (slots & (slots - 1)) != 0) throw new ArgumentOutOfRangeException(nameof(slots), "a power of two >= 4");
         _mask = slots - 1;
-        _data = new byte[slots * SlotBytes];
+        _data = new byte[slots * InitialSlotBytes];
         _slotFrame = new long[slots];
         _slotLength = new short[slots];
         _slotLevel = new byte[slots];
@@ -93,10 +99,16 @@ public sealed class JitterBuffer
 
     public long FramesInserted { get; private set; }
 
-    /// <summary>Stores a packet; called from the network receive thread. Never allocates.</summary>
+    /// <summary>Bytes each slot holds now: <see cref="InitialSlotBytes"/>, or the largest Opus packet once one larger arrived.</summary>
+    internal int SlotBytes { get { lock (_gate) return _slotBytes; } }
+
+    /// <summary>
+    /// Stores a packet; called from the network receive thread. Allocates only once in the buffer's life: when the
+    /// first packet larger than <see cref="InitialSlotBytes"/> arrives.
+    /// </summary>
     public JitterInsertResult Insert(uint rtpTimestamp, ReadOnlySpan<byte> payload, byte? audioLevelDbov, long arrivalTicks)
     {
-        if (payload.IsEmpty || payload.Length > SlotBytes) return JitterInsertResult.Invalid;
+        if (payload.IsEmpty || payload.Length > MaxSlotBytes) return JitterInsertResult.Invalid;
         double arrivalMs = arrivalTicks * _msPerTick;
         lock (_gate)
         {
@@ -143,7 +155,8 @@ public sealed class JitterBuffer
             if (_slotFrame[slot] == frame) return JitterInsertResult.Duplicate;
             if (_slotFrame[slot] != long.MinValue) _buffered--;
 
-            payload.CopyTo(_data.AsSpan(slot * SlotBytes, SlotBytes));
+            if (payload.Length > _slotBytes) Widen();
+            payload.CopyTo(_data.AsSpan(slot * _slotBytes, _slotBytes));
             _slotFrame[slot] = frame;
             _slotLength[slot] = (short)payload.Length;
             _slotLevel[slot] = audioLevelDbov is { } level ? Math.Min(level, AudioLevel.Silence) : NoLevel;
@@ -194,7 +207,7 @@ public sealed class JitterBuffer
             if (_slotFrame[slot] == frame)
             {
                 int length = _slotLength[slot];
-                _data.AsSpan(slot * SlotBytes, length).CopyTo(payload);
+                _data.AsSpan(slot * _slotBytes, length).CopyTo(payload);
                 byte level = _slotLevel[slot];
                 ClearSlot(slot);
                 _missingRun = 0;
@@ -206,7 +219,7 @@ public sealed class JitterBuffer
             if (_slotFrame[next] == frame + 1)
             {
                 int length = _slotLength[next];
-                ReadOnlySpan<byte> nextPayload = _data.AsSpan(next * SlotBytes, length);
+                ReadOnlySpan<byte> nextPayload = _data.AsSpan(next * _slotBytes, length);
                 if (OpusPacket.HasFec(nextPayload))
                 {
                     nextPayload.CopyTo(payload);
@@ -236,6 +249,21 @@ public sealed class JitterBuffer
             _lowestBuffered = long.MaxValue;
             _playing = false;
         }
+    }
+
+    /// <summary>Gives every slot room for the largest Opus packet, keeping the packets held (under the lock).</summary>
+    private void Widen()
+    {
+        var data = new byte[_slotFrame.Length * MaxSlotBytes];
+        for (int slot = 0; slot < _slotFrame.Length; slot++)
+        {
+            if (_slotFrame[slot] != long.MinValue)
+            {
+                _data.AsSpan(slot * _slotBytes, _slotLength[slot]).CopyTo(data.AsSpan(slot * MaxSlotBytes));
+            }
+        }
+        _data = data;
+        _slotBytes = MaxSlotBytes;
     }
 
     private double DueMs(long frame) =>

@@ -9,15 +9,20 @@ public sealed class RoomMember
     private volatile bool _muted;
     // Receive thread only: the highest sequence number seen, extended past 16 bits.
     private long _highestSequence = -1;
+    private readonly EngineOptions _options;
+    // What only a decoded member uses (a talker, or a member whose packets carry no audio level) is made at its first
+    // decode: most members of a room only listen, and a decoder that has never run is the same as one made at join.
+    private OpusFrameDecoder? _decoder;
+    private short[]? _pcm;
+    private short[]? _history;
 
     internal RoomMember(MemberId id, EngineOptions options, IAudioSink? sink, ushort initialSequence, uint initialTimestamp)
     {
         Id = id;
         Sink = sink;
+        _options = options;
         Jitter = new JitterBuffer(options.JitterBufferSlots, options.MinJitterDelayMs, options.MaxJitterDelayMs, options.MaxConcealedFrames);
         Outbound = new OutboundStream(initialSequence, initialTimestamp);
-        Decoder = new OpusFrameDecoder(options.DecoderFactory?.Invoke());
-        History = new short[MixerRoom.SharedEncoderMemoryFrames * AudioFormat.FrameSamples];
         Speaking = new SpeakingDetector(options.SpeakingOnDbov, options.SpeakingOnFrames, options.SpeakingOffDbov, options.SpeakingOffFrames);
     }
 
@@ -53,11 +58,16 @@ public sealed class RoomMember
 
     internal JitterBuffer Jitter { get; }
 
-    internal OpusFrameDecoder Decoder { get; }
+    /// <summary>The member's decoder, made at its first use.</summary>
+    internal OpusFrameDecoder Decoder => _decoder ??= new OpusFrameDecoder(_options.DecoderFactory?.Invoke());
+
+    /// <summary>Whether the member has been decoded since it joined (its decoder and decoded buffers exist).</summary>
+    internal bool HasDecoderState => _decoder is not null || _pcm is not null || _history is not null;
 
     internal byte[] Payload { get; } = new byte[AudioFormat.MaxOpusPacketBytes];
 
-    internal short[] Pcm { get; } = new short[AudioFormat.FrameSamples];
+    /// <summary>The member's decoded frame, made at its first use.</summary>
+    internal short[] Pcm => _pcm ??= new short[AudioFormat.FrameSamples];
 
     internal OutboundStream Outbound { get; }
 
@@ -100,7 +110,7 @@ public sealed class RoomMember
     internal bool LastFromShared;
 
     /// <summary>The member's decoded frames before the current one, oldest first, while it is decoded tick after tick.</summary>
-    internal short[] History { get; }
+    internal short[] History => _history ??= new short[MixerRoom.SharedEncoderMemoryFrames * AudioFormat.FrameSamples];
 
     /// <summary>Frames of <see cref="History"/> that are valid (consecutive up to the current one).</summary>
     internal int HistoryFrames;
@@ -109,7 +119,8 @@ public sealed class RoomMember
     internal long PcmTick = long.MinValue / 2;
 
     /// <summary>Decoded audio of the frames just before the current one, oldest first.</summary>
-    internal ReadOnlySpan<short> RecentHistory => History.AsSpan(History.Length - HistoryFrames * AudioFormat.FrameSamples);
+    internal ReadOnlySpan<short> RecentHistory =>
+        HistoryFrames == 0 ? ReadOnlySpan<short>.Empty : History.AsSpan(History.Length - HistoryFrames * AudioFormat.FrameSamples);
 
     /// <summary>Before <see cref="Pcm"/> is overwritten with the frame of <paramref name="tick"/>: keeps it if it was the previous tick's.</summary>
     internal void KeepHistory(long tick)

@@ -8,7 +8,6 @@ namespace OpenChat.Rtc.Srtp;
 internal sealed class AesCmHmacSha1Cipher : SrtpCipher
 {
     private const int AuthTagLength = 10;
-    private const int MaxBlocks = MaxPacketLength / 16 + 1;
 
     private readonly Aes _rtpAes;
     private readonly Aes _rtcpAes;
@@ -18,8 +17,6 @@ internal sealed class AesCmHmacSha1Cipher : SrtpCipher
     private readonly byte[] _rtcpSalt = new byte[14];
     private readonly IncrementalHash _rtpHmac;
     private readonly IncrementalHash _rtcpHmac;
-    private readonly byte[] _counters = new byte[MaxBlocks * 16];
-    private readonly byte[] _keystream = new byte[MaxBlocks * 16];
     private readonly byte[] _mac = new byte[20];
 
     public AesCmHmacSha1Cipher(ReadOnlySpan<byte> masterKey, ReadOnlySpan<byte> masterSalt)
@@ -93,7 +90,9 @@ internal sealed class AesCmHmacSha1Cipher : SrtpCipher
         {
             iv[8 + i] ^= (byte)(index >> (40 - 8 * i));
         }
-        var counters = _counters.AsSpan(0, blocks * 16);
+        byte[] counterBlocks = Scratch;
+        byte[] keystream = Scratch2;
+        var counters = counterBlocks.AsSpan(0, blocks * 16);
         for (int b = 0; b < blocks; b++)
         {
             var block = counters.Slice(b * 16, 16);
@@ -101,8 +100,8 @@ internal sealed class AesCmHmacSha1Cipher : SrtpCipher
             block[14] = (byte)((firstBlock + b) >> 8);
             block[15] = (byte)(firstBlock + b);
         }
-        ecb.TransformBlock(_counters, 0, blocks * 16, _keystream, 0);
-        Xor(data, _keystream);
+        ecb.TransformBlock(counterBlocks, 0, blocks * 16, keystream, 0);
+        Xor(data, keystream);
     }
 
     internal static void Xor(Span<byte> data, ReadOnlySpan<byte> keystream)

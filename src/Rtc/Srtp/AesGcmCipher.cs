@@ -12,7 +12,6 @@ internal sealed class AesGcmCipher : SrtpCipher
     private readonly AesGcm _rtcp;
     private readonly byte[] _rtpSalt = new byte[12];
     private readonly byte[] _rtcpSalt = new byte[12];
-    private readonly byte[] _scratch = new byte[MaxPacketLength];
 
     public AesGcmCipher(ReadOnlySpan<byte> masterKey, ReadOnlySpan<byte> masterSalt)
     {
@@ -84,7 +83,7 @@ internal sealed class AesGcmCipher : SrtpCipher
         RtpNonce(nonce, ssrc, index);
         var cipherText = packet[headerLength..length];
         // Decrypt into scratch so a forged packet leaves the caller's bytes as they were.
-        var plain = _scratch.AsSpan(0, cipherText.Length);
+        var plain = Scratch.AsSpan(0, cipherText.Length);
         try
         {
             _rtp.Decrypt(nonce, cipherText, packet.Slice(length, GcmTagLength), plain, packet[..headerLength]);
@@ -136,7 +135,7 @@ internal sealed class AesGcmCipher : SrtpCipher
             return false;
         }
         var cipherText = packet[8..length];
-        var plain = _scratch.AsSpan(0, cipherText.Length);
+        var plain = Scratch.AsSpan(0, cipherText.Length);
         try
         {
             _rtcp.Decrypt(nonce, cipherText, packet.Slice(length, GcmTagLength), plain, aad);

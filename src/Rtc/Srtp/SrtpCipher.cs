@@ -6,6 +6,23 @@ internal abstract class SrtpCipher : IDisposable
     /// <summary>Largest payload the preallocated buffers take; bigger packets are refused.</summary>
     public const int MaxPacketLength = 8192;
 
+    /// <summary>Bytes of <see cref="Scratch"/>: a whole packet, and for counter mode its keystream blocks.</summary>
+    internal const int ScratchLength = (MaxPacketLength / 16 + 1) * 16;
+
+    // Every cipher works on packets one at a time and keeps nothing between calls, so the buffers it computes in are
+    // the thread's rather than the session's: a few threads protect and unprotect, thousands of sessions hold keys.
+    [ThreadStatic]
+    private static byte[]? t_scratch;
+
+    [ThreadStatic]
+    private static byte[]? t_scratch2;
+
+    /// <summary>This thread's scratch buffer of <see cref="ScratchLength"/> bytes; valid until the calling method returns.</summary>
+    private protected static byte[] Scratch => t_scratch ??= new byte[ScratchLength];
+
+    /// <summary>A second buffer like <see cref="Scratch"/>, for transforms that need two.</summary>
+    private protected static byte[] Scratch2 => t_scratch2 ??= new byte[ScratchLength];
+
     public abstract int TagLength { get; }
 
     /// <summary>Encrypts the payload in place and appends the tag; returns the new length.</summary>

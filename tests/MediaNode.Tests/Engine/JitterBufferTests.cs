@@ -110,4 +110,33 @@ public sealed class JitterBufferTests(ITestOutputHelper output)
         }
         Assert.Equal([0, 1, 2, 3, 4], played);
     }
+
+    [Fact]
+    public void A_packet_larger_than_a_slot_widens_the_slots_and_every_packet_plays_intact()
+    {
+        var buffer = new JitterBuffer(16, 20, 100, 5);
+        Assert.Equal(JitterBuffer.InitialSlotBytes, buffer.SlotBytes);
+        // Frames 0-4 arrive on time and all before the first is played: the fourth is of the largest size and comes
+        // while the smaller ones are held.
+        var sent = new byte[5][];
+        for (int k = 0; k < 5; k++)
+        {
+            int length = k == 3 ? AudioFormat.MaxOpusPacketBytes : JitterBuffer.InitialSlotBytes - k;
+            sent[k] = new byte[length];
+            for (int i = 0; i < length; i++) sent[k][i] = (byte)(k * 31 + i * 7);
+            sent[k][0] = 0x78; // a CELT-only TOC byte: no FEC in it
+            Assert.Equal(JitterInsertResult.Accepted, buffer.Insert((uint)(k * 960), sent[k], null, Ms(k * 20)));
+        }
+        Assert.Equal(AudioFormat.MaxOpusPacketBytes, buffer.SlotBytes);
+
+        var payload = new byte[AudioFormat.MaxOpusPacketBytes];
+        var played = new List<byte[]>();
+        for (int tick = 0; tick < 20 && played.Count < 5; tick++)
+        {
+            // Each frame is due 20 ms (the minimum delay) after its arrival.
+            var frame = buffer.Pull(Ms(tick * 20 + 25), payload);
+            if (frame.Kind == JitterFrameKind.Packet) played.Add(payload.AsSpan(0, frame.Length).ToArray());
+        }
+        Assert.Equal(sent, played);
+    }
 }

@@ -110,4 +110,30 @@ public sealed class SharedEncodingTests
         Assert.InRange(atFull - atHalf, 5, 7);      // 0.5 is -6 dB
         Assert.InRange(atLoud - atFull, 2.5, 4.5);  // 1.5 is +3.5 dB
     }
+
+    [Fact]
+    public void Only_members_whose_audio_is_decoded_hold_a_decoder_and_decoded_frames()
+    {
+        // Rooms of listeners that send RFC 6464 levels: their packets are never decoded, so they carry no decoder.
+        using var sim = new Simulation(new EngineOptions { RandomSeed = 7 });
+        var sources = new ToneSource[6];
+        for (int i = 0; i < 6; i++)
+        {
+            sim.Join(i);
+            sources[i] = i switch { 0 => new(440, 0.2), 1 => new(660, 0.2), _ => new(0, 0) };
+        }
+
+        for (int k = 0; k < 60; k++)
+        {
+            // Member 5 sends no levels: the engine decodes it to measure them.
+            for (int i = 0; i < 6; i++) sim.Send(i, sources[i].Next(), withLevel: i != 5, delayMs: 5);
+            sim.Step();
+        }
+
+        Assert.Equal(2, sim.Room.LastTick.Talkers);
+        bool Decoded(int i) => sim.Room.TryGetMember(new MemberId(i), out var m) && m.HasDecoderState;
+        Assert.True(Decoded(0) && Decoded(1), "the talkers are decoded");
+        Assert.True(Decoded(5), "a member without levels is decoded");
+        Assert.False(Decoded(2) || Decoded(3) || Decoded(4), "listeners sending levels hold no decoder state");
+    }
 }

@@ -180,4 +180,45 @@ public class SrtpEdgeCaseTests
         Assert.Equal(rtcp, copy[..plain]);
         Assert.False(rx.UnprotectRtcp((byte[])packet.Clone(), out _));
     }
+
+    [Theory]
+    [InlineData(SrtpProfile.Aes128CmHmacSha1_80)]
+    [InlineData(SrtpProfile.AeadAes128Gcm)]
+    public void A_context_keeps_no_packet_sized_buffer_of_its_own(SrtpProfile profile)
+    {
+        // A member holds two contexts for as long as it is connected; the buffers a packet is computed in belong to
+        // the thread. The first pair and its packets allocate this thread's buffers, the second pair none of its own.
+        var (tx, rx) = Pair(profile);
+        Assert.True(Unprotect(rx, Protect(tx, 7, 1), out _));
+
+        var key = RandomNumberGenerator.GetBytes(SrtpProfileInfo.MasterKeyLength(profile));
+        var salt = RandomNumberGenerator.GetBytes(SrtpProfileInfo.MasterSaltLength(profile));
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var context = new SrtpContext(profile, key, salt);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        context.Dispose();
+        Assert.True(allocated < SrtpCipher.MaxPacketLength / 2, $"a context allocated {allocated} bytes");
+    }
+
+    [Theory]
+    [InlineData(SrtpProfile.Aes128CmHmacSha1_80)]
+    [InlineData(SrtpProfile.AeadAes128Gcm)]
+    public void Contexts_taking_turns_on_one_thread_keep_their_packets_apart(SrtpProfile profile)
+    {
+        var (txA, rxA) = Pair(profile);
+        var (txB, rxB) = Pair(profile);
+        for (ushort seq = 1; seq <= 20; seq++)
+        {
+            var a = Protect(txA, 1, seq);
+            var b = Protect(txB, 2, seq);
+            // A packet under the other pair's keys fails and leaves the packet as it was.
+            var copy = (byte[])b.Clone();
+            Assert.False(rxA.UnprotectRtp(copy, out _));
+            Assert.Equal(b, copy);
+            Assert.True(Unprotect(rxB, b, out var gotB));
+            Assert.True(Unprotect(rxA, a, out var gotA));
+            Assert.Equal(seq, gotA);
+            Assert.Equal(seq, gotB);
+        }
+    }
 }

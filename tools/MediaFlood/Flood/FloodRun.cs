@@ -19,6 +19,8 @@ public sealed record FloodResult(
     long ManagedBytesAfter,
     long WorkingSetBefore,
     long WorkingSetAfter,
+    long GcCommittedBefore,
+    long GcCommittedAfter,
     double AllocatedBytesPerDatagram,
     string EndpointCounters)
 {
@@ -36,7 +38,8 @@ public sealed record FloodResult(
         yield return $"  other sessions closed (the captured one): {OtherSessionsClosed.Count} {string.Join("; ", OtherSessionsClosed)}";
         yield return $"  a new member connected after the flood: {NewMemberConnected}";
         yield return $"  managed memory after full GC {ManagedBytesBefore / 1024.0 / 1024.0:0.0} MiB -> {ManagedBytesAfter / 1024.0 / 1024.0:0.0} MiB " +
-            $"({(ManagedGrowthMiB >= 0 ? "+" : "")}{ManagedGrowthMiB:0.0} MiB); working set {WorkingSetBefore / 1024.0 / 1024.0:0} MiB -> {WorkingSetAfter / 1024.0 / 1024.0:0} MiB";
+            $"({(ManagedGrowthMiB >= 0 ? "+" : "")}{ManagedGrowthMiB:0.0} MiB); working set {WorkingSetBefore / 1024.0 / 1024.0:0} MiB -> {WorkingSetAfter / 1024.0 / 1024.0:0} MiB, " +
+            $"of which the GC had committed {GcCommittedBefore / 1024.0 / 1024.0:0} MiB -> {GcCommittedAfter / 1024.0 / 1024.0:0} MiB";
         yield return $"  allocated per datagram (whole process, call included) {AllocatedBytesPerDatagram:0.0} bytes";
         yield return $"  endpoint: {EndpointCounters}";
     }
@@ -66,6 +69,7 @@ public static class FloodRun
             long readBefore = stats.DatagramsReceived;
             long managedBefore = FullGc();
             long workingSetBefore = Environment.WorkingSet;
+            long committedBefore = GC.GetGCMemoryInfo().TotalCommittedBytes;
             var heardBefore = call.Members.Select(m => m.Received).ToArray();
             long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
 
@@ -80,6 +84,7 @@ public static class FloodRun
                 "the members to hear another second of audio");
             long managedAfter = FullGc();
             long workingSetAfter = Environment.WorkingSet;
+            long committedAfter = GC.GetGCMemoryInfo().TotalCommittedBytes;
 
             var members = call.Members.Select((m, i) =>
             {
@@ -98,7 +103,7 @@ public static class FloodRun
                 $"path checks {stats.PathChecksSent:N0}, paths validated {stats.PathsValidated:N0}, DTLS off path {stats.DtlsOffPath:N0}, " +
                 $"ClientHello fragments refused {stats.DtlsMalformed:N0}, sessions {call.Endpoint.SessionCount}, handshakes running {call.Endpoint.ActiveHandshakes}";
             return new FloodResult(datagrams, seconds, stats.DatagramsReceived - readBefore, stats.ReceiveErrors, members, memberClosed, otherClosed,
-                connected, managedBefore, managedAfter, workingSetBefore, workingSetAfter,
+                connected, managedBefore, managedAfter, workingSetBefore, workingSetAfter, committedBefore, committedAfter,
                 (allocatedAfter - allocatedBefore) / (double)datagrams, counters);
         }
         finally
