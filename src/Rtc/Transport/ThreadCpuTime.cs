@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace OpenChat.Rtc.Transport;
 
 /// <summary>The CPU time the calling thread has used (Linux: <c>CLOCK_THREAD_CPUTIME_ID</c>); null where it cannot be read.</summary>
-internal static partial class ThreadCpuTime
+public static partial class ThreadCpuTime
 {
     private const int ClockThreadCpuTimeId = 3;
 
