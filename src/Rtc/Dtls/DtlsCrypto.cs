@@ -18,13 +18,15 @@ internal sealed class DtlsCrypto() : BcTlsCrypto(new SecureRandom())
     public override TlsCertificate CreateCertificate(short type, byte[] encoding) =>
         type == CertificateType.X509 ? new PeerCertificate(this, encoding) : base.CreateCertificate(type, encoding);
 
+    private static readonly Org.BouncyCastle.Math.EC.ECCurve P256 = Org.BouncyCastle.Asn1.Sec.SecNamedCurves.GetByName("secp256r1").Curve;
+
     /// <summary>A signer with <paramref name="key"/> (a P-256 private key with its public point) for TLS 1.2 ECDSA signatures.</summary>
     public static TlsSigner Signer(ECParameters key) => new NativeEcdsaSigner(key);
 
     /// <summary>The P-256 key of <paramref name="key"/> as .NET's parameters; null for any other curve.</summary>
     public static ECParameters? NativeP256(ECPublicKeyParameters key, ECPrivateKeyParameters? privateKey = null)
     {
-        if (!key.Parameters.Curve.Equals(Org.BouncyCastle.Asn1.Sec.SecNamedCurves.GetByName("secp256r1").Curve)) return null;
+        if (!key.Parameters.Curve.Equals(P256)) return null;
         var q = key.Q.Normalize();
         return new ECParameters
         {
