@@ -23,14 +23,51 @@ public static class Probe
         throw new TimeoutException($"Timed out after {timeout.TotalSeconds:0.#} s waiting for {what}.", last);
     }
 
-    /// <summary>A TCP port that was free a moment ago (for remoting seeds, which must be known before start).</summary>
+    /// <summary>
+    /// A TCP port that was free a moment ago (for remoting seeds and listeners whose port must be known before start).
+    /// </summary>
+    /// <remarks>
+    /// Chosen at random below the kernel's ephemeral range (<c>/proc/sys/net/ipv4/ip_local_port_range</c>), so no
+    /// outgoing connection and no port-0 listener of another test can take it between this check and the bind; ports
+    /// handed out once are not handed out again by this process.
+    /// </remarks>
     public static int FreeTcpPort()
     {
-        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
+        for (var attempt = 0; ; attempt++)
+        {
+            var port = Random.Shared.Next(FixedPortsFrom, EphemeralPortsFrom);
+            lock (HandedOut)
+            {
+                if (!HandedOut.Add(port)) continue;
+            }
+            try
+            {
+                var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+                listener.Start();
+                listener.Stop();
+                return port;
+            }
+            catch (System.Net.Sockets.SocketException) when (attempt < 1000)
+            {
+            }
+        }
+    }
+
+    private const int FixedPortsFrom = 10_000;
+    private static readonly HashSet<int> HandedOut = [];
+    private static readonly int EphemeralPortsFrom = ReadEphemeralPortsFrom();
+
+    private static int ReadEphemeralPortsFrom()
+    {
+        try
+        {
+            var first = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[])['\t', ' '], StringSplitOptions.RemoveEmptyEntries)[0];
+            return Math.Max(int.Parse(first), FixedPortsFrom + 1000);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            return 32_768;
+        }
     }
 
     public static string NewTempDirectory(string prefix)

@@ -73,7 +73,12 @@ public sealed partial class ServerProcess : IAsyncDisposable
             server.ManagementUrl = $"http://127.0.0.1:{management}";
         process.OutputDataReceived += (_, e) => server.OnLine(e.Data);
         process.ErrorDataReceived += (_, e) => server.OnLine(e.Data);
-        process.Exited += (_, _) => server._listening.TrySetException(new InvalidOperationException($"{name} exited with {process.ExitCode}:\n{server.Output}"));
+        process.Exited += (_, _) =>
+        {
+            // Waits for the redirected output to reach its end, so the message holds the process's last words.
+            process.WaitForExit();
+            server._listening.TrySetException(new InvalidOperationException($"{name} exited with {process.ExitCode}; {server.LastWords}"));
+        };
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -96,6 +101,19 @@ public sealed partial class ServerProcess : IAsyncDisposable
 
     public string Output => string.Join('\n', _output);
 
+    /// <summary>
+    /// The output's last lines first (a crash's exception and stack), then the whole output: a report that shows only
+    /// the start of a message still shows why the process ended.
+    /// </summary>
+    public string LastWords
+    {
+        get
+        {
+            var lines = _output.ToArray();
+            return $"its last lines:\n{string.Join('\n', lines[Math.Max(0, lines.Length - 30)..])}\n--- whole output:\n{string.Join('\n', lines)}";
+        }
+    }
+
     /// <summary>Waits for Kestrel's address, then for <c>/healthz/ready</c> to answer 200.</summary>
     public async Task WaitReadyAsync(TimeSpan? timeout = null)
     {
@@ -104,7 +122,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
         BaseUrl = listening.TrimEnd('/');
         await Probe.UntilAsync(async () =>
         {
-            if (_process.HasExited) throw new InvalidOperationException($"{Name} exited:\n{Output}");
+            if (_process.HasExited) throw new InvalidOperationException($"{Name} exited; {LastWords}");
             using var response = await Http.GetAsync(BaseUrl + "/healthz/ready");
             return response.IsSuccessStatusCode;
         }, limit, $"{Name} to be ready\n{Output}");

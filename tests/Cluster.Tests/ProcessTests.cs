@@ -39,6 +39,28 @@ public sealed class ProcessTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_port_in_use_stops_the_start_with_a_message_naming_the_address_not_a_crash()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        await using var server = ServerProcess.Start("management port taken", new Dictionary<string, string>
+        {
+            ["OpenChat__DataDirectory"] = Probe.NewTempDirectory("port-taken"),
+            ["OpenChat__Management__Port"] = port.ToString(),
+        });
+
+        Assert.Equal(1, await server.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        output.WriteLine(server.Output);
+        var message = Assert.Single(server.Output.Split('\n'), line => line.StartsWith("OpenChat cannot start: ", StringComparison.Ordinal));
+        Assert.Contains($"127.0.0.1:{port}", message);
+        Assert.Contains("address already in use", message);
+        // The host logs the bind error it met; the process ends on that message, not on an unhandled exception.
+        Assert.Equal(message, server.Output.Split('\n')[^1]);
+        Assert.DoesNotContain("Unhandled exception", server.Output);
+    }
+
+    [Fact]
     public async Task Messages_survive_a_SIGTERM_and_restart_on_the_same_data_folder()
     {
         var env = new Dictionary<string, string>
