@@ -55,6 +55,11 @@ public sealed class DriverTests
         Assert.Equal([42], o.Pids);
         Assert.Equal("udp", o.Transport);
         Assert.Equal("tcp", LoadGenOptions.Parse(["--url", "http://127.0.0.1:8080", "--transport", "tcp"]).Transport);
+        Assert.Null(o.Disrupt);
+        var drain = LoadGenOptions.Parse(["--url", "http://127.0.0.1:8080", "--seconds", "40", "--disrupt", "term:4242@10"]).Disrupt;
+        Assert.Equal(new Disruption("term", 4242, 10), drain);
+        Assert.Equal(15, drain!.Number);
+        Assert.Equal(9, LoadGenOptions.Parse(["--url", "http://127.0.0.1:8080", "--disrupt", "kill:7@5"]).Disrupt!.Number);
     }
 
     [Theory]
@@ -63,6 +68,9 @@ public sealed class DriverTests
     [InlineData("--url", "http://127.0.0.1:1", "--signal", "noise")]
     [InlineData("--url", "http://127.0.0.1:1", "--bogus")]
     [InlineData("--url", "http://127.0.0.1:1", "--transport", "quic")]
+    [InlineData("--url", "http://127.0.0.1:1", "--disrupt", "stop:42@5")]
+    [InlineData("--url", "http://127.0.0.1:1", "--disrupt", "term:42")]
+    [InlineData("--url", "http://127.0.0.1:1", "--seconds", "10", "--disrupt", "term:42@10")]
     public void Bad_command_lines_are_refused(params string[] args)
     {
         Assert.Throws<ArgumentException>(() => LoadGenOptions.Parse(args));

@@ -176,6 +176,7 @@ internal sealed class Benchmark(LoadGenOptions options, TextWriter output)
         foreach (var seat in joined) seat.Member.ResetWindow();
         var window = Stopwatch.StartNew();
         Line($"measuring {options.Seconds} s");
+        var disruption = options.Disrupt is { } d ? DisruptAsync(d, token) : Task.CompletedTask;
         while (window.Elapsed < TimeSpan.FromSeconds(options.Seconds))
         {
             var left = TimeSpan.FromSeconds(options.Seconds) - window.Elapsed;
@@ -186,6 +187,7 @@ internal sealed class Benchmark(LoadGenOptions options, TextWriter output)
                 $"{now.Sum(s => s.Gaps.Count)} gaps, {now.Sum(s => s.Reconnects.Count)} media reconnects, " +
                 $"{now.Sum(s => s.SignallingReconnects.Count)} signalling reconnects"));
         }
+        await disruption;
         var elapsed = window.Elapsed;
         var stats = joined.ToDictionary(s => s, s => s.Member.Stats);
         var ownCpu = Process.GetCurrentProcess().TotalProcessorTime - ownCpuStart;
@@ -326,6 +328,21 @@ internal sealed class Benchmark(LoadGenOptions options, TextWriter output)
                  $"voice ended by the server for {stats.Values.Count(s => s.Ended is not null)}");
         }
 
+        if (options.Disrupt is { } disrupted)
+        {
+            // A member that moved: its longest silence in the window is the gap the move cost it (the same measure as
+            // the cluster tests'); a renegotiation that never connected is a failed join.
+            var moved = stats.Values.Where(s => s.Reconnects.Count > 0).ToArray();
+            Line("");
+            Line($"== {(disrupted.Signal == "kill" ? "crash (SIGKILL)" : "drain (SIGTERM)")} of process {disrupted.Pid}");
+            Line($"{moved.Length} members moved; their longest gap in the window: {Distribution(moved.Select(s => s.LongestGap.TotalMilliseconds), "ms")}");
+            Line($"  reconnect to new session connected: {Distribution(moved.SelectMany(s => s.Reconnects).Where(r => r.Connected is not null).Select(r => r.Connected!.Value.TotalMilliseconds), "ms")}");
+            Line($"  renegotiations that did not connect: {moved.SelectMany(s => s.Reconnects).Count(r => r.Error is not null)}; " +
+                 $"attempts per reconnect: max {moved.SelectMany(s => s.Reconnects).Select(r => r.Attempts).DefaultIfEmpty(0).Max()}");
+            var unmoved = stats.Values.Where(s => s.Reconnects.Count == 0 && s.ExpectedAudio > TimeSpan.Zero).ToArray();
+            Line($"{unmoved.Length} members not moved; their longest gap: {Distribution(unmoved.Select(s => s.LongestGap.TotalMilliseconds), "ms")}");
+        }
+
         Line("");
         Line("== load");
         Line(string.Create(CultureInfo.InvariantCulture,
@@ -359,6 +376,16 @@ internal sealed class Benchmark(LoadGenOptions options, TextWriter output)
             : $"RESULT {wrong} problems (members not joined, not hearing a room-mate, hearing themselves persistently, or hearing audio in the quiet room)");
         return wrong == 0 ? 0 : 1;
     }
+
+    private async Task DisruptAsync(Disruption disruption, CancellationToken token)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(disruption.AfterSeconds), token);
+        int result = SysKill(disruption.Pid, disruption.Number);
+        Line($"  sent SIG{disruption.Signal.ToUpperInvariant()} to process {disruption.Pid}{(result == 0 ? "" : $": failed ({System.Runtime.InteropServices.Marshal.GetLastPInvokeError()})")}");
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SysKill(int pid, int signal);
 
     private static double[] OthersTalking(List<Seat> seats, Seat seat, Dictionary<Seat, string> joinFailures) =>
         seat.Member.Deafened

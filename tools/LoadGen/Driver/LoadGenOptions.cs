@@ -24,6 +24,7 @@ internal sealed record LoadGenOptions
     public double UplinkLossPercent { get; init; }
     public IReadOnlyList<int> Pids { get; init; } = [];
     public AnalysisSample Analyse { get; init; } = AnalysisSample.Everyone;
+    public Disruption? Disrupt { get; init; }
 
     public const string Usage = """
         usage: OpenChat.LoadGen --url http://127.0.0.1:8080 [--url URL ...] [options]
@@ -49,6 +50,8 @@ internal sealed record LoadGenOptions
                                  at least one; the others only count packets, loss, gaps (by RFC 6464 level) and
                                  underruns, and talkers are counted too (default: everyone is analysed)
           --analyse-talkers      with --analyse, analyse every talker as well (only they can tell whether they hear themselves)
+          --disrupt term|kill:PID@S  S seconds into the window, send SIGTERM (a media node drains) or SIGKILL (it crashes) to
+                                 the local process PID, and report the moved members' audio gaps
         """;
 
     public static LoadGenOptions Parse(string[] args)
@@ -85,6 +88,7 @@ internal sealed record LoadGenOptions
                 "--pid" => Add(pids, NextInt(), o),
                 "--analyse" => Set(ref analyse, Next(), o),
                 "--analyse-talkers" => Set(ref analyseTalkers, true, o),
+                "--disrupt" => o with { Disrupt = Disruption.Parse(Next()) },
                 _ => throw new ArgumentException($"unknown option {arg}"),
             };
         }
@@ -95,6 +99,7 @@ internal sealed record LoadGenOptions
         if (o.Members < 1 || o.Rooms < 1 || o.Rooms > o.Members) throw new ArgumentException("need 1 <= --rooms <= --members");
         if (o.TalkersPerRoom < 0) throw new ArgumentException("--talkers-per-room must be 0 or more");
         if (o.Seconds < 1) throw new ArgumentException("--seconds must be at least 1");
+        if (o.Disrupt is { } d && d.AfterSeconds >= o.Seconds) throw new ArgumentException("--disrupt must happen within the window (--seconds)");
         if (o.WarmupSeconds < 0) throw new ArgumentException("--warmup must be 0 or more");
         if (o.Signal is not ("tone" or "speech")) throw new ArgumentException("--signal tone|speech");
         if (o.Codec is not ("auto" or "managed")) throw new ArgumentException("--codec auto|managed");
@@ -116,4 +121,19 @@ internal sealed record LoadGenOptions
         list.Add(value);
         return o;
     }
+}
+
+/// <summary>A signal sent to a local server process during the window (<c>--disrupt term|kill:PID@S</c>).</summary>
+internal sealed record Disruption(string Signal, int Pid, int AfterSeconds)
+{
+    public static Disruption Parse(string value)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(value, @"^(term|kill):(\d+)@(\d+)$");
+        if (!match.Success) throw new ArgumentException("--disrupt takes term:PID@SECONDS or kill:PID@SECONDS");
+        return new Disruption(match.Groups[1].Value, int.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture),
+            int.Parse(match.Groups[3].Value, CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>The signal's number on Linux.</summary>
+    public int Number => Signal == "kill" ? 9 : 15;
 }
