@@ -22,6 +22,17 @@ public sealed class MediaNodeOptions
     /// <summary>How long a node shutting down waits for its rooms to move to other nodes before it leaves anyway.</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>
+    /// Members a draining node hands over at once: rooms move in turns of about this many members, so that each
+    /// room's members connect to their new mixer close together (a room is split between two mixers until the last
+    /// of them has) instead of queuing behind every other room's handshakes. Raised by itself when the node holds
+    /// more members than turns of this size can move in half of <see cref="DrainTimeout"/>.
+    /// </summary>
+    public int DrainMembersAtOnce { get; set; } = 20;
+
+    /// <summary>How long a room being handed over holds its turn; a room still moving after this lets the next ones start.</summary>
+    public TimeSpan DrainTurn { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Members this node accepts in all its rooms together; placement skips a node at its limit.</summary>
     public int MaxMembers { get; set; } = 500;
 
@@ -110,6 +121,8 @@ public sealed class MediaNodeOptions
         if (PeerTimeout < TimeSpan.FromSeconds(3) || PeerTimeout > TimeSpan.FromSeconds(60)) throw new ArgumentOutOfRangeException(nameof(PeerTimeout), "3 to 60 seconds");
         if (DrainTimeout < TimeSpan.Zero || DrainTimeout > TimeSpan.FromMinutes(10)) throw new ArgumentOutOfRangeException(nameof(DrainTimeout), "0 to 10 minutes");
         if (MaxMembers < 1) throw new ArgumentOutOfRangeException(nameof(MaxMembers), "at least 1");
+        if (DrainMembersAtOnce < 1) throw new ArgumentOutOfRangeException(nameof(DrainMembersAtOnce), "at least 1");
+        if (DrainTurn <= TimeSpan.Zero || DrainTurn > TimeSpan.FromMinutes(1)) throw new ArgumentOutOfRangeException(nameof(DrainTurn), "above 0, at most a minute");
         if (MaxTalkers is < 1 or > 16) throw new ArgumentOutOfRangeException(nameof(MaxTalkers), "1 to 16");
         if (Bitrate is < 6_000 or > 510_000) throw new ArgumentOutOfRangeException(nameof(Bitrate), "6000 to 510000");
         if (Complexity is < 0 or > 10) throw new ArgumentOutOfRangeException(nameof(Complexity), "0 to 10");

@@ -11,8 +11,8 @@ namespace OpenChat.MediaNode.Mixers;
 /// <summary>
 /// One per media node (<c>/user/mixer-manager</c>): creates and stops the room mixers on request, publishes the
 /// node's load to distributed data about once a second, and drains the node before it leaves: it stops taking
-/// rooms, asks every room's owner to move it, and answers <see cref="Drained"/> once no mixer is left (or the
-/// drain timeout passed).
+/// rooms, asks the rooms' owners to move them, a turn of rooms at a time (<see cref="MediaNodeOptions.DrainMembersAtOnce"/>),
+/// and answers <see cref="Drained"/> once no mixer is left (or the drain timeout passed).
 /// </summary>
 public sealed class MixerManagerActor : ReceiveActor, IWithTimers
 {
@@ -28,6 +28,10 @@ public sealed class MixerManagerActor : ReceiveActor, IWithTimers
     private readonly List<IActorRef> _drainWaiters = new();
     private bool _draining;
     private long _created;
+    // While draining: rooms not yet asked to move, and those asked, with when and how many members they had then.
+    private readonly Queue<IActorRef> _toMove = new();
+    private readonly Dictionary<IActorRef, (long Since, int Members)> _moving = new();
+    private int _membersPerTurn;
 
     /// <summary>
     /// Publishes the load report. Only the periodic one measures (<paramref name="Measure"/>): the engine's rates are
@@ -39,6 +43,8 @@ public sealed class MixerManagerActor : ReceiveActor, IWithTimers
     private (double EncodesPerSecond, double MixCpuPercent, double TickP99Ms, long LateTicks, double InboundLossPercent) _lastSample;
 
     private sealed record DrainTimedOut;
+
+    private sealed record DrainStep;
 
     /// <summary>Marks this node draining: it takes no new rooms and says so in its load reports.</summary>
     public sealed record SetDraining(bool Draining);
@@ -91,6 +97,7 @@ public sealed class MixerManagerActor : ReceiveActor, IWithTimers
                 Context.Unwatch(mixer);
                 Context.Stop(mixer);
                 _media.Engine.RemoveRoom(MixerActor.RoomIdFor(stop.Room));
+                if (_moving.Count > 0) MoveNextRooms();
                 CheckDrained();
             }
             Sender.Tell(new MixerStopped(stop.Room));
@@ -103,6 +110,7 @@ public sealed class MixerManagerActor : ReceiveActor, IWithTimers
             {
                 _mixers.Remove(room);
                 _media.Engine.RemoveRoom(MixerActor.RoomIdFor(room));
+                if (_moving.Count > 0) MoveNextRooms();
                 CheckDrained();
             }
         });
@@ -137,8 +145,10 @@ public sealed class MixerManagerActor : ReceiveActor, IWithTimers
         Receive<DrainTimedOut>(_ =>
         {
             _log.Warning("Drain timed out with {0} rooms left", _mixers.Count);
+            Timers.Cancel("drain-step");
             AnswerDrainWaiters();
         });
+        Receive<DrainStep>(_ => MoveNextRooms());
         Receive<SetDraining>(d =>
         {
             _draining = d.Draining;
@@ -169,16 +179,57 @@ public sealed class MixerManagerActor : ReceiveActor, IWithTimers
             AnswerDrainWaiters();
             return;
         }
-        _log.Info("Draining: moving {0} rooms to other media nodes", _mixers.Count);
-        foreach (var mixer in _mixers.Values) mixer.Tell(new MixerActor.Drain(_node));
+        // Rooms move in turns: every member of a room on the move reconnects at once, and a room is split between its
+        // old and new mixer until the last of them has. A turn of a few rooms connects in a fraction of a second;
+        // everyone at once queues every handshake behind all the others' on the node taking them.
+        var rooms = _mixers.Values.Select(m => (Mixer: m, Members: MembersOf(m))).OrderByDescending(r => r.Members).ToList();
+        int total = rooms.Sum(r => r.Members);
+        int turns = Math.Max(1, (int)(_options.DrainTimeout / 2 / _options.DrainTurn));
+        _membersPerTurn = Math.Max(_options.DrainMembersAtOnce, (total + turns - 1) / turns);
+        _log.Info("Draining: moving {0} rooms with {1} members to other media nodes, about {2} members at a time",
+            rooms.Count, total, _membersPerTurn);
+        foreach (var room in rooms) _toMove.Enqueue(room.Mixer);
         Timers.StartSingleTimer("drain", new DrainTimedOut(), drain.Timeout);
+        Timers.StartPeriodicTimer("drain-step", new DrainStep(), _options.DrainTurn / 4);
+        MoveNextRooms();
         CheckDrained();
+    }
+
+    private int MembersOf(IActorRef mixer) =>
+        _rooms.TryGetValue(mixer, out var room) && _media.Engine.TryGetRoom(MixerActor.RoomIdFor(room), out var mixerRoom) ? mixerRoom.MemberCount : 0;
+
+    /// <summary>Asks the next rooms' owners to move them while the rooms on the move hold fewer members than a turn.</summary>
+    private void MoveNextRooms()
+    {
+        long now = Environment.TickCount64;
+        int inTurn = 0;
+        foreach (var (mixer, moving) in _moving.ToList())
+        {
+            if (!_rooms.ContainsKey(mixer)) _moving.Remove(mixer);
+            else if (now - moving.Since < (long)_options.DrainTurn.TotalMilliseconds) inTurn += moving.Members;
+        }
+        while (_toMove.TryPeek(out var next))
+        {
+            if (!_rooms.ContainsKey(next))
+            {
+                _toMove.Dequeue();
+                continue;
+            }
+            int members = MembersOf(next);
+            if (inTurn > 0 && inTurn + members > _membersPerTurn) break;
+            _toMove.Dequeue();
+            _moving[next] = (now, members);
+            inTurn += members;
+            next.Tell(new MixerActor.Drain(_node));
+        }
+        if (_toMove.Count == 0 && _moving.Count == 0) Timers.Cancel("drain-step");
     }
 
     private void CheckDrained()
     {
         if (_drainWaiters.Count == 0 || _mixers.Count > 0) return;
         Timers.Cancel("drain");
+        Timers.Cancel("drain-step");
         _log.Info("Drained: no room left on this node");
         AnswerDrainWaiters();
     }

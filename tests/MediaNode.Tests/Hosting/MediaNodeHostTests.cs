@@ -27,7 +27,15 @@ public sealed class MediaNodeHostTests : IAsyncLifetime
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["OpenChat:Media:LoadReportInterval"] = "00:00:00.200" });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["OpenChat:Media:LoadReportInterval"] = "00:00:00.200",
+            // Turns of 10 members that last until their rooms have moved (within the test's time): three turns fit in
+            // half of the drain timeout, so a node's 26 members are not enough to raise the turn's size.
+            ["OpenChat:Media:DrainMembersAtOnce"] = "10",
+            ["OpenChat:Media:DrainTimeout"] = "00:01:00",
+            ["OpenChat:Media:DrainTurn"] = "00:00:10",
+        });
         var options = new OpenChatOptions { Roles = [OpenChatRoles.Media], Cluster = { Port = 0, SeedNodes = seeds } };
         builder.Services.AddOpenChatMedia(builder.Configuration);
         builder.Services.AddAkka(AkkaSetup.SystemName, (akka, _) => akka.AddOpenChatCluster(options).AddMediaActors(MediaSetup.ReadOptions(builder.Configuration)));
@@ -97,6 +105,54 @@ public sealed class MediaNodeHostTests : IAsyncLifetime
         var refused = await managerOfA.Ask<object>(new CreateMixer(new ChannelId("four"), owner), TimeSpan.FromSeconds(10));
         Assert.IsType<CommandRejected>(refused);
         await WaitForLoads(_b, l => l.TryGetValue(NodeOf(_a), out var a) && a.Draining && a.Rooms == 0);
+    }
+
+    /// <summary>A room owner that, when its mixer says it drains, notes how many rooms the node still runs, then moves the room.</summary>
+    private sealed class CountingOwner : ReceiveActor
+    {
+        public CountingOwner(OpenChat.MediaNode.Engine.MixerEngine engine, List<(string Room, int RoomsLeft)> asked)
+        {
+            Receive<MixerDraining>(d =>
+            {
+                lock (asked) asked.Add((d.Room.Value, engine.RoomCount));
+                d.Mixer.Tell(new StopMixer(d.Room));
+            });
+            ReceiveAny(_ => { });
+        }
+    }
+
+    [Fact]
+    public async Task A_draining_node_moves_its_rooms_in_turns_of_about_the_configured_number_of_members()
+    {
+        var loads = await WaitForLoads(_b, l => l.Count == 2);
+        var managerOfA = loads[NodeOf(_a)].Manager;
+        var engineOfA = _a.Services.GetRequiredService<MediaEngineService>().Engine;
+        var asked = new List<(string Room, int RoomsLeft)>();
+        var owner = _b.Services.GetRequiredService<ActorSystem>().ActorOf(Props.Create(() => new CountingOwner(engineOfA, asked)));
+        // Three rooms of 8 members and two of 1: with turns of 10 members, each room of 8 moves alone, the small
+        // rooms go with the last of them.
+        var rooms = new (string Name, int Members)[] { ("big-1", 8), ("big-2", 8), ("small-1", 1), ("big-3", 8), ("small-2", 1) };
+        long id = 0;
+        foreach (var (name, members) in rooms)
+        {
+            await managerOfA.Ask<MixerReady>(new CreateMixer(new ChannelId(name), owner), TimeSpan.FromSeconds(10));
+            Assert.True(engineOfA.TryGetRoom(MixerActor.RoomIdFor(new ChannelId(name)), out var room));
+            for (int i = 0; i < members; i++) room.AddMember(new OpenChat.MediaNode.Engine.MemberId(++id));
+        }
+
+        var drained = await managerOfA.Ask<MixerManagerActor.Drained>(new MixerManagerActor.Drain(TimeSpan.FromSeconds(20)), TimeSpan.FromSeconds(25));
+
+        Assert.Equal(0, drained.RoomsLeft);
+        // Each owner was asked only once the turn before had moved: the largest rooms first, one per turn, the small
+        // ones in the last turn with the third large room (their mixers ask the owner in no set order, and by the
+        // time the last of them does, another of the turn may have moved).
+        lock (asked)
+        {
+            Assert.Equal([("big-1", 5), ("big-2", 4)], asked.Take(2));
+            Assert.Equal(["big-3", "small-1", "small-2"], asked.Skip(2).Select(a => a.Room).Order());
+            Assert.Equal(3, asked[2].RoomsLeft);
+            Assert.All(asked.Skip(2), a => Assert.InRange(a.RoomsLeft, 1, 3));
+        }
     }
 
     [Fact]
