@@ -196,7 +196,7 @@ public sealed class VoiceRoomMixerTests : VoiceRoomSpec
     }
 
     [Fact]
-    public void A_draining_mixer_carries_the_members_until_every_one_has_joined_the_new_mixer()
+    public void A_draining_mixer_carries_the_members_until_every_one_s_media_has_connected_to_the_new_mixer()
     {
         SeatAliceAndBob();
 
@@ -220,8 +220,33 @@ public sealed class VoiceRoomMixerTests : VoiceRoomSpec
         var bob = new PendingJoin(JoinOf(Bob, BobSession), BobCaller, 2);
         Room.Join(bob.Join, BobCaller, LoungeInfo);
         Expect(Room.ConnectAnswered(Answer(bob, MixerB.Ref)),
-            Tell(MixerB.Ref, new UpdateMember(Lounge, Bob, false, false)), Unconnected(Bob, 2), Joined(BobCaller, "answer-u-bob", Alice, Bob),
+            Tell(MixerB.Ref, new UpdateMember(Lounge, Bob, false, false)), Unconnected(Bob, 2), Joined(BobCaller, "answer-u-bob", Alice, Bob));
+        // Both have joined, but until their media is up on the new mixer the old one is what they hear.
+        Assert.Equal(new MixerLease.HandingOver(MixerB, MixerA), Room.Lease);
+        // A report from the draining mixer does not count.
+        Expect(Room.MemberMediaConnected(new MemberMediaConnected(Lounge, Bob), MixerA.Ref));
+        Expect(Room.MemberMediaConnected(new MemberMediaConnected(Lounge, Bob), MixerB.Ref));
+        Assert.Equal(new MixerLease.HandingOver(MixerB, MixerA), Room.Lease);
+        Expect(Room.MemberMediaConnected(new MemberMediaConnected(Lounge, Alice), MixerB.Ref),
             Cancel(new VoiceTimer.Handover()), Unwatch(MixerA.Ref), Stop(MixerA));
+        Assert.Equal(new MixerLease.Active(MixerB), Room.Lease);
+    }
+
+    [Fact]
+    public void A_handover_ends_when_the_last_member_whose_media_had_not_connected_leaves()
+    {
+        SeatAliceAndBob();
+        Room.MixerDraining(new MixerDraining(Lounge, MixerA.Ref, NodeA));
+        Room.PlacementAnswered(Ready(2, MixerB));
+        var alice = new PendingJoin(JoinOf(Alice, AliceSession), AliceCaller, 2);
+        Room.Join(alice.Join, AliceCaller, LoungeInfo);
+        Room.ConnectAnswered(Answer(alice, MixerB.Ref));
+        Room.MemberMediaConnected(new MemberMediaConnected(Lounge, Alice), MixerB.Ref);
+        Assert.Equal(new MixerLease.HandingOver(MixerB, MixerA), Room.Lease);
+
+        var effects = Room.Leave(new LeaveVoice(Lounge, Bob, BobSession), BobCaller);
+
+        Assert.Contains(new VoiceEffect.Tell(MixerA.Ref, new StopMixer(Lounge)), effects);
         Assert.Equal(new MixerLease.Active(MixerB), Room.Lease);
     }
 

@@ -22,8 +22,8 @@ public sealed record PendingJoin(JoinVoice Join, IActorRef ReplyTo, long Generat
 /// <summary>
 /// Where a voice room stands with its mixer. A draining mixer (<see cref="Retiring"/>) keeps carrying the members
 /// that have not moved yet while its successor is placed (<see cref="Placing"/>), while placement is retried after a
-/// failure (<see cref="None"/>), and once the successor runs (<see cref="HandingOver"/>), until every member has
-/// joined the successor or the handover time is up.
+/// failure (<see cref="None"/>), and once the successor runs (<see cref="HandingOver"/>), until every member's media
+/// has connected to the successor or the handover time is up.
 /// </summary>
 public abstract record MixerLease
 {

@@ -104,7 +104,6 @@ public sealed partial class VoiceRoom
             case MemberConnected connected:
                 Connected(seat, answer.Mixer);
                 Tell(pending.ReplyTo, new VoiceJoined(channel, connected.SdpAnswer, Members));
-                if (Lease is MixerLease.HandingOver && _seats.Values.All(s => answer.Mixer.Equals(s.ConnectedMixer))) StopRetiring();
                 break;
             case CommandRejected rejected:
                 Tell(pending.ReplyTo, rejected);
@@ -117,7 +116,18 @@ public sealed partial class VoiceRoom
         }
     });
 
-    /// <summary>A mixer's node is shutting down. Make before break: members keep it until the new one is ready and they have joined it.</summary>
+    /// <summary>
+    /// Ends a handover once every member's media has connected to the new mixer: until then a member still on the
+    /// draining one hears the room there, and its room-mates that have moved still send their voice there too (a
+    /// client keeps its old connection until the new one is up).
+    /// </summary>
+    private void FinishHandoverWhenConnected()
+    {
+        if (Lease is MixerLease.HandingOver handover && _seats.Values.All(s => s.MediaConnected && handover.Mixer.Ref.Equals(s.ConnectedMixer)))
+            StopRetiring();
+    }
+
+    /// <summary>A mixer's node is shutting down. Make before break: members keep it until the new one is ready and their media has connected to it.</summary>
     public IReadOnlyList<VoiceEffect> MixerDraining(MixerDraining draining) => Decide(() =>
     {
         if (Lease.Current is not { } current || !current.Ref.Equals(draining.Mixer)) return;

@@ -183,6 +183,7 @@ public sealed partial class VoiceRoom(ChannelId channel, ChannelOptions options)
         if (!_seats.TryGetValue(connected.User, out var seat) || !from.Equals(seat.ConnectedMixer)) return;
         seat.MediaConnected = true;
         seat.Path = connected.Path;
+        FinishHandoverWhenConnected();
         if (seat.Announced) return;
         seat.Announced = true;
         Emit(new VoiceEffect.Broadcast(new VoiceMemberJoined(channel, seat.ToMember())));
@@ -317,6 +318,10 @@ public sealed partial class VoiceRoom(ChannelId channel, ChannelOptions options)
             Emit(new VoiceEffect.CancelTimer(new VoiceTimer.PlacementRetry()));
             if (Lease.Current is not null) Emit(new VoiceEffect.StartTimer(new VoiceTimer.MixerIdle(), options.MixerIdleGrace));
             if (Lease.Retiring is not null) StopRetiring();
+        }
+        else
+        {
+            FinishHandoverWhenConnected();
         }
     }
 
