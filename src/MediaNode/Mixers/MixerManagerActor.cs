@@ -32,6 +32,8 @@ public sealed class MixerManagerActor : ReceiveActor, IWithTimers
     private readonly Queue<IActorRef> _toMove = new();
     private readonly Dictionary<IActorRef, (long Since, int Members)> _moving = new();
     private int _membersPerTurn;
+    // The engine's tick counts when the drain started: the log says how the node kept time while it handed over.
+    private (long Ticks, long Late, long Missed, long StartedAt) _atDrainStart;
 
     /// <summary>
     /// Publishes the load report. Only the periodic one measures (<paramref name="Measure"/>): the engine's rates are
@@ -189,6 +191,8 @@ public sealed class MixerManagerActor : ReceiveActor, IWithTimers
         _log.Info("Draining: moving {0} rooms with {1} members to other media nodes, about {2} members at a time",
             rooms.Count, total, _membersPerTurn);
         foreach (var room in rooms) _toMove.Enqueue(room.Mixer);
+        var counters = _media.Engine.Counters;
+        _atDrainStart = (counters.Ticks, counters.LateTicks, counters.MissedTicks, Environment.TickCount64);
         Timers.StartSingleTimer("drain", new DrainTimedOut(), drain.Timeout);
         Timers.StartPeriodicTimer("drain-step", new DrainStep(), _options.DrainTurn / 4);
         MoveNextRooms();
@@ -230,7 +234,10 @@ public sealed class MixerManagerActor : ReceiveActor, IWithTimers
         if (_drainWaiters.Count == 0 || _mixers.Count > 0) return;
         Timers.Cancel("drain");
         Timers.Cancel("drain-step");
-        _log.Info("Drained: no room left on this node");
+        var counters = _media.Engine.Counters;
+        _log.Info("Drained: no room left on this node after {0} ms; {1} ticks meanwhile, {2} late, {3} missed",
+            Environment.TickCount64 - _atDrainStart.StartedAt, counters.Ticks - _atDrainStart.Ticks,
+            counters.LateTicks - _atDrainStart.Late, counters.MissedTicks - _atDrainStart.Missed);
         AnswerDrainWaiters();
     }
 
