@@ -9,7 +9,10 @@ namespace OpenChat.Rtc.Transport;
 /// <summary>How the endpoint answers ICE checks, validates paths and runs DTLS handshakes: the only paths by which an address or a peer becomes known.</summary>
 public sealed partial class RtcEndpoint
 {
+    // Handshakes each client address holds (running or waiting for a slot), and the sessions waiting, oldest first;
+    // both under the dictionary's lock.
     private readonly Dictionary<ClientAddress, int> _handshakesByAddress = [];
+    private readonly Queue<RtcSession> _waitingHandshakes = new();
 
     private void HandleStun(ReadOnlySpan<byte> datagram, SocketAddress address, RtcSession? known)
     {
@@ -191,13 +194,15 @@ public sealed partial class RtcEndpoint
         {
             request = null;
         }
-        if (request is null)
+        if (request is null || session.WaitingHandshake is not null)
         {
+            // A session waiting for a handshake slot starts from its first cookie-bearing ClientHello; a retransmission adds nothing.
             return;
         }
         var endPoint = address.ToIPEndPoint();
         var client = ClientAddress.From(endPoint.Address);
-        if (!TryAcquireHandshake(client))
+        var slot = TryAcquireHandshake(client, session, request);
+        if (slot == HandshakeSlot.Refused)
         {
             Statistics.HandshakesRefusedField++;
             Interlocked.Increment(ref RtcMetrics.HandshakesRefused);
@@ -205,22 +210,47 @@ public sealed partial class RtcEndpoint
         }
         session.HelloAssembler = null;
         session.OnCookieReturned(FindKnown(session, address) ?? address.Clone(), endPoint);
-        session.StartDtlsServer(request, client);
+        if (slot == HandshakeSlot.Acquired)
+        {
+            session.StartDtlsServer(request, client);
+        }
+        else
+        {
+            Statistics.HandshakesQueuedField++;
+        }
     }
 
-    /// <summary>Takes a handshake slot under the node cap and the per-address cap.</summary>
-    private bool TryAcquireHandshake(ClientAddress client)
+    private enum HandshakeSlot { Acquired, Waiting, Refused }
+
+    /// <summary>
+    /// Takes a handshake slot under the node cap and the per-address cap. With the node cap reached, the session waits
+    /// for a slot (its request kept) if its address is under its cap and fewer than <see cref="RtcEndpointOptions.MaxWaitingHandshakes"/>
+    /// wait: a join storm's handshakes start as soon as others end instead of when each peer's retransmission timer
+    /// (a second, then two) happens to fire.
+    /// </summary>
+    private HandshakeSlot TryAcquireHandshake(ClientAddress client, RtcSession session, DtlsRequest request)
     {
         lock (_handshakesByAddress)
         {
-            _handshakesByAddress.TryGetValue(client, out int running);
-            if (_handshakes >= _options.MaxConcurrentHandshakes || running >= _options.MaxHandshakesPerAddress)
+            _handshakesByAddress.TryGetValue(client, out int held);
+            if (held >= _options.MaxHandshakesPerAddress)
             {
-                return false;
+                return HandshakeSlot.Refused;
             }
-            _handshakes++;
-            _handshakesByAddress[client] = running + 1;
-            return true;
+            if (_handshakes < _options.MaxConcurrentHandshakes)
+            {
+                _handshakes++;
+                _handshakesByAddress[client] = held + 1;
+                return HandshakeSlot.Acquired;
+            }
+            if (_waitingHandshakes.Count >= _options.MaxWaitingHandshakes)
+            {
+                return HandshakeSlot.Refused;
+            }
+            _handshakesByAddress[client] = held + 1;
+            session.WaitingHandshake = new PendingHandshake(request, client);
+            _waitingHandshakes.Enqueue(session);
+            return HandshakeSlot.Waiting;
         }
     }
 
@@ -230,17 +260,49 @@ public sealed partial class RtcEndpoint
         {
             return;
         }
+        RtcSession? next = null;
+        PendingHandshake? waiting = null;
         lock (_handshakesByAddress)
         {
             _handshakes--;
-            if (_handshakesByAddress.TryGetValue(client, out int running) && running > 1)
+            Release(client);
+            // The slot goes to the oldest waiting session still open; closed ones give their address's share back.
+            while (_waitingHandshakes.TryDequeue(out var candidate))
             {
-                _handshakesByAddress[client] = running - 1;
+                if (candidate.WaitingHandshake is not { } w)
+                {
+                    continue;
+                }
+                if (candidate.IsClosed)
+                {
+                    candidate.WaitingHandshake = null;
+                    Release(w.Client);
+                    continue;
+                }
+                _handshakes++;
+                next = candidate;
+                waiting = w;
+                break;
             }
-            else
-            {
-                _handshakesByAddress.Remove(client);
-            }
+        }
+        if (next is not null && waiting is not null)
+        {
+            // The handshake starts before the session stops counting as waiting, so that a ClientHello read meanwhile
+            // is either dropped (waiting) or handed to the handshake (started).
+            next.StartDtlsServer(waiting.Request, waiting.Client);
+            next.WaitingHandshake = null;
+        }
+    }
+
+    private void Release(ClientAddress client)
+    {
+        if (_handshakesByAddress.TryGetValue(client, out int held) && held > 1)
+        {
+            _handshakesByAddress[client] = held - 1;
+        }
+        else
+        {
+            _handshakesByAddress.Remove(client);
         }
     }
 

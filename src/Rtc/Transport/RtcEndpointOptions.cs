@@ -83,8 +83,14 @@ public sealed class RtcEndpointOptions
     /// <summary>A DTLS handshake that has not completed within this time fails.</summary>
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Handshakes running at once; further ClientHellos are dropped until one finishes (the peer retransmits).</summary>
+    /// <summary>
+    /// Handshakes running at once; further sessions wait for a slot (up to <see cref="MaxWaitingHandshakes"/>), and
+    /// ClientHellos beyond that are dropped (the peer retransmits).
+    /// </summary>
     public int MaxConcurrentHandshakes { get; init; } = 32;
+
+    /// <summary>Sessions whose cookie-bearing ClientHello waits for a handshake slot; each keeps that message (at most <see cref="MaxClientHelloLength"/>).</summary>
+    public int MaxWaitingHandshakes { get; init; } = 256;
 
     /// <summary>
     /// Handshakes running at once from one client address (an IPv4 address, or an IPv6 /64 prefix). Each may hold up

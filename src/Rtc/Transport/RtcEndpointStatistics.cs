@@ -12,6 +12,7 @@ public sealed class RtcEndpointStatistics
     internal long StunAnsweredField;
     internal long DtlsCookieExchangesField;
     internal long HandshakesRefusedField;
+    internal long HandshakesQueuedField;
     internal long ReceiveErrorsField;
     internal long PathChecksSentField;
     internal long PathsValidatedField;
@@ -52,6 +53,9 @@ public sealed class RtcEndpointStatistics
 
     /// <summary>ClientHellos with a valid cookie dropped because the node's or the client address's handshake cap was reached.</summary>
     public long HandshakesRefused => Volatile.Read(ref HandshakesRefusedField);
+
+    /// <summary>Handshakes that waited for a slot under <see cref="RtcEndpointOptions.MaxConcurrentHandshakes"/> before they started.</summary>
+    public long HandshakesQueued => Volatile.Read(ref HandshakesQueuedField);
 
     /// <summary>Checks the node sent to a newly nominated address to learn whether it receives there.</summary>
     public long PathChecksSent => Volatile.Read(ref PathChecksSentField);

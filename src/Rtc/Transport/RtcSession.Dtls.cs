@@ -33,6 +33,15 @@ public partial class RtcSession
     /// <summary>The client address whose handshake slot this session holds while its handshake runs.</summary>
     internal ClientAddress? HandshakeClient { get; private set; }
 
+    private volatile PendingHandshake? _waitingHandshake;
+
+    /// <summary>The cookie-bearing ClientHello of a handshake waiting for a slot under the endpoint's cap; null otherwise.</summary>
+    internal PendingHandshake? WaitingHandshake
+    {
+        get => _waitingHandshake;
+        set => _waitingHandshake = value;
+    }
+
     /// <summary>Starts the server handshake for a ClientHello that passed the cookie exchange, in a slot taken for <paramref name="client"/>.</summary>
     internal void StartDtlsServer(DtlsRequest request, ClientAddress client)
     {
@@ -227,3 +236,6 @@ public partial class RtcSession
         }
     }
 }
+
+/// <summary>A server handshake waiting for a slot: the ClientHello that returned the cookie, and the client's address for the per-address cap.</summary>
+internal sealed record PendingHandshake(DtlsRequest Request, ClientAddress Client);
