@@ -201,8 +201,7 @@ public sealed partial class RtcEndpoint
         }
         var endPoint = address.ToIPEndPoint();
         var client = ClientAddress.From(endPoint.Address);
-        var slot = TryAcquireHandshake(client, session, request);
-        if (slot == HandshakeSlot.Refused)
+        if (!TryReserveHandshake(client))
         {
             Statistics.HandshakesRefusedField++;
             Interlocked.Increment(ref RtcMetrics.HandshakesRefused);
@@ -210,7 +209,8 @@ public sealed partial class RtcEndpoint
         }
         session.HelloAssembler = null;
         session.OnCookieReturned(FindKnown(session, address) ?? address.Clone(), endPoint);
-        if (slot == HandshakeSlot.Acquired)
+        // The path is chosen before the session can be started from another thread (a handshake ending there).
+        if (StartOrWait(session, request, client))
         {
             session.StartDtlsServer(request, client);
         }
@@ -220,37 +220,42 @@ public sealed partial class RtcEndpoint
         }
     }
 
-    private enum HandshakeSlot { Acquired, Waiting, Refused }
-
     /// <summary>
-    /// Takes a handshake slot under the node cap and the per-address cap. With the node cap reached, the session waits
-    /// for a slot (its request kept) if its address is under its cap and fewer than <see cref="RtcEndpointOptions.MaxWaitingHandshakes"/>
-    /// wait: a join storm's handshakes start as soon as others end instead of when each peer's retransmission timer
-    /// (a second, then two) happens to fire.
+    /// Counts a handshake against its client address's cap, if that address is under it and either a slot is free or
+    /// fewer than <see cref="RtcEndpointOptions.MaxWaitingHandshakes"/> sessions wait for one.
     /// </summary>
-    private HandshakeSlot TryAcquireHandshake(ClientAddress client, RtcSession session, DtlsRequest request)
+    private bool TryReserveHandshake(ClientAddress client)
     {
         lock (_handshakesByAddress)
         {
             _handshakesByAddress.TryGetValue(client, out int held);
-            if (held >= _options.MaxHandshakesPerAddress)
+            if (held >= _options.MaxHandshakesPerAddress
+                || (_handshakes >= _options.MaxConcurrentHandshakes && _waitingHandshakes.Count >= _options.MaxWaitingHandshakes))
             {
-                return HandshakeSlot.Refused;
+                return false;
             }
+            _handshakesByAddress[client] = held + 1;
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Takes a slot under the node cap (true: start now), or puts the session in line with its request: a join storm's
+    /// handshakes start as soon as others end instead of when each peer's retransmission timer (a second, then two)
+    /// happens to fire.
+    /// </summary>
+    private bool StartOrWait(RtcSession session, DtlsRequest request, ClientAddress client)
+    {
+        lock (_handshakesByAddress)
+        {
             if (_handshakes < _options.MaxConcurrentHandshakes)
             {
                 _handshakes++;
-                _handshakesByAddress[client] = held + 1;
-                return HandshakeSlot.Acquired;
+                return true;
             }
-            if (_waitingHandshakes.Count >= _options.MaxWaitingHandshakes)
-            {
-                return HandshakeSlot.Refused;
-            }
-            _handshakesByAddress[client] = held + 1;
             session.WaitingHandshake = new PendingHandshake(request, client);
             _waitingHandshakes.Enqueue(session);
-            return HandshakeSlot.Waiting;
+            return false;
         }
     }
 
