@@ -139,9 +139,12 @@ public sealed class MonitoringTests(MonitoredCluster cluster, ITestOutputHelper 
             output.WriteLine($"nodes received {nodeIn} packets and sent {nodeOut}");
             // On loopback nothing is lost on the way. The node counts a packet when it reaches a room, so the few a
             // member sends between its DTLS handshake and the mixer adding it, and the last ones in flight when it
-            // leaves, are the only difference: a couple of percent of 8 s of audio at most.
-            Assert.InRange(nodeIn!.Value, 0.97 * sent, sent);
-            Assert.InRange(received, 0.97 * nodeOut!.Value, nodeOut.Value);
+            // leaves, are the only difference: a couple of percent of 8 s of audio at most. At the leave itself the
+            // two counts of one packet race (a member's frame clock sending its last packet as the leave stops its
+            // count; the node's tick sending one as the member is removed), so either side may be one packet per
+            // member ahead.
+            Assert.InRange(nodeIn!.Value, 0.97 * sent, sent + members.Length);
+            Assert.InRange(received, 0.97 * nodeOut!.Value, nodeOut.Value + members.Length);
             Assert.Equal(0, await cluster.Prometheus.ScalarAsync("sum(openchat_media_packets_lost_total)"));
         }
         finally
