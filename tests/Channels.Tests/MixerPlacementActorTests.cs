@@ -111,6 +111,45 @@ public sealed class MixerPlacementActorTests : TestKit
         lost.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }
 
+    /// <summary>
+    /// A cluster member with the media role at <paramref name="address"/>, as cluster events carry it. Akka.Cluster makes
+    /// members only inside the library (<c>Member.Create</c> is internal), so this calls that factory by reflection.
+    /// </summary>
+    private static Member MediaMember(string address, int uid)
+    {
+        var create = typeof(Member).GetMethods(System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Public)
+            .Single(m => m.Name == "Create" && m.GetParameters().Select(p => p.ParameterType).SequenceEqual(
+                [typeof(UniqueAddress), typeof(System.Collections.Immutable.ImmutableHashSet<string>), typeof(Akka.Util.AppVersion)]));
+        return (Member)create.Invoke(null, [new UniqueAddress(Address.Parse(address), uid),
+            System.Collections.Immutable.ImmutableHashSet.Create(OpenChat.Protocol.Cluster.OpenChatRoles.Media), Akka.Util.AppVersion.Zero])!;
+    }
+
+    [Fact]
+    public void A_media_node_that_left_and_came_back_at_the_same_address_takes_rooms_again()
+    {
+        var node = CreateTestProbe();
+        const string address = "akka.tcp://placement@127.0.0.1:31999";
+        node.SetAutoPilot(new DelegateAutoPilot((sender, msg) =>
+        {
+            if (msg is CreateMixer c) sender.Tell(new MixerReady(c.Room, node.Ref, address));
+            return AutoPilot.KeepRunning;
+        }));
+        var placement = StartPlacement();
+        var old = MediaMember(address, uid: 1);
+        placement.Tell(new ClusterEvent.MemberRemoved(old.Copy(MemberStatus.Removed), MemberStatus.Exiting));
+        Publish(Load(address, node.Ref));
+        placement.Tell(new PlaceMixer(Room, null, TestActor));
+        Assert.Equal(ErrorCode.Unavailable, ExpectMsg<CommandRejected>().Code);
+
+        // The pod restarted on the same host address: a new member (another uid) is up there and reports.
+        var again = MediaMember(address, uid: 2);
+        placement.Tell(new ClusterEvent.MemberUp(again.Copy(MemberStatus.Up)));
+        Publish(Load(address, node.Ref));
+
+        var ready = (MixerReady)PlaceWhenKnown(placement, new PlaceMixer(Room, null, TestActor), r => r is MixerReady);
+        Assert.Equal(address, ready.Node);
+    }
+
     [Fact]
     public void Without_any_media_node_placement_is_refused_as_unavailable()
     {

@@ -85,6 +85,14 @@ public sealed class MixerPlacementActor : ReceiveActor, IWithTimers
             _disassociated[node] = DateTimeOffset.UtcNow;
             Lost(node, "connection closed");
         });
+        Receive<ClusterEvent.MemberUp>(e =>
+        {
+            // A node that left and came back at the same address (a media pod restarted on its node's host network)
+            // is a new member: what was known of the old one no longer holds.
+            var node = e.Member.Address.ToString();
+            _unreachable.Remove(node);
+            _disassociated.Remove(node);
+        });
         Receive<AssociationEvent>(_ => { });
         Receive<ClusterEvent.CurrentClusterState>(state =>
         {
@@ -124,7 +132,7 @@ public sealed class MixerPlacementActor : ReceiveActor, IWithTimers
         DistributedData.Get(Context.System).Replicator.Tell(Dsl.Subscribe(MediaLoad.Key, Self));
         Context.System.EventStream.Subscribe(Self, typeof(DisassociatedEvent));
         Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot,
-            typeof(ClusterEvent.IReachabilityEvent), typeof(ClusterEvent.MemberRemoved));
+            typeof(ClusterEvent.IReachabilityEvent), typeof(ClusterEvent.MemberRemoved), typeof(ClusterEvent.MemberUp));
     }
 
     protected override void PostStop()
