@@ -33,14 +33,8 @@ public partial class RtcSession
     /// <summary>The client address whose handshake slot this session holds while its handshake runs.</summary>
     internal ClientAddress? HandshakeClient { get; private set; }
 
-    private volatile PendingHandshake? _waitingHandshake;
-
     /// <summary>The cookie-bearing ClientHello of a handshake waiting for a slot under the endpoint's cap; null otherwise.</summary>
-    internal PendingHandshake? WaitingHandshake
-    {
-        get => _waitingHandshake;
-        set => _waitingHandshake = value;
-    }
+    internal volatile PendingHandshake? WaitingHandshake;
 
     /// <summary>Starts the server handshake for a ClientHello that passed the cookie exchange, in a slot taken for <paramref name="client"/>.</summary>
     internal void StartDtlsServer(DtlsRequest request, ClientAddress client)
